@@ -1,0 +1,54 @@
+// The node's HTTP JSON API (cpp-httplib).
+//
+// Routes: POST /v1/tx, GET /v1/tx/{hash}, GET /v1/blocks/{height|latest},
+// GET /v1/accounts/{address}[?prove=1], GET /v1/chain, GET /healthz, GET /metrics.
+// Every error is {"error":{"code":...,"message":...}} with a 4xx/5xx status.
+// Request bodies have a size cap, JSON a nesting cap, and each client address
+// a token-bucket rate limit answered with 429.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "tributary/base/status.h"
+#include "tributary/ledger/chain.h"
+
+namespace tributary {
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";
+  int port = 8645;                     //!< 0 picks a free port
+  size_t max_body_bytes = 1 << 20;
+  int max_json_depth = 32;
+  double rate_limit_rps = 200;         //!< per client address; 0 disables
+  double rate_limit_burst = 400;
+  int threads = 16;
+  std::chrono::milliseconds max_wait{30000};  //!< longest ?wait=commit
+};
+
+//! The registry of every tx kind this node knows (the ledger's and, later, the other libraries').
+const TxKindRegistry& NodeTxKinds();
+
+//! Maps a Status to its HTTP status code.
+int HttpStatusFor(const Status& status);
+
+class NodeServer {
+ public:
+  //! `chain` must outlive the server.
+  NodeServer(Chain* chain, ServerOptions options);
+  ~NodeServer();
+
+  //! Binds and starts serving on background threads; fails if the address is taken.
+  Status Start();
+  //! Stops accepting and joins the serving threads.
+  void Stop();
+  //! The bound port (useful with port 0).
+  int port() const;
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace tributary

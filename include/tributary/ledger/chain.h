@@ -1,0 +1,155 @@
+// The chain: mempool, block production, durable commit and queries.
+//
+// Chain owns the store, the committed state and the mempool. Submitted
+// transactions are checked (signature, chain, nonce, funds) and simulated
+// against the committed state plus everything already pending, so a
+// transaction the mempool accepts is one the next block will include. A
+// transaction is `pending` until the block holding it is durably committed,
+// then `committed`; committed means it survives kill -9.
+//
+// Thread-safety: all public methods are safe to call concurrently. Signature
+// checks run outside the chain lock so several submitters verify in parallel.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <unordered_set>
+
+#include "tributary/base/keys.h"
+#include "tributary/ledger/account.h"
+#include "tributary/ledger/block.h"
+#include "tributary/ledger/executor.h"
+#include "tributary/ledger/genesis.h"
+#include "tributary/ledger/merkle.h"
+#include "tributary/ledger/receipt.h"
+#include "tributary/ledger/state.h"
+#include "tributary/ledger/store.h"
+#include "tributary/ledger/tx.h"
+
+namespace tributary {
+
+struct ChainOptions {
+  std::filesystem::path data_dir;
+  //! Required when the data directory is new; when it is not, must equal the stored one.
+  std::optional<Genesis> genesis;
+  //! The key that signs blocks; must be the genesis sequencer.
+  std::optional<KeyPair> sequencer;
+  size_t mempool_limit = 200000;
+  //! Milliseconds since the epoch; replaceable for tests.
+  std::function<uint64_t()> clock_ms;
+};
+
+enum class TxState { kUnknown, kPending, kCommitted };
+
+//! A transaction and, once committed, everything needed to prove it.
+struct TxLookup {
+  TxState state = TxState::kUnknown;
+  Transaction tx;
+  Bytes raw;
+  uint64_t height = 0;
+  uint32_t index = 0;
+  Receipt receipt;
+  Bytes receipt_raw;
+  BlockHeader header;
+  merkle::InclusionProof tx_proof;
+  merkle::InclusionProof receipt_proof;
+};
+
+struct AccountLookup {
+  Address address;
+  Account account;              //!< as of `header`
+  uint64_t next_nonce = 0;      //!< counting pending transactions: the nonce to sign next
+  BlockHeader header;           //!< latest committed block
+  std::optional<SmtProof> proof;
+  std::optional<Bytes> value;   //!< stored account bytes (absent when the account is empty)
+};
+
+struct ChainMetrics {
+  uint64_t height = 0;
+  uint64_t blocks_committed = 0;
+  uint64_t txs_committed = 0;
+  uint64_t txs_rejected = 0;
+  uint64_t mempool_size = 0;
+  uint64_t commits = 0;
+  double commit_seconds_sum = 0;
+  double last_commit_seconds = 0;
+};
+
+class Chain {
+ public:
+  //! Opens or creates the chain in opts.data_dir. Checks the stored blocks link up, the latest
+  //! header is signed by the sequencer and the stored state matches its state root: any
+  //! damage is Corruption and nothing is repaired.
+  static Result<std::unique_ptr<Chain>> Open(ChainOptions opts, const TxKindRegistry& kinds);
+  ~Chain();
+
+  //! Admits a transaction to the mempool; returns its hash.
+  Result<Hash32> Submit(const Transaction& tx);
+
+  //! Builds, signs and durably commits one block from the mempool (possibly empty).
+  //! Returns its height.
+  Result<uint64_t> ProduceBlock();
+
+  //! Produces a block every `interval`; with zero, as soon as the mempool has work.
+  void StartProducer(std::chrono::milliseconds interval);
+  void StopProducer();
+
+  Result<TxLookup> GetTx(const Hash32& hash);
+  Result<AccountLookup> GetAccount(const Address& address, bool prove);
+  //! The header and tx hashes of block `height`, or of the latest when nullopt.
+  Result<std::pair<BlockHeader, std::vector<Hash32>>> GetBlock(std::optional<uint64_t> height);
+  //! Waits until `hash` leaves the mempool or `timeout` passes; true when it is committed.
+  bool WaitForCommit(const Hash32& hash, std::chrono::milliseconds timeout);
+
+  const Genesis& genesis() const { return genesis_; }
+  const TxKindRegistry& kinds() const { return kinds_; }
+  uint64_t height();
+  ChainMetrics Metrics();
+
+ private:
+  struct PendingTx {
+    Transaction tx;
+    Bytes raw;
+    Hash32 hash;
+  };
+
+  Chain(ChainOptions opts, const TxKindRegistry& kinds, Genesis genesis,
+        std::unique_ptr<Store> store);
+  Status Load();
+  Status CreateGenesisBlock();
+  Result<uint64_t> ProduceBlockLocked();
+  void RebuildPendingLocked();
+  uint64_t NowMs() const;
+
+  ChainOptions opts_;
+  const TxKindRegistry& kinds_;
+  const Genesis genesis_;
+  Executor executor_;
+  Address fee_collector_;
+  std::unique_ptr<Store> store_;
+
+  std::mutex mu_;
+  std::condition_variable work_cv_;    // mempool gained work, or stop requested
+  std::condition_variable commit_cv_;  // a block was committed
+  State state_;                        // committed state (guarded by mu_)
+  BlockHeader head_;                   // latest committed header (guarded by mu_)
+  std::deque<PendingTx> mempool_;
+  std::unordered_set<std::string> pending_hashes_;  // raw hash bytes of mempool txs
+  std::unique_ptr<Overlay> pending_;   // committed state + every mempool tx applied
+
+  std::thread producer_;
+  bool stop_ = false;
+
+  std::atomic<uint64_t> blocks_committed_{0}, txs_committed_{0}, txs_rejected_{0}, commits_{0};
+  std::atomic<uint64_t> commit_micros_sum_{0}, last_commit_micros_{0};
+};
+
+}  // namespace tributary

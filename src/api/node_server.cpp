@@ -1,0 +1,330 @@
+#include "tributary/api/node_server.h"
+
+#include <httplib.h>
+
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+
+#include "tributary/ledger/verify.h"
+
+namespace tributary {
+namespace {
+
+using json = nlohmann::json;
+
+struct DepthExceeded {};
+
+void SendJson(httplib::Response& res, int status, const json& body) {
+  res.status = status;
+  res.set_content(body.dump() + "\n", "application/json");
+}
+
+void SendError(httplib::Response& res, int status, const std::string& code, const std::string& msg) {
+  SendJson(res, status, {{"error", {{"code", code}, {"message", msg}}}});
+}
+
+void SendStatus(httplib::Response& res, const Status& s) {
+  SendError(res, HttpStatusFor(s), s.reason(), s.message());
+}
+
+// Token bucket per client address. Old idle buckets are pruned so the map stays small.
+class RateLimiter {
+ public:
+  RateLimiter(double rps, double burst) : rps_(rps), burst_(burst) {}
+  bool Allow(const std::string& client) {
+    if (rps_ <= 0) return true;
+    auto now = std::chrono::steady_clock::now();
+    std::lock_guard<std::mutex> lock(mu_);
+    if (buckets_.size() > 10000) buckets_.clear();
+    auto [it, fresh] = buckets_.try_emplace(client, Bucket{burst_, now});
+    Bucket& b = it->second;
+    if (!fresh) {
+      double dt = std::chrono::duration<double>(now - b.last).count();
+      b.tokens = std::min(burst_, b.tokens + dt * rps_);
+      b.last = now;
+    }
+    if (b.tokens < 1) return false;
+    b.tokens -= 1;
+    return true;
+  }
+
+ private:
+  struct Bucket {
+    double tokens;
+    std::chrono::steady_clock::time_point last;
+  };
+  double rps_, burst_;
+  std::mutex mu_;
+  std::unordered_map<std::string, Bucket> buckets_;
+};
+
+}  // namespace
+
+const TxKindRegistry& NodeTxKinds() {
+  static const TxKindRegistry* kinds = [] {
+    auto* r = new TxKindRegistry();
+    RegisterLedgerKinds(*r);
+    return r;
+  }();
+  return *kinds;
+}
+
+int HttpStatusFor(const Status& s) {
+  if (s.reason() == "rate_limited") return 429;
+  switch (s.code()) {
+    case Code::kOk: return 200;
+    case Code::kInvalidArgument: return 400;
+    case Code::kNotFound: return 404;
+    case Code::kAlreadyExists: return 409;
+    case Code::kFailedPrecondition: return 422;
+    case Code::kPermissionDenied: return 403;
+    case Code::kResourceExhausted: return 413;
+    case Code::kUnavailable: return 503;
+    default: return 500;
+  }
+}
+
+class NodeServer::Impl {
+ public:
+  Impl(Chain* chain, ServerOptions opts)
+      : chain_(chain), opts_(std::move(opts)), limiter_(opts_.rate_limit_rps, opts_.rate_limit_burst) {}
+
+  Status Start() {
+    int threads = opts_.threads;
+    server_.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+    server_.set_payload_max_length(opts_.max_body_bytes);
+    server_.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+      if (!limiter_.Allow(req.remote_addr)) {
+        rate_limited_++;
+        res.set_header("Retry-After", "1");
+        SendError(res, 429, "rate_limited", "too many requests from " + req.remote_addr);
+        return httplib::Server::HandlerResponse::Handled;
+      }
+      return httplib::Server::HandlerResponse::Unhandled;
+    });
+    // Errors produced by httplib itself (unknown route, body too large) get our JSON shape.
+    server_.set_error_handler(httplib::Server::HandlerWithResponse(
+        [](const httplib::Request& req, httplib::Response& res) {
+      if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+      if (res.status == 404) {
+        SendError(res, 404, "unknown_route", "no route for " + req.method + " " + req.path);
+      } else if (res.status == 413) {
+        SendError(res, 413, "body_too_large", "request body exceeds the size limit");
+      } else if (res.status == 405) {
+        SendError(res, 405, "method_not_allowed", req.method + " is not allowed on " + req.path);
+      } else {
+        SendError(res, res.status, "http_error", "request failed with HTTP " + std::to_string(res.status));
+      }
+      return httplib::Server::HandlerResponse::Handled;
+    }));
+    server_.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
+      std::string what = "unknown";
+      try {
+        if (ep) std::rethrow_exception(ep);
+      } catch (const std::exception& e) {
+        what = e.what();
+      } catch (...) {
+      }
+      SendError(res, 500, "internal", what);
+    });
+    Routes();
+    int port = opts_.port == 0 ? server_.bind_to_any_port(opts_.host)
+                               : (server_.bind_to_port(opts_.host, opts_.port) ? opts_.port : -1);
+    if (port < 0) {
+      return Status::Unavailable("cannot listen on " + opts_.host + ":" + std::to_string(opts_.port) +
+                                     " (address in use?)",
+                                 "listen_failed");
+    }
+    port_ = port;
+    thread_ = std::thread([this] { server_.listen_after_bind(); });
+    return Status::OK();
+  }
+
+  void Stop() {
+    server_.stop();
+    if (thread_.joinable()) thread_.join();
+  }
+
+  int port() const { return port_; }
+
+ private:
+  // Parses a JSON body with a nesting cap; on failure writes the error response.
+  std::optional<json> ParseBody(const httplib::Request& req, httplib::Response& res) {
+    const int max_depth = opts_.max_json_depth;
+    try {
+      json j = json::parse(req.body, [max_depth](int depth, json::parse_event_t, json&) {
+        if (depth > max_depth) throw DepthExceeded{};
+        return true;
+      });
+      return j;
+    } catch (const DepthExceeded&) {
+      SendError(res, 400, "json_too_deep",
+                "JSON nesting exceeds the limit of " + std::to_string(max_depth));
+    } catch (const json::exception& e) {
+      SendError(res, 400, "bad_json", std::string("body is not valid JSON: ") + e.what());
+    }
+    return std::nullopt;
+  }
+
+  static Result<Hash32> ParseHash(const std::string& text) {
+    auto h = FixedFromHex<32>(text);
+    if (!h.ok()) return Status::InvalidArgument("tx hash must be 64 hex digits", "bad_hash");
+    return h;
+  }
+
+  void Routes() {
+    server_.Get("/healthz", [this](const httplib::Request&, httplib::Response& res) {
+      SendJson(res, 200, {{"status", "ok"}, {"height", chain_->height()}});
+    });
+
+    server_.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
+      ChainMetrics m = chain_->Metrics();
+      std::string out;
+      auto metric = [&](const char* name, const char* type, const char* help, const std::string& v) {
+        out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n" +
+               name + " " + v + "\n";
+      };
+      metric("tributary_block_height", "gauge", "Height of the latest committed block.",
+             std::to_string(m.height));
+      metric("tributary_blocks_committed_total", "counter", "Blocks committed by this process.",
+             std::to_string(m.blocks_committed));
+      metric("tributary_txs_committed_total", "counter", "Transactions committed by this process.",
+             std::to_string(m.txs_committed));
+      metric("tributary_txs_rejected_total", "counter", "Transactions refused or dropped.",
+             std::to_string(m.txs_rejected));
+      metric("tributary_mempool_size", "gauge", "Transactions waiting for a block.",
+             std::to_string(m.mempool_size));
+      out += "# HELP tributary_block_commit_seconds Time to build, sign and durably commit a block.\n"
+             "# TYPE tributary_block_commit_seconds summary\n";
+      out += "tributary_block_commit_seconds_sum " + std::to_string(m.commit_seconds_sum) + "\n";
+      out += "tributary_block_commit_seconds_count " + std::to_string(m.commits) + "\n";
+      metric("tributary_last_block_commit_seconds", "gauge", "Commit time of the latest block.",
+             std::to_string(m.last_commit_seconds));
+      metric("tributary_http_rate_limited_total", "counter", "Requests answered with 429.",
+             std::to_string(rate_limited_.load()));
+      res.set_content(out, "text/plain; version=0.0.4");
+    });
+
+    server_.Get("/v1/chain", [this](const httplib::Request&, httplib::Response& res) {
+      const Genesis& g = chain_->genesis();
+      SendJson(res, 200,
+               {{"chain_id", g.chain_id},
+                {"height", chain_->height()},
+                {"sequencer", ToHex(g.sequencer)},
+                {"token", {{"symbol", g.symbol}, {"decimals", g.decimals}, {"supply", AmountToString(g.supply)}}},
+                {"params", g.ToJson()["params"]},
+                {"tx_kinds", NodeTxKinds().Names()}});
+    });
+
+    server_.Post("/v1/tx", [this](const httplib::Request& req, httplib::Response& res) {
+      auto body = ParseBody(req, res);
+      if (!body) return;
+      auto tx = Transaction::FromJson(*body, NodeTxKinds());
+      if (!tx.ok()) return SendStatus(res, tx.status());
+      auto hash = chain_->Submit(*tx);
+      if (!hash.ok()) return SendStatus(res, hash.status());
+      std::string wait = req.get_param_value("wait");
+      if (!wait.empty() && wait != "commit" && wait != "none") {
+        return SendError(res, 400, "bad_param", "wait must be 'commit' or 'none'");
+      }
+      if (wait == "commit") {
+        auto timeout = opts_.max_wait;
+        if (chain_->WaitForCommit(*hash, timeout)) {
+          auto l = chain_->GetTx(*hash);
+          if (l.ok() && l->state == TxState::kCommitted) {
+            return SendJson(res, 200,
+                            {{"hash", ToHex(*hash)},
+                             {"status", "committed"},
+                             {"height", l->height},
+                             {"receipt", l->receipt.ToJson()}});
+          }
+        }
+      }
+      SendJson(res, 202, {{"hash", ToHex(*hash)}, {"status", "pending"}});
+    });
+
+    server_.Get(R"(/v1/tx/([^/]+))", [this](const httplib::Request& req, httplib::Response& res) {
+      auto hash = ParseHash(req.matches[1]);
+      if (!hash.ok()) return SendStatus(res, hash.status());
+      auto l = chain_->GetTx(*hash);
+      if (!l.ok()) return SendStatus(res, l.status());
+      if (l->state == TxState::kUnknown) {
+        return SendError(res, 404, "tx_not_found", "no transaction " + ToHex(*hash));
+      }
+      auto txj = l->tx.ToJson(NodeTxKinds());
+      json out = {{"hash", ToHex(*hash)}, {"tx", txj.ok() ? *txj : json(nullptr)}};
+      if (l->state == TxState::kPending) {
+        out["status"] = "pending";
+        return SendJson(res, 200, out);
+      }
+      out["status"] = "committed";
+      out["height"] = l->height;
+      out["index"] = l->index;
+      out["receipt"] = l->receipt.ToJson();
+      out["block"] = l->header.ToJson();
+      out["proof"] = TxProofJson(*l);
+      SendJson(res, 200, out);
+    });
+
+    server_.Get(R"(/v1/blocks/([^/]+))", [this](const httplib::Request& req, httplib::Response& res) {
+      std::string which = req.matches[1];
+      std::optional<uint64_t> height;
+      if (which != "latest") {
+        if (which.empty() || which.size() > 19 ||
+            which.find_first_not_of("0123456789") != std::string::npos) {
+          return SendError(res, 400, "bad_height", "height must be a number or 'latest'");
+        }
+        height = std::stoull(which);
+      }
+      auto b = chain_->GetBlock(height);
+      if (!b.ok()) return SendStatus(res, b.status());
+      json out = b->first.ToJson();
+      json txs = json::array();
+      for (const auto& h : b->second) txs.push_back(ToHex(h));
+      out["txs"] = txs;
+      SendJson(res, 200, out);
+    });
+
+    server_.Get(R"(/v1/accounts/([^/]+))", [this](const httplib::Request& req, httplib::Response& res) {
+      auto addr = Address::Parse(req.matches[1].str());
+      if (!addr.ok()) return SendStatus(res, addr.status());
+      std::string prove = req.get_param_value("prove");
+      if (!prove.empty() && prove != "0" && prove != "1" && prove != "true" && prove != "false") {
+        return SendError(res, 400, "bad_param", "prove must be 1 or 0");
+      }
+      bool want = prove == "1" || prove == "true";
+      auto a = chain_->GetAccount(*addr, want);
+      if (!a.ok()) return SendStatus(res, a.status());
+      const Genesis& g = chain_->genesis();
+      json out = {{"address", addr->ToString()},
+                  {"balance", AmountToString(a->account.balance)},
+                  {"balance_display", FormatTokens(a->account.balance, g.decimals) + " " + g.symbol},
+                  {"staked", AmountToString(a->account.staked)},
+                  {"unbonding", AmountToString(a->account.unbonding)},
+                  {"nonce", a->account.nonce},
+                  {"next_nonce", a->next_nonce},
+                  {"height", a->header.height},
+                  {"state", "committed"}};
+      if (want) out["proof"] = AccountProofJson(*a);
+      SendJson(res, 200, out);
+    });
+  }
+
+  Chain* chain_;
+  ServerOptions opts_;
+  RateLimiter limiter_;
+  httplib::Server server_;
+  std::thread thread_;
+  int port_ = 0;
+  std::atomic<uint64_t> rate_limited_{0};
+};
+
+NodeServer::NodeServer(Chain* chain, ServerOptions options)
+    : impl_(std::make_unique<Impl>(chain, std::move(options))) {}
+NodeServer::~NodeServer() { Stop(); }
+Status NodeServer::Start() { return impl_->Start(); }
+void NodeServer::Stop() { impl_->Stop(); }
+int NodeServer::port() const { return impl_->port(); }
+
+}  // namespace tributary

@@ -1,0 +1,151 @@
+// `tributary node`: runs the chain and its HTTP API until SIGINT/SIGTERM.
+#include <pthread.h>
+#include <signal.h>
+
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "cli/commands.h"
+#include "tributary/api/node_server.h"
+#include "tributary/base/keystore.h"
+
+namespace tributary::cli {
+namespace {
+
+Result<std::pair<std::string, int>> ParseListen(const std::string& listen) {
+  auto colon = listen.rfind(':');
+  if (colon == std::string::npos || colon == 0) {
+    return Status::InvalidArgument("--listen must be HOST:PORT, got '" + listen + "'", "bad_listen");
+  }
+  std::string port = listen.substr(colon + 1);
+  if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos ||
+      std::stoi(port) > 65535) {
+    return Status::InvalidArgument("--listen port must be 0..65535, got '" + port + "'", "bad_listen");
+  }
+  return std::make_pair(listen.substr(0, colon), std::stoi(port));
+}
+
+Result<Genesis> ReadGenesisFile(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return Status::NotFound("cannot read genesis file " + path, "bad_genesis");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  auto j = nlohmann::json::parse(ss.str(), nullptr, false);
+  if (j.is_discarded()) return Status::InvalidArgument(path + " is not valid JSON", "bad_genesis");
+  return Genesis::FromJson(j);
+}
+
+}  // namespace
+
+int RunNode(const Common& common, const NodeArgs& args) {
+  namespace fs = std::filesystem;
+  auto listen = ParseListen(args.listen);
+  if (!listen.ok()) return Fail(listen.status());
+  if (args.block_interval_ms < 0) {
+    return Fail(Status::InvalidArgument("--block-interval-ms must be >= 0", "bad_interval"));
+  }
+  fs::path data = args.data;
+  std::error_code ec;
+  fs::create_directories(data, ec);
+  if (ec) return Fail(Status::IOError("cannot create " + data.string() + ": " + ec.message()));
+
+  // The sequencer key lives in the data directory; --dev creates it.
+  fs::path seq_path = args.sequencer_key.empty() ? data / "sequencer.key" : fs::path(args.sequencer_key);
+  std::optional<KeyPair> sequencer;
+  if (fs::exists(seq_path)) {
+    auto k = Keystore::ReadKeyFile(seq_path);
+    if (!k.ok()) return Fail(k.status());
+    sequencer = k->key;
+  } else if (args.dev) {
+    KeyPair k = KeyPair::Generate();
+    Status s = Keystore::WriteKeyFile(seq_path, "sequencer", k);
+    if (!s.ok()) return Fail(s);
+    sequencer = k;
+  } else {
+    return Fail(Status::FailedPrecondition(
+        "no sequencer key at " + seq_path.string() + " (pass --sequencer-key FILE, or --dev)",
+        "no_sequencer_key"));
+  }
+
+  std::optional<Genesis> genesis;
+  std::string dev_key_note;
+  if (!args.genesis.empty()) {
+    auto g = ReadGenesisFile(args.genesis);
+    if (!g.ok()) return Fail(g.status());
+    genesis = *g;
+  } else if (args.dev && !fs::exists(data / "ledger.db")) {
+    Keystore ks(Keystore::DefaultHome());
+    auto dev = ks.Load("dev");
+    if (!dev.ok() && dev.status().code() == Code::kNotFound) dev = ks.Create("dev");
+    if (!dev.ok()) return Fail(dev.status());
+    auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                   std::chrono::system_clock::now().time_since_epoch())
+                   .count();
+    genesis = Genesis::Dev(dev->address(), sequencer->public_key(), static_cast<uint64_t>(now));
+    std::ofstream(data / "genesis.json") << genesis->ToJson().dump(2) << "\n";
+  }
+
+  ChainOptions opts;
+  opts.data_dir = data;
+  opts.genesis = genesis;
+  opts.sequencer = sequencer;
+  auto chain = Chain::Open(opts, NodeTxKinds());
+  if (!chain.ok()) {
+    std::cerr << "error: cannot start the node: " << chain.status().message() << " ("
+              << chain.status().reason() << ")\n";
+    return 1;
+  }
+
+  // Block the signals in every thread; the main thread waits for them below.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  ServerOptions so;
+  so.host = listen->first;
+  so.port = listen->second;
+  so.rate_limit_rps = args.rate_limit;
+  so.rate_limit_burst = std::max(1.0, args.rate_limit * 2);
+  NodeServer server(chain->get(), so);
+  Status s = server.Start();
+  if (!s.ok()) return Fail(s);
+  (*chain)->StartProducer(std::chrono::milliseconds(args.block_interval_ms));
+
+  const Genesis& g = (*chain)->genesis();
+  std::string url = "http://" + so.host + ":" + std::to_string(server.port());
+  if (common.json) {
+    std::cout << nlohmann::json{{"listening", url},
+                                {"chain_id", g.chain_id},
+                                {"height", (*chain)->height()},
+                                {"data", data.string()}}
+                     .dump()
+              << std::endl;
+  } else {
+    std::cout << "tributary node: chain " << g.chain_id << " at height " << (*chain)->height()
+              << ", data in " << data.string() << ", listening on " << url << "\n";
+    if (args.dev) {
+      std::cout << "\nTry it (in another terminal):\n"
+                << "  build/tributary keys new --name alice\n"
+                << "  build/tributary tx transfer --from dev --to $(build/tributary keys show alice "
+                   "--address) --amount 12.5 --wait\n"
+                << "  build/tributary account $(build/tributary keys show alice --address)\n"
+                << "  curl -s " << url << "/v1/tx/<hash> > proof.json\n"
+                << "  build/tributary verify-proof proof.json\n"
+                << "  curl -s " << url << "/metrics\n"
+                << "Stop with Ctrl-C.\n";
+    }
+    std::cout << std::flush;
+  }
+
+  int sig = 0;
+  sigwait(&signals, &sig);
+  if (!common.json) std::cout << "\nstopping (signal " << sig << ")\n" << std::flush;
+  server.Stop();
+  (*chain)->StopProducer();
+  return 0;
+}
+
+}  // namespace tributary::cli

@@ -1,0 +1,358 @@
+// tributary: the node and its command-line client.
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <chrono>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "cli/commands.h"
+#include "tributary/api/node_server.h"
+#include "tributary/base/keystore.h"
+#include "tributary/ledger/verify.h"
+
+namespace tributary::cli {
+namespace {
+
+using json = nlohmann::json;
+
+Keystore Keys() { return Keystore(Keystore::DefaultHome()); }
+
+json KeyJson(const StoredKey& k) {
+  return {{"name", k.name}, {"address", k.address().ToString()}, {"public_key", ToHex(k.key.public_key())}};
+}
+
+int KeysNew(const Common& c, const std::string& name) {
+  auto k = Keys().Create(name);
+  if (!k.ok()) return Fail(k.status());
+  if (c.json) {
+    PrintJson(KeyJson(*k));
+  } else {
+    std::cout << "created key '" << k->name << "'\naddress: " << k->address().ToString()
+              << "\nstored in " << (Keystore::DefaultHome() / "keys" / (name + ".json")).string() << "\n";
+  }
+  return 0;
+}
+
+int KeysList(const Common& c) {
+  auto ks = Keys();
+  auto names = ks.List();
+  if (!names.ok()) return Fail(names.status());
+  json out = json::array();
+  for (const auto& n : *names) {
+    auto k = ks.Load(n);
+    if (!k.ok()) return Fail(k.status());
+    out.push_back(KeyJson(*k));
+    if (!c.json) std::cout << n << "\t" << k->address().ToString() << "\n";
+  }
+  if (c.json) PrintJson(out);
+  return 0;
+}
+
+int KeysShow(const Common& c, const std::string& name, bool address_only) {
+  auto k = Keys().Load(name);
+  if (!k.ok()) return Fail(k.status());
+  if (address_only) {
+    std::cout << k->address().ToString() << "\n";
+  } else if (c.json) {
+    PrintJson(KeyJson(*k));
+  } else {
+    std::cout << "name:       " << k->name << "\naddress:    " << k->address().ToString()
+              << "\npublic key: " << ToHex(k->key.public_key()) << "\n";
+  }
+  return 0;
+}
+
+// An address, or the name of a local key.
+Result<Address> ResolveAddress(const std::string& text) {
+  if (text.rfind("trb", 0) == 0 && text.size() == 51) return Address::Parse(text);
+  auto k = Keys().Load(text);
+  if (k.ok()) return k->address();
+  auto a = Address::Parse(text);
+  if (!a.ok()) {
+    return Status::InvalidArgument("'" + text + "' is neither an address nor a local key name",
+                                   "bad_address");
+  }
+  return a;
+}
+
+struct TxArgs {
+  std::string from;
+  std::string to;
+  std::string amount;
+  std::string max_fee;
+  bool wait = false;
+};
+
+int SendTx(const Common& c, const TxArgs& a, const std::string& kind) {
+  if (a.from.empty()) return Fail(Status::InvalidArgument("--from NAME is required", "missing_from"));
+  auto key = Keys().Load(a.from);
+  if (!key.ok()) return Fail(key.status());
+  auto chain = NodeGet(c, "/v1/chain");
+  if (!chain.ok()) return Fail(chain.status());
+  int decimals = (*chain)["token"].value("decimals", 18);
+  auto amount = ParseTokens(a.amount, decimals);
+  if (!amount.ok()) return Fail(amount.status().WithContext("--amount"));
+  json payload = {{"amount", AmountToString(*amount)}};
+  if (kind == "transfer") {
+    auto to = ResolveAddress(a.to);
+    if (!to.ok()) return Fail(to.status().WithContext("--to"));
+    payload["to"] = to->ToString();
+  }
+  auto acct = NodeGet(c, "/v1/accounts/" + key->address().ToString());
+  if (!acct.ok()) return Fail(acct.status());
+
+  Transaction tx;
+  tx.chain_id = (*chain)["chain_id"].get<std::string>();
+  tx.sender = key->key.public_key();
+  tx.nonce = (*acct)["next_nonce"].get<uint64_t>();
+  tx.kind = kind;
+  const TxKind* k = NodeTxKinds().Find(kind);
+  auto p = k->PayloadFromJson(payload);
+  if (!p.ok()) return Fail(p.status());
+  tx.payload = *p;
+  if (!a.max_fee.empty()) {
+    auto fee = ParseTokens(a.max_fee, decimals);
+    if (!fee.ok()) return Fail(fee.status().WithContext("--max-fee"));
+    tx.max_fee = *fee;
+  } else {
+    // The fee depends only on the encoded size, which the max_fee value does not change.
+    auto base = ParseAmount((*chain)["params"].value("base_fee", "0"));
+    auto per_byte = ParseAmount((*chain)["params"].value("fee_per_byte", "0"));
+    if (!base.ok() || !per_byte.ok()) return Fail(Status::Internal("node sent bad fee parameters"));
+    ChainParams params;
+    params.base_fee = *base;
+    params.fee_per_byte = *per_byte;
+    tx.max_fee = *params.FeeFor(tx.Encode().size());
+  }
+  tx.SignWith(key->key);
+  auto res = NodePost(c, a.wait ? "/v1/tx?wait=commit" : "/v1/tx", json{{"raw", ToHex(tx.Encode())}});
+  if (!res.ok()) return Fail(res.status());
+  if (c.json) {
+    PrintJson(*res);
+  } else {
+    std::cout << (*res)["status"].get<std::string>() << " " << (*res)["hash"].get<std::string>();
+    if (res->contains("height")) std::cout << " in block " << (*res)["height"];
+    std::cout << "\n";
+    if (res->contains("receipt") && (*res)["receipt"].value("status", "") != "success") {
+      std::cout << "receipt: " << (*res)["receipt"].dump() << "\n";
+    }
+  }
+  return 0;
+}
+
+int ShowAccount(const Common& c, const std::string& who, bool prove) {
+  auto addr = ResolveAddress(who);
+  if (!addr.ok()) return Fail(addr.status());
+  auto res = NodeGet(c, "/v1/accounts/" + addr->ToString() + (prove ? "?prove=1" : ""));
+  if (!res.ok()) return Fail(res.status());
+  if (c.json || prove) {
+    PrintJson(*res);
+  } else {
+    const json& r = *res;
+    std::cout << "address:    " << r["address"].get<std::string>() << "\n"
+              << "balance:    " << r["balance_display"].get<std::string>() << " ("
+              << r["balance"].get<std::string>() << " base units)\n"
+              << "staked:     " << r["staked"].get<std::string>() << "\n"
+              << "unbonding:  " << r["unbonding"].get<std::string>() << "\n"
+              << "nonce:      " << r["nonce"] << " (next " << r["next_nonce"] << ")\n"
+              << "as of block " << r["height"] << "\n";
+  }
+  return 0;
+}
+
+int ShowBlock(const Common& c, const std::string& which) {
+  auto res = NodeGet(c, "/v1/blocks/" + which);
+  if (!res.ok()) return Fail(res.status());
+  if (c.json) {
+    PrintJson(*res);
+  } else {
+    const json& b = *res;
+    std::cout << "block " << b["height"] << " " << b["hash"].get<std::string>() << "\n"
+              << "  time       " << b["timestamp_ms"] << " ms\n"
+              << "  prev       " << b["prev_hash"].get<std::string>() << "\n"
+              << "  state root " << b["state_root"].get<std::string>() << "\n"
+              << "  tx root    " << b["tx_root"].get<std::string>() << "\n"
+              << "  txs        " << b["tx_count"] << "\n";
+    for (const auto& t : b["txs"]) std::cout << "    " << t.get<std::string>() << "\n";
+  }
+  return 0;
+}
+
+int GetTx(const Common& c, const std::string& hash, const std::string& out) {
+  auto res = NodeGet(c, "/v1/tx/" + hash);
+  if (!res.ok()) return Fail(res.status());
+  if (!out.empty()) {
+    std::ofstream f(out);
+    f << res->dump(2) << "\n";
+    if (!f) return Fail(Status::IOError("cannot write " + out));
+    if (!c.json) std::cout << (*res)["status"].get<std::string>() << "; written to " << out << "\n";
+    return 0;
+  }
+  PrintJson(*res);
+  return 0;
+}
+
+int VerifyProof(const Common& c, const std::string& path, const std::string& sequencer) {
+  std::ifstream in(path);
+  if (!in) return Fail(Status::NotFound("cannot read " + path));
+  std::stringstream ss;
+  ss << in.rdbuf();
+  json doc = json::parse(ss.str(), nullptr, false);
+  if (doc.is_discarded()) return Fail(Status::InvalidArgument(path + " is not valid JSON", "bad_json"));
+  std::optional<PublicKey> trusted;
+  if (!sequencer.empty()) {
+    auto k = FixedFromHex<32>(sequencer);
+    if (!k.ok()) return Fail(Status::InvalidArgument("--sequencer must be a 32-byte hex key"));
+    trusted = *k;
+  }
+  auto r = VerifyProofJson(doc, NodeTxKinds(), trusted);
+  if (!r.ok()) {
+    if (c.json) PrintJson({{"valid", false}, {"error", r.status().message()}});
+    return Fail(r.status());
+  }
+  if (c.json) {
+    PrintJson({{"valid", true}, {"kind", r->kind}, {"height", r->height},
+               {"proposer", ToHex(r->proposer)}, {"summary", r->summary}});
+  } else {
+    std::cout << "VALID: " << r->summary << "\n"
+              << "block " << r->height << " signed by " << ToHex(r->proposer)
+              << (trusted ? " (the trusted sequencer)\n"
+                          : "\n(compare that key with the chain's sequencer, or pass --sequencer)\n");
+  }
+  return 0;
+}
+
+int LedgerVerify(const Common& c, const std::string& data) {
+  bool show = ShowProgress(c);
+  auto start = std::chrono::steady_clock::now();
+  auto last = start;
+  auto progress = [&](uint64_t done, uint64_t total) {
+    if (!show) return;
+    auto now = std::chrono::steady_clock::now();
+    if (done != total && now - last < std::chrono::milliseconds(200)) return;
+    last = now;
+    double secs = std::chrono::duration<double>(now - start).count();
+    double rate = secs > 0 ? done / secs : 0;
+    double eta = rate > 0 ? (total - done) / rate : 0;
+    std::fprintf(stderr, "\rverifying block %llu/%llu  %.0f blocks/s  ETA %.0fs   ",
+                 static_cast<unsigned long long>(done), static_cast<unsigned long long>(total), rate, eta);
+    if (done == total) std::fprintf(stderr, "\n");
+  };
+  auto r = VerifyLedger(data, NodeTxKinds(), progress);
+  if (!r.ok()) return Fail(r.status());
+  if (c.json) {
+    json j = {{"ok", r->ok}, {"blocks", r->blocks_checked}, {"txs", r->txs_checked}, {"tip", r->tip}};
+    if (r->ok) j["state_root"] = ToHex(r->state_root);
+    if (!r->ok) j["first_bad_height"] = *r->first_bad_height, j["problem"] = r->problem;
+    PrintJson(j);
+  } else if (r->ok) {
+    std::cout << "ledger OK: " << r->blocks_checked << " blocks and " << r->txs_checked
+              << " txs replayed from genesis; every signature and root matches (state root "
+              << ToHex(r->state_root) << ")\n";
+  } else {
+    std::cout << "ledger MISMATCH at height " << *r->first_bad_height << ": " << r->problem << "\n";
+  }
+  return r->ok ? 0 : 3;
+}
+
+}  // namespace
+}  // namespace tributary::cli
+
+int main(int argc, char** argv) {
+  using namespace tributary::cli;
+  CLI::App app{"tributary: payable AI node (ledger, datanets, models, attribution)"};
+  app.require_subcommand(1);
+  Common common;
+  app.add_option("--node", common.node, "node API URL")->capture_default_str();
+  app.add_flag("--json", common.json, "machine-readable output");
+
+  NodeArgs node_args;
+  auto* node = app.add_subcommand("node", "run a node");
+  node->add_option("--data", node_args.data, "data directory")->capture_default_str();
+  node->add_option("--listen", node_args.listen, "HOST:PORT to serve the API on")->capture_default_str();
+  node->add_option("--genesis", node_args.genesis, "genesis JSON file (for a new data directory)");
+  node->add_option("--sequencer-key", node_args.sequencer_key, "key file that signs blocks (default DATA/sequencer.key)");
+  node->add_flag("--dev", node_args.dev, "development chain: create keys and a genesis funding the local 'dev' key");
+  node->add_option("--block-interval-ms", node_args.block_interval_ms, "block interval; 0 = as soon as there is work")
+      ->capture_default_str();
+  node->add_option("--rate-limit", node_args.rate_limit, "requests/s per client address (0 = off)")->capture_default_str();
+
+  auto* keys = app.add_subcommand("keys", "manage local keys");
+  keys->require_subcommand(1);
+  std::string key_name;
+  bool address_only = false;
+  auto* keys_new = keys->add_subcommand("new", "create a key");
+  keys_new->add_option("--name", key_name, "key name")->required();
+  auto* keys_list = keys->add_subcommand("list", "list keys");
+  auto* keys_show = keys->add_subcommand("show", "show a key");
+  keys_show->add_option("name", key_name, "key name")->required();
+  keys_show->add_flag("--address", address_only, "print only the address");
+
+  auto* tx = app.add_subcommand("tx", "send or fetch transactions");
+  tx->require_subcommand(1);
+  TxArgs tx_args;
+  auto add_send = [&](const char* name, const char* help, bool with_to) {
+    auto* s = tx->add_subcommand(name, help);
+    s->add_option("--from", tx_args.from, "signing key name")->required();
+    if (with_to) s->add_option("--to", tx_args.to, "recipient address or local key name")->required();
+    s->add_option("--amount", tx_args.amount, "amount in tokens, e.g. 12.5")->required();
+    s->add_option("--max-fee", tx_args.max_fee, "fee cap in tokens (default: the exact fee)");
+    s->add_flag("--wait", tx_args.wait, "wait until the tx is committed");
+    return s;
+  };
+  auto* transfer = add_send("transfer", "transfer tokens", true);
+  auto* stake = add_send("stake", "lock tokens as stake", false);
+  auto* unstake = add_send("unstake", "unlock stake (returned after the unbonding period)", false);
+  std::string tx_hash, tx_out;
+  auto* tx_get = tx->add_subcommand("get", "fetch a tx with its receipt and proof");
+  tx_get->add_option("hash", tx_hash, "tx hash")->required();
+  tx_get->add_option("--out", tx_out, "write the JSON (a proof for verify-proof) to a file");
+
+  std::string who;
+  bool prove = false;
+  auto* account = app.add_subcommand("account", "show an account");
+  account->add_option("address", who, "address or local key name")->required();
+  account->add_flag("--prove", prove, "include a state proof");
+
+  std::string which;
+  auto* block = app.add_subcommand("block", "show a block");
+  block->add_option("height", which, "height or 'latest'")->required();
+
+  std::string proof_file, sequencer;
+  auto* verify_proof = app.add_subcommand("verify-proof", "check a proof offline");
+  verify_proof->add_option("file", proof_file, "JSON from GET /v1/tx/{hash} or /v1/accounts/{addr}?prove=1")
+      ->required();
+  verify_proof->add_option("--sequencer", sequencer, "require blocks signed by this hex public key");
+
+  auto* ledger = app.add_subcommand("ledger", "ledger maintenance");
+  ledger->require_subcommand(1);
+  std::string verify_data = "./var";
+  auto* ledger_verify = ledger->add_subcommand("verify", "replay every block from genesis and check it");
+  ledger_verify->add_option("--data", verify_data, "data directory")->capture_default_str();
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  try {
+    if (*node) return RunNode(common, node_args);
+    if (*keys_new) return KeysNew(common, key_name);
+    if (*keys_list) return KeysList(common);
+    if (*keys_show) return KeysShow(common, key_name, address_only);
+    if (*transfer) return SendTx(common, tx_args, "transfer");
+    if (*stake) return SendTx(common, tx_args, "stake");
+    if (*unstake) return SendTx(common, tx_args, "unstake");
+    if (*tx_get) return GetTx(common, tx_hash, tx_out);
+    if (*account) return ShowAccount(common, who, prove);
+    if (*block) return ShowBlock(common, which);
+    if (*verify_proof) return VerifyProof(common, proof_file, sequencer);
+    if (*ledger_verify) return LedgerVerify(common, verify_data);
+  } catch (const std::exception& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,104 @@
+#include "tributary/ledger/executor.h"
+
+#include "tributary/ledger/account.h"
+
+namespace tributary {
+
+Status Executor::CheckTx(const Transaction& tx, size_t encoded_size) const {
+  const ChainParams& p = genesis_.params;
+  if (encoded_size > p.max_tx_bytes) {
+    return Status::ResourceExhausted("transaction of " + std::to_string(encoded_size) +
+                                         " bytes exceeds the limit of " +
+                                         std::to_string(p.max_tx_bytes),
+                                     "oversized");
+  }
+  if (tx.chain_id != genesis_.chain_id) {
+    return Status::InvalidArgument(
+        "chain id '" + tx.chain_id + "' does not match this chain ('" + genesis_.chain_id + "')",
+        "wrong_chain_id");
+  }
+  const TxKind* kind = kinds_.Find(tx.kind);
+  if (!kind) return Status::InvalidArgument("unknown transaction kind '" + tx.kind + "'", "unknown_kind");
+  TRIB_RETURN_IF_ERROR(kind->CheckPayload(tx.payload));
+  auto fee = p.FeeFor(encoded_size);
+  if (!fee) return Status::InvalidArgument("fee overflows", "amount_overflow");
+  if (tx.max_fee < *fee) {
+    return Status::InvalidArgument("max_fee " + AmountToString(tx.max_fee) +
+                                       " is below the required fee " + AmountToString(*fee),
+                                   "fee_too_low");
+  }
+  if (!tx.SignatureValid()) {
+    return Status::PermissionDenied("signature does not verify for the sender key", "bad_signature");
+  }
+  return Status::OK();
+}
+
+void Executor::ApplyGenesis(Overlay& state) const {
+  for (const auto& a : genesis_.accounts) {
+    Account acct;
+    acct.balance = a.balance;
+    StoreAccount(state, a.address, acct);
+  }
+}
+
+Status Executor::BeginBlock(Overlay& state, uint64_t height) const {
+  TRIB_ASSIGN_OR_RETURN(auto due, LoadUnbonding(state, height));
+  for (const auto& e : due) {
+    TRIB_ASSIGN_OR_RETURN(Account a, LoadAccount(state, e.address));
+    auto unbonding = CheckedSub(a.unbonding, e.amount);
+    auto balance = CheckedAdd(a.balance, e.amount);
+    if (!unbonding || !balance) return Status::Corruption("unbonding entry exceeds the account's");
+    a.unbonding = *unbonding;
+    a.balance = *balance;
+    StoreAccount(state, e.address, a);
+  }
+  if (!due.empty()) StoreUnbonding(state, height, {});
+  return Status::OK();
+}
+
+Result<Receipt> Executor::ApplyTx(Overlay& state, const Transaction& tx, const Hash32& tx_hash,
+                                  size_t encoded_size, uint64_t height,
+                                  const Address& fee_collector) const {
+  const Address sender = tx.sender_address();
+  TRIB_ASSIGN_OR_RETURN(Account acct, LoadAccount(state, sender));
+  if (tx.nonce != acct.nonce) {
+    return Status::FailedPrecondition(
+        (tx.nonce < acct.nonce ? "nonce " + std::to_string(tx.nonce) + " was already used"
+                               : "nonce " + std::to_string(tx.nonce) + " is ahead") +
+            "; the sender's next nonce is " + std::to_string(acct.nonce),
+        "bad_nonce");
+  }
+  Amount fee = *genesis_.params.FeeFor(encoded_size);  // CheckTx proved it fits
+  auto after_fee = CheckedSub(acct.balance, fee);
+  if (!after_fee) {
+    return Status::FailedPrecondition("balance " + AmountToString(acct.balance) +
+                                          " cannot pay the fee " + AmountToString(fee),
+                                      "insufficient_balance");
+  }
+  acct.balance = *after_fee;
+  acct.nonce += 1;
+  StoreAccount(state, sender, acct);
+  TRIB_ASSIGN_OR_RETURN(Account collector, LoadAccount(state, fee_collector));
+  auto collected = CheckedAdd(collector.balance, fee);
+  if (!collected) return Status::Internal("fee collector balance overflows");
+  collector.balance = *collected;
+  StoreAccount(state, fee_collector, collector);
+
+  Receipt receipt;
+  receipt.tx_hash = tx_hash;
+  receipt.fee_charged = fee;
+  Overlay action(&state);
+  std::vector<Event> events;
+  TxContext ctx{action, tx, sender, height, genesis_.params, events};
+  Status s = kinds_.Find(tx.kind)->Apply(ctx, tx.payload);
+  if (s.ok()) {
+    action.MergeInto(&state);
+    receipt.events = std::move(events);
+  } else {
+    receipt.status = Receipt::kFailed;
+    receipt.error = s.ToString();
+  }
+  return receipt;
+}
+
+}  // namespace tributary
