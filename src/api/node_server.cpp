@@ -94,6 +94,7 @@ class NodeServer::Impl {
     int threads = opts_.threads;
     server_.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
     server_.set_payload_max_length(opts_.max_body_bytes);
+    server_.set_tcp_nodelay(true);  // small JSON answers must not wait for delayed ACKs
     server_.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
       if (!limiter_.Allow(req.remote_addr)) {
         rate_limited_++;

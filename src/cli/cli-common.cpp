@@ -26,6 +26,7 @@ Result<std::unique_ptr<httplib::Client>> MakeClient(const Common& c) {
   auto client = std::make_unique<httplib::Client>(url);
   if (!client->is_valid()) return Status::InvalidArgument("bad --node URL '" + url + "'", "bad_node_url");
   client->set_connection_timeout(5);
+  client->set_tcp_nodelay(true);
   client->set_read_timeout(60);
   return client;
 }

@@ -210,11 +210,12 @@ void Chain::RebuildPendingLocked() {
 }
 
 Result<uint64_t> Chain::ProduceBlock() {
-  std::lock_guard<std::mutex> lock(mu_);
-  return ProduceBlockLocked();
+  std::lock_guard<std::mutex> produce(produce_mu_);
+  std::unique_lock<std::mutex> lock(mu_);
+  return ProduceBlockLocked(lock);
 }
 
-Result<uint64_t> Chain::ProduceBlockLocked() {
+Result<uint64_t> Chain::ProduceBlockLocked(std::unique_lock<std::mutex>& lock) {
   if (!opts_.sequencer) return Status::FailedPrecondition("this node has no sequencer key");
   auto start = std::chrono::steady_clock::now();
   const uint64_t height = head_.height + 1;
@@ -256,10 +257,16 @@ Result<uint64_t> Chain::ProduceBlockLocked() {
   block.hash = h.Hash();
   block.header = h.Encode();
 
+  // Readers of committed state wait while committing_ is set: state_ is ahead of the disk.
+  committing_ = true;
+  lock.unlock();
   Status s = store_->CommitBlock(block, block_state.writes());
+  lock.lock();
+  committing_ = false;
   if (!s.ok()) {
     state_.Apply(undo);
     RebuildPendingLocked();
+    commit_cv_.notify_all();
     return s.WithContext("commit of block " + std::to_string(height) + " failed");
   }
   head_ = h;
@@ -287,21 +294,23 @@ void Chain::StartProducer(std::chrono::milliseconds interval) {
     stop_ = false;
   }
   producer_ = std::thread([this, interval] {
-    std::unique_lock<std::mutex> lock(mu_);
     auto next = std::chrono::steady_clock::now() + interval;
-    while (!stop_) {
-      if (interval.count() == 0) {
-        work_cv_.wait(lock, [&] { return stop_ || !mempool_.empty(); });
-      } else {
-        work_cv_.wait_until(lock, next, [&] { return stop_; });
-        next += interval;
-        auto now = std::chrono::steady_clock::now();
-        if (next < now) next = now + interval;  // fell behind: don't burst
+    while (true) {
+      {
+        std::unique_lock<std::mutex> lock(mu_);
+        if (interval.count() == 0) {
+          work_cv_.wait(lock, [&] { return stop_ || !mempool_.empty(); });
+        } else {
+          work_cv_.wait_until(lock, next, [&] { return stop_; });
+          next += interval;
+          auto now = std::chrono::steady_clock::now();
+          if (next < now) next = now + interval;  // fell behind: don't burst
+        }
+        if (stop_) break;
       }
-      if (stop_) break;
-      auto r = ProduceBlockLocked();
-      if (!r.ok()) {
-        // Storage failure: keep the txs pending and back off rather than spin.
+      if (!ProduceBlock().ok()) {
+        // Storage failure: the txs stay pending; back off rather than spin.
+        std::unique_lock<std::mutex> lock(mu_);
         work_cv_.wait_for(lock, std::chrono::milliseconds(500), [&] { return stop_; });
       }
     }
@@ -352,7 +361,8 @@ Result<TxLookup> Chain::GetTx(const Hash32& hash) {
 }
 
 Result<AccountLookup> Chain::GetAccount(const Address& address, bool prove) {
-  std::lock_guard<std::mutex> lock(mu_);
+  std::unique_lock<std::mutex> lock(mu_);
+  commit_cv_.wait(lock, [&] { return !committing_; });
   AccountLookup out;
   out.address = address;
   out.header = head_;

@@ -142,6 +142,7 @@ std::string NodeProcess::output() const { return ReadFile(log_); }
 HttpResponse HttpGet(int port, const std::string& path) {
   httplib::Client c("127.0.0.1", port);
   c.set_connection_timeout(2);
+  c.set_tcp_nodelay(true);
   c.set_read_timeout(60);
   auto r = c.Get(path.c_str());
   if (!r) return {};
@@ -152,6 +153,7 @@ HttpResponse HttpPost(int port, const std::string& path, const std::string& body
                       const std::string& content_type) {
   httplib::Client c("127.0.0.1", port);
   c.set_connection_timeout(2);
+  c.set_tcp_nodelay(true);
   c.set_read_timeout(60);
   auto r = c.Post(path.c_str(), body, content_type.c_str());
   if (!r) return {};

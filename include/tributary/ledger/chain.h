@@ -125,7 +125,9 @@ class Chain {
         std::unique_ptr<Store> store);
   Status Load();
   Status CreateGenesisBlock();
-  Result<uint64_t> ProduceBlockLocked();
+  // Builds the block under mu_, then releases mu_ for the durable write so submissions
+  // continue meanwhile (they become the next block: group commit).
+  Result<uint64_t> ProduceBlockLocked(std::unique_lock<std::mutex>& lock);
   void RebuildPendingLocked();
   uint64_t NowMs() const;
 
@@ -136,7 +138,9 @@ class Chain {
   Address fee_collector_;
   std::unique_ptr<Store> store_;
 
+  std::mutex produce_mu_;  // one block production at a time; taken before mu_
   std::mutex mu_;
+  bool committing_ = false;            // a block is applied to state_ but not yet durable
   std::condition_variable work_cv_;    // mempool gained work, or stop requested
   std::condition_variable commit_cv_;  // a block was committed
   State state_;                        // committed state (guarded by mu_)

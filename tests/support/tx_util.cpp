@@ -1,0 +1,218 @@
+#include "support/tx_util.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "tributary/api/node_server.h"
+#include "tributary/ledger/tx_kind.h"
+
+namespace tributary::testing {
+
+using json = nlohmann::json;
+
+std::optional<ChainInfo> FetchChainInfo(int port) {
+  auto r = HttpGet(port, "/v1/chain");
+  if (r.status != 200) return std::nullopt;
+  json j = r.json();
+  if (!j.is_object() || !j.contains("chain_id") || !j.contains("params")) return std::nullopt;
+  try {
+    ChainInfo c;
+    c.chain_id = j["chain_id"].get<std::string>();
+    c.decimals = j["token"].value("decimals", 18);
+    c.sequencer_hex = j.value("sequencer", "");
+    const json& p = j["params"];
+    auto base = ParseAmount(p.value("base_fee", "0"));
+    auto per = ParseAmount(p.value("fee_per_byte", "0"));
+    if (!base.ok() || !per.ok()) return std::nullopt;
+    c.params.base_fee = *base;
+    c.params.fee_per_byte = *per;
+    c.params.max_tx_bytes = p.value("max_tx_bytes", c.params.max_tx_bytes);
+    c.params.max_block_txs = p.value("max_block_txs", c.params.max_block_txs);
+    c.params.unbonding_blocks = p.value("unbonding_blocks", c.params.unbonding_blocks);
+    return c;
+  } catch (const json::exception&) {
+    return std::nullopt;
+  }
+}
+
+json FetchAccount(int port, const Address& address) {
+  auto r = HttpGet(port, "/v1/accounts/" + address.ToString());
+  if (r.status != 200) return json(nullptr);
+  json j = r.json();
+  return j.is_discarded() ? json(nullptr) : j;
+}
+
+std::optional<uint64_t> FetchNextNonce(int port, const Address& address) {
+  json j = FetchAccount(port, address);
+  if (!j.is_object() || !j.contains("next_nonce") || !j["next_nonce"].is_number_unsigned()) {
+    return std::nullopt;
+  }
+  return j["next_nonce"].get<uint64_t>();
+}
+
+Transaction BuildTx(const ChainInfo& chain, const KeyPair& key, uint64_t nonce, const std::string& kind,
+                    Bytes payload, std::optional<Amount> max_fee) {
+  Transaction tx;
+  tx.chain_id = chain.chain_id;
+  tx.sender = key.public_key();
+  tx.nonce = nonce;
+  tx.kind = kind;
+  tx.payload = std::move(payload);
+  if (max_fee) {
+    tx.max_fee = *max_fee;
+  } else {
+    // max_fee is a fixed-width field, so its value does not change the encoded size.
+    tx.max_fee = chain.params.FeeFor(tx.Encode().size()).value_or(0);
+  }
+  tx.SignWith(key);
+  return tx;
+}
+
+Transaction BuildTransfer(const ChainInfo& chain, const KeyPair& key, uint64_t nonce, const Address& to,
+                          Amount amount) {
+  const TxKind* kind = NodeTxKinds().Find("transfer");
+  auto payload = kind->PayloadFromJson({{"to", to.ToString()}, {"amount", AmountToString(amount)}});
+  return BuildTx(chain, key, nonce, "transfer", payload.ok() ? *payload : Bytes{});
+}
+
+std::string RawBody(const Transaction& tx) { return json{{"raw", ToHex(tx.Encode())}}.dump(); }
+
+HttpResponse SubmitTx(int port, const Transaction& tx, bool wait_commit) {
+  return HttpPost(port, wait_commit ? "/v1/tx?wait=commit" : "/v1/tx", RawBody(tx));
+}
+
+std::optional<std::string> TransferAndWait(int port, const ChainInfo& chain, const KeyPair& key,
+                                           const Address& to, Amount amount) {
+  auto nonce = FetchNextNonce(port, Address::FromPublicKey(key.public_key()));
+  if (!nonce) return std::nullopt;
+  Transaction tx = BuildTransfer(chain, key, *nonce, to, amount);
+  auto r = SubmitTx(port, tx, true);
+  if (r.status != 200) return std::nullopt;
+  json j = r.json();
+  if (!j.is_object() || j.value("status", "") != "committed") return std::nullopt;
+  return j.value("hash", "");
+}
+
+::testing::AssertionResult HasErrorShape(const HttpResponse& r) {
+  json j = r.json();
+  if (j.is_discarded()) {
+    return ::testing::AssertionFailure() << "HTTP " << r.status << " body is not JSON: " << r.body;
+  }
+  if (!j.is_object() || !j.contains("error") || !j["error"].is_object()) {
+    return ::testing::AssertionFailure() << "HTTP " << r.status << " body has no error object: " << r.body;
+  }
+  const json& e = j["error"];
+  if (!e.contains("code") || !e["code"].is_string() || e["code"].get<std::string>().empty()) {
+    return ::testing::AssertionFailure() << "error.code is not a non-empty string: " << r.body;
+  }
+  if (!e.contains("message") || !e["message"].is_string() || e["message"].get<std::string>().empty()) {
+    return ::testing::AssertionFailure() << "error.message is not a non-empty string: " << r.body;
+  }
+  return ::testing::AssertionSuccess();
+}
+
+::testing::AssertionResult IsJsonError(const HttpResponse& r, int status, const std::string& code) {
+  if (r.status != status) {
+    return ::testing::AssertionFailure() << "expected HTTP " << status << " (" << code << "), got "
+                                         << r.status << ": " << r.body;
+  }
+  auto shape = HasErrorShape(r);
+  if (!shape) return shape;
+  std::string got = r.json()["error"]["code"].get<std::string>();
+  if (got != code) {
+    return ::testing::AssertionFailure() << "expected error code " << code << ", got " << got << ": "
+                                         << r.body;
+  }
+  return ::testing::AssertionSuccess();
+}
+
+KeyPair TestKey(uint8_t tag) {
+  std::array<uint8_t, 32> seed{};
+  seed.fill(0x5a);
+  seed[0] = tag;
+  return KeyPair::FromSeed(seed);
+}
+
+Amount Tokens(uint64_t n) { return Amount{n} * Pow10(18); }
+
+TimedCommandResult RunTributaryTimed(const std::vector<std::string>& args,
+                                     const std::vector<std::string>& env, int timeout_ms) {
+  TempDir tmp;
+  std::string out_path = (tmp.path() / "out").string(), err_path = (tmp.path() / "err").string();
+  auto start = std::chrono::steady_clock::now();
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    int out = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    int err = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    int in = ::open("/dev/null", O_RDONLY);
+    ::dup2(in, 0);
+    ::dup2(out, 1);
+    ::dup2(err, 2);
+    for (const auto& e : env) ::putenv(const_cast<char*>(e.c_str()));
+    std::vector<char*> argv;
+    std::string bin = TRIBUTARY_BIN;
+    argv.push_back(bin.data());
+    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    ::execv(bin.c_str(), argv.data());
+    ::_exit(127);
+  }
+  TimedCommandResult r;
+  int status = 0;
+  auto deadline = start + std::chrono::milliseconds(timeout_ms);
+  while (true) {
+    pid_t w = ::waitpid(pid, &status, WNOHANG);
+    if (w == pid) break;
+    if (std::chrono::steady_clock::now() >= deadline) {
+      ::kill(pid, SIGKILL);
+      ::waitpid(pid, &status, 0);
+      r.timed_out = true;
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  r.exited = WIFEXITED(status);
+  r.exit_code = r.exited ? WEXITSTATUS(status) : -1;
+  r.term_signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+  r.out = ReadFileBytes(out_path);
+  r.err = ReadFileBytes(err_path);
+  return r;
+}
+
+std::vector<std::string> Lines(const std::string& text) {
+  std::vector<std::string> out;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (!line.empty()) out.push_back(line);
+  }
+  return out;
+}
+
+std::string ReadFileBytes(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+void WriteFileBytes(const std::filesystem::path& path, const std::string& bytes) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << bytes;
+}
+
+std::string FlipHexDigit(std::string hex, size_t pos) {
+  if (pos >= hex.size()) return hex;
+  hex[pos] = hex[pos] == '0' ? '1' : '0';
+  return hex;
+}
+
+}  // namespace tributary::testing
