@@ -17,7 +17,9 @@ struct DepthExceeded {};
 
 void SendJson(httplib::Response& res, int status, const json& body) {
   res.status = status;
-  res.set_content(body.dump() + "\n", "application/json");
+  // Messages can echo request bytes; invalid UTF-8 must not make dump() throw.
+  res.set_content(body.dump(-1, ' ', false, json::error_handler_t::replace) + "\n",
+                  "application/json");
 }
 
 void SendError(httplib::Response& res, int status, const std::string& code, const std::string& msg) {
@@ -154,8 +156,10 @@ class NodeServer::Impl {
   std::optional<json> ParseBody(const httplib::Request& req, httplib::Response& res) {
     const int max_depth = opts_.max_json_depth;
     try {
-      json j = json::parse(req.body, [max_depth](int depth, json::parse_event_t, json&) {
-        if (depth > max_depth) throw DepthExceeded{};
+      json j = json::parse(req.body, [max_depth](int depth, json::parse_event_t ev, json&) {
+        // `depth` counts enclosing containers; a container being opened is one level deeper.
+        bool opens = ev == json::parse_event_t::object_start || ev == json::parse_event_t::array_start;
+        if (depth + (opens ? 1 : 0) > max_depth) throw DepthExceeded{};
         return true;
       });
       return j;
@@ -219,16 +223,16 @@ class NodeServer::Impl {
     });
 
     server_.Post("/v1/tx", [this](const httplib::Request& req, httplib::Response& res) {
+      std::string wait = req.get_param_value("wait");
+      if (!wait.empty() && wait != "commit" && wait != "none") {
+        return SendError(res, 400, "bad_param", "wait must be 'commit' or 'none'");
+      }
       auto body = ParseBody(req, res);
       if (!body) return;
       auto tx = Transaction::FromJson(*body, NodeTxKinds());
       if (!tx.ok()) return SendStatus(res, tx.status());
       auto hash = chain_->Submit(*tx);
       if (!hash.ok()) return SendStatus(res, hash.status());
-      std::string wait = req.get_param_value("wait");
-      if (!wait.empty() && wait != "commit" && wait != "none") {
-        return SendError(res, 400, "bad_param", "wait must be 'commit' or 'none'");
-      }
       if (wait == "commit") {
         auto timeout = opts_.max_wait;
         if (chain_->WaitForCommit(*hash, timeout)) {

@@ -71,6 +71,9 @@ Result<StoredKey> Keystore::ReadKeyFile(const std::filesystem::path& path) {
   }
   auto seed = FixedFromHex<32>(j["seed"].get<std::string>());
   if (!seed.ok()) return Status::Corruption("key file " + path.string() + " has a bad seed");
+  if (j.contains("name") && !j["name"].is_string()) {
+    return Status::Corruption("key file " + path.string() + ": 'name' is not a string");
+  }
   StoredKey k{j.value("name", path.stem().string()), KeyPair::FromSeed(*seed)};
   if (j.contains("public_key") && j["public_key"] != ToHex(k.key.public_key())) {
     return Status::Corruption("key file " + path.string() + ": public key does not match the seed");

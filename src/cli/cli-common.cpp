@@ -12,7 +12,9 @@ int Fail(const Status& s) {
   return 1;
 }
 
-void PrintJson(const nlohmann::json& j) { std::cout << j.dump(2) << "\n"; }
+void PrintJson(const nlohmann::json& j) {
+  std::cout << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+}
 
 bool ShowProgress(const Common& c) { return !c.json && ::isatty(STDERR_FILENO); }
 

@@ -74,7 +74,8 @@ int RunNode(const Common& common, const NodeArgs& args) {
     auto g = ReadGenesisFile(args.genesis);
     if (!g.ok()) return Fail(g.status());
     genesis = *g;
-  } else if (args.dev && !fs::exists(data / "ledger.db")) {
+  } else if (args.dev) {
+    // Used only if the directory holds no chain yet.
     Keystore ks(Keystore::DefaultHome());
     auto dev = ks.Load("dev");
     if (!dev.ok() && dev.status().code() == Code::kNotFound) dev = ks.Create("dev");
@@ -83,18 +84,22 @@ int RunNode(const Common& common, const NodeArgs& args) {
                    std::chrono::system_clock::now().time_since_epoch())
                    .count();
     genesis = Genesis::Dev(dev->address(), sequencer->public_key(), static_cast<uint64_t>(now));
-    std::ofstream(data / "genesis.json") << genesis->ToJson().dump(2) << "\n";
   }
 
   ChainOptions opts;
   opts.data_dir = data;
   opts.genesis = genesis;
+  opts.genesis_only_if_new = args.dev && args.genesis.empty();
   opts.sequencer = sequencer;
   auto chain = Chain::Open(opts, NodeTxKinds());
   if (!chain.ok()) {
     std::cerr << "error: cannot start the node: " << chain.status().message() << " ("
               << chain.status().reason() << ")\n";
     return 1;
+  }
+
+  if (!fs::exists(data / "genesis.json")) {
+    std::ofstream(data / "genesis.json") << (*chain)->genesis().ToJson().dump(2) << "\n";
   }
 
   // Block the signals in every thread; the main thread waits for them below.

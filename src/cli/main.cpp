@@ -264,6 +264,7 @@ int main(int argc, char** argv) {
   using namespace tributary::cli;
   CLI::App app{"tributary: payable AI node (ledger, datanets, models, attribution)"};
   app.require_subcommand(1);
+  app.fallthrough();  // --node and --json work after the subcommand too
   Common common;
   app.add_option("--node", common.node, "node API URL")->capture_default_str();
   app.add_flag("--json", common.json, "machine-readable output");

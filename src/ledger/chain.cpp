@@ -44,6 +44,13 @@ Result<std::unique_ptr<Chain>> Chain::Open(ChainOptions opts, const TxKindRegist
   TRIB_ASSIGN_OR_RETURN(auto store, Store::Open(opts.data_dir / "ledger.db"));
 
   TRIB_ASSIGN_OR_RETURN(auto stored, store->GetMeta("genesis"));
+  if (!stored && opts.genesis && opts.sequencer &&
+      opts.sequencer->public_key() != opts.genesis->sequencer) {
+    return Status::FailedPrecondition(
+        "the sequencer key " + ToHex(opts.sequencer->public_key()) +
+            " is not the one the genesis names (" + ToHex(opts.genesis->sequencer) + ")",
+        "wrong_sequencer");
+  }
   Genesis genesis;
   if (stored) {
     nlohmann::json j = nlohmann::json::parse(AsString(*stored), nullptr, false);
@@ -51,7 +58,7 @@ Result<std::unique_ptr<Chain>> Chain::Open(ChainOptions opts, const TxKindRegist
     auto g = Genesis::FromJson(j);
     if (!g.ok()) return Status::Corruption("stored genesis is invalid: " + g.status().message());
     genesis = std::move(*g);
-    if (opts.genesis && opts.genesis->Hash() != genesis.Hash()) {
+    if (opts.genesis && !opts.genesis_only_if_new && opts.genesis->Hash() != genesis.Hash()) {
       return Status::FailedPrecondition(
           "the data directory " + opts.data_dir.string() +
               " belongs to a chain with a different genesis; use another --data directory",
@@ -65,6 +72,9 @@ Result<std::unique_ptr<Chain>> Chain::Open(ChainOptions opts, const TxKindRegist
           "no_genesis");
     }
     TRIB_RETURN_IF_ERROR(opts.genesis->Validate());
+    if (!opts.sequencer) {
+      return Status::FailedPrecondition("creating a chain needs the sequencer key", "no_sequencer_key");
+    }
     genesis = *opts.genesis;
     std::string dump = genesis.ToJson().dump();
     TRIB_RETURN_IF_ERROR(store->PutMeta("genesis", AsBytes(dump)));

@@ -77,12 +77,15 @@ Result<Receipt> Executor::ApplyTx(Overlay& state, const Transaction& tx, const H
   }
   acct.balance = *after_fee;
   acct.nonce += 1;
-  StoreAccount(state, sender, acct);
-  TRIB_ASSIGN_OR_RETURN(Account collector, LoadAccount(state, fee_collector));
+  // Fee writes go through their own overlay so an error leaves `state` untouched.
+  Overlay charged(&state);
+  StoreAccount(charged, sender, acct);
+  TRIB_ASSIGN_OR_RETURN(Account collector, LoadAccount(charged, fee_collector));
   auto collected = CheckedAdd(collector.balance, fee);
   if (!collected) return Status::Internal("fee collector balance overflows");
   collector.balance = *collected;
-  StoreAccount(state, fee_collector, collector);
+  StoreAccount(charged, fee_collector, collector);
+  charged.MergeInto(&state);
 
   Receipt receipt;
   receipt.tx_hash = tx_hash;

@@ -95,6 +95,8 @@ Status Genesis::Validate() const {
     return Bad("max_tx_bytes must be in 256..1048576");
   }
   if (params.max_block_txs == 0) return Bad("max_block_txs must be positive");
+  // Releases are queued for a later block; 0 would queue them for a block already begun.
+  if (params.unbonding_blocks == 0) return Bad("unbonding_blocks must be at least 1");
   std::set<Address> seen;
   Amount total = 0;
   for (const auto& a : accounts) {

@@ -2,6 +2,8 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
+
 #include "tributary/base/hash.h"
 
 namespace tributary {
@@ -106,12 +108,13 @@ Result<std::unique_ptr<Store>> Store::Open(const std::filesystem::path& path, bo
   sqlite3_busy_timeout(store->db_, 5000);
   // Any damage in the file must stop us before we trust a byte of it.
   {
-    Stmt check(store->db_, "PRAGMA quick_check");
+    Stmt check(store->db_, "PRAGMA quick_check(1)");
     if (!check.ok()) return SqlError(store->db_, "cannot read " + path.string());
     int rc = check.Step();
     if (rc != SQLITE_ROW) return SqlError(store->db_, "integrity check of " + path.string());
     Bytes first = check.Blob(0);
     std::string verdict(first.begin(), first.end());
+    std::replace(verdict.begin(), verdict.end(), '\n', ' ');
     if (verdict != "ok") {
       return Status::Corruption("database " + path.string() + " is damaged: " + verdict);
     }

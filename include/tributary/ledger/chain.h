@@ -40,6 +40,8 @@ struct ChainOptions {
   std::filesystem::path data_dir;
   //! Required when the data directory is new; when it is not, must equal the stored one.
   std::optional<Genesis> genesis;
+  //! When set, `genesis` is used only to create a new chain and ignored for an existing one.
+  bool genesis_only_if_new = false;
   //! The key that signs blocks; must be the genesis sequencer.
   std::optional<KeyPair> sequencer;
   size_t mempool_limit = 200000;
