@@ -96,7 +96,12 @@ class NodeServer::Impl {
     int threads = opts_.threads;
     server_.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
     server_.set_payload_max_length(opts_.max_body_bytes);
-    server_.set_tcp_nodelay(true);  // small JSON answers must not wait for delayed ACKs
+    server_.set_tcp_nodelay(true);
+    // httplib's default adds SO_REUSEPORT, which would let a second node share our port.
+    server_.set_socket_options([](socket_t sock) {
+      int yes = 1;
+      ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+    });  // small JSON answers must not wait for delayed ACKs
     server_.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
       if (!limiter_.Allow(req.remote_addr)) {
         rate_limited_++;

@@ -1,6 +1,9 @@
 #include "tributary/ledger/chain.h"
 
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "tributary/base/hash.h"
 
@@ -25,15 +28,20 @@ std::vector<Hash32> LeafHashes(const std::vector<Bytes>& items) {
 }  // namespace
 
 Chain::Chain(ChainOptions opts, const TxKindRegistry& kinds, Genesis genesis,
-             std::unique_ptr<Store> store)
+             std::unique_ptr<Store> store, int lock_fd)
     : opts_(std::move(opts)),
       kinds_(kinds),
       genesis_(std::move(genesis)),
       executor_(genesis_, kinds_),
       fee_collector_(Address::FromPublicKey(genesis_.sequencer)),
-      store_(std::move(store)) {}
+      store_(std::move(store)),
+      lock_fd_(lock_fd) {}
 
-Chain::~Chain() { StopProducer(); }
+Chain::~Chain() {
+  StopProducer();
+  store_.reset();
+  if (lock_fd_ >= 0) ::close(lock_fd_);  // releases the flock
+}
 
 uint64_t Chain::NowMs() const { return opts_.clock_ms ? opts_.clock_ms() : WallClockMs(); }
 
@@ -41,6 +49,22 @@ Result<std::unique_ptr<Chain>> Chain::Open(ChainOptions opts, const TxKindRegist
   std::error_code ec;
   std::filesystem::create_directories(opts.data_dir, ec);
   if (ec) return Status::IOError("cannot create " + opts.data_dir.string() + ": " + ec.message());
+  auto lock_path = opts.data_dir / "LOCK";
+  int lock_fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (lock_fd < 0) return Status::IOError("cannot open " + lock_path.string());
+  if (::flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
+    ::close(lock_fd);
+    return Status::Unavailable("the data directory " + opts.data_dir.string() +
+                                   " is in use by another running node",
+                               "data_dir_locked");
+  }
+  // Closes the lock file on every early return below.
+  struct LockGuard {
+    int fd;
+    ~LockGuard() {
+      if (fd >= 0) ::close(fd);
+    }
+  } guard{lock_fd};
   TRIB_ASSIGN_OR_RETURN(auto store, Store::Open(opts.data_dir / "ledger.db"));
 
   TRIB_ASSIGN_OR_RETURN(auto stored, store->GetMeta("genesis"));
@@ -85,7 +109,9 @@ Result<std::unique_ptr<Chain>> Chain::Open(ChainOptions opts, const TxKindRegist
             " is not the one this chain's genesis names (" + ToHex(genesis.sequencer) + ")",
         "wrong_sequencer");
   }
-  std::unique_ptr<Chain> chain(new Chain(std::move(opts), kinds, std::move(genesis), std::move(store)));
+  guard.fd = -1;
+  std::unique_ptr<Chain> chain(
+      new Chain(std::move(opts), kinds, std::move(genesis), std::move(store), lock_fd));
   TRIB_RETURN_IF_ERROR(chain->Load());
   return chain;
 }

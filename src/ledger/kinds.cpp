@@ -1,4 +1,6 @@
 // The ledger's own kinds: transfer, stake, unstake.
+#include <algorithm>
+
 #include "tributary/base/encoding.h"
 #include "tributary/ledger/account.h"
 #include "tributary/ledger/tx.h"
@@ -144,7 +146,8 @@ class UnstakeKind final : public AmountOnlyKind {
     a.staked = *staked;
     a.unbonding = *unbonding;
     StoreAccount(ctx.state, ctx.sender, a);
-    uint64_t release = ctx.height + ctx.params.unbonding_blocks;
+    // At least one block ahead: this block's BeginBlock has already run.
+    uint64_t release = ctx.height + std::max<uint64_t>(1, ctx.params.unbonding_blocks);
     TRIB_ASSIGN_OR_RETURN(auto queue, LoadUnbonding(ctx.state, release));
     queue.push_back({ctx.sender, amount});
     StoreUnbonding(ctx.state, release, queue);

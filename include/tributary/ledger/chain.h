@@ -89,7 +89,8 @@ class Chain {
  public:
   //! Opens or creates the chain in opts.data_dir. Checks the stored blocks link up, the latest
   //! header is signed by the sequencer and the stored state matches its state root: any
-  //! damage is Corruption and nothing is repaired.
+  //! damage is Corruption and nothing is repaired. Holds an exclusive lock on DIR/LOCK while
+  //! open: a second process on the same directory gets Unavailable ("data_dir_locked").
   static Result<std::unique_ptr<Chain>> Open(ChainOptions opts, const TxKindRegistry& kinds);
   ~Chain();
 
@@ -124,7 +125,7 @@ class Chain {
   };
 
   Chain(ChainOptions opts, const TxKindRegistry& kinds, Genesis genesis,
-        std::unique_ptr<Store> store);
+        std::unique_ptr<Store> store, int lock_fd);
   Status Load();
   Status CreateGenesisBlock();
   // Builds the block under mu_, then releases mu_ for the durable write so submissions
@@ -139,6 +140,7 @@ class Chain {
   Executor executor_;
   Address fee_collector_;
   std::unique_ptr<Store> store_;
+  int lock_fd_;  // flock on DIR/LOCK: one process per data directory
 
   std::mutex produce_mu_;  // one block production at a time; taken before mu_
   std::mutex mu_;

@@ -1,0 +1,408 @@
+// The `tributary` command line against a real node: keys, transfers, stake,
+// accounts, blocks, proofs, and the errors a user sees when something is
+// wrong (one "error: ..." line and a non-zero exit).
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "support/test_util.h"
+#include "support/tx_util.h"
+#include "tributary/base/keystore.h"
+
+namespace tributary::testing {
+namespace {
+
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+
+// One "error: ..." line on stderr and a plain non-zero exit (no signal, no usage dump).
+::testing::AssertionResult FailsWithOneErrorLine(const CommandResult& r, const std::string& needle = "") {
+  if (r.exit_code == 0) return ::testing::AssertionFailure() << "exit 0; out: " << r.out;
+  if (r.exit_code >= 128) return ::testing::AssertionFailure() << "killed by a signal: " << r.exit_code;
+  auto lines = Lines(r.err);
+  if (lines.size() != 1) {
+    return ::testing::AssertionFailure() << "expected one stderr line, got " << lines.size() << ":\n" << r.err;
+  }
+  if (lines[0].rfind("error: ", 0) != 0) return ::testing::AssertionFailure() << "not an error line: " << r.err;
+  if (!needle.empty() && lines[0].find(needle) == std::string::npos) {
+    return ::testing::AssertionFailure() << "'" << needle << "' not in: " << lines[0];
+  }
+  return ::testing::AssertionSuccess();
+}
+
+class CliTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    tmp_ = new TempDir();
+    node_ = new NodeProcess(tmp_->path() / "data", tmp_->path() / "home");
+    node_->Start();
+  }
+  static void TearDownTestSuite() {
+    delete node_;
+    delete tmp_;
+    node_ = nullptr;
+    tmp_ = nullptr;
+  }
+  void SetUp() override { ASSERT_TRUE(node_ && node_->Running()) << (node_ ? node_->output() : ""); }
+
+  // `tributary --node URL ARGS...` with this suite's TRIBUTARY_HOME.
+  static CommandResult Cli(std::vector<std::string> args) {
+    args.insert(args.begin(), {"--node", node_->url()});
+    return RunTributary(args, {"TRIBUTARY_HOME=" + node_->home().string()});
+  }
+  static json CliJson(std::vector<std::string> args) {
+    args.insert(args.begin(), "--json");
+    auto r = Cli(args);
+    EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+    json j = json::parse(r.out, nullptr, false);
+    return j.is_discarded() ? json::object() : j;
+  }
+  // Creates key `name` (if needed) and funds it from dev.
+  static std::string FundedKey(const std::string& name, const std::string& amount) {
+    Cli({"keys", "new", "--name", name});
+    auto r = Cli({"tx", "transfer", "--from", "dev", "--to", name, "--amount", amount, "--wait"});
+    EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+    return Cli({"keys", "show", name, "--address"}).out;
+  }
+
+  static TempDir* tmp_;
+  static NodeProcess* node_;
+};
+
+TempDir* CliTest::tmp_ = nullptr;
+NodeProcess* CliTest::node_ = nullptr;
+
+TEST_F(CliTest, KeysNewListShow) {
+  auto created = Cli({"keys", "new", "--name", "alice"});
+  ASSERT_EQ(created.exit_code, 0) << created.out << created.err;
+  EXPECT_NE(created.out.find("created key 'alice'"), std::string::npos) << created.out;
+  EXPECT_TRUE(fs::exists(node_->home() / "keys" / "alice.json"));
+
+  // The name is taken now: a clear one-line error, and the key file is not replaced.
+  std::string before = ReadFileBytes(node_->home() / "keys" / "alice.json");
+  auto again = Cli({"keys", "new", "--name", "alice"});
+  EXPECT_TRUE(FailsWithOneErrorLine(again, "alice"));
+  EXPECT_EQ(ReadFileBytes(node_->home() / "keys" / "alice.json"), before);
+
+  auto shown = Cli({"keys", "show", "alice", "--address"});
+  ASSERT_EQ(shown.exit_code, 0) << shown.err;
+  auto lines = Lines(shown.out);
+  ASSERT_EQ(lines.size(), 1u) << shown.out;
+  std::string address = lines[0];
+  EXPECT_EQ(address.size(), 51u);
+  EXPECT_EQ(address.rfind("trb", 0), 0u);
+  EXPECT_TRUE(Address::Parse(address).ok()) << address;
+  EXPECT_NE(created.out.find(address), std::string::npos) << "keys new printed another address";
+
+  auto list = Cli({"keys", "list"});
+  ASSERT_EQ(list.exit_code, 0) << list.err;
+  EXPECT_NE(list.out.find("alice\t" + address), std::string::npos) << list.out;
+  EXPECT_NE(list.out.find("dev\ttrb"), std::string::npos) << list.out;
+
+  json list_json = CliJson({"keys", "list"});
+  ASSERT_TRUE(list_json.is_array()) << list_json;
+  bool found = false;
+  for (const auto& k : list_json) found |= k.value("name", "") == "alice" && k.value("address", "") == address;
+  EXPECT_TRUE(found) << list_json;
+
+  json show_json = CliJson({"keys", "show", "alice"});
+  EXPECT_EQ(show_json.value("address", ""), address);
+  EXPECT_EQ(show_json.value("public_key", "").size(), 64u);
+  EXPECT_FALSE(show_json.contains("seed")) << "keys show must not print the secret seed";
+}
+
+TEST_F(CliTest, KeyErrors) {
+  EXPECT_TRUE(FailsWithOneErrorLine(Cli({"keys", "show", "nobody"})));
+  for (std::string bad : {std::string("../escape"), std::string("a/b"), std::string("has space"), std::string(65, 'k')}) {
+    SCOPED_TRACE(bad);
+    EXPECT_TRUE(FailsWithOneErrorLine(Cli({"keys", "new", "--name", bad})));
+  }
+  EXPECT_FALSE(fs::exists(node_->home() / "escape.json"));
+}
+
+TEST_F(CliTest, TransferThenAccountShowsBalance) {
+  Cli({"keys", "new", "--name", "carol"});
+  auto sent = Cli({"tx", "transfer", "--from", "dev", "--to", "carol", "--amount", "12.5", "--wait"});
+  ASSERT_EQ(sent.exit_code, 0) << sent.out << sent.err;
+  EXPECT_EQ(sent.out.rfind("committed ", 0), 0u) << sent.out;
+
+  // `account NAME --json`, the flag after the subcommand.
+  auto literal = Cli({"account", "carol", "--json"});
+  ASSERT_EQ(literal.exit_code, 0) << literal.err;
+  json account = json::parse(literal.out, nullptr, false);
+  ASSERT_TRUE(account.is_object()) << literal.out;
+  EXPECT_EQ(account.value("balance", ""), "12500000000000000000") << account;
+  EXPECT_EQ(account.value("staked", ""), "0");
+  // By address as well as by key name; the human form shows the token amount.
+  std::string address = Lines(Cli({"keys", "show", "carol", "--address"}).out).at(0);
+  EXPECT_EQ(CliJson({"account", address}).value("balance", ""), "12500000000000000000");
+  auto human = Cli({"account", "carol"});
+  EXPECT_EQ(human.exit_code, 0);
+  EXPECT_NE(human.out.find("12.5 OPEN"), std::string::npos) << human.out;
+
+  // The same transfer with --json output.
+  json j = CliJson({"tx", "transfer", "--from", "dev", "--to", address, "--amount", "0.5", "--wait"});
+  EXPECT_EQ(j.value("status", ""), "committed") << j;
+  EXPECT_EQ(CliJson({"account", "carol"}).value("balance", ""), "13000000000000000000");
+}
+
+TEST_F(CliTest, GlobalFlagsAfterTheSubcommand) {
+  // `tributary account dev --json --node URL`: the global flags after the subcommand.
+  auto r = RunTributary({"account", "dev", "--json", "--node", node_->url()},
+                        {"TRIBUTARY_HOME=" + node_->home().string()});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_TRUE(json::parse(r.out, nullptr, false).is_object()) << r.out;
+}
+
+TEST_F(CliTest, BadAmountsAreRefused) {
+  Cli({"keys", "new", "--name", "dave"});
+  auto dev = Keystore(node_->home()).Load("dev");
+  ASSERT_TRUE(dev.ok());
+  auto nonce = FetchNextNonce(node_->port(), dev->address());
+  for (std::string amount : {"abc", "-1", "1.0000000000000000001", "", "1e3", "1,5", "0x10", "1.2.3",
+                             "340282366920938463463374607431768211456"}) {
+    SCOPED_TRACE(amount);
+    auto r = Cli({"tx", "transfer", "--from", "dev", "--to", "dave", "--amount", amount});
+    EXPECT_TRUE(FailsWithOneErrorLine(r));
+  }
+  // The `--amount=-1` spelling too.
+  EXPECT_TRUE(FailsWithOneErrorLine(Cli({"tx", "transfer", "--from", "dev", "--to", "dave", "--amount=-1"})));
+  // Zero is refused by the node.
+  EXPECT_TRUE(FailsWithOneErrorLine(Cli({"tx", "transfer", "--from", "dev", "--to", "dave", "--amount", "0"})));
+  // More than the supply.
+  EXPECT_TRUE(FailsWithOneErrorLine(
+      Cli({"tx", "transfer", "--from", "dev", "--to", "dave", "--amount", "2000000000", "--wait"}),
+      "insufficient_balance"));
+  // Nothing was sent.
+  EXPECT_EQ(FetchNextNonce(node_->port(), dev->address()), nonce);
+  EXPECT_EQ(CliJson({"account", "dave"}).value("balance", ""), "0");
+}
+
+TEST_F(CliTest, OtherTransferErrors) {
+  EXPECT_TRUE(FailsWithOneErrorLine(Cli({"tx", "transfer", "--from", "nobody", "--to", "dev", "--amount", "1"})));
+  EXPECT_TRUE(FailsWithOneErrorLine(Cli({"tx", "transfer", "--from", "dev", "--to", "nobody", "--amount", "1"}),
+                                    "--to"));
+  EXPECT_TRUE(FailsWithOneErrorLine(
+      Cli({"tx", "transfer", "--from", "dev", "--to", "trb" + std::string(48, '0'), "--amount", "1"})));
+  // A fresh key cannot pay the fee.
+  Cli({"keys", "new", "--name", "broke"});
+  EXPECT_TRUE(FailsWithOneErrorLine(Cli({"tx", "transfer", "--from", "broke", "--to", "dev", "--amount", "1"}),
+                                    "insufficient_balance"));
+  // A --max-fee below the fee.
+  EXPECT_TRUE(FailsWithOneErrorLine(
+      Cli({"tx", "transfer", "--from", "dev", "--to", "broke", "--amount", "1", "--max-fee", "0.000000000000000001"}),
+      "fee_too_low"));
+}
+
+TEST_F(CliTest, UnreachableNodeIsAClearError) {
+  std::vector<std::vector<std::string>> commands = {
+      {"account", "dev"},
+      {"block", "latest"},
+      {"tx", "transfer", "--from", "dev", "--to", "dev", "--amount", "1"},
+      {"tx", "get", std::string(64, '0')},
+  };
+  for (auto args : commands) {
+    SCOPED_TRACE(args[0]);
+    args.insert(args.begin(), {"--node", "http://127.0.0.1:1"});
+    auto r = RunTributaryTimed(args, {"TRIBUTARY_HOME=" + node_->home().string()}, 20000);
+    ASSERT_FALSE(r.timed_out);
+    EXPECT_TRUE(r.exited);
+    EXPECT_NE(r.exit_code, 0);
+    auto lines = Lines(r.err);
+    ASSERT_EQ(lines.size(), 1u) << r.err;
+    EXPECT_EQ(lines[0].rfind("error: ", 0), 0u) << r.err;
+    EXPECT_NE(lines[0].find("cannot reach the node at http://127.0.0.1:1"), std::string::npos) << r.err;
+  }
+  // Not an http:// URL.
+  auto bad = RunTributary({"--node", "ftp://example", "account", "dev"},
+                          {"TRIBUTARY_HOME=" + node_->home().string()});
+  EXPECT_TRUE(FailsWithOneErrorLine(bad, "--node"));
+}
+
+TEST_F(CliTest, StakeAndUnstake) {
+  FundedKey("erin", "10");
+  auto staked = Cli({"tx", "stake", "--from", "erin", "--amount", "5", "--wait"});
+  ASSERT_EQ(staked.exit_code, 0) << staked.out << staked.err;
+  EXPECT_EQ(staked.out.rfind("committed ", 0), 0u) << staked.out;
+  json a = CliJson({"account", "erin"});
+  EXPECT_EQ(a.value("staked", ""), "5000000000000000000") << a;
+  EXPECT_EQ(a.value("unbonding", ""), "0");
+
+  auto unstaked = Cli({"tx", "unstake", "--from", "erin", "--amount", "2", "--wait"});
+  ASSERT_EQ(unstaked.exit_code, 0) << unstaked.out << unstaked.err;
+  a = CliJson({"account", "erin"});
+  EXPECT_EQ(a.value("staked", ""), "3000000000000000000") << a;
+  EXPECT_EQ(a.value("unbonding", ""), "2000000000000000000") << a;
+  EXPECT_EQ(a.value("nonce", 0), 2);
+
+  // Unstaking more than is staked, or staking more than the balance, is refused up front.
+  EXPECT_TRUE(FailsWithOneErrorLine(Cli({"tx", "unstake", "--from", "erin", "--amount", "4"}),
+                                    "insufficient_balance"));
+  EXPECT_TRUE(FailsWithOneErrorLine(Cli({"tx", "stake", "--from", "erin", "--amount", "100"}),
+                                    "insufficient_balance"));
+  EXPECT_TRUE(FailsWithOneErrorLine(Cli({"tx", "stake", "--from", "erin", "--amount", "abc"})));
+  EXPECT_EQ(CliJson({"account", "erin"}).value("nonce", 0), 2);
+}
+
+TEST_F(CliTest, BlockLatestJson) {
+  ASSERT_EQ(Cli({"tx", "transfer", "--from", "dev", "--to", "dev", "--amount", "1", "--wait"}).exit_code, 0);
+  json b = CliJson({"block", "latest"});
+  ASSERT_TRUE(b.is_object()) << b;
+  EXPECT_GE(b.value("height", 0), 1);
+  EXPECT_EQ(b.value("hash", "").size(), 64u);
+  EXPECT_EQ(b.value("state_root", "").size(), 64u);
+  ASSERT_TRUE(b["txs"].is_array());
+  EXPECT_EQ(b["txs"].size(), b.value("tx_count", 0u));
+
+  json genesis = CliJson({"block", "0"});
+  EXPECT_EQ(genesis.value("height", -1), 0);
+  auto human = Cli({"block", "latest"});
+  EXPECT_EQ(human.exit_code, 0);
+  EXPECT_EQ(human.out.rfind("block ", 0), 0u) << human.out;
+
+  EXPECT_TRUE(FailsWithOneErrorLine(Cli({"block", "abc"}), "bad_height"));
+  EXPECT_TRUE(FailsWithOneErrorLine(Cli({"block", "99999999"})));
+}
+
+TEST_F(CliTest, TxGetWritesAProofThatVerifies) {
+  json sent = CliJson({"tx", "transfer", "--from", "dev", "--to", "dev", "--amount", "2", "--wait"});
+  std::string hash = sent.value("hash", "");
+  ASSERT_EQ(hash.size(), 64u) << sent;
+  fs::path out = tmp_->path() / "proof.json";
+  auto got = Cli({"tx", "get", hash, "--out", out.string()});
+  ASSERT_EQ(got.exit_code, 0) << got.err;
+  EXPECT_NE(got.out.find("committed"), std::string::npos) << got.out;
+  auto v = RunTributary({"verify-proof", out.string()});
+  EXPECT_EQ(v.exit_code, 0) << v.out << v.err;
+  EXPECT_EQ(v.out.rfind("VALID", 0), 0u) << v.out;
+  auto vj = RunTributary({"--json", "verify-proof", out.string()});
+  EXPECT_EQ(json::parse(vj.out, nullptr, false).value("valid", false), true) << vj.out;
+
+  EXPECT_TRUE(FailsWithOneErrorLine(Cli({"tx", "get", std::string(64, '0')}), "tx_not_found"));
+  EXPECT_TRUE(FailsWithOneErrorLine(Cli({"tx", "get", "xyz"}), "bad_hash"));
+  EXPECT_TRUE(FailsWithOneErrorLine(RunTributary({"verify-proof", (tmp_->path() / "missing.json").string()})));
+
+  // Account proofs through the CLI.
+  fs::path acct = tmp_->path() / "account.json";
+  auto proved = Cli({"account", "dev", "--prove"});
+  ASSERT_EQ(proved.exit_code, 0) << proved.err;
+  WriteFileBytes(acct, proved.out);
+  auto va = RunTributary({"verify-proof", acct.string()});
+  EXPECT_EQ(va.exit_code, 0) << va.out << va.err;
+}
+
+// ---- `tributary node` start-up errors (no shared node needed) ----
+
+TEST(CliNodeTest, EmptyDataDirWithoutDevOrGenesis) {
+  TempDir tmp;
+  fs::path data = tmp.path() / "empty";
+  std::vector<std::string> env = {"TRIBUTARY_HOME=" + (tmp.path() / "home").string()};
+  auto r = RunTributaryTimed({"node", "--data", data.string(), "--listen", "127.0.0.1:0"}, env, 10000);
+  ASSERT_FALSE(r.timed_out) << "the node started without a chain";
+  EXPECT_TRUE(r.exited);
+  EXPECT_NE(r.exit_code, 0);
+  auto lines = Lines(r.out + r.err);
+  ASSERT_EQ(lines.size(), 1u) << r.out << r.err;
+  EXPECT_EQ(lines[0].rfind("error: ", 0), 0u);
+  EXPECT_NE(lines[0].find("--dev"), std::string::npos) << lines[0];
+  EXPECT_FALSE(fs::exists(data / "ledger.db"));
+
+  // With a sequencer key but still no genesis: the message names both ways to create a chain.
+  fs::path key = tmp.path() / "seq.key";
+  ASSERT_TRUE(Keystore::WriteKeyFile(key, "sequencer", KeyPair::Generate()).ok());
+  auto r2 = RunTributaryTimed(
+      {"node", "--data", data.string(), "--listen", "127.0.0.1:0", "--sequencer-key", key.string()}, env, 10000);
+  ASSERT_FALSE(r2.timed_out);
+  EXPECT_NE(r2.exit_code, 0);
+  auto lines2 = Lines(r2.out + r2.err);
+  ASSERT_EQ(lines2.size(), 1u) << r2.out << r2.err;
+  EXPECT_NE(lines2[0].find("--genesis"), std::string::npos) << lines2[0];
+  EXPECT_NE(lines2[0].find("--dev"), std::string::npos) << lines2[0];
+}
+
+TEST(CliNodeTest, DevWorksAfterAFailedStartWithoutGenesis) {
+  // Regression: a start that failed with no_genesis left an empty ledger.db, and --dev then
+  // decided by the file's existence that the chain existed and refused to create one.
+  TempDir tmp;
+  fs::path data = tmp.path() / "data";
+  std::vector<std::string> env = {"TRIBUTARY_HOME=" + (tmp.path() / "home").string()};
+  fs::path key = data / "sequencer.key";
+  ASSERT_TRUE(Keystore::WriteKeyFile(key, "sequencer", KeyPair::Generate()).ok());
+  auto failed = RunTributaryTimed({"node", "--data", data.string(), "--listen", "127.0.0.1:0"}, env, 10000);
+  ASSERT_NE(failed.exit_code, 0);
+  NodeProcess node(data, tmp.path() / "home");
+  EXPECT_TRUE(node.Start()) << node.output();
+}
+
+TEST(CliNodeTest, BadListenAddress) {
+  TempDir tmp;
+  std::vector<std::string> env = {"TRIBUTARY_HOME=" + (tmp.path() / "home").string()};
+  for (std::string listen : {"bad", "127.0.0.1:99999", ":80", "127.0.0.1:", "127.0.0.1:-5", "127.0.0.1:http"}) {
+    SCOPED_TRACE(listen);
+    auto r = RunTributaryTimed({"node", "--data", (tmp.path() / "d").string(), "--dev", "--listen", listen},
+                               env, 10000);
+    ASSERT_FALSE(r.timed_out);
+    EXPECT_TRUE(r.exited);
+    EXPECT_NE(r.exit_code, 0);
+    auto lines = Lines(r.out + r.err);
+    ASSERT_EQ(lines.size(), 1u) << r.out << r.err;
+    EXPECT_EQ(lines[0].rfind("error: ", 0), 0u) << lines[0];
+    EXPECT_NE(lines[0].find("--listen"), std::string::npos) << lines[0];
+  }
+}
+
+TEST(CliNodeTest, PortInUseIsAClearError) {
+  // httplib defaults to SO_REUSEPORT; the node must not share a port with another node.
+  TempDir tmp;
+  NodeProcess first(tmp.path() / "a", tmp.path() / "home");
+  ASSERT_TRUE(first.Start()) << first.output();
+  auto r = RunTributaryTimed({"node", "--data", (tmp.path() / "b").string(), "--dev", "--listen",
+                              "127.0.0.1:" + std::to_string(first.port())},
+                             {"TRIBUTARY_HOME=" + (tmp.path() / "home").string()}, 5000);
+  ASSERT_FALSE(r.timed_out) << "the second node is serving on the first one's port";
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("error: cannot listen on 127.0.0.1:" + std::to_string(first.port())), std::string::npos)
+      << r.err;
+  EXPECT_TRUE(first.Running());
+}
+
+TEST(CliNodeTest, SecondNodeOnTheSameDataDirIsRefused) {
+  // Chain::Open holds an exclusive lock on DIR/LOCK: one node per data directory.
+  TempDir tmp;
+  NodeProcess first(tmp.path() / "data", tmp.path() / "home");
+  ASSERT_TRUE(first.Start()) << first.output();
+  auto r = RunTributaryTimed({"node", "--data", (tmp.path() / "data").string(), "--dev", "--listen",
+                              "127.0.0.1:0"},
+                             {"TRIBUTARY_HOME=" + (tmp.path() / "home").string()}, 5000);
+  ASSERT_FALSE(r.timed_out) << "a second node is running on the same data directory";
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_EQ(r.err.rfind("error: ", 0), 0u) << r.err;
+  EXPECT_TRUE(first.Running());
+}
+
+TEST(CliNodeTest, RestartKeepsTheChain) {
+  // A clean stop and a restart with the same command keep height and balances.
+  TempDir tmp;
+  fs::path data = tmp.path() / "data", home = tmp.path() / "home";
+  NodeProcess node(data, home);
+  ASSERT_TRUE(node.Start()) << node.output();
+  auto r = RunTributary({"--node", node.url(), "tx", "transfer", "--from", "dev", "--to", "dev", "--amount",
+                         "1", "--wait"},
+                        {"TRIBUTARY_HOME=" + home.string()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto height = HttpGet(node.port(), "/healthz").json().value("height", 0);
+  EXPECT_GE(height, 1);
+  EXPECT_EQ(node.Stop(), 0);
+  EXPECT_NE(node.output().find("stopping"), std::string::npos);
+  ASSERT_TRUE(node.Start()) << node.output();
+  EXPECT_EQ(HttpGet(node.port(), "/healthz").json().value("height", -1), height);
+  EXPECT_EQ(node.Stop(), 0);
+  auto v = RunTributary({"ledger", "verify", "--data", data.string()});
+  EXPECT_EQ(v.exit_code, 0) << v.out << v.err;
+  EXPECT_NE(v.out.find("ledger OK"), std::string::npos);
+  // A missing ledger is an error, not a crash.
+  EXPECT_TRUE(FailsWithOneErrorLine(RunTributary({"ledger", "verify", "--data", (tmp.path() / "nope").string()})));
+}
+
+}  // namespace
+}  // namespace tributary::testing
