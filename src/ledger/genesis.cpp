@@ -94,7 +94,9 @@ Status Genesis::Validate() const {
   if (params.max_tx_bytes < 256 || params.max_tx_bytes > (1u << 20)) {
     return Bad("max_tx_bytes must be in 256..1048576");
   }
-  if (params.max_block_txs == 0) return Bad("max_block_txs must be positive");
+  if (params.max_block_txs == 0 || params.max_block_txs > (1u << 20)) {
+    return Bad("max_block_txs must be in 1..1048576");
+  }
   // Releases are queued for a later block; 0 would queue them for a block already begun.
   if (params.unbonding_blocks == 0) return Bad("unbonding_blocks must be at least 1");
   std::set<Address> seen;

@@ -10,16 +10,18 @@ namespace tributary {
 namespace {
 
 constexpr int kSchemaVersion = 1;
+// A tx's row id is height << kTxIndexBits | index in block.
+constexpr int kTxIndexBits = 20;
+constexpr size_t kMaxTxsPerBlock = size_t{1} << kTxIndexBits;
 
 const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS blocks(height INTEGER PRIMARY KEY, hash BLOB NOT NULL UNIQUE,
                                   header BLOB NOT NULL);
-CREATE TABLE IF NOT EXISTS txs(hash BLOB PRIMARY KEY, height INTEGER NOT NULL,
-                               idx INTEGER NOT NULL, raw BLOB NOT NULL) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS txs_by_block ON txs(height, idx);
-CREATE TABLE IF NOT EXISTS receipts(height INTEGER NOT NULL, idx INTEGER NOT NULL,
-                                    raw BLOB NOT NULL, PRIMARY KEY(height, idx)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS txs(id INTEGER PRIMARY KEY, height INTEGER NOT NULL,
+                               idx INTEGER NOT NULL, raw BLOB NOT NULL, receipt BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS tx_hashes(prefix INTEGER NOT NULL, id INTEGER NOT NULL,
+                                     PRIMARY KEY(prefix, id)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS state(key BLOB PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;
 )sql";
 
@@ -68,6 +70,17 @@ class Stmt {
   sqlite3_stmt* stmt_ = nullptr;
   int rc_;
 };
+
+int64_t TxRowId(uint64_t height, size_t idx) {
+  return static_cast<int64_t>(height << kTxIndexBits | idx);
+}
+
+// The first 8 bytes of a tx hash as a signed integer: the key of the hash index.
+int64_t HashPrefix(const Hash32& h) {
+  uint64_t v = 0;
+  for (int i = 0; i < 8; ++i) v = v << 8 | h[i];
+  return static_cast<int64_t>(v);
+}
 
 Status SqlError(sqlite3* db, const std::string& what) {
   int code = sqlite3_errcode(db);
@@ -122,6 +135,8 @@ Result<std::unique_ptr<Store>> Store::Open(const std::filesystem::path& path, bo
   if (!read_only) {
     TRIB_RETURN_IF_ERROR(store->Exec("PRAGMA journal_mode=WAL"));
     TRIB_RETURN_IF_ERROR(store->Exec("PRAGMA synchronous=FULL"));
+    // Tx rows are keyed by hash (random order): a larger page cache keeps inserts off the disk.
+    TRIB_RETURN_IF_ERROR(store->Exec("PRAGMA cache_size=-131072"));
     TRIB_RETURN_IF_ERROR(store->Exec(kSchema));
     auto v = store->GetMeta("schema_version");
     if (!v.ok()) return v.status();
@@ -172,19 +187,20 @@ Status Store::CommitBlock(const StoredBlock& block,
     if (st.Step() != SQLITE_DONE) return fail("insert block " + std::to_string(block.height));
   }
   {
-    Stmt tx(db_, "INSERT INTO txs(hash, height, idx, raw) VALUES(?, ?, ?, ?)");
-    Stmt rc(db_, "INSERT INTO receipts(height, idx, raw) VALUES(?, ?, ?)");
-    if (!tx.ok() || !rc.ok()) return fail("prepare tx insert");
+    // Rows are appended in (height, idx) order; only the small hash-prefix index takes
+    // random-order inserts, which keeps a block's write cost independent of the chain's size.
+    Stmt tx(db_, "INSERT INTO txs(id, height, idx, raw, receipt) VALUES(?, ?, ?, ?, ?)");
+    Stmt hx(db_, "INSERT INTO tx_hashes(prefix, id) VALUES(?, ?)");
+    if (!tx.ok() || !hx.ok()) return fail("prepare tx insert");
     for (size_t i = 0; i < block.txs.size(); ++i) {
-      Hash32 h = Sha256(block.txs[i]);
-      tx.Bind(1, h).Bind(2, static_cast<int64_t>(block.height)).Bind(3, static_cast<int64_t>(i));
-      tx.Bind(4, block.txs[i]);
+      int64_t id = TxRowId(block.height, i);
+      tx.Bind(1, id).Bind(2, static_cast<int64_t>(block.height)).Bind(3, static_cast<int64_t>(i));
+      tx.Bind(4, block.txs[i]).Bind(5, block.receipts[i]);
       if (tx.Step() != SQLITE_DONE) return fail("insert tx");
       tx.Reset();
-      rc.Bind(1, static_cast<int64_t>(block.height)).Bind(2, static_cast<int64_t>(i));
-      rc.Bind(3, block.receipts[i]);
-      if (rc.Step() != SQLITE_DONE) return fail("insert receipt");
-      rc.Reset();
+      hx.Bind(1, HashPrefix(Sha256(block.txs[i]))).Bind(2, id);
+      if (hx.Step() != SQLITE_DONE) return fail("insert tx hash");
+      hx.Reset();
     }
   }
   {
@@ -245,39 +261,37 @@ Result<StoredBlock> Store::GetBlock(uint64_t height) {
     if (h.size() != 32) return Status::Corruption("block hash at height " + std::to_string(height) + " has the wrong size");
     std::copy(h.begin(), h.end(), b.hash.begin());
   }
-  Stmt tx(db_, "SELECT idx, raw FROM txs WHERE height=? ORDER BY idx");
-  Stmt rc(db_, "SELECT idx, raw FROM receipts WHERE height=? ORDER BY idx");
-  if (!tx.ok() || !rc.ok()) return SqlError(db_, "read block txs");
-  tx.Bind(1, static_cast<int64_t>(height));
-  rc.Bind(1, static_cast<int64_t>(height));
+  Stmt tx(db_, "SELECT id, raw, receipt FROM txs WHERE id BETWEEN ? AND ? ORDER BY id");
+  if (!tx.ok()) return SqlError(db_, "read block txs");
+  tx.Bind(1, TxRowId(height, 0)).Bind(2, TxRowId(height, kMaxTxsPerBlock - 1));
   int r;
   while ((r = tx.Step()) == SQLITE_ROW) {
-    if (tx.Int(0) != static_cast<int64_t>(b.txs.size())) {
+    if (tx.Int(0) != TxRowId(height, b.txs.size())) {
       return Status::Corruption("txs of block " + std::to_string(height) + " are not contiguous");
     }
     b.txs.push_back(tx.Blob(1));
+    b.receipts.push_back(tx.Blob(2));
   }
   if (r != SQLITE_DONE) return SqlError(db_, "read block txs");
-  while ((r = rc.Step()) == SQLITE_ROW) {
-    if (rc.Int(0) != static_cast<int64_t>(b.receipts.size())) {
-      return Status::Corruption("receipts of block " + std::to_string(height) + " are not contiguous");
-    }
-    b.receipts.push_back(rc.Blob(1));
-  }
-  if (r != SQLITE_DONE) return SqlError(db_, "read block receipts");
   return b;
 }
 
 Result<std::optional<TxLocation>> Store::FindTx(const Hash32& hash) {
   std::lock_guard<std::mutex> lock(mu_);
-  Stmt st(db_, "SELECT height, idx, raw FROM txs WHERE hash=?");
+  Stmt st(db_,
+          "SELECT t.height, t.idx, t.raw FROM tx_hashes h JOIN txs t ON t.id = h.id "
+          "WHERE h.prefix = ?");
   if (!st.ok()) return SqlError(db_, "find tx");
-  st.Bind(1, hash);
-  int rc = st.Step();
-  if (rc == SQLITE_DONE) return std::optional<TxLocation>();
-  if (rc != SQLITE_ROW) return SqlError(db_, "find tx");
-  TxLocation loc{static_cast<uint64_t>(st.Int(0)), static_cast<uint32_t>(st.Int(1)), st.Blob(2)};
-  return std::optional<TxLocation>(std::move(loc));
+  st.Bind(1, HashPrefix(hash));
+  int rc;
+  while ((rc = st.Step()) == SQLITE_ROW) {
+    Bytes raw = st.Blob(2);
+    if (Sha256(raw) != hash) continue;  // another tx sharing the 8-byte prefix
+    TxLocation loc{static_cast<uint64_t>(st.Int(0)), static_cast<uint32_t>(st.Int(1)), std::move(raw)};
+    return std::optional<TxLocation>(std::move(loc));
+  }
+  if (rc != SQLITE_DONE) return SqlError(db_, "find tx");
+  return std::optional<TxLocation>();
 }
 
 Status Store::ScanState(const std::function<Status(const std::string&, ByteView)>& fn) {

@@ -518,10 +518,10 @@ TEST_F(ChainTest, ReceiptTamperFoundByVerifyLedger) {
   BuildHistory();
   Close();
   // Lower the fee recorded in block 2's first receipt (bytes 33..48 are the u128 fee).
-  Bytes raw = QueryBlob(db(), "SELECT raw FROM receipts WHERE height=2 AND idx=0", {});
+  Bytes raw = QueryBlob(db(), "SELECT receipt FROM txs WHERE height=2 AND idx=0", {});
   ASSERT_GT(raw.size(), 49u);
   raw[48] ^= 0x01;
-  ASSERT_EQ(ExecSql(db(), "UPDATE receipts SET raw=? WHERE height=2 AND idx=0", {raw}), 1);
+  ASSERT_EQ(ExecSql(db(), "UPDATE txs SET receipt=? WHERE height=2 AND idx=0", {raw}), 1);
 
   auto rep = VerifyLedger(dir_.path() / "data", kinds_);
   ASSERT_TRUE(rep.ok()) << rep.status().ToString();

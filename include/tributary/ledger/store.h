@@ -1,7 +1,8 @@
 // Durable storage of the ledger in one SQLite file (WAL mode).
 //
-// Tables: meta(key, value), blocks(height, hash, header), txs(hash, height,
-// idx, raw), receipts(height, idx, raw), state(key, value). Each block is
+// Tables: meta(key, value), blocks(height, hash, header), txs(id = height<<20|idx,
+// height, idx, raw, receipt), tx_hashes(8-byte hash prefix, id), state(key,
+// value). Each block is
 // written in one SQLite transaction with synchronous=FULL, so a block is
 // either wholly durable or absent after a crash (group commit: one fsync per
 // block however many txs it holds).
