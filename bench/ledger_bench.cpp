@@ -67,8 +67,10 @@ std::vector<Transaction> SignTransfers(const Setup& s, size_t n) {
     tx.sender = s.senders[from].public_key();
     tx.nonce = nonce[from]++;
     tx.kind = "transfer";
-    tx.payload = *kinds.Find("transfer")->PayloadFromJson(
-        {{"to", Address::FromPublicKey(s.senders[to].public_key()).ToString()}, {"amount", "1000"}});
+    tx.payload = *kinds.Find("transfer")
+                      ->PayloadFromJson(
+                          {{"to", Address::FromPublicKey(s.senders[to].public_key()).ToString()},
+                           {"amount", "1000"}});
     tx.max_fee = *s.genesis.params.FeeFor(tx.Encode().size());
     tx.SignWith(s.senders[from]);
     txs.push_back(std::move(tx));
@@ -91,11 +93,16 @@ int main(int argc, char** argv) {
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string a = argv[i];
     long v = std::stol(argv[i + 1]);
-    if (a == "--txs") n_txs = v;
-    else if (a == "--http-txs") http_txs = v;
-    else if (a == "--block-txs") block_txs = static_cast<uint32_t>(v);
-    else if (a == "--clients") clients = static_cast<int>(v);
-    else if (a == "--accounts") accounts = v;
+    if (a == "--txs")
+      n_txs = v;
+    else if (a == "--http-txs")
+      http_txs = v;
+    else if (a == "--block-txs")
+      block_txs = static_cast<uint32_t>(v);
+    else if (a == "--clients")
+      clients = static_cast<int>(v);
+    else if (a == "--accounts")
+      accounts = v;
   }
   std::vector<Row> rows;
   Setup setup = MakeSetup(accounts, block_txs);
@@ -116,7 +123,8 @@ int main(int argc, char** argv) {
   }
 
   // (a) chain + storage, one thread, one durable commit per block.
-  auto dir = std::filesystem::temp_directory_path() / ("tributary-bench-" + std::to_string(::getpid()));
+  auto dir =
+      std::filesystem::temp_directory_path() / ("tributary-bench-" + std::to_string(::getpid()));
   std::filesystem::remove_all(dir);
   double chain_rate = 0;
   {
@@ -192,19 +200,21 @@ int main(int argc, char** argv) {
         for (const auto& body : bodies[c]) {
           auto r = cli.Post("/v1/tx", body, "application/json");
           if (!r || r->status != 202) {
-            if (errors++ == 0) std::fprintf(stderr, "http: %s\n", r ? r->body.c_str() : "no answer");
+            if (errors++ == 0)
+              std::fprintf(stderr, "http: %s\n", r ? r->body.c_str() : "no answer");
           }
         }
       });
     }
     for (auto& t : threads) t.join();
     // Wait until the last accepted txs are committed.
-    while ((*chain)->Metrics().mempool_size > 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    while ((*chain)->Metrics().mempool_size > 0)
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
     double secs = Seconds(t0, Clock::now());
     auto m = (*chain)->Metrics();
     char note[160];
-    std::snprintf(note, sizeof(note), "%d clients, %llu committed in %llu blocks, %zu errors", clients,
-                  static_cast<unsigned long long>(m.txs_committed),
+    std::snprintf(note, sizeof(note), "%d clients, %llu committed in %llu blocks, %zu errors",
+                  clients, static_cast<unsigned long long>(m.txs_committed),
                   static_cast<unsigned long long>(m.blocks_committed), errors.load());
     rows.push_back({"(b) node over HTTP, committed", m.txs_committed / secs, note});
     server.Stop();
@@ -215,7 +225,8 @@ int main(int argc, char** argv) {
   double ceiling = rows[0].per_sec;
   std::printf("\n%-32s %14s %10s  %s\n", "measurement", "per second", "vs verify", "notes");
   for (const auto& r : rows) {
-    std::printf("%-32s %14.0f %9.2fx  %s\n", r.what.c_str(), r.per_sec, r.per_sec / ceiling, r.note.c_str());
+    std::printf("%-32s %14.0f %9.2fx  %s\n", r.what.c_str(), r.per_sec, r.per_sec / ceiling,
+                r.note.c_str());
   }
   return 0;
 }

@@ -22,7 +22,8 @@ void SendJson(httplib::Response& res, int status, const json& body) {
                   "application/json");
 }
 
-void SendError(httplib::Response& res, int status, const std::string& code, const std::string& msg) {
+void SendError(httplib::Response& res, int status, const std::string& code,
+               const std::string& msg) {
   SendJson(res, status, {{"error", {{"code", code}, {"message", msg}}}});
 }
 
@@ -75,22 +76,33 @@ const TxKindRegistry& NodeTxKinds() {
 int HttpStatusFor(const Status& s) {
   if (s.reason() == "rate_limited") return 429;
   switch (s.code()) {
-    case Code::kOk: return 200;
-    case Code::kInvalidArgument: return 400;
-    case Code::kNotFound: return 404;
-    case Code::kAlreadyExists: return 409;
-    case Code::kFailedPrecondition: return 422;
-    case Code::kPermissionDenied: return 403;
-    case Code::kResourceExhausted: return 413;
-    case Code::kUnavailable: return 503;
-    default: return 500;
+    case Code::kOk:
+      return 200;
+    case Code::kInvalidArgument:
+      return 400;
+    case Code::kNotFound:
+      return 404;
+    case Code::kAlreadyExists:
+      return 409;
+    case Code::kFailedPrecondition:
+      return 422;
+    case Code::kPermissionDenied:
+      return 403;
+    case Code::kResourceExhausted:
+      return 413;
+    case Code::kUnavailable:
+      return 503;
+    default:
+      return 500;
   }
 }
 
 class NodeServer::Impl {
  public:
   Impl(Chain* chain, ServerOptions opts)
-      : chain_(chain), opts_(std::move(opts)), limiter_(opts_.rate_limit_rps, opts_.rate_limit_burst) {}
+      : chain_(chain),
+        opts_(std::move(opts)),
+        limiter_(opts_.rate_limit_rps, opts_.rate_limit_burst) {}
 
   Status Start() {
     int threads = opts_.threads;
@@ -112,8 +124,8 @@ class NodeServer::Impl {
       return httplib::Server::HandlerResponse::Unhandled;
     });
     // Errors produced by httplib itself (unknown route, body too large) get our JSON shape.
-    server_.set_error_handler(httplib::Server::HandlerWithResponse(
-        [](const httplib::Request& req, httplib::Response& res) {
+    server_.set_error_handler(httplib::Server::HandlerWithResponse([](const httplib::Request& req,
+                                                                      httplib::Response& res) {
       if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
       if (res.status == 404) {
         SendError(res, 404, "unknown_route", "no route for " + req.method + " " + req.path);
@@ -122,26 +134,28 @@ class NodeServer::Impl {
       } else if (res.status == 405) {
         SendError(res, 405, "method_not_allowed", req.method + " is not allowed on " + req.path);
       } else {
-        SendError(res, res.status, "http_error", "request failed with HTTP " + std::to_string(res.status));
+        SendError(res, res.status, "http_error",
+                  "request failed with HTTP " + std::to_string(res.status));
       }
       return httplib::Server::HandlerResponse::Handled;
     }));
-    server_.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
-      std::string what = "unknown";
-      try {
-        if (ep) std::rethrow_exception(ep);
-      } catch (const std::exception& e) {
-        what = e.what();
-      } catch (...) {
-      }
-      SendError(res, 500, "internal", what);
-    });
+    server_.set_exception_handler(
+        [](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
+          std::string what = "unknown";
+          try {
+            if (ep) std::rethrow_exception(ep);
+          } catch (const std::exception& e) {
+            what = e.what();
+          } catch (...) {
+          }
+          SendError(res, 500, "internal", what);
+        });
     Routes();
     int port = opts_.port == 0 ? server_.bind_to_any_port(opts_.host)
                                : (server_.bind_to_port(opts_.host, opts_.port) ? opts_.port : -1);
     if (port < 0) {
-      return Status::Unavailable("cannot listen on " + opts_.host + ":" + std::to_string(opts_.port) +
-                                     " (address in use?)",
+      return Status::Unavailable("cannot listen on " + opts_.host + ":" +
+                                     std::to_string(opts_.port) + " (address in use?)",
                                  "listen_failed");
     }
     port_ = port;
@@ -163,7 +177,8 @@ class NodeServer::Impl {
     try {
       json j = json::parse(req.body, [max_depth](int depth, json::parse_event_t ev, json&) {
         // `depth` counts enclosing containers; a container being opened is one level deeper.
-        bool opens = ev == json::parse_event_t::object_start || ev == json::parse_event_t::array_start;
+        bool opens =
+            ev == json::parse_event_t::object_start || ev == json::parse_event_t::array_start;
         if (depth + (opens ? 1 : 0) > max_depth) throw DepthExceeded{};
         return true;
       });
@@ -191,7 +206,8 @@ class NodeServer::Impl {
     server_.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
       ChainMetrics m = chain_->Metrics();
       std::string out;
-      auto metric = [&](const char* name, const char* type, const char* help, const std::string& v) {
+      auto metric = [&](const char* name, const char* type, const char* help,
+                        const std::string& v) {
         out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n" +
                name + " " + v + "\n";
       };
@@ -205,8 +221,9 @@ class NodeServer::Impl {
              std::to_string(m.txs_rejected));
       metric("tributary_mempool_size", "gauge", "Transactions waiting for a block.",
              std::to_string(m.mempool_size));
-      out += "# HELP tributary_block_commit_seconds Time to build, sign and durably commit a block.\n"
-             "# TYPE tributary_block_commit_seconds summary\n";
+      out +=
+          "# HELP tributary_block_commit_seconds Time to build, sign and durably commit a block.\n"
+          "# TYPE tributary_block_commit_seconds summary\n";
       out += "tributary_block_commit_seconds_sum " + std::to_string(m.commit_seconds_sum) + "\n";
       out += "tributary_block_commit_seconds_count " + std::to_string(m.commits) + "\n";
       metric("tributary_last_block_commit_seconds", "gauge", "Commit time of the latest block.",
@@ -218,13 +235,15 @@ class NodeServer::Impl {
 
     server_.Get("/v1/chain", [this](const httplib::Request&, httplib::Response& res) {
       const Genesis& g = chain_->genesis();
-      SendJson(res, 200,
-               {{"chain_id", g.chain_id},
-                {"height", chain_->height()},
-                {"sequencer", ToHex(g.sequencer)},
-                {"token", {{"symbol", g.symbol}, {"decimals", g.decimals}, {"supply", AmountToString(g.supply)}}},
-                {"params", g.ToJson()["params"]},
-                {"tx_kinds", NodeTxKinds().Names()}});
+      SendJson(
+          res, 200,
+          {{"chain_id", g.chain_id},
+           {"height", chain_->height()},
+           {"sequencer", ToHex(g.sequencer)},
+           {"token",
+            {{"symbol", g.symbol}, {"decimals", g.decimals}, {"supply", AmountToString(g.supply)}}},
+           {"params", g.ToJson()["params"]},
+           {"tx_kinds", NodeTxKinds().Names()}});
     });
 
     server_.Post("/v1/tx", [this](const httplib::Request& req, httplib::Response& res) {
@@ -277,26 +296,28 @@ class NodeServer::Impl {
       SendJson(res, 200, out);
     });
 
-    server_.Get(R"(/v1/blocks/([^/]+))", [this](const httplib::Request& req, httplib::Response& res) {
-      std::string which = req.matches[1];
-      std::optional<uint64_t> height;
-      if (which != "latest") {
-        if (which.empty() || which.size() > 19 ||
-            which.find_first_not_of("0123456789") != std::string::npos) {
-          return SendError(res, 400, "bad_height", "height must be a number or 'latest'");
-        }
-        height = std::stoull(which);
-      }
-      auto b = chain_->GetBlock(height);
-      if (!b.ok()) return SendStatus(res, b.status());
-      json out = b->first.ToJson();
-      json txs = json::array();
-      for (const auto& h : b->second) txs.push_back(ToHex(h));
-      out["txs"] = txs;
-      SendJson(res, 200, out);
-    });
+    server_.Get(
+        R"(/v1/blocks/([^/]+))", [this](const httplib::Request& req, httplib::Response& res) {
+          std::string which = req.matches[1];
+          std::optional<uint64_t> height;
+          if (which != "latest") {
+            if (which.empty() || which.size() > 19 ||
+                which.find_first_not_of("0123456789") != std::string::npos) {
+              return SendError(res, 400, "bad_height", "height must be a number or 'latest'");
+            }
+            height = std::stoull(which);
+          }
+          auto b = chain_->GetBlock(height);
+          if (!b.ok()) return SendStatus(res, b.status());
+          json out = b->first.ToJson();
+          json txs = json::array();
+          for (const auto& h : b->second) txs.push_back(ToHex(h));
+          out["txs"] = txs;
+          SendJson(res, 200, out);
+        });
 
-    server_.Get(R"(/v1/accounts/([^/]+))", [this](const httplib::Request& req, httplib::Response& res) {
+    server_.Get(R"(/v1/accounts/([^/]+))", [this](const httplib::Request& req,
+                                                  httplib::Response& res) {
       auto addr = Address::Parse(req.matches[1].str());
       if (!addr.ok()) return SendStatus(res, addr.status());
       std::string prove = req.get_param_value("prove");
@@ -307,15 +328,16 @@ class NodeServer::Impl {
       auto a = chain_->GetAccount(*addr, want);
       if (!a.ok()) return SendStatus(res, a.status());
       const Genesis& g = chain_->genesis();
-      json out = {{"address", addr->ToString()},
-                  {"balance", AmountToString(a->account.balance)},
-                  {"balance_display", FormatTokens(a->account.balance, g.decimals) + " " + g.symbol},
-                  {"staked", AmountToString(a->account.staked)},
-                  {"unbonding", AmountToString(a->account.unbonding)},
-                  {"nonce", a->account.nonce},
-                  {"next_nonce", a->next_nonce},
-                  {"height", a->header.height},
-                  {"state", "committed"}};
+      json out = {
+          {"address", addr->ToString()},
+          {"balance", AmountToString(a->account.balance)},
+          {"balance_display", FormatTokens(a->account.balance, g.decimals) + " " + g.symbol},
+          {"staked", AmountToString(a->account.staked)},
+          {"unbonding", AmountToString(a->account.unbonding)},
+          {"nonce", a->account.nonce},
+          {"next_nonce", a->next_nonce},
+          {"height", a->header.height},
+          {"state", "committed"}};
       if (want) out["proof"] = AccountProofJson(*a);
       SendJson(res, 200, out);
     });

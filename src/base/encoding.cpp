@@ -4,7 +4,9 @@
 
 namespace tributary {
 namespace {
-Status Truncated() { return Status::InvalidArgument("encoding is truncated", "malformed_encoding"); }
+Status Truncated() {
+  return Status::InvalidArgument("encoding is truncated", "malformed_encoding");
+}
 }  // namespace
 
 Writer& Writer::U8(uint8_t v) {
@@ -64,12 +66,13 @@ Status Reader::Blob(Bytes* v, size_t max_len) {
   uint32_t n = 0;
   TRIB_RETURN_IF_ERROR(U32(&n));
   if (n > max_len) {
-    return Status::InvalidArgument("field of " + std::to_string(n) + " bytes exceeds its limit of " +
-                                       std::to_string(max_len),
-                                   "malformed_encoding");
+    return Status::InvalidArgument(
+        "field of " + std::to_string(n) + " bytes exceeds its limit of " + std::to_string(max_len),
+        "malformed_encoding");
   }
   if (remaining() < n) return Truncated();
-  v->assign(in_.begin() + static_cast<ptrdiff_t>(pos_), in_.begin() + static_cast<ptrdiff_t>(pos_ + n));
+  v->assign(in_.begin() + static_cast<ptrdiff_t>(pos_),
+            in_.begin() + static_cast<ptrdiff_t>(pos_ + n));
   pos_ += n;
   return Status::OK();
 }

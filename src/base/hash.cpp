@@ -6,11 +6,9 @@
 
 #include <memory>
 
-
 // SHA-256 comes from OpenSSL rather than libsodium: OpenSSL uses the CPU's
 // SHA extensions, which makes Merkle and state-root hashing several times faster.
 namespace tributary {
-
 
 namespace {
 // OpenSSL 3's one-shot SHA256() looks the algorithm up on every call (~4x slower for

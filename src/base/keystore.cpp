@@ -7,19 +7,20 @@
 #include <algorithm>
 #include <cstdlib>
 #include <fstream>
-#include <sstream>
-
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 namespace tributary {
 namespace {
 
 bool ValidName(const std::string& name) {
   if (name.empty() || name.size() > 64) return false;
-  return std::all_of(name.begin(), name.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-           c == '_' || c == '.';
-  }) && name[0] != '.';
+  return std::all_of(name.begin(), name.end(),
+                     [](char c) {
+                       return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                              (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.';
+                     }) &&
+         name[0] != '.';
 }
 
 Status EnsurePrivateDir(const std::filesystem::path& dir) {
@@ -83,8 +84,8 @@ Result<StoredKey> Keystore::ReadKeyFile(const std::filesystem::path& path) {
 
 Result<StoredKey> Keystore::Create(const std::string& name) {
   if (!ValidName(name)) {
-    return Status::InvalidArgument("key name must be 1-64 characters of letters, digits, '-', '_' or '.'",
-                                   "bad_key_name");
+    return Status::InvalidArgument(
+        "key name must be 1-64 characters of letters, digits, '-', '_' or '.'", "bad_key_name");
   }
   TRIB_RETURN_IF_ERROR(EnsurePrivateDir(home_));
   auto path = dir() / (name + ".json");
@@ -97,7 +98,8 @@ Result<StoredKey> Keystore::Create(const std::string& name) {
 }
 
 Result<StoredKey> Keystore::Load(const std::string& name) const {
-  if (!ValidName(name)) return Status::InvalidArgument("bad key name '" + name + "'", "bad_key_name");
+  if (!ValidName(name))
+    return Status::InvalidArgument("bad key name '" + name + "'", "bad_key_name");
   auto path = dir() / (name + ".json");
   if (!std::filesystem::exists(path)) {
     return Status::NotFound("no key named '" + name + "' in " + dir().string() +

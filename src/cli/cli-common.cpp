@@ -23,10 +23,12 @@ namespace {
 Result<std::unique_ptr<httplib::Client>> MakeClient(const Common& c) {
   std::string url = c.node;
   if (url.rfind("http://", 0) != 0) {
-    return Status::InvalidArgument("--node must be an http:// URL, got '" + url + "'", "bad_node_url");
+    return Status::InvalidArgument("--node must be an http:// URL, got '" + url + "'",
+                                   "bad_node_url");
   }
   auto client = std::make_unique<httplib::Client>(url);
-  if (!client->is_valid()) return Status::InvalidArgument("bad --node URL '" + url + "'", "bad_node_url");
+  if (!client->is_valid())
+    return Status::InvalidArgument("bad --node URL '" + url + "'", "bad_node_url");
   client->set_connection_timeout(5);
   client->set_tcp_nodelay(true);
   client->set_read_timeout(60);
@@ -36,21 +38,24 @@ Result<std::unique_ptr<httplib::Client>> MakeClient(const Common& c) {
 Result<nlohmann::json> Decode(const Common& c, httplib::Result& res) {
   if (!res) {
     return Status::Unavailable("cannot reach the node at " + c.node + " (" +
-                                   httplib::to_string(res.error()) + "); is `tributary node` running?",
+                                   httplib::to_string(res.error()) +
+                                   "); is `tributary node` running?",
                                "node_unreachable");
   }
   nlohmann::json j = nlohmann::json::parse(res->body, nullptr, false);
   if (res->status >= 200 && res->status < 300) {
-    if (j.is_discarded()) return Status::Internal("the node answered with invalid JSON", "bad_response");
+    if (j.is_discarded())
+      return Status::Internal("the node answered with invalid JSON", "bad_response");
     return j;
   }
   if (!j.is_discarded() && j.contains("error") && j["error"].is_object()) {
-    Code code = res->status == 404 ? Code::kNotFound
+    Code code = res->status == 404   ? Code::kNotFound
                 : res->status >= 500 ? Code::kUnavailable
                                      : Code::kInvalidArgument;
     return Status(code, j["error"].value("code", "error"), j["error"].value("message", res->body));
   }
-  return Status::Unavailable("the node answered HTTP " + std::to_string(res->status), "bad_response");
+  return Status::Unavailable("the node answered HTTP " + std::to_string(res->status),
+                             "bad_response");
 }
 
 }  // namespace
@@ -61,7 +66,8 @@ Result<nlohmann::json> NodeGet(const Common& c, const std::string& path) {
   return Decode(c, res);
 }
 
-Result<nlohmann::json> NodePost(const Common& c, const std::string& path, const nlohmann::json& body) {
+Result<nlohmann::json> NodePost(const Common& c, const std::string& path,
+                                const nlohmann::json& body) {
   TRIB_ASSIGN_OR_RETURN(auto client, MakeClient(c));
   auto res = client->Post(path.c_str(), body.dump(), "application/json");
   return Decode(c, res);

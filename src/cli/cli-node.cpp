@@ -16,12 +16,14 @@ namespace {
 Result<std::pair<std::string, int>> ParseListen(const std::string& listen) {
   auto colon = listen.rfind(':');
   if (colon == std::string::npos || colon == 0) {
-    return Status::InvalidArgument("--listen must be HOST:PORT, got '" + listen + "'", "bad_listen");
+    return Status::InvalidArgument("--listen must be HOST:PORT, got '" + listen + "'",
+                                   "bad_listen");
   }
   std::string port = listen.substr(colon + 1);
-  if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos ||
-      std::stoi(port) > 65535) {
-    return Status::InvalidArgument("--listen port must be 0..65535, got '" + port + "'", "bad_listen");
+  if (port.empty() || port.size() > 5 ||
+      port.find_first_not_of("0123456789") != std::string::npos || std::stoi(port) > 65535) {
+    return Status::InvalidArgument("--listen port must be 0..65535, got '" + port + "'",
+                                   "bad_listen");
   }
   return std::make_pair(listen.substr(0, colon), std::stoi(port));
 }
@@ -51,7 +53,8 @@ int RunNode(const Common& common, const NodeArgs& args) {
   if (ec) return Fail(Status::IOError("cannot create " + data.string() + ": " + ec.message()));
 
   // The sequencer key lives in the data directory; --dev creates it.
-  fs::path seq_path = args.sequencer_key.empty() ? data / "sequencer.key" : fs::path(args.sequencer_key);
+  fs::path seq_path =
+      args.sequencer_key.empty() ? data / "sequencer.key" : fs::path(args.sequencer_key);
   std::optional<KeyPair> sequencer;
   if (fs::exists(seq_path)) {
     auto k = Keystore::ReadKeyFile(seq_path);
@@ -132,15 +135,16 @@ int RunNode(const Common& common, const NodeArgs& args) {
     std::cout << "tributary node: chain " << g.chain_id << " at height " << (*chain)->height()
               << ", data in " << data.string() << ", listening on " << url << "\n";
     if (args.dev) {
-      std::cout << "\nTry it (in another terminal):\n"
-                << "  build/tributary keys new --name alice\n"
-                << "  build/tributary tx transfer --from dev --to $(build/tributary keys show alice "
-                   "--address) --amount 12.5 --wait\n"
-                << "  build/tributary account $(build/tributary keys show alice --address)\n"
-                << "  curl -s " << url << "/v1/tx/<hash> > proof.json\n"
-                << "  build/tributary verify-proof proof.json\n"
-                << "  curl -s " << url << "/metrics\n"
-                << "Stop with Ctrl-C.\n";
+      std::cout
+          << "\nTry it (in another terminal):\n"
+          << "  build/tributary keys new --name alice\n"
+          << "  build/tributary tx transfer --from dev --to $(build/tributary keys show alice "
+             "--address) --amount 12.5 --wait\n"
+          << "  build/tributary account $(build/tributary keys show alice --address)\n"
+          << "  curl -s " << url << "/v1/tx/<hash> > proof.json\n"
+          << "  build/tributary verify-proof proof.json\n"
+          << "  curl -s " << url << "/metrics\n"
+          << "Stop with Ctrl-C.\n";
     }
     std::cout << std::flush;
   }

@@ -1,9 +1,8 @@
 // Shared pieces of the `tributary` command line.
 #pragma once
 
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "tributary/base/status.h"
 
@@ -22,7 +21,8 @@ void PrintJson(const nlohmann::json& j);
 
 //! A JSON HTTP call to the node. Non-2xx answers become a Status carrying the node's error.
 Result<nlohmann::json> NodeGet(const Common& c, const std::string& path);
-Result<nlohmann::json> NodePost(const Common& c, const std::string& path, const nlohmann::json& body);
+Result<nlohmann::json> NodePost(const Common& c, const std::string& path,
+                                const nlohmann::json& body);
 
 //! True when stderr is a terminal and --json is off: progress lines are shown.
 bool ShowProgress(const Common& c);

@@ -20,7 +20,9 @@ using json = nlohmann::json;
 Keystore Keys() { return Keystore(Keystore::DefaultHome()); }
 
 json KeyJson(const StoredKey& k) {
-  return {{"name", k.name}, {"address", k.address().ToString()}, {"public_key", ToHex(k.key.public_key())}};
+  return {{"name", k.name},
+          {"address", k.address().ToString()},
+          {"public_key", ToHex(k.key.public_key())}};
 }
 
 int KeysNew(const Common& c, const std::string& name) {
@@ -30,7 +32,8 @@ int KeysNew(const Common& c, const std::string& name) {
     PrintJson(KeyJson(*k));
   } else {
     std::cout << "created key '" << k->name << "'\naddress: " << k->address().ToString()
-              << "\nstored in " << (Keystore::DefaultHome() / "keys" / (name + ".json")).string() << "\n";
+              << "\nstored in " << (Keystore::DefaultHome() / "keys" / (name + ".json")).string()
+              << "\n";
   }
   return 0;
 }
@@ -86,7 +89,8 @@ struct TxArgs {
 };
 
 int SendTx(const Common& c, const TxArgs& a, const std::string& kind) {
-  if (a.from.empty()) return Fail(Status::InvalidArgument("--from NAME is required", "missing_from"));
+  if (a.from.empty())
+    return Fail(Status::InvalidArgument("--from NAME is required", "missing_from"));
   auto key = Keys().Load(a.from);
   if (!key.ok()) return Fail(key.status());
   auto chain = NodeGet(c, "/v1/chain");
@@ -127,7 +131,8 @@ int SendTx(const Common& c, const TxArgs& a, const std::string& kind) {
     tx.max_fee = *params.FeeFor(tx.Encode().size());
   }
   tx.SignWith(key->key);
-  auto res = NodePost(c, a.wait ? "/v1/tx?wait=commit" : "/v1/tx", json{{"raw", ToHex(tx.Encode())}});
+  auto res =
+      NodePost(c, a.wait ? "/v1/tx?wait=commit" : "/v1/tx", json{{"raw", ToHex(tx.Encode())}});
   if (!res.ok()) return Fail(res.status());
   if (c.json) {
     PrintJson(*res);
@@ -200,7 +205,8 @@ int VerifyProof(const Common& c, const std::string& path, const std::string& seq
   std::stringstream ss;
   ss << in.rdbuf();
   json doc = json::parse(ss.str(), nullptr, false);
-  if (doc.is_discarded()) return Fail(Status::InvalidArgument(path + " is not valid JSON", "bad_json"));
+  if (doc.is_discarded())
+    return Fail(Status::InvalidArgument(path + " is not valid JSON", "bad_json"));
   std::optional<PublicKey> trusted;
   if (!sequencer.empty()) {
     auto k = FixedFromHex<32>(sequencer);
@@ -213,13 +219,17 @@ int VerifyProof(const Common& c, const std::string& path, const std::string& seq
     return Fail(r.status());
   }
   if (c.json) {
-    PrintJson({{"valid", true}, {"kind", r->kind}, {"height", r->height},
-               {"proposer", ToHex(r->proposer)}, {"summary", r->summary}});
+    PrintJson({{"valid", true},
+               {"kind", r->kind},
+               {"height", r->height},
+               {"proposer", ToHex(r->proposer)},
+               {"summary", r->summary}});
   } else {
     std::cout << "VALID: " << r->summary << "\n"
               << "block " << r->height << " signed by " << ToHex(r->proposer)
-              << (trusted ? " (the trusted sequencer)\n"
-                          : "\n(compare that key with the chain's sequencer, or pass --sequencer)\n");
+              << (trusted
+                      ? " (the trusted sequencer)\n"
+                      : "\n(compare that key with the chain's sequencer, or pass --sequencer)\n");
   }
   return 0;
 }
@@ -237,13 +247,15 @@ int LedgerVerify(const Common& c, const std::string& data) {
     double rate = secs > 0 ? done / secs : 0;
     double eta = rate > 0 ? (total - done) / rate : 0;
     std::fprintf(stderr, "\rverifying block %llu/%llu  %.0f blocks/s  ETA %.0fs   ",
-                 static_cast<unsigned long long>(done), static_cast<unsigned long long>(total), rate, eta);
+                 static_cast<unsigned long long>(done), static_cast<unsigned long long>(total),
+                 rate, eta);
     if (done == total) std::fprintf(stderr, "\n");
   };
   auto r = VerifyLedger(data, NodeTxKinds(), progress);
   if (!r.ok()) return Fail(r.status());
   if (c.json) {
-    json j = {{"ok", r->ok}, {"blocks", r->blocks_checked}, {"txs", r->txs_checked}, {"tip", r->tip}};
+    json j = {
+        {"ok", r->ok}, {"blocks", r->blocks_checked}, {"txs", r->txs_checked}, {"tip", r->tip}};
     if (r->ok) j["state_root"] = ToHex(r->state_root);
     if (!r->ok) j["first_bad_height"] = *r->first_bad_height, j["problem"] = r->problem;
     PrintJson(j);
@@ -272,13 +284,18 @@ int main(int argc, char** argv) {
   NodeArgs node_args;
   auto* node = app.add_subcommand("node", "run a node");
   node->add_option("--data", node_args.data, "data directory")->capture_default_str();
-  node->add_option("--listen", node_args.listen, "HOST:PORT to serve the API on")->capture_default_str();
-  node->add_option("--genesis", node_args.genesis, "genesis JSON file (for a new data directory)");
-  node->add_option("--sequencer-key", node_args.sequencer_key, "key file that signs blocks (default DATA/sequencer.key)");
-  node->add_flag("--dev", node_args.dev, "development chain: create keys and a genesis funding the local 'dev' key");
-  node->add_option("--block-interval-ms", node_args.block_interval_ms, "block interval; 0 = as soon as there is work")
+  node->add_option("--listen", node_args.listen, "HOST:PORT to serve the API on")
       ->capture_default_str();
-  node->add_option("--rate-limit", node_args.rate_limit, "requests/s per client address (0 = off)")->capture_default_str();
+  node->add_option("--genesis", node_args.genesis, "genesis JSON file (for a new data directory)");
+  node->add_option("--sequencer-key", node_args.sequencer_key,
+                   "key file that signs blocks (default DATA/sequencer.key)");
+  node->add_flag("--dev", node_args.dev,
+                 "development chain: create keys and a genesis funding the local 'dev' key");
+  node->add_option("--block-interval-ms", node_args.block_interval_ms,
+                   "block interval; 0 = as soon as there is work")
+      ->capture_default_str();
+  node->add_option("--rate-limit", node_args.rate_limit, "requests/s per client address (0 = off)")
+      ->capture_default_str();
 
   auto* keys = app.add_subcommand("keys", "manage local keys");
   keys->require_subcommand(1);
@@ -297,7 +314,8 @@ int main(int argc, char** argv) {
   auto add_send = [&](const char* name, const char* help, bool with_to) {
     auto* s = tx->add_subcommand(name, help);
     s->add_option("--from", tx_args.from, "signing key name")->required();
-    if (with_to) s->add_option("--to", tx_args.to, "recipient address or local key name")->required();
+    if (with_to)
+      s->add_option("--to", tx_args.to, "recipient address or local key name")->required();
     s->add_option("--amount", tx_args.amount, "amount in tokens, e.g. 12.5")->required();
     s->add_option("--max-fee", tx_args.max_fee, "fee cap in tokens (default: the exact fee)");
     s->add_flag("--wait", tx_args.wait, "wait until the tx is committed");
@@ -323,14 +341,17 @@ int main(int argc, char** argv) {
 
   std::string proof_file, sequencer;
   auto* verify_proof = app.add_subcommand("verify-proof", "check a proof offline");
-  verify_proof->add_option("file", proof_file, "JSON from GET /v1/tx/{hash} or /v1/accounts/{addr}?prove=1")
+  verify_proof
+      ->add_option("file", proof_file, "JSON from GET /v1/tx/{hash} or /v1/accounts/{addr}?prove=1")
       ->required();
-  verify_proof->add_option("--sequencer", sequencer, "require blocks signed by this hex public key");
+  verify_proof->add_option("--sequencer", sequencer,
+                           "require blocks signed by this hex public key");
 
   auto* ledger = app.add_subcommand("ledger", "ledger maintenance");
   ledger->require_subcommand(1);
   std::string verify_data = "./var";
-  auto* ledger_verify = ledger->add_subcommand("verify", "replay every block from genesis and check it");
+  auto* ledger_verify =
+      ledger->add_subcommand("verify", "replay every block from genesis and check it");
   ledger_verify->add_option("--data", verify_data, "data directory")->capture_default_str();
 
   try {

@@ -54,9 +54,9 @@ Result<std::unique_ptr<Chain>> Chain::Open(ChainOptions opts, const TxKindRegist
   if (lock_fd < 0) return Status::IOError("cannot open " + lock_path.string());
   if (::flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
     ::close(lock_fd);
-    return Status::Unavailable("the data directory " + opts.data_dir.string() +
-                                   " is in use by another running node",
-                               "data_dir_locked");
+    return Status::Unavailable(
+        "the data directory " + opts.data_dir.string() + " is in use by another running node",
+        "data_dir_locked");
   }
   // Closes the lock file on every early return below.
   struct LockGuard {
@@ -70,10 +70,10 @@ Result<std::unique_ptr<Chain>> Chain::Open(ChainOptions opts, const TxKindRegist
   TRIB_ASSIGN_OR_RETURN(auto stored, store->GetMeta("genesis"));
   if (!stored && opts.genesis && opts.sequencer &&
       opts.sequencer->public_key() != opts.genesis->sequencer) {
-    return Status::FailedPrecondition(
-        "the sequencer key " + ToHex(opts.sequencer->public_key()) +
-            " is not the one the genesis names (" + ToHex(opts.genesis->sequencer) + ")",
-        "wrong_sequencer");
+    return Status::FailedPrecondition("the sequencer key " + ToHex(opts.sequencer->public_key()) +
+                                          " is not the one the genesis names (" +
+                                          ToHex(opts.genesis->sequencer) + ")",
+                                      "wrong_sequencer");
   }
   Genesis genesis;
   if (stored) {
@@ -97,17 +97,18 @@ Result<std::unique_ptr<Chain>> Chain::Open(ChainOptions opts, const TxKindRegist
     }
     TRIB_RETURN_IF_ERROR(opts.genesis->Validate());
     if (!opts.sequencer) {
-      return Status::FailedPrecondition("creating a chain needs the sequencer key", "no_sequencer_key");
+      return Status::FailedPrecondition("creating a chain needs the sequencer key",
+                                        "no_sequencer_key");
     }
     genesis = *opts.genesis;
     std::string dump = genesis.ToJson().dump();
     TRIB_RETURN_IF_ERROR(store->PutMeta("genesis", AsBytes(dump)));
   }
   if (opts.sequencer && opts.sequencer->public_key() != genesis.sequencer) {
-    return Status::FailedPrecondition(
-        "the sequencer key " + ToHex(opts.sequencer->public_key()) +
-            " is not the one this chain's genesis names (" + ToHex(genesis.sequencer) + ")",
-        "wrong_sequencer");
+    return Status::FailedPrecondition("the sequencer key " + ToHex(opts.sequencer->public_key()) +
+                                          " is not the one this chain's genesis names (" +
+                                          ToHex(genesis.sequencer) + ")",
+                                      "wrong_sequencer");
   }
   guard.fd = -1;
   std::unique_ptr<Chain> chain(
@@ -155,15 +156,16 @@ Status Chain::Load() {
     }
     auto header = BlockHeader::Decode(*raw);
     if (!header.ok()) {
-      return Status::Corruption("block " + std::to_string(h) + " header does not decode: " +
-                                header.status().message());
+      return Status::Corruption("block " + std::to_string(h) +
+                                " header does not decode: " + header.status().message());
     }
     if (header->height != h || header->prev_hash != prev || header->chain_id != genesis_.chain_id) {
       return Status::Corruption("block " + std::to_string(h) + " does not link to block " +
                                 std::to_string(h == 0 ? 0 : h - 1));
     }
     if (header->proposer != genesis_.sequencer) {
-      return Status::Corruption("block " + std::to_string(h) + " was not proposed by the sequencer");
+      return Status::Corruption("block " + std::to_string(h) +
+                                " was not proposed by the sequencer");
     }
     prev = header->Hash();
     if (h == *latest) {
@@ -218,7 +220,8 @@ Result<Hash32> Chain::Submit(const Transaction& tx) {
     txs_rejected_++;
     auto colon = receipt->error.find(':');
     std::string reason = receipt->error.substr(0, colon);
-    std::string message = colon == std::string::npos ? receipt->error : receipt->error.substr(colon + 2);
+    std::string message =
+        colon == std::string::npos ? receipt->error : receipt->error.substr(colon + 2);
     return Status(Code::kFailedPrecondition, reason, message);
   }
   sim.MergeInto(pending_.get());
@@ -265,7 +268,8 @@ Result<uint64_t> Chain::ProduceBlockLocked(std::unique_lock<std::mutex>& lock) {
   size_t dropped = 0;
   for (size_t i = 0; i < take; ++i) {
     const PendingTx& p = mempool_[i];
-    auto receipt = executor_.ApplyTx(block_state, p.tx, p.hash, p.raw.size(), height, fee_collector_);
+    auto receipt =
+        executor_.ApplyTx(block_state, p.tx, p.hash, p.raw.size(), height, fee_collector_);
     if (!receipt.ok()) {
       dropped++;  // became invalid; RebuildPendingLocked removes it below
       continue;
@@ -307,7 +311,8 @@ Result<uint64_t> Chain::ProduceBlockLocked(std::unique_lock<std::mutex>& lock) {
   }
   head_ = h;
   // Committed txs leave the mempool: they are the first `take` minus any dropped ones.
-  for (size_t i = 0; i < take; ++i) pending_hashes_.erase(HashKey(mempool_.front().hash)), mempool_.pop_front();
+  for (size_t i = 0; i < take; ++i)
+    pending_hashes_.erase(HashKey(mempool_.front().hash)), mempool_.pop_front();
   if (dropped) txs_rejected_ += dropped;
   RebuildPendingLocked();
 
@@ -381,7 +386,8 @@ Result<TxLookup> Chain::GetTx(const Hash32& hash) {
   if (!loc) return out;
   TRIB_ASSIGN_OR_RETURN(StoredBlock block, store_->GetBlock(loc->height));
   if (loc->index >= block.txs.size() || block.receipts.size() != block.txs.size()) {
-    return Status::Corruption("block " + std::to_string(loc->height) + " is missing txs or receipts");
+    return Status::Corruption("block " + std::to_string(loc->height) +
+                              " is missing txs or receipts");
   }
   TRIB_ASSIGN_OR_RETURN(out.tx, Transaction::Decode(loc->raw));
   TRIB_ASSIGN_OR_RETURN(out.header, BlockHeader::Decode(block.header));
@@ -410,7 +416,8 @@ Result<AccountLookup> Chain::GetAccount(const Address& address, bool prove) {
   return out;
 }
 
-Result<std::pair<BlockHeader, std::vector<Hash32>>> Chain::GetBlock(std::optional<uint64_t> height) {
+Result<std::pair<BlockHeader, std::vector<Hash32>>> Chain::GetBlock(
+    std::optional<uint64_t> height) {
   uint64_t h = height ? *height : this->height();
   TRIB_ASSIGN_OR_RETURN(StoredBlock block, store_->GetBlock(h));
   TRIB_ASSIGN_OR_RETURN(BlockHeader header, BlockHeader::Decode(block.header));

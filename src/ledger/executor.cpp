@@ -18,7 +18,8 @@ Status Executor::CheckTx(const Transaction& tx, size_t encoded_size) const {
         "wrong_chain_id");
   }
   const TxKind* kind = kinds_.Find(tx.kind);
-  if (!kind) return Status::InvalidArgument("unknown transaction kind '" + tx.kind + "'", "unknown_kind");
+  if (!kind)
+    return Status::InvalidArgument("unknown transaction kind '" + tx.kind + "'", "unknown_kind");
   TRIB_RETURN_IF_ERROR(kind->CheckPayload(tx.payload));
   auto fee = p.FeeFor(encoded_size);
   if (!fee) return Status::InvalidArgument("fee overflows", "amount_overflow");
@@ -28,7 +29,8 @@ Status Executor::CheckTx(const Transaction& tx, size_t encoded_size) const {
                                    "fee_too_low");
   }
   if (!tx.SignatureValid()) {
-    return Status::PermissionDenied("signature does not verify for the sender key", "bad_signature");
+    return Status::PermissionDenied("signature does not verify for the sender key",
+                                    "bad_signature");
   }
   return Status::OK();
 }
@@ -71,9 +73,9 @@ Result<Receipt> Executor::ApplyTx(Overlay& state, const Transaction& tx, const H
   Amount fee = *genesis_.params.FeeFor(encoded_size);  // CheckTx proved it fits
   auto after_fee = CheckedSub(acct.balance, fee);
   if (!after_fee) {
-    return Status::FailedPrecondition("balance " + AmountToString(acct.balance) +
-                                          " cannot pay the fee " + AmountToString(fee),
-                                      "insufficient_balance");
+    return Status::FailedPrecondition(
+        "balance " + AmountToString(acct.balance) + " cannot pay the fee " + AmountToString(fee),
+        "insufficient_balance");
   }
   acct.balance = *after_fee;
   acct.nonce += 1;

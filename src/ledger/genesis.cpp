@@ -9,7 +9,9 @@ namespace {
 
 using json = nlohmann::json;
 
-Status Bad(const std::string& msg) { return Status::InvalidArgument("genesis: " + msg, "bad_genesis"); }
+Status Bad(const std::string& msg) {
+  return Status::InvalidArgument("genesis: " + msg, "bad_genesis");
+}
 
 Result<Amount> AmountField(const json& obj, const char* name) {
   if (!obj.contains(name) || !obj[name].is_string()) {

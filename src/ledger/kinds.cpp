@@ -19,9 +19,8 @@ Status InsufficientBalance(const char* what, Amount have, Amount need) {
 
 Result<Amount> AmountFromJson(const json& j, const char* field) {
   if (!j.is_object() || !j.contains(field) || !j[field].is_string()) {
-    return Status::InvalidArgument(std::string("payload.") + field +
-                                       " must be a string of base units",
-                                   "bad_payload");
+    return Status::InvalidArgument(
+        std::string("payload.") + field + " must be a string of base units", "bad_payload");
   }
   return ParseAmount(j[field].get<std::string>());
 }
@@ -46,7 +45,8 @@ class TransferKind final : public TxKind {
     Address to;
     Amount amount;
     TRIB_RETURN_IF_ERROR(Decode(p, &to, &amount));
-    if (amount == 0) return Status::InvalidArgument("transfer amount must be positive", "bad_amount");
+    if (amount == 0)
+      return Status::InvalidArgument("transfer amount must be positive", "bad_amount");
     return Status::OK();
   }
   Result<json> PayloadToJson(ByteView p) const override {
@@ -74,7 +74,8 @@ class TransferKind final : public TxKind {
     StoreAccount(ctx.state, ctx.sender, from);
     TRIB_ASSIGN_OR_RETURN(Account dest, LoadAccount(ctx.state, to));
     auto sum = CheckedAdd(dest.balance, amount);
-    if (!sum) return Status::FailedPrecondition("recipient balance would overflow", "amount_overflow");
+    if (!sum)
+      return Status::FailedPrecondition("recipient balance would overflow", "amount_overflow");
     dest.balance = *sum;
     StoreAccount(ctx.state, to, dest);
     ctx.events.push_back({"transfer",
@@ -98,7 +99,8 @@ class AmountOnlyKind : public TxKind {
     Amount amount;
     TRIB_RETURN_IF_ERROR(Decode(p, &amount));
     if (amount == 0) {
-      return Status::InvalidArgument(std::string(name()) + " amount must be positive", "bad_amount");
+      return Status::InvalidArgument(std::string(name()) + " amount must be positive",
+                                     "bad_amount");
     }
     return Status::OK();
   }
@@ -127,7 +129,8 @@ class StakeKind final : public AmountOnlyKind {
     a.balance = *left;
     a.staked = *staked;
     StoreAccount(ctx.state, ctx.sender, a);
-    ctx.events.push_back({"stake", {{"account", ctx.sender.ToString()}, {"amount", AmountToString(amount)}}});
+    ctx.events.push_back(
+        {"stake", {{"account", ctx.sender.ToString()}, {"amount", AmountToString(amount)}}});
     return Status::OK();
   }
 };
@@ -142,7 +145,8 @@ class UnstakeKind final : public AmountOnlyKind {
     auto staked = CheckedSub(a.staked, amount);
     if (!staked) return InsufficientBalance("unstake (staked)", a.staked, amount);
     auto unbonding = CheckedAdd(a.unbonding, amount);
-    if (!unbonding) return Status::FailedPrecondition("unbonding would overflow", "amount_overflow");
+    if (!unbonding)
+      return Status::FailedPrecondition("unbonding would overflow", "amount_overflow");
     a.staked = *staked;
     a.unbonding = *unbonding;
     StoreAccount(ctx.state, ctx.sender, a);

@@ -6,7 +6,11 @@ namespace tributary {
 
 Bytes Receipt::Encode() const {
   Writer w;
-  w.Fixed(tx_hash).U8(status).U128(fee_charged).Str(error).U32(static_cast<uint32_t>(events.size()));
+  w.Fixed(tx_hash)
+      .U8(status)
+      .U128(fee_charged)
+      .Str(error)
+      .U32(static_cast<uint32_t>(events.size()));
   for (const auto& e : events) {
     w.Str(e.type).U32(static_cast<uint32_t>(e.attrs.size()));
     for (const auto& [k, v] : e.attrs) w.Str(k).Str(v);

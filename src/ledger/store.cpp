@@ -258,7 +258,9 @@ Result<StoredBlock> Store::GetBlock(uint64_t height) {
     st.Bind(1, static_cast<int64_t>(height));
     if (!st.ok() || st.Step() != SQLITE_ROW) return SqlError(db_, "read block hash");
     Bytes h = st.Blob(0);
-    if (h.size() != 32) return Status::Corruption("block hash at height " + std::to_string(height) + " has the wrong size");
+    if (h.size() != 32)
+      return Status::Corruption("block hash at height " + std::to_string(height) +
+                                " has the wrong size");
     std::copy(h.begin(), h.end(), b.hash.begin());
   }
   Stmt tx(db_, "SELECT id, raw, receipt FROM txs WHERE id BETWEEN ? AND ? ORDER BY id");
@@ -287,7 +289,8 @@ Result<std::optional<TxLocation>> Store::FindTx(const Hash32& hash) {
   while ((rc = st.Step()) == SQLITE_ROW) {
     Bytes raw = st.Blob(2);
     if (Sha256(raw) != hash) continue;  // another tx sharing the 8-byte prefix
-    TxLocation loc{static_cast<uint64_t>(st.Int(0)), static_cast<uint32_t>(st.Int(1)), std::move(raw)};
+    TxLocation loc{static_cast<uint64_t>(st.Int(0)), static_cast<uint32_t>(st.Int(1)),
+                   std::move(raw)};
     return std::optional<TxLocation>(std::move(loc));
   }
   if (rc != SQLITE_DONE) return SqlError(db_, "find tx");

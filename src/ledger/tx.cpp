@@ -14,8 +14,13 @@ constexpr std::string_view kTxDomain = "tributary/tx/v1";
 
 Writer EncodeBody(const Transaction& tx) {
   Writer w;
-  w.U8(kTxVersion).Str(tx.chain_id).Fixed(tx.sender).U64(tx.nonce).U128(tx.max_fee).Str(tx.kind).Blob(
-      tx.payload);
+  w.U8(kTxVersion)
+      .Str(tx.chain_id)
+      .Fixed(tx.sender)
+      .U64(tx.nonce)
+      .U128(tx.max_fee)
+      .Str(tx.kind)
+      .Blob(tx.payload);
   return w;
 }
 
@@ -52,7 +57,8 @@ bool Transaction::SignatureValid() const {
 Result<Transaction> Transaction::Decode(ByteView encoded) {
   if (encoded.size() > kMaxTxBytesCeiling) {
     return Status::ResourceExhausted(
-        "transaction of " + std::to_string(encoded.size()) + " bytes exceeds the ceiling", "oversized");
+        "transaction of " + std::to_string(encoded.size()) + " bytes exceeds the ceiling",
+        "oversized");
   }
   Reader r(encoded);
   Transaction tx;
@@ -95,9 +101,11 @@ Result<nlohmann::json> Transaction::ToJson(const TxKindRegistry& kinds) const {
 }
 
 Result<Transaction> Transaction::FromJson(const nlohmann::json& j, const TxKindRegistry& kinds) {
-  if (!j.is_object()) return Status::InvalidArgument("transaction must be a JSON object", "bad_json");
+  if (!j.is_object())
+    return Status::InvalidArgument("transaction must be a JSON object", "bad_json");
   if (j.contains("raw")) {
-    if (!j["raw"].is_string()) return Status::InvalidArgument("'raw' must be a hex string", "bad_json");
+    if (!j["raw"].is_string())
+      return Status::InvalidArgument("'raw' must be a hex string", "bad_json");
     const auto& raw = j["raw"].get_ref<const std::string&>();
     if (raw.size() / 2 > kMaxTxBytesCeiling) {
       return Status::ResourceExhausted("transaction exceeds the size ceiling", "oversized");
@@ -107,10 +115,12 @@ Result<Transaction> Transaction::FromJson(const nlohmann::json& j, const TxKindR
     return Decode(*bytes);
   }
   auto field = [&](const char* name, nlohmann::json::value_t type) -> Status {
-    if (!j.contains(name)) return Status::InvalidArgument(std::string("missing field '") + name + "'", "bad_json");
+    if (!j.contains(name))
+      return Status::InvalidArgument(std::string("missing field '") + name + "'", "bad_json");
     if (j[name].type() != type &&
         !(type == nlohmann::json::value_t::number_unsigned && j[name].is_number_unsigned())) {
-      return Status::InvalidArgument(std::string("field '") + name + "' has the wrong type", "bad_json");
+      return Status::InvalidArgument(std::string("field '") + name + "' has the wrong type",
+                                     "bad_json");
     }
     return Status::OK();
   };
@@ -131,7 +141,8 @@ Result<Transaction> Transaction::FromJson(const nlohmann::json& j, const TxKindR
   tx.kind = j["kind"].get<std::string>();
   if (tx.kind.size() > kMaxKindBytes) return Malformed("kind too long");
   const TxKind* k = kinds.Find(tx.kind);
-  if (!k) return Status::InvalidArgument("unknown transaction kind '" + tx.kind + "'", "unknown_kind");
+  if (!k)
+    return Status::InvalidArgument("unknown transaction kind '" + tx.kind + "'", "unknown_kind");
   TRIB_ASSIGN_OR_RETURN(tx.payload, k->PayloadFromJson(j["payload"]));
   TRIB_ASSIGN_OR_RETURN(tx.signature, FixedFromHex<64>(j["signature"].get<std::string>()));
   return tx;

@@ -62,7 +62,8 @@ struct Replayer {
 
 }  // namespace
 
-Result<VerifyReport> VerifyLedger(const std::filesystem::path& data_dir, const TxKindRegistry& kinds,
+Result<VerifyReport> VerifyLedger(const std::filesystem::path& data_dir,
+                                  const TxKindRegistry& kinds,
                                   const std::function<void(uint64_t, uint64_t)>& progress) {
   auto db = data_dir / "ledger.db";
   if (!std::filesystem::exists(db)) return Status::NotFound("no ledger at " + db.string());
@@ -101,7 +102,8 @@ Result<VerifyReport> VerifyLedger(const std::filesystem::path& data_dir, const T
     if (hd.prev_hash != prev) return rp.Fail(h, "previous-hash link is broken"), rep;
     if (hd.proposer != genesis.sequencer) return rp.Fail(h, "proposer is not the sequencer"), rep;
     if (!hd.SignatureValid()) return rp.Fail(h, "block signature does not verify"), rep;
-    if (hd.Hash() != block->hash) return rp.Fail(h, "stored block hash does not match the header"), rep;
+    if (hd.Hash() != block->hash)
+      return rp.Fail(h, "stored block hash does not match the header"), rep;
     if (hd.tx_count != block->txs.size() || block->receipts.size() != block->txs.size()) {
       return rp.Fail(h, "tx or receipt count does not match the header"), rep;
     }
@@ -115,12 +117,16 @@ Result<VerifyReport> VerifyLedger(const std::filesystem::path& data_dir, const T
       for (size_t i = 0; i < block->txs.size(); ++i) {
         const Bytes& raw = block->txs[i];
         auto tx = Transaction::Decode(raw);
-        if (!tx.ok()) return rp.Fail(h, "tx " + std::to_string(i) + ": " + tx.status().ToString()), rep;
+        if (!tx.ok())
+          return rp.Fail(h, "tx " + std::to_string(i) + ": " + tx.status().ToString()), rep;
         s = exec.CheckTx(*tx, raw.size());
-        if (!s.ok()) return rp.Fail(h, "tx " + std::to_string(i) + " is invalid: " + s.ToString()), rep;
+        if (!s.ok())
+          return rp.Fail(h, "tx " + std::to_string(i) + " is invalid: " + s.ToString()), rep;
         auto receipt = exec.ApplyTx(writes, *tx, Sha256(raw), raw.size(), h, fee_collector);
         if (!receipt.ok()) {
-          return rp.Fail(h, "tx " + std::to_string(i) + " cannot apply: " + receipt.status().ToString()), rep;
+          return rp.Fail(h, "tx " + std::to_string(i) +
+                                " cannot apply: " + receipt.status().ToString()),
+                 rep;
         }
         if (receipt->Encode() != block->receipts[i]) {
           return rp.Fail(h, "receipt " + std::to_string(i) + " differs from the replayed one"), rep;
@@ -209,7 +215,8 @@ Result<ProofCheck> VerifyProofJson(const json& doc, const TxKindRegistry& kinds,
     if (tx_inc.leaf_index != rc_inc.leaf_index || tx_inc.tree_size != rc_inc.tree_size) {
       return BadProof("tx and receipt proofs are for different positions");
     }
-    if (tx_inc.tree_size != header->tx_count) return BadProof("tree size differs from the block's tx count");
+    if (tx_inc.tree_size != header->tx_count)
+      return BadProof("tree size differs from the block's tx count");
     Status s = merkle::VerifyInclusion(merkle::LeafHash(tx_raw), tx_inc, header->tx_root);
     if (!s.ok()) return BadProof("the tx is not in the block's tx root: " + s.message());
     s = merkle::VerifyInclusion(merkle::LeafHash(receipt_raw), rc_inc, header->receipts_root);
@@ -232,13 +239,16 @@ Result<ProofCheck> VerifyProofJson(const json& doc, const TxKindRegistry& kinds,
   }
   if (type == "account") {
     out.kind = "account";
-    if (!p.contains("address") || !p["address"].is_string()) return BadProof("proof needs 'address'");
+    if (!p.contains("address") || !p["address"].is_string())
+      return BadProof("proof needs 'address'");
     auto addr = Address::Parse(p["address"].get<std::string>());
     if (!addr.ok()) return BadProof(addr.status().message());
     SmtProof proof;
-    if (!p.contains("siblings") || !p["siblings"].is_array()) return BadProof("proof needs 'siblings'");
+    if (!p.contains("siblings") || !p["siblings"].is_array())
+      return BadProof("proof needs 'siblings'");
     for (const auto& s : p["siblings"]) {
-      auto h = s.is_string() ? FixedFromHex<32>(s.get<std::string>()) : Result<Hash32>(BadProof("x"));
+      auto h =
+          s.is_string() ? FixedFromHex<32>(s.get<std::string>()) : Result<Hash32>(BadProof("x"));
       if (!h.ok()) return BadProof("siblings must be 32-byte hex strings");
       proof.siblings.push_back(*h);
     }
@@ -257,8 +267,10 @@ Result<ProofCheck> VerifyProofJson(const json& doc, const TxKindRegistry& kinds,
       account = *a;
       value_hash = State::ValueHash(value);
     }
-    Status s = VerifySmtProof(header->state_root, State::KeyHash(AccountKey(*addr)), value_hash, proof);
-    if (!s.ok()) return BadProof("the account is not proven by the block's state root: " + s.message());
+    Status s =
+        VerifySmtProof(header->state_root, State::KeyHash(AccountKey(*addr)), value_hash, proof);
+    if (!s.ok())
+      return BadProof("the account is not proven by the block's state root: " + s.message());
     out.summary = "account " + addr->ToString() + " at block " + std::to_string(header->height) +
                   (value_hash ? ": balance " + AmountToString(account.balance) + ", staked " +
                                     AmountToString(account.staked) + ", unbonding " +

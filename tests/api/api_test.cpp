@@ -117,8 +117,8 @@ TEST_F(ApiTest, ChainDescribesItself) {
 // ---- Malformed requests ----
 
 TEST_F(ApiTest, MalformedJsonIsBadJson) {
-  for (std::string body : {"{", "{\"raw\":", "not json", "", "{\"raw\":\"00\"} trailing", "{'raw':'00'}",
-                           "{\"raw\":\"00\",}", "{\"raw\" \"00\"}"}) {
+  for (std::string body : {"{", "{\"raw\":", "not json", "", "{\"raw\":\"00\"} trailing",
+                           "{'raw':'00'}", "{\"raw\":\"00\",}", "{\"raw\" \"00\"}"}) {
     SCOPED_TRACE(body);
     EXPECT_TRUE(IsJsonError(Post(body), 400, "bad_json"));
   }
@@ -164,13 +164,15 @@ TEST_F(ApiTest, MissingFieldsAreNamed) {
   EXPECT_TRUE(IsJsonError(Post("{}"), 400, "bad_json"));
   Transaction tx = BuildTransfer(chain(), dev(), DevNonce(), NewAddress(), 1);
   json full = TxFieldsJson(tx);
-  for (const char* field : {"chain_id", "sender", "nonce", "max_fee", "kind", "payload", "signature"}) {
+  for (const char* field :
+       {"chain_id", "sender", "nonce", "max_fee", "kind", "payload", "signature"}) {
     SCOPED_TRACE(field);
     json j = full;
     j.erase(field);
     auto r = Post(j.dump());
     EXPECT_TRUE(IsJsonError(r, 400, "bad_json"));
-    EXPECT_NE(r.body.find(field), std::string::npos) << "the message should name the field: " << r.body;
+    EXPECT_NE(r.body.find(field), std::string::npos)
+        << "the message should name the field: " << r.body;
   }
 }
 
@@ -186,10 +188,13 @@ TEST_F(ApiTest, WrongFieldTypesAreBadJson) {
   Transaction tx = BuildTransfer(chain(), dev(), DevNonce(), NewAddress(), 1);
   json full = TxFieldsJson(tx);
   std::vector<std::pair<std::string, json>> cases = {
-      {"chain_id", 1},        {"chain_id", nullptr},  {"sender", 7},      {"sender", json::array()},
-      {"nonce", "0"},         {"nonce", -1},          {"nonce", 1.5},     {"nonce", true},
-      {"max_fee", 1000},      {"max_fee", json::object()}, {"kind", 3}, {"kind", json::array()},
-      {"signature", false},   {"signature", 12},
+      {"chain_id", 1},      {"chain_id", nullptr},
+      {"sender", 7},        {"sender", json::array()},
+      {"nonce", "0"},       {"nonce", -1},
+      {"nonce", 1.5},       {"nonce", true},
+      {"max_fee", 1000},    {"max_fee", json::object()},
+      {"kind", 3},          {"kind", json::array()},
+      {"signature", false}, {"signature", 12},
   };
   for (const auto& [field, value] : cases) {
     SCOPED_TRACE(field + " = " + value.dump());
@@ -203,8 +208,13 @@ TEST_F(ApiTest, WrongFieldTypesAreBadJson) {
   }
   // Right JSON types, wrong contents: 400 with some error code, never accepted.
   std::vector<std::pair<std::string, json>> bad_values = {
-      {"sender", "zz"},         {"sender", "00"},     {"max_fee", "-5"},     {"max_fee", "1.5"},
-      {"signature", "abcd"},    {"payload", "text"},  {"payload", json::object()},
+      {"sender", "zz"},
+      {"sender", "00"},
+      {"max_fee", "-5"},
+      {"max_fee", "1.5"},
+      {"signature", "abcd"},
+      {"payload", "text"},
+      {"payload", json::object()},
       {"payload", json{{"to", "trb00"}, {"amount", "1"}}},
       {"payload", json{{"to", NewAddress().ToString()}, {"amount", 5}}},
   };
@@ -228,8 +238,8 @@ TEST_F(ApiTest, RawThatIsNotHexIsMalformed) {
 TEST_F(ApiTest, TruncatedOrPaddedRawIsMalformed) {
   Transaction tx = BuildTransfer(chain(), dev(), DevNonce(), NewAddress(), 1);
   std::string raw = ToHex(tx.Encode());
-  for (std::string cut : {raw.substr(0, raw.size() - 2), raw.substr(0, raw.size() / 2), raw.substr(0, 2),
-                          std::string(""), raw + "00"}) {
+  for (std::string cut : {raw.substr(0, raw.size() - 2), raw.substr(0, raw.size() / 2),
+                          raw.substr(0, 2), std::string(""), raw + "00"}) {
     SCOPED_TRACE(cut.size());
     EXPECT_TRUE(IsJsonError(Post(json{{"raw", cut}}.dump()), 400, "malformed_encoding"));
   }
@@ -266,7 +276,8 @@ TEST_F(ApiTest, JsonNestedTooDeepIsRefused) {
   }
   EXPECT_TRUE(IsJsonError(Post(nested_arrays(400000)), 400, "json_too_deep"));
   // Deep nesting inside an otherwise valid-looking request.
-  EXPECT_TRUE(IsJsonError(Post("{\"raw\":\"00\",\"x\":" + nested_arrays(40) + "}"), 400, "json_too_deep"));
+  EXPECT_TRUE(
+      IsJsonError(Post("{\"raw\":\"00\",\"x\":" + nested_arrays(40) + "}"), 400, "json_too_deep"));
   // Within the limit: an ordinary error, not json_too_deep.
   EXPECT_TRUE(IsJsonError(Post(nested_arrays(32)), 400, "bad_json"));
   EXPECT_TRUE(IsJsonError(Post(nested_objects(31)), 400, "bad_json"));
@@ -299,7 +310,8 @@ TEST_F(ApiTest, WrongMethodIsAJsonError) {
   results.emplace_back("GET /v1/tx", c.Get("/v1/tx"));
   results.emplace_back("POST /healthz", c.Post("/healthz", "{}", "application/json"));
   results.emplace_back("POST /v1/chain", c.Post("/v1/chain", "{}", "application/json"));
-  results.emplace_back("POST /v1/tx/hash", c.Post(("/v1/tx/" + some_hash).c_str(), "{}", "application/json"));
+  results.emplace_back("POST /v1/tx/hash",
+                       c.Post(("/v1/tx/" + some_hash).c_str(), "{}", "application/json"));
   results.emplace_back("PUT /v1/tx", c.Put("/v1/tx", "{}", "application/json"));
   results.emplace_back("DELETE /v1/tx/hash", c.Delete(("/v1/tx/" + some_hash).c_str()));
   results.emplace_back("PATCH /v1/accounts", c.Patch("/v1/accounts/x", "{}", "application/json"));
@@ -313,8 +325,9 @@ TEST_F(ApiTest, WrongMethodIsAJsonError) {
 }
 
 TEST_F(ApiTest, BadTxHashIs400) {
-  for (std::string h : {std::string("xyz"), std::string(63, 'a'), std::string(65, 'a'), std::string(64, 'g'),
-                        std::string(62, 'a') + "%20", "0x" + std::string(62, 'a')}) {
+  for (std::string h :
+       {std::string("xyz"), std::string(63, 'a'), std::string(65, 'a'), std::string(64, 'g'),
+        std::string(62, 'a') + "%20", "0x" + std::string(62, 'a')}) {
     SCOPED_TRACE(h);
     EXPECT_TRUE(IsJsonError(Get("/v1/tx/" + h), 400, "bad_hash"));
   }
@@ -322,7 +335,8 @@ TEST_F(ApiTest, BadTxHashIs400) {
 
 TEST_F(ApiTest, UnknownTxHashIs404) {
   EXPECT_TRUE(IsJsonError(Get("/v1/tx/" + std::string(64, '0')), 404, "tx_not_found"));
-  EXPECT_TRUE(IsJsonError(Get("/v1/tx/" + ToHex(Sha256(AsBytes("never sent")))), 404, "tx_not_found"));
+  EXPECT_TRUE(
+      IsJsonError(Get("/v1/tx/" + ToHex(Sha256(AsBytes("never sent")))), 404, "tx_not_found"));
 }
 
 TEST_F(ApiTest, BadAddressIs400) {
@@ -333,8 +347,9 @@ TEST_F(ApiTest, BadAddressIs400) {
   bad_body[10] = bad_body[10] == '0' ? '1' : '0';
   std::string upper = good;
   for (size_t i = 3; i < upper.size(); ++i) upper[i] = static_cast<char>(std::toupper(upper[i]));
-  for (std::string a : {std::string("abc"), std::string("trb"), good.substr(0, 50), good + "0", bad_checksum,
-                        bad_body, upper, "xyz" + good.substr(3), std::string(51, 'z')}) {
+  for (std::string a :
+       {std::string("abc"), std::string("trb"), good.substr(0, 50), good + "0", bad_checksum,
+        bad_body, upper, "xyz" + good.substr(3), std::string(51, 'z')}) {
     SCOPED_TRACE(a);
     EXPECT_TRUE(IsJsonError(Get("/v1/accounts/" + a), 400, "bad_address"));
   }
@@ -345,8 +360,8 @@ TEST_F(ApiTest, BadAddressIs400) {
 }
 
 TEST_F(ApiTest, BadBlockHeightIs400) {
-  for (std::string h : {"abc", "-1", "1.5", "0x10", "99999999999999999999", "12345678901234567890123",
-                        "%20", "1e3"}) {
+  for (std::string h : {"abc", "-1", "1.5", "0x10", "99999999999999999999",
+                        "12345678901234567890123", "%20", "1e3"}) {
     SCOPED_TRACE(h);
     EXPECT_TRUE(IsJsonError(Get("/v1/blocks/" + h), 400, "bad_height"));
   }
@@ -472,7 +487,8 @@ TEST_F(ApiTest, OversizedTxIs413) {
   Bytes payload(70 * 1024, 0xab);
   Transaction tx = BuildTx(chain(), dev(), DevNonce(), "transfer", payload);
   EXPECT_TRUE(IsJsonError(SubmitTx(port(), tx, false), 413, "oversized"));
-  Transaction just_over = BuildTx(chain(), dev(), DevNonce(), "transfer", Bytes(chain().params.max_tx_bytes, 0));
+  Transaction just_over =
+      BuildTx(chain(), dev(), DevNonce(), "transfer", Bytes(chain().params.max_tx_bytes, 0));
   EXPECT_TRUE(IsJsonError(SubmitTx(port(), just_over, false), 413, "oversized"));
 }
 
@@ -527,8 +543,8 @@ TEST_F(ProofTest, CommittedTxProofVerifies) {
   // Pinned to the chain's sequencer: still valid; pinned to another key: refused.
   auto pinned = RunTributary({"verify-proof", file.string(), "--sequencer", chain().sequencer_hex});
   EXPECT_EQ(pinned.exit_code, 0) << pinned.out << pinned.err;
-  auto wrong = RunTributary({"verify-proof", file.string(), "--sequencer",
-                             ToHex(KeyPair::Generate().public_key())});
+  auto wrong = RunTributary(
+      {"verify-proof", file.string(), "--sequencer", ToHex(KeyPair::Generate().public_key())});
   EXPECT_NE(wrong.exit_code, 0) << wrong.out;
   EXPECT_NE(wrong.err.find("error:"), std::string::npos) << wrong.err;
 
@@ -564,7 +580,9 @@ TEST_F(ProofTest, TamperedTxProofIsRefused) {
         std::string h = p["header"].get<std::string>();
         p["header"] = FlipHexDigit(h, h.size() - 2);
       },
-      [](json& p) { p["tx_inclusion"]["leaf_index"] = p["tx_inclusion"]["leaf_index"].get<uint64_t>() + 1; },
+      [](json& p) {
+        p["tx_inclusion"]["leaf_index"] = p["tx_inclusion"]["leaf_index"].get<uint64_t>() + 1;
+      },
       [](json& p) { p["tx_inclusion"]["path"].push_back(std::string(64, 'a')); },
       [](json& p) { p.erase("receipt"); },
       [](json& p) { p["type"] = "account"; },
@@ -611,8 +629,10 @@ TEST_F(ProofTest, AccountProofVerifies) {
       [&](json& p) { p["address"] = NewAddress().ToString(); },
       [&](json& p) { p["value"] = nullptr; },
       [&](json& p) {
-        if (!p["siblings"].empty()) p["siblings"][0] = FlipHexDigit(p["siblings"][0].get<std::string>(), 0);
-        else p["siblings"].push_back(std::string(64, '1'));
+        if (!p["siblings"].empty())
+          p["siblings"][0] = FlipHexDigit(p["siblings"][0].get<std::string>(), 0);
+        else
+          p["siblings"].push_back(std::string(64, '1'));
       },
   };
   for (size_t i = 0; i < tampers.size(); ++i) {
@@ -685,7 +705,8 @@ TEST(ApiRateLimitTest, BurstGets429WithJsonError) {
   EXPECT_GT(limited, 0);
   EXPECT_GT(ok, 0);
   // A burst of 10 plus 5 tokens a second (and one spare for rounding).
-  EXPECT_LE(ok, 11 + static_cast<int>(5 * secs)) << ok << " of 50 requests in " << secs << "s got through";
+  EXPECT_LE(ok, 11 + static_cast<int>(5 * secs))
+      << ok << " of 50 requests in " << secs << "s got through";
   EXPECT_EQ(other, 0);
   // Other routes are limited too, with the same JSON shape.
   auto chain = HttpGet(node.port(), "/v1/chain");

@@ -12,8 +12,9 @@ TEST(EncodingTest, IntegersAreBigEndianFixedWidth) {
   EXPECT_EQ(ToHex(Writer().U32(0x01020304).bytes()), "01020304");
   EXPECT_EQ(ToHex(Writer().U32(0).bytes()), "00000000");
   EXPECT_EQ(ToHex(Writer().U64(0x0102030405060708ULL).bytes()), "0102030405060708");
-  EXPECT_EQ(ToHex(Writer().U128((Amount{0x0102030405060708ULL} << 64) | 0x090a0b0c0d0e0f10ULL).bytes()),
-            "0102030405060708090a0b0c0d0e0f10");
+  EXPECT_EQ(
+      ToHex(Writer().U128((Amount{0x0102030405060708ULL} << 64) | 0x090a0b0c0d0e0f10ULL).bytes()),
+      "0102030405060708090a0b0c0d0e0f10");
   EXPECT_EQ(ToHex(Writer().U128(1).bytes()), "00000000000000000000000000000001");
   EXPECT_EQ(ToHex(Writer().Str("abc").bytes()), "00000003616263");
   EXPECT_EQ(ToHex(Writer().Blob(Bytes{}).bytes()), "00000000");
@@ -26,8 +27,21 @@ TEST(EncodingTest, RoundTripAllTypes) {
   std::array<uint8_t, 4> fixed = {0xde, 0xad, 0xbe, 0xef};
   Bytes blob = {0, 1, 2, 255};
   Writer w;
-  w.U8(0).U8(255).U32(0).U32(0xffffffffu).U64(0).U64(~uint64_t{0}).U128(0).U128(kAmountMax)
-      .U128(Pow10(30) + 7).Blob(blob).Blob(Bytes{}).Str("hello").Str("").Fixed(fixed).Raw(Bytes{42});
+  w.U8(0)
+      .U8(255)
+      .U32(0)
+      .U32(0xffffffffu)
+      .U64(0)
+      .U64(~uint64_t{0})
+      .U128(0)
+      .U128(kAmountMax)
+      .U128(Pow10(30) + 7)
+      .Blob(blob)
+      .Blob(Bytes{})
+      .Str("hello")
+      .Str("")
+      .Fixed(fixed)
+      .Raw(Bytes{42});
   Bytes enc = w.bytes();
 
   Reader r(enc);
@@ -93,12 +107,30 @@ TEST(EncodingTest, TruncationFailsForEveryType) {
     EXPECT_TRUE(read(r).ok());
     EXPECT_TRUE(r.ExpectEnd().ok());
   };
-  check(Writer().U8(1).bytes(), [](Reader& r) { uint8_t v; return r.U8(&v); });
-  check(Writer().U32(1).bytes(), [](Reader& r) { uint32_t v; return r.U32(&v); });
-  check(Writer().U64(1).bytes(), [](Reader& r) { uint64_t v; return r.U64(&v); });
-  check(Writer().U128(1).bytes(), [](Reader& r) { Amount v; return r.U128(&v); });
-  check(Writer().Blob(Bytes{1, 2, 3}).bytes(), [](Reader& r) { Bytes v; return r.Blob(&v); });
-  check(Writer().Str("abcd").bytes(), [](Reader& r) { std::string v; return r.Str(&v); });
+  check(Writer().U8(1).bytes(), [](Reader& r) {
+    uint8_t v;
+    return r.U8(&v);
+  });
+  check(Writer().U32(1).bytes(), [](Reader& r) {
+    uint32_t v;
+    return r.U32(&v);
+  });
+  check(Writer().U64(1).bytes(), [](Reader& r) {
+    uint64_t v;
+    return r.U64(&v);
+  });
+  check(Writer().U128(1).bytes(), [](Reader& r) {
+    Amount v;
+    return r.U128(&v);
+  });
+  check(Writer().Blob(Bytes{1, 2, 3}).bytes(), [](Reader& r) {
+    Bytes v;
+    return r.Blob(&v);
+  });
+  check(Writer().Str("abcd").bytes(), [](Reader& r) {
+    std::string v;
+    return r.Str(&v);
+  });
   check(Writer().Raw(Bytes(32, 7)).bytes(), [](Reader& r) {
     std::array<uint8_t, 32> v;
     return r.Fixed(&v);

@@ -26,8 +26,8 @@ Signature Sig(std::string_view hex) {
 
 // RFC 8032 section 7.1, TEST 1: empty message.
 TEST(KeysTest, Rfc8032Vector1) {
-  KeyPair kp = KeyPair::FromSeed(
-      Seed("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60"));
+  KeyPair kp =
+      KeyPair::FromSeed(Seed("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60"));
   EXPECT_EQ(ToHex(kp.public_key()),
             "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a");
   Bytes msg;
@@ -41,14 +41,14 @@ TEST(KeysTest, Rfc8032Vector1) {
 
 // RFC 8032 section 7.1, TEST 2: one-byte message 0x72.
 TEST(KeysTest, Rfc8032Vector2) {
-  KeyPair kp = KeyPair::FromSeed(
-      Seed("4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb"));
+  KeyPair kp =
+      KeyPair::FromSeed(Seed("4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb"));
   EXPECT_EQ(ToHex(kp.public_key()),
             "3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c");
   Bytes msg = {0x72};
-  Signature want = Sig(
-      "92a009a9f0d4cab8720e820b5f642540a2b27b5416503f8fb3762223ebdb69da"
-      "085ac1e43e15996e458f3613d0f11d8c387b2eaeb4302aeeb00d291612bb0c00");
+  Signature want =
+      Sig("92a009a9f0d4cab8720e820b5f642540a2b27b5416503f8fb3762223ebdb69da"
+          "085ac1e43e15996e458f3613d0f11d8c387b2eaeb4302aeeb00d291612bb0c00");
   EXPECT_EQ(kp.Sign(msg), want);
   EXPECT_TRUE(VerifySignature(kp.public_key(), msg, want));
   Bytes other = {0x73};
@@ -92,8 +92,8 @@ TEST(KeysTest, GenerateIsRandomFromSeedIsDeterministic) {
 }
 
 TEST(AddressTest, DerivationMatchesSpec) {
-  KeyPair kp = KeyPair::FromSeed(
-      Seed("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60"));
+  KeyPair kp =
+      KeyPair::FromSeed(Seed("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60"));
   // First 20 bytes of BLAKE2b-256("tributary/address/v1" || public key).
   Bytes buf(AsBytes("tributary/address/v1").begin(), AsBytes("tributary/address/v1").end());
   buf.insert(buf.end(), kp.public_key().begin(), kp.public_key().end());
@@ -160,15 +160,15 @@ TEST(AddressTest, RejectsWrongForms) {
   };
   expect_bad("");
   expect_bad("trb");
-  expect_bad(text.substr(0, 50));                 // too short
-  expect_bad(text + "0");                         // too long
-  expect_bad("trc" + text.substr(3));             // wrong prefix
-  expect_bad("TRB" + text.substr(3));             // uppercase prefix
-  expect_bad("0x" + text.substr(2));              // hex prefix
-  expect_bad("xtrb" + text.substr(3, 47));        // right length, wrong prefix
+  expect_bad(text.substr(0, 50));           // too short
+  expect_bad(text + "0");                   // too long
+  expect_bad("trc" + text.substr(3));       // wrong prefix
+  expect_bad("TRB" + text.substr(3));       // uppercase prefix
+  expect_bad("0x" + text.substr(2));        // hex prefix
+  expect_bad("xtrb" + text.substr(3, 47));  // right length, wrong prefix
   std::string upper = text;
   for (size_t i = 3; i < upper.size(); ++i) upper[i] = static_cast<char>(std::toupper(upper[i]));
-  if (upper != text) expect_bad(upper);           // uppercase hex
+  if (upper != text) expect_bad(upper);  // uppercase hex
   // A single uppercase letter in the body.
   for (size_t i = 3; i < text.size(); ++i) {
     if (text[i] >= 'a' && text[i] <= 'f') {

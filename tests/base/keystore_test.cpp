@@ -5,10 +5,9 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
-
-#include <nlohmann/json.hpp>
 
 #include "support/test_util.h"
 
@@ -263,8 +262,14 @@ TEST(KeystoreTest, DefaultHome) {
   ::unsetenv("TRIBUTARY_HOME");
   EXPECT_EQ(Keystore::DefaultHome(), std::filesystem::path("/home/u/.tributary"));
 
-  if (saved_home) ::setenv("HOME", saved_home_s.c_str(), 1); else ::unsetenv("HOME");
-  if (saved_trib) ::setenv("TRIBUTARY_HOME", saved_trib_s.c_str(), 1); else ::unsetenv("TRIBUTARY_HOME");
+  if (saved_home)
+    ::setenv("HOME", saved_home_s.c_str(), 1);
+  else
+    ::unsetenv("HOME");
+  if (saved_trib)
+    ::setenv("TRIBUTARY_HOME", saved_trib_s.c_str(), 1);
+  else
+    ::unsetenv("TRIBUTARY_HOME");
 }
 
 }  // namespace

@@ -16,14 +16,19 @@ namespace fs = std::filesystem;
 using json = nlohmann::json;
 
 // One "error: ..." line on stderr and a plain non-zero exit (no signal, no usage dump).
-::testing::AssertionResult FailsWithOneErrorLine(const CommandResult& r, const std::string& needle = "") {
+::testing::AssertionResult FailsWithOneErrorLine(const CommandResult& r,
+                                                 const std::string& needle = "") {
   if (r.exit_code == 0) return ::testing::AssertionFailure() << "exit 0; out: " << r.out;
-  if (r.exit_code >= 128) return ::testing::AssertionFailure() << "killed by a signal: " << r.exit_code;
+  if (r.exit_code >= 128)
+    return ::testing::AssertionFailure() << "killed by a signal: " << r.exit_code;
   auto lines = Lines(r.err);
   if (lines.size() != 1) {
-    return ::testing::AssertionFailure() << "expected one stderr line, got " << lines.size() << ":\n" << r.err;
+    return ::testing::AssertionFailure()
+           << "expected one stderr line, got " << lines.size() << ":\n"
+           << r.err;
   }
-  if (lines[0].rfind("error: ", 0) != 0) return ::testing::AssertionFailure() << "not an error line: " << r.err;
+  if (lines[0].rfind("error: ", 0) != 0)
+    return ::testing::AssertionFailure() << "not an error line: " << r.err;
   if (!needle.empty() && lines[0].find(needle) == std::string::npos) {
     return ::testing::AssertionFailure() << "'" << needle << "' not in: " << lines[0];
   }
@@ -43,7 +48,9 @@ class CliTest : public ::testing::Test {
     node_ = nullptr;
     tmp_ = nullptr;
   }
-  void SetUp() override { ASSERT_TRUE(node_ && node_->Running()) << (node_ ? node_->output() : ""); }
+  void SetUp() override {
+    ASSERT_TRUE(node_ && node_->Running()) << (node_ ? node_->output() : "");
+  }
 
   // `tributary --node URL ARGS...` with this suite's TRIBUTARY_HOME.
   static CommandResult Cli(std::vector<std::string> args) {
@@ -102,7 +109,8 @@ TEST_F(CliTest, KeysNewListShow) {
   json list_json = CliJson({"keys", "list"});
   ASSERT_TRUE(list_json.is_array()) << list_json;
   bool found = false;
-  for (const auto& k : list_json) found |= k.value("name", "") == "alice" && k.value("address", "") == address;
+  for (const auto& k : list_json)
+    found |= k.value("name", "") == "alice" && k.value("address", "") == address;
   EXPECT_TRUE(found) << list_json;
 
   json show_json = CliJson({"keys", "show", "alice"});
@@ -113,7 +121,8 @@ TEST_F(CliTest, KeysNewListShow) {
 
 TEST_F(CliTest, KeyErrors) {
   EXPECT_TRUE(FailsWithOneErrorLine(Cli({"keys", "show", "nobody"})));
-  for (std::string bad : {std::string("../escape"), std::string("a/b"), std::string("has space"), std::string(65, 'k')}) {
+  for (std::string bad : {std::string("../escape"), std::string("a/b"), std::string("has space"),
+                          std::string(65, 'k')}) {
     SCOPED_TRACE(bad);
     EXPECT_TRUE(FailsWithOneErrorLine(Cli({"keys", "new", "--name", bad})));
   }
@@ -122,7 +131,8 @@ TEST_F(CliTest, KeyErrors) {
 
 TEST_F(CliTest, TransferThenAccountShowsBalance) {
   Cli({"keys", "new", "--name", "carol"});
-  auto sent = Cli({"tx", "transfer", "--from", "dev", "--to", "carol", "--amount", "12.5", "--wait"});
+  auto sent =
+      Cli({"tx", "transfer", "--from", "dev", "--to", "carol", "--amount", "12.5", "--wait"});
   ASSERT_EQ(sent.exit_code, 0) << sent.out << sent.err;
   EXPECT_EQ(sent.out.rfind("committed ", 0), 0u) << sent.out;
 
@@ -141,7 +151,8 @@ TEST_F(CliTest, TransferThenAccountShowsBalance) {
   EXPECT_NE(human.out.find("12.5 OPEN"), std::string::npos) << human.out;
 
   // The same transfer with --json output.
-  json j = CliJson({"tx", "transfer", "--from", "dev", "--to", address, "--amount", "0.5", "--wait"});
+  json j =
+      CliJson({"tx", "transfer", "--from", "dev", "--to", address, "--amount", "0.5", "--wait"});
   EXPECT_EQ(j.value("status", ""), "committed") << j;
   EXPECT_EQ(CliJson({"account", "carol"}).value("balance", ""), "13000000000000000000");
 }
@@ -159,16 +170,18 @@ TEST_F(CliTest, BadAmountsAreRefused) {
   auto dev = Keystore(node_->home()).Load("dev");
   ASSERT_TRUE(dev.ok());
   auto nonce = FetchNextNonce(node_->port(), dev->address());
-  for (std::string amount : {"abc", "-1", "1.0000000000000000001", "", "1e3", "1,5", "0x10", "1.2.3",
-                             "340282366920938463463374607431768211456"}) {
+  for (std::string amount : {"abc", "-1", "1.0000000000000000001", "", "1e3", "1,5", "0x10",
+                             "1.2.3", "340282366920938463463374607431768211456"}) {
     SCOPED_TRACE(amount);
     auto r = Cli({"tx", "transfer", "--from", "dev", "--to", "dave", "--amount", amount});
     EXPECT_TRUE(FailsWithOneErrorLine(r));
   }
   // The `--amount=-1` spelling too.
-  EXPECT_TRUE(FailsWithOneErrorLine(Cli({"tx", "transfer", "--from", "dev", "--to", "dave", "--amount=-1"})));
+  EXPECT_TRUE(FailsWithOneErrorLine(
+      Cli({"tx", "transfer", "--from", "dev", "--to", "dave", "--amount=-1"})));
   // Zero is refused by the node.
-  EXPECT_TRUE(FailsWithOneErrorLine(Cli({"tx", "transfer", "--from", "dev", "--to", "dave", "--amount", "0"})));
+  EXPECT_TRUE(FailsWithOneErrorLine(
+      Cli({"tx", "transfer", "--from", "dev", "--to", "dave", "--amount", "0"})));
   // More than the supply.
   EXPECT_TRUE(FailsWithOneErrorLine(
       Cli({"tx", "transfer", "--from", "dev", "--to", "dave", "--amount", "2000000000", "--wait"}),
@@ -179,19 +192,21 @@ TEST_F(CliTest, BadAmountsAreRefused) {
 }
 
 TEST_F(CliTest, OtherTransferErrors) {
-  EXPECT_TRUE(FailsWithOneErrorLine(Cli({"tx", "transfer", "--from", "nobody", "--to", "dev", "--amount", "1"})));
-  EXPECT_TRUE(FailsWithOneErrorLine(Cli({"tx", "transfer", "--from", "dev", "--to", "nobody", "--amount", "1"}),
-                                    "--to"));
   EXPECT_TRUE(FailsWithOneErrorLine(
-      Cli({"tx", "transfer", "--from", "dev", "--to", "trb" + std::string(48, '0'), "--amount", "1"})));
+      Cli({"tx", "transfer", "--from", "nobody", "--to", "dev", "--amount", "1"})));
+  EXPECT_TRUE(FailsWithOneErrorLine(
+      Cli({"tx", "transfer", "--from", "dev", "--to", "nobody", "--amount", "1"}), "--to"));
+  EXPECT_TRUE(FailsWithOneErrorLine(Cli(
+      {"tx", "transfer", "--from", "dev", "--to", "trb" + std::string(48, '0'), "--amount", "1"})));
   // A fresh key cannot pay the fee.
   Cli({"keys", "new", "--name", "broke"});
-  EXPECT_TRUE(FailsWithOneErrorLine(Cli({"tx", "transfer", "--from", "broke", "--to", "dev", "--amount", "1"}),
-                                    "insufficient_balance"));
-  // A --max-fee below the fee.
   EXPECT_TRUE(FailsWithOneErrorLine(
-      Cli({"tx", "transfer", "--from", "dev", "--to", "broke", "--amount", "1", "--max-fee", "0.000000000000000001"}),
-      "fee_too_low"));
+      Cli({"tx", "transfer", "--from", "broke", "--to", "dev", "--amount", "1"}),
+      "insufficient_balance"));
+  // A --max-fee below the fee.
+  EXPECT_TRUE(FailsWithOneErrorLine(Cli({"tx", "transfer", "--from", "dev", "--to", "broke",
+                                         "--amount", "1", "--max-fee", "0.000000000000000001"}),
+                                    "fee_too_low"));
 }
 
 TEST_F(CliTest, UnreachableNodeIsAClearError) {
@@ -211,7 +226,8 @@ TEST_F(CliTest, UnreachableNodeIsAClearError) {
     auto lines = Lines(r.err);
     ASSERT_EQ(lines.size(), 1u) << r.err;
     EXPECT_EQ(lines[0].rfind("error: ", 0), 0u) << r.err;
-    EXPECT_NE(lines[0].find("cannot reach the node at http://127.0.0.1:1"), std::string::npos) << r.err;
+    EXPECT_NE(lines[0].find("cannot reach the node at http://127.0.0.1:1"), std::string::npos)
+        << r.err;
   }
   // Not an http:// URL.
   auto bad = RunTributary({"--node", "ftp://example", "account", "dev"},
@@ -245,7 +261,9 @@ TEST_F(CliTest, StakeAndUnstake) {
 }
 
 TEST_F(CliTest, BlockLatestJson) {
-  ASSERT_EQ(Cli({"tx", "transfer", "--from", "dev", "--to", "dev", "--amount", "1", "--wait"}).exit_code, 0);
+  ASSERT_EQ(
+      Cli({"tx", "transfer", "--from", "dev", "--to", "dev", "--amount", "1", "--wait"}).exit_code,
+      0);
   json b = CliJson({"block", "latest"});
   ASSERT_TRUE(b.is_object()) << b;
   EXPECT_GE(b.value("height", 0), 1);
@@ -265,7 +283,8 @@ TEST_F(CliTest, BlockLatestJson) {
 }
 
 TEST_F(CliTest, TxGetWritesAProofThatVerifies) {
-  json sent = CliJson({"tx", "transfer", "--from", "dev", "--to", "dev", "--amount", "2", "--wait"});
+  json sent =
+      CliJson({"tx", "transfer", "--from", "dev", "--to", "dev", "--amount", "2", "--wait"});
   std::string hash = sent.value("hash", "");
   ASSERT_EQ(hash.size(), 64u) << sent;
   fs::path out = tmp_->path() / "proof.json";
@@ -280,7 +299,8 @@ TEST_F(CliTest, TxGetWritesAProofThatVerifies) {
 
   EXPECT_TRUE(FailsWithOneErrorLine(Cli({"tx", "get", std::string(64, '0')}), "tx_not_found"));
   EXPECT_TRUE(FailsWithOneErrorLine(Cli({"tx", "get", "xyz"}), "bad_hash"));
-  EXPECT_TRUE(FailsWithOneErrorLine(RunTributary({"verify-proof", (tmp_->path() / "missing.json").string()})));
+  EXPECT_TRUE(FailsWithOneErrorLine(
+      RunTributary({"verify-proof", (tmp_->path() / "missing.json").string()})));
 
   // Account proofs through the CLI.
   fs::path acct = tmp_->path() / "account.json";
@@ -297,7 +317,8 @@ TEST(CliNodeTest, EmptyDataDirWithoutDevOrGenesis) {
   TempDir tmp;
   fs::path data = tmp.path() / "empty";
   std::vector<std::string> env = {"TRIBUTARY_HOME=" + (tmp.path() / "home").string()};
-  auto r = RunTributaryTimed({"node", "--data", data.string(), "--listen", "127.0.0.1:0"}, env, 10000);
+  auto r =
+      RunTributaryTimed({"node", "--data", data.string(), "--listen", "127.0.0.1:0"}, env, 10000);
   ASSERT_FALSE(r.timed_out) << "the node started without a chain";
   EXPECT_TRUE(r.exited);
   EXPECT_NE(r.exit_code, 0);
@@ -311,7 +332,8 @@ TEST(CliNodeTest, EmptyDataDirWithoutDevOrGenesis) {
   fs::path key = tmp.path() / "seq.key";
   ASSERT_TRUE(Keystore::WriteKeyFile(key, "sequencer", KeyPair::Generate()).ok());
   auto r2 = RunTributaryTimed(
-      {"node", "--data", data.string(), "--listen", "127.0.0.1:0", "--sequencer-key", key.string()}, env, 10000);
+      {"node", "--data", data.string(), "--listen", "127.0.0.1:0", "--sequencer-key", key.string()},
+      env, 10000);
   ASSERT_FALSE(r2.timed_out);
   EXPECT_NE(r2.exit_code, 0);
   auto lines2 = Lines(r2.out + r2.err);
@@ -328,7 +350,8 @@ TEST(CliNodeTest, DevWorksAfterAFailedStartWithoutGenesis) {
   std::vector<std::string> env = {"TRIBUTARY_HOME=" + (tmp.path() / "home").string()};
   fs::path key = data / "sequencer.key";
   ASSERT_TRUE(Keystore::WriteKeyFile(key, "sequencer", KeyPair::Generate()).ok());
-  auto failed = RunTributaryTimed({"node", "--data", data.string(), "--listen", "127.0.0.1:0"}, env, 10000);
+  auto failed =
+      RunTributaryTimed({"node", "--data", data.string(), "--listen", "127.0.0.1:0"}, env, 10000);
   ASSERT_NE(failed.exit_code, 0);
   NodeProcess node(data, tmp.path() / "home");
   EXPECT_TRUE(node.Start()) << node.output();
@@ -337,10 +360,11 @@ TEST(CliNodeTest, DevWorksAfterAFailedStartWithoutGenesis) {
 TEST(CliNodeTest, BadListenAddress) {
   TempDir tmp;
   std::vector<std::string> env = {"TRIBUTARY_HOME=" + (tmp.path() / "home").string()};
-  for (std::string listen : {"bad", "127.0.0.1:99999", ":80", "127.0.0.1:", "127.0.0.1:-5", "127.0.0.1:http"}) {
+  for (std::string listen :
+       {"bad", "127.0.0.1:99999", ":80", "127.0.0.1:", "127.0.0.1:-5", "127.0.0.1:http"}) {
     SCOPED_TRACE(listen);
-    auto r = RunTributaryTimed({"node", "--data", (tmp.path() / "d").string(), "--dev", "--listen", listen},
-                               env, 10000);
+    auto r = RunTributaryTimed(
+        {"node", "--data", (tmp.path() / "d").string(), "--dev", "--listen", listen}, env, 10000);
     ASSERT_FALSE(r.timed_out);
     EXPECT_TRUE(r.exited);
     EXPECT_NE(r.exit_code, 0);
@@ -361,7 +385,8 @@ TEST(CliNodeTest, PortInUseIsAClearError) {
                              {"TRIBUTARY_HOME=" + (tmp.path() / "home").string()}, 5000);
   ASSERT_FALSE(r.timed_out) << "the second node is serving on the first one's port";
   EXPECT_NE(r.exit_code, 0);
-  EXPECT_NE(r.err.find("error: cannot listen on 127.0.0.1:" + std::to_string(first.port())), std::string::npos)
+  EXPECT_NE(r.err.find("error: cannot listen on 127.0.0.1:" + std::to_string(first.port())),
+            std::string::npos)
       << r.err;
   EXPECT_TRUE(first.Running());
 }
@@ -371,9 +396,9 @@ TEST(CliNodeTest, SecondNodeOnTheSameDataDirIsRefused) {
   TempDir tmp;
   NodeProcess first(tmp.path() / "data", tmp.path() / "home");
   ASSERT_TRUE(first.Start()) << first.output();
-  auto r = RunTributaryTimed({"node", "--data", (tmp.path() / "data").string(), "--dev", "--listen",
-                              "127.0.0.1:0"},
-                             {"TRIBUTARY_HOME=" + (tmp.path() / "home").string()}, 5000);
+  auto r = RunTributaryTimed(
+      {"node", "--data", (tmp.path() / "data").string(), "--dev", "--listen", "127.0.0.1:0"},
+      {"TRIBUTARY_HOME=" + (tmp.path() / "home").string()}, 5000);
   ASSERT_FALSE(r.timed_out) << "a second node is running on the same data directory";
   EXPECT_NE(r.exit_code, 0);
   EXPECT_EQ(r.err.rfind("error: ", 0), 0u) << r.err;
@@ -386,8 +411,8 @@ TEST(CliNodeTest, RestartKeepsTheChain) {
   fs::path data = tmp.path() / "data", home = tmp.path() / "home";
   NodeProcess node(data, home);
   ASSERT_TRUE(node.Start()) << node.output();
-  auto r = RunTributary({"--node", node.url(), "tx", "transfer", "--from", "dev", "--to", "dev", "--amount",
-                         "1", "--wait"},
+  auto r = RunTributary({"--node", node.url(), "tx", "transfer", "--from", "dev", "--to", "dev",
+                         "--amount", "1", "--wait"},
                         {"TRIBUTARY_HOME=" + home.string()});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto height = HttpGet(node.port(), "/healthz").json().value("height", 0);
@@ -401,7 +426,8 @@ TEST(CliNodeTest, RestartKeepsTheChain) {
   EXPECT_EQ(v.exit_code, 0) << v.out << v.err;
   EXPECT_NE(v.out.find("ledger OK"), std::string::npos);
   // A missing ledger is an error, not a crash.
-  EXPECT_TRUE(FailsWithOneErrorLine(RunTributary({"ledger", "verify", "--data", (tmp.path() / "nope").string()})));
+  EXPECT_TRUE(FailsWithOneErrorLine(
+      RunTributary({"ledger", "verify", "--data", (tmp.path() / "nope").string()})));
 }
 
 }  // namespace

@@ -39,10 +39,12 @@ std::string ExecSql(const fs::path& db_path, const std::string& sql, const Bytes
   if (sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr) != SQLITE_OK) {
     err = sqlite3_errmsg(db);
   } else {
-    if (blob) sqlite3_bind_blob(st, 1, blob->data(), static_cast<int>(blob->size()), SQLITE_TRANSIENT);
+    if (blob)
+      sqlite3_bind_blob(st, 1, blob->data(), static_cast<int>(blob->size()), SQLITE_TRANSIENT);
     int rc = sqlite3_step(st);
     if (rc != SQLITE_DONE && rc != SQLITE_ROW) err = sqlite3_errmsg(db);
-    if (err.empty() && sqlite3_changes(db) == 0 && sql.rfind("SELECT", 0) != 0) err = "no row changed";
+    if (err.empty() && sqlite3_changes(db) == 0 && sql.rfind("SELECT", 0) != 0)
+      err = "no row changed";
   }
   sqlite3_finalize(st);
   sqlite3_close_v2(db);
@@ -50,7 +52,8 @@ std::string ExecSql(const fs::path& db_path, const std::string& sql, const Bytes
 }
 
 // Reads one blob (or integer, as its decimal text) from the first row of `sql`.
-std::optional<Bytes> QueryBlob(const fs::path& db_path, const std::string& sql, const Bytes* param = nullptr) {
+std::optional<Bytes> QueryBlob(const fs::path& db_path, const std::string& sql,
+                               const Bytes* param = nullptr) {
   sqlite3* db = nullptr;
   if (sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr) != SQLITE_OK) {
     sqlite3_close_v2(db);
@@ -59,7 +62,8 @@ std::optional<Bytes> QueryBlob(const fs::path& db_path, const std::string& sql, 
   sqlite3_stmt* st = nullptr;
   std::optional<Bytes> out;
   if (sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr) == SQLITE_OK) {
-    if (param) sqlite3_bind_blob(st, 1, param->data(), static_cast<int>(param->size()), SQLITE_TRANSIENT);
+    if (param)
+      sqlite3_bind_blob(st, 1, param->data(), static_cast<int>(param->size()), SQLITE_TRANSIENT);
     if (sqlite3_step(st) == SQLITE_ROW) {
       if (sqlite3_column_type(st, 0) == SQLITE_INTEGER) {
         std::string s = std::to_string(sqlite3_column_int64(st, 0));
@@ -152,19 +156,22 @@ class CorruptionTest : public ::testing::Test {
   // "error: ..." line that contains `needle`; ledger.db is byte-for-byte unchanged.
   void ExpectRefusesToStart(const std::string& needle, bool dev_flag = true) {
     std::string before = ReadFileBytes(db_);
-    std::vector<std::string> args = {"node", "--data", data_.string(), "--listen", "127.0.0.1:0",
-                                     "--block-interval-ms", "0", "--rate-limit", "0"};
+    std::vector<std::string> args = {"node",     "--data",       data_.string(),
+                                     "--listen", "127.0.0.1:0",  "--block-interval-ms",
+                                     "0",        "--rate-limit", "0"};
     if (dev_flag) args.push_back("--dev");
     auto r = RunTributaryTimed(args, {"TRIBUTARY_HOME=" + home_->string()}, 10000);
     ASSERT_FALSE(r.timed_out) << "the node started on a damaged ledger:\n" << r.out << r.err;
-    EXPECT_TRUE(r.exited) << "the node died from signal " << r.term_signal << ":\n" << r.out << r.err;
+    EXPECT_TRUE(r.exited) << "the node died from signal " << r.term_signal << ":\n"
+                          << r.out << r.err;
     EXPECT_NE(r.exit_code, 0);
     EXPECT_LT(r.seconds, 5.0);
     auto lines = Lines(r.out + r.err);
     ASSERT_FALSE(lines.empty()) << "the node printed nothing";
     ASSERT_EQ(lines.size(), 1u) << "expected one line, got:\n" << r.out << r.err;
     EXPECT_EQ(lines[0].rfind("error: ", 0), 0u) << lines[0];
-    EXPECT_NE(lines[0].find(needle), std::string::npos) << "'" << needle << "' not in: " << lines[0];
+    EXPECT_NE(lines[0].find(needle), std::string::npos)
+        << "'" << needle << "' not in: " << lines[0];
     std::string after = ReadFileBytes(db_);
     EXPECT_TRUE(before == after) << "the failed start modified ledger.db";
     last_error_ = lines[0];
@@ -199,10 +206,13 @@ class CorruptionTest : public ::testing::Test {
 
   // Replaces the header blob of block `height` by `mutate(header)`.
   void TamperHeader(uint64_t height, const std::function<void(Bytes&)>& mutate) {
-    auto header = QueryBlob(db_, "SELECT header FROM blocks WHERE height=" + std::to_string(height));
+    auto header =
+        QueryBlob(db_, "SELECT header FROM blocks WHERE height=" + std::to_string(height));
     ASSERT_TRUE(header.has_value());
     mutate(*header);
-    ASSERT_EQ(ExecSql(db_, "UPDATE blocks SET header=? WHERE height=" + std::to_string(height), &*header), "");
+    ASSERT_EQ(
+        ExecSql(db_, "UPDATE blocks SET header=? WHERE height=" + std::to_string(height), &*header),
+        "");
   }
 
   int64_t Tip() { return QueryInt(db_, "SELECT MAX(height) FROM blocks"); }
@@ -241,7 +251,8 @@ TEST_F(CorruptionTest, PristineCopyStartsAndVerifies) {
 
 TEST_F(CorruptionTest, OverwrittenDataPagesRefuseToStart) {
   fs::path wal = data_ / "ledger.db-wal";
-  ASSERT_FALSE(fs::exists(wal) && fs::file_size(wal) > 0) << "WAL not checkpointed: damage could hide";
+  ASSERT_FALSE(fs::exists(wal) && fs::file_size(wal) > 0)
+      << "WAL not checkpointed: damage could hide";
   std::string bytes = ReadFileBytes(db_);
   size_t ps = PageSize(), pages = bytes.size() / ps;
   ASSERT_GE(pages, 4u);
@@ -259,7 +270,8 @@ TEST_F(CorruptionTest, OneOverwrittenPageInTheMiddleRefusesToStart) {
     SCOPED_TRACE(table);
     fs::remove_all(data_);
     fs::copy(*pristine_, data_, fs::copy_options::recursive);
-    int64_t root = QueryInt(db_, std::string("SELECT rootpage FROM sqlite_schema WHERE name='") + table + "'");
+    int64_t root =
+        QueryInt(db_, std::string("SELECT rootpage FROM sqlite_schema WHERE name='") + table + "'");
     ASSERT_GT(root, 1);
     std::string bytes = ReadFileBytes(db_);
     OverwritePage(bytes, static_cast<size_t>(root - 1), PageSize());
@@ -315,7 +327,9 @@ TEST_F(CorruptionTest, TamperedStateRowRefusesToStart) {
   ASSERT_TRUE(account.ok()) << account.status().ToString();
   account->balance += Tokens(1000000);  // mint a million tokens out of thin air
   Bytes tampered = account->Encode();
-  ASSERT_EQ(ExecSql(db_, "UPDATE state SET value=? WHERE key=X'" + ToHex(key_bytes) + "'", &tampered), "");
+  ASSERT_EQ(
+      ExecSql(db_, "UPDATE state SET value=? WHERE key=X'" + ToHex(key_bytes) + "'", &tampered),
+      "");
 
   ExpectRefusesToStart("state root");
   auto v = RunTributary({"ledger", "verify", "--data", data_.string()});
@@ -324,7 +338,9 @@ TEST_F(CorruptionTest, TamperedStateRowRefusesToStart) {
 }
 
 TEST_F(CorruptionTest, DeletedStateRowRefusesToStart) {
-  ASSERT_EQ(ExecSql(db_, "DELETE FROM state WHERE key=(SELECT key FROM state ORDER BY key DESC LIMIT 1)"), "");
+  ASSERT_EQ(
+      ExecSql(db_, "DELETE FROM state WHERE key=(SELECT key FROM state ORDER BY key DESC LIMIT 1)"),
+      "");
   ExpectRefusesToStart("state root");
   ExpectVerifyFails(/*expect_mismatch=*/true);
 }

@@ -33,10 +33,10 @@ constexpr uint32_t kSeed = 0x7121b5;
 // What the client threads learn, shared with the main thread.
 struct Ledger {
   std::mutex mu;
-  std::vector<std::string> committed;     // reported committed, in order
+  std::vector<std::string> committed;  // reported committed, in order
   std::set<std::string> committed_set;
-  std::vector<std::string> uncertain;     // sent, but no "committed" answer seen
-  std::vector<std::string> unexpected;    // answers no client should get
+  std::vector<std::string> uncertain;   // sent, but no "committed" answer seen
+  std::vector<std::string> unexpected;  // answers no client should get
   uint64_t sent = 0, conn_errors = 0, bad_nonce = 0;
 
   void AddCommitted(const std::string& h) {
@@ -124,8 +124,9 @@ std::vector<std::string> MissingCommitted(int port, const std::vector<std::strin
     if (!r) r = c.Get(("/v1/tx/" + h).c_str());  // one retry on a dropped keep-alive connection
     json j = r ? json::parse(r->body, nullptr, false) : json();
     if (!r || r->status != 200 || !j.is_object() || j.value("status", "") != "committed") {
-      missing.push_back(h + " -> " + (r ? "HTTP " + std::to_string(r->status) + " " + r->body.substr(0, 200)
-                                          : std::string("no answer")));
+      missing.push_back(h + " -> " +
+                        (r ? "HTTP " + std::to_string(r->status) + " " + r->body.substr(0, 200)
+                           : std::string("no answer")));
     }
   }
   return missing;
@@ -154,15 +155,16 @@ TEST(CrashTest, KillNineNeverLosesCommittedTransactions) {
     senders.push_back(k);
   }
   std::vector<Address> recipients;
-  for (uint8_t i = 100; i < 108; ++i) recipients.push_back(Address::FromPublicKey(TestKey(i).public_key()));
+  for (uint8_t i = 100; i < 108; ++i)
+    recipients.push_back(Address::FromPublicKey(TestKey(i).public_key()));
 
   Ledger ledger;
   std::atomic<int> port{node.port()};
   Clients clients;
   for (size_t i = 0; i < senders.size(); ++i) {
-    clients.threads.emplace_back(ClientLoop, static_cast<int>(i), std::cref(senders[i]), std::cref(*chain),
-                                 std::cref(recipients), std::ref(port), std::ref(clients),
-                                 std::ref(ledger));
+    clients.threads.emplace_back(ClientLoop, static_cast<int>(i), std::cref(senders[i]),
+                                 std::cref(*chain), std::cref(recipients), std::ref(port),
+                                 std::ref(clients), std::ref(ledger));
   }
 
   std::mt19937 rng(kSeed);
@@ -182,7 +184,8 @@ TEST(CrashTest, KillNineNeverLosesCommittedTransactions) {
 
     auto t0 = Clock::now();
     ASSERT_TRUE(node.Start()) << "restart " << round + 1 << " failed:\n" << node.output();
-    longest_restart = std::max(longest_restart, std::chrono::duration<double>(Clock::now() - t0).count());
+    longest_restart =
+        std::max(longest_restart, std::chrono::duration<double>(Clock::now() - t0).count());
     port = node.port();
 
     clients.paused = true;
@@ -202,7 +205,8 @@ TEST(CrashTest, KillNineNeverLosesCommittedTransactions) {
       } else if (status == "pending") {
         ledger.uncertain.push_back(h);
       } else if (r.status != 404) {
-        ledger.unexpected.push_back("lookup of " + h + ": HTTP " + std::to_string(r.status) + " " + r.body);
+        ledger.unexpected.push_back("lookup of " + h + ": HTTP " + std::to_string(r.status) + " " +
+                                    r.body);
       }
     }
     clients.paused = false;
@@ -248,12 +252,13 @@ TEST(CrashTest, KillNineNeverLosesCommittedTransactions) {
   EXPECT_NE(verify.out.find("ledger OK"), std::string::npos) << verify.out << verify.err;
 
   double secs = std::chrono::duration<double>(Clock::now() - started).count();
-  std::printf("[crash] %d kills, %zu txs reported committed (%llu sent, %llu connection errors, "
-              "%llu bad_nonce retries, %zu unresolved), final height %lld, longest restart %.2fs, "
-              "%.1fs total\n",
-              kKills, all.size(), static_cast<unsigned long long>(sent),
-              static_cast<unsigned long long>(conn_errors), static_cast<unsigned long long>(bad_nonce),
-              uncertain.size(), static_cast<long long>(height), longest_restart, secs);
+  std::printf(
+      "[crash] %d kills, %zu txs reported committed (%llu sent, %llu connection errors, "
+      "%llu bad_nonce retries, %zu unresolved), final height %lld, longest restart %.2fs, "
+      "%.1fs total\n",
+      kKills, all.size(), static_cast<unsigned long long>(sent),
+      static_cast<unsigned long long>(conn_errors), static_cast<unsigned long long>(bad_nonce),
+      uncertain.size(), static_cast<long long>(height), longest_restart, secs);
 }
 
 }  // namespace

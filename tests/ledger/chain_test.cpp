@@ -34,14 +34,15 @@ Bytes TransferPayload(const Address& to, Amount amount) {
 Bytes AmountPayload(Amount amount) { return Writer().U128(amount).bytes(); }
 
 // Runs one SQL statement with blob parameters against a closed ledger; returns rows changed.
-int ExecSql(const std::filesystem::path& db, const std::string& sql, const std::vector<Bytes>& params) {
+int ExecSql(const std::filesystem::path& db, const std::string& sql,
+            const std::vector<Bytes>& params) {
   sqlite3* h = nullptr;
   EXPECT_EQ(sqlite3_open_v2(db.c_str(), &h, SQLITE_OPEN_READWRITE, nullptr), SQLITE_OK);
   sqlite3_stmt* st = nullptr;
   EXPECT_EQ(sqlite3_prepare_v2(h, sql.c_str(), -1, &st, nullptr), SQLITE_OK) << sqlite3_errmsg(h);
   for (size_t i = 0; i < params.size(); ++i) {
-    sqlite3_bind_blob(st, static_cast<int>(i + 1), params[i].data(), static_cast<int>(params[i].size()),
-                      SQLITE_TRANSIENT);
+    sqlite3_bind_blob(st, static_cast<int>(i + 1), params[i].data(),
+                      static_cast<int>(params[i].size()), SQLITE_TRANSIENT);
   }
   EXPECT_EQ(sqlite3_step(st), SQLITE_DONE) << sqlite3_errmsg(h);
   sqlite3_finalize(st);
@@ -51,14 +52,15 @@ int ExecSql(const std::filesystem::path& db, const std::string& sql, const std::
 }
 
 // Reads one blob (first column of the first row).
-Bytes QueryBlob(const std::filesystem::path& db, const std::string& sql, const std::vector<Bytes>& params) {
+Bytes QueryBlob(const std::filesystem::path& db, const std::string& sql,
+                const std::vector<Bytes>& params) {
   sqlite3* h = nullptr;
   EXPECT_EQ(sqlite3_open_v2(db.c_str(), &h, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
   sqlite3_stmt* st = nullptr;
   EXPECT_EQ(sqlite3_prepare_v2(h, sql.c_str(), -1, &st, nullptr), SQLITE_OK) << sqlite3_errmsg(h);
   for (size_t i = 0; i < params.size(); ++i) {
-    sqlite3_bind_blob(st, static_cast<int>(i + 1), params[i].data(), static_cast<int>(params[i].size()),
-                      SQLITE_TRANSIENT);
+    sqlite3_bind_blob(st, static_cast<int>(i + 1), params[i].data(),
+                      static_cast<int>(params[i].size()), SQLITE_TRANSIENT);
   }
   Bytes out;
   if (sqlite3_step(st) == SQLITE_ROW) {
@@ -92,7 +94,8 @@ class ChainTest : public ::testing::Test {
     genesis_.timestamp_ms = kGenesisTime;
     genesis_.sequencer = sequencer_.public_key();
     genesis_.params.unbonding_blocks = 3;
-    genesis_.accounts = {{Addr(alice_), 1000 * kOpen}, {Addr(bob_), 500 * kOpen}, {Addr(carol_), 25 * kOpen}};
+    genesis_.accounts = {
+        {Addr(alice_), 1000 * kOpen}, {Addr(bob_), 500 * kOpen}, {Addr(carol_), 25 * kOpen}};
     genesis_.supply = 1525 * kOpen;
   }
 
@@ -247,13 +250,17 @@ TEST_F(ChainTest, SubmitProduceCommit) {
     EXPECT_EQ(l->receipt.Encode(), l->receipt_raw);
     EXPECT_EQ(l->tx_proof.tree_size, 3u);
     EXPECT_EQ(l->tx_proof.leaf_index, i);
-    EXPECT_TRUE(merkle::VerifyInclusion(merkle::LeafHash(l->raw), l->tx_proof, header.tx_root).ok());
+    EXPECT_TRUE(
+        merkle::VerifyInclusion(merkle::LeafHash(l->raw), l->tx_proof, header.tx_root).ok());
     EXPECT_TRUE(merkle::VerifyInclusion(merkle::LeafHash(l->receipt_raw), l->receipt_proof,
                                         header.receipts_root)
                     .ok());
     // ...and the proofs are specific: the wrong leaf or root fails.
-    EXPECT_FALSE(merkle::VerifyInclusion(merkle::LeafHash(l->receipt_raw), l->tx_proof, header.tx_root).ok());
-    EXPECT_FALSE(merkle::VerifyInclusion(merkle::LeafHash(l->raw), l->tx_proof, header.receipts_root).ok());
+    EXPECT_FALSE(
+        merkle::VerifyInclusion(merkle::LeafHash(l->receipt_raw), l->tx_proof, header.tx_root)
+            .ok());
+    EXPECT_FALSE(
+        merkle::VerifyInclusion(merkle::LeafHash(l->raw), l->tx_proof, header.receipts_root).ok());
   }
   auto unknown = chain_->GetTx(Sha256(AsBytes("nope")));
   ASSERT_TRUE(unknown.ok());
@@ -277,7 +284,8 @@ TEST_F(ChainTest, AccountProofsVerify) {
     // A different value, or a claim of absence, does not verify.
     Account forged = l->account;
     forged.balance += 1;
-    EXPECT_FALSE(VerifySmtProof(head.state_root, key, State::ValueHash(forged.Encode()), *l->proof).ok());
+    EXPECT_FALSE(
+        VerifySmtProof(head.state_root, key, State::ValueHash(forged.Encode()), *l->proof).ok());
     EXPECT_FALSE(VerifySmtProof(head.state_root, key, std::nullopt, *l->proof).ok());
   }
   // An account never touched: a non-membership proof.
@@ -286,7 +294,9 @@ TEST_F(ChainTest, AccountProofsVerify) {
   ASSERT_TRUE(l.ok());
   EXPECT_FALSE(l->value.has_value());
   ASSERT_TRUE(l->proof.has_value());
-  EXPECT_TRUE(VerifySmtProof(head.state_root, State::KeyHash(AccountKey(nobody)), std::nullopt, *l->proof).ok());
+  EXPECT_TRUE(
+      VerifySmtProof(head.state_root, State::KeyHash(AccountKey(nobody)), std::nullopt, *l->proof)
+          .ok());
   EXPECT_FALSE(VerifySmtProof(head.state_root, State::KeyHash(AccountKey(nobody)),
                               State::ValueHash(Account{}.Encode()), *l->proof)
                    .ok());
@@ -489,7 +499,8 @@ TEST_F(ChainTest, StateTamperIsCorruption) {
   auto acct = Account::Decode(raw);
   ASSERT_TRUE(acct.ok());
   acct->balance += 1;
-  ASSERT_EQ(ExecSql(db(), "UPDATE state SET value=? WHERE key=?", {acct->Encode(), KeyBytes(key)}), 1);
+  ASSERT_EQ(ExecSql(db(), "UPDATE state SET value=? WHERE key=?", {acct->Encode(), KeyBytes(key)}),
+            1);
 
   auto c = Chain::Open(Options(genesis_, sequencer_), kinds_);
   ASSERT_FALSE(c.ok());
@@ -499,7 +510,8 @@ TEST_F(ChainTest, StateTamperIsCorruption) {
   ASSERT_TRUE(rep.ok()) << rep.status().ToString();
   EXPECT_FALSE(rep->ok);
   ASSERT_TRUE(rep->first_bad_height.has_value());
-  EXPECT_EQ(*rep->first_bad_height, 4u);  // the replay matches; the stored state at the tip does not
+  EXPECT_EQ(*rep->first_bad_height,
+            4u);  // the replay matches; the stored state at the tip does not
   EXPECT_FALSE(rep->problem.empty());
 }
 

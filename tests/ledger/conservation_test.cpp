@@ -159,25 +159,31 @@ TEST_F(ConservationTest, RandomTransactionsConserveSupplyAndAreDeterministic) {
       int r = static_cast<int>(pick(100));
       if (r < 50) {
         Amount amount = fraction(acct.balance / 3 + 1);
-        step.tx = Make(from, nonce, "transfer",
-                       Writer().Fixed(recipients_[pick(recipients_.size())].bytes).U128(amount).bytes());
+        step.tx =
+            Make(from, nonce, "transfer",
+                 Writer().Fixed(recipients_[pick(recipients_.size())].bytes).U128(amount).bytes());
       } else if (r < 62) {
         step.tx = Make(from, nonce, "stake", Writer().U128(fraction(acct.balance / 4 + 1)).bytes());
       } else if (r < 74) {
-        step.tx = Make(from, nonce, "unstake", Writer().U128(fraction(acct.staked / 2 + 1)).bytes());
+        step.tx =
+            Make(from, nonce, "unstake", Writer().U128(fraction(acct.staked / 2 + 1)).bytes());
       } else {
         // Transactions that must not get in.
         step.must_fail = true;
         switch (pick(7)) {
           case 0:  // far more than the sender has
             step.tx = Make(from, nonce, "transfer",
-                           Writer().Fixed(recipients_[pick(recipients_.size())].bytes)
-                               .U128(genesis_.supply + 1 + fraction(kOpen)).bytes());
+                           Writer()
+                               .Fixed(recipients_[pick(recipients_.size())].bytes)
+                               .U128(genesis_.supply + 1 + fraction(kOpen))
+                               .bytes());
             break;
           case 1:  // near 2^128
             step.tx = Make(from, nonce, "transfer",
-                           Writer().Fixed(recipients_[pick(recipients_.size())].bytes)
-                               .U128(kAmountMax - pick(1000)).bytes());
+                           Writer()
+                               .Fixed(recipients_[pick(recipients_.size())].bytes)
+                               .U128(kAmountMax - pick(1000))
+                               .bytes());
             break;
           case 2:  // a nonce from the future
             step.tx = Make(from, nonce + 1 + pick(5), "transfer",

@@ -371,7 +371,8 @@ TEST_F(ExecutorTest, FeeTooLow) {
   // max_fee equal to the fee is enough, and only the fee (not max_fee) is charged.
   Transaction exact = MakeTx(alice_, 0, "transfer", TransferPayload(Addr(carol_), kOpen), fee);
   EXPECT_TRUE(Check(exact).ok());
-  Transaction generous = MakeTx(alice_, 0, "transfer", TransferPayload(Addr(carol_), kOpen), 100 * fee);
+  Transaction generous =
+      MakeTx(alice_, 0, "transfer", TransferPayload(Addr(carol_), kOpen), 100 * fee);
   ASSERT_TRUE(Check(generous).ok());
   Overlay o(state_.get());
   auto r = Apply(o, generous);

@@ -2,9 +2,8 @@
 
 #include <gtest/gtest.h>
 
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "tributary/base/encoding.h"
 #include "tributary/base/hash.h"
@@ -84,7 +83,8 @@ constexpr const char* kFixedEncoding =
     "a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3000000000000000014d1120d7b160000ee21dcfdf0c532c5de"
     "fd65c9c1656a48f6d0b3296b2a373291bbce9a4771ac21a2d8023aa595a42338c6eb7d34c65978b1764c46ef8a"
     "6393b96ece973c8c6903";
-constexpr const char* kFixedHash = "efbab583ee91c9a15e129e9a45b81e31efd0dec7b2bbb46cea4625bc28a303c8";
+constexpr const char* kFixedHash =
+    "efbab583ee91c9a15e129e9a45b81e31efd0dec7b2bbb46cea4625bc28a303c8";
 
 TEST(TxVectorTest, FixedTransferEncoding) {
   Transaction tx = FixedTransfer();
@@ -111,8 +111,13 @@ TEST(TxVectorTest, EncodingLayoutMatchesSpec) {
   // payload; encoded = body | 64B signature; signing bytes = "tributary/tx/v1" || body.
   Transaction tx = FixedTransfer();
   Writer body;
-  body.U8(1).Str(tx.chain_id).Fixed(tx.sender).U64(tx.nonce).U128(tx.max_fee).Str(tx.kind).Blob(
-      tx.payload);
+  body.U8(1)
+      .Str(tx.chain_id)
+      .Fixed(tx.sender)
+      .U64(tx.nonce)
+      .U128(tx.max_fee)
+      .Str(tx.kind)
+      .Blob(tx.payload);
   Bytes want_encoding = body.bytes();
   want_encoding.insert(want_encoding.end(), tx.signature.begin(), tx.signature.end());
   EXPECT_EQ(tx.Encode(), want_encoding);
@@ -314,7 +319,8 @@ TEST(TxJsonTest, FromJsonErrors) {
   EXPECT_EQ(reason_of(json{{"raw", raw + "00"}}), "malformed_encoding");
   EXPECT_EQ(reason_of(json{{"raw", std::string(2 * kMaxTxBytesCeiling + 2, '0')}}), "oversized");
 
-  for (const char* field : {"chain_id", "sender", "nonce", "max_fee", "kind", "signature", "payload"}) {
+  for (const char* field :
+       {"chain_id", "sender", "nonce", "max_fee", "kind", "signature", "payload"}) {
     json missing = fields;
     missing.erase(field);
     EXPECT_EQ(reason_of(missing), "bad_json") << field;

@@ -37,12 +37,15 @@ std::string ReadFile(const std::filesystem::path& p) {
   return ss.str();
 }
 
-pid_t Spawn(const std::vector<std::string>& args, const std::vector<std::string>& env,
-            const std::string& out_path, const std::string& err_path) {
+}  // namespace
+
+pid_t SpawnTributary(const std::vector<std::string>& args, const std::vector<std::string>& env,
+                     const std::string& out_path, const std::string& err_path) {
   pid_t pid = ::fork();
   if (pid != 0) return pid;
   int out = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  int err = err_path == out_path ? out : ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  int err =
+      err_path == out_path ? out : ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   int in = ::open("/dev/null", O_RDONLY);
   ::dup2(in, 0);
   ::dup2(out, 1);
@@ -57,12 +60,11 @@ pid_t Spawn(const std::vector<std::string>& args, const std::vector<std::string>
   ::_exit(127);
 }
 
-}  // namespace
-
-CommandResult RunTributary(const std::vector<std::string>& args, const std::vector<std::string>& env) {
+CommandResult RunTributary(const std::vector<std::string>& args,
+                           const std::vector<std::string>& env) {
   TempDir tmp;
   std::string out = (tmp.path() / "out").string(), err = (tmp.path() / "err").string();
-  pid_t pid = Spawn(args, env, out, err);
+  pid_t pid = SpawnTributary(args, env, out, err);
   int status = 0;
   ::waitpid(pid, &status, 0);
   CommandResult r;
@@ -99,7 +101,7 @@ bool NodeProcess::Start(int timeout_ms) {
   std::vector<std::string> args = {"node", "--data", data_.string(), "--listen",
                                    "127.0.0.1:" + std::to_string(port_)};
   args.insert(args.end(), extra_.begin(), extra_.end());
-  pid_ = Spawn(args, {"TRIBUTARY_HOME=" + home_.string()}, log_.string(), log_.string());
+  pid_ = SpawnTributary(args, {"TRIBUTARY_HOME=" + home_.string()}, log_.string(), log_.string());
   auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
   while (std::chrono::steady_clock::now() < deadline) {
     if (!Running()) return false;

@@ -4,10 +4,9 @@
 #include <sys/types.h>
 
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace tributary::testing {
 
@@ -31,13 +30,18 @@ struct CommandResult {
 CommandResult RunTributary(const std::vector<std::string>& args,
                            const std::vector<std::string>& env = {});
 
+//! Forks and execs the tributary binary with stdin from /dev/null and stdout/stderr to files
+//! (the same file when the paths are equal); returns the child's pid.
+pid_t SpawnTributary(const std::vector<std::string>& args, const std::vector<std::string>& env,
+                     const std::string& out_path, const std::string& err_path);
+
 //! A `tributary node` child process on a free loopback port.
 class NodeProcess {
  public:
   //! Starts `tributary node --data DIR --listen 127.0.0.1:PORT EXTRA...` with TRIBUTARY_HOME=home.
   NodeProcess(std::filesystem::path data, std::filesystem::path home,
-              std::vector<std::string> extra = {"--dev", "--block-interval-ms", "0",
-                                                "--rate-limit", "0"});
+              std::vector<std::string> extra = {"--dev", "--block-interval-ms", "0", "--rate-limit",
+                                                "0"});
   ~NodeProcess();
   //! Starts it and waits for /healthz; false if it exited or never answered (see output()).
   bool Start(int timeout_ms = 15000);

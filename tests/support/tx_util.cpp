@@ -57,8 +57,8 @@ std::optional<uint64_t> FetchNextNonce(int port, const Address& address) {
   return j["next_nonce"].get<uint64_t>();
 }
 
-Transaction BuildTx(const ChainInfo& chain, const KeyPair& key, uint64_t nonce, const std::string& kind,
-                    Bytes payload, std::optional<Amount> max_fee) {
+Transaction BuildTx(const ChainInfo& chain, const KeyPair& key, uint64_t nonce,
+                    const std::string& kind, Bytes payload, std::optional<Amount> max_fee) {
   Transaction tx;
   tx.chain_id = chain.chain_id;
   tx.sender = key.public_key();
@@ -75,8 +75,8 @@ Transaction BuildTx(const ChainInfo& chain, const KeyPair& key, uint64_t nonce, 
   return tx;
 }
 
-Transaction BuildTransfer(const ChainInfo& chain, const KeyPair& key, uint64_t nonce, const Address& to,
-                          Amount amount) {
+Transaction BuildTransfer(const ChainInfo& chain, const KeyPair& key, uint64_t nonce,
+                          const Address& to, Amount amount) {
   const TxKind* kind = NodeTxKinds().Find("transfer");
   auto payload = kind->PayloadFromJson({{"to", to.ToString()}, {"amount", AmountToString(amount)}});
   return BuildTx(chain, key, nonce, "transfer", payload.ok() ? *payload : Bytes{});
@@ -106,13 +106,15 @@ std::optional<std::string> TransferAndWait(int port, const ChainInfo& chain, con
     return ::testing::AssertionFailure() << "HTTP " << r.status << " body is not JSON: " << r.body;
   }
   if (!j.is_object() || !j.contains("error") || !j["error"].is_object()) {
-    return ::testing::AssertionFailure() << "HTTP " << r.status << " body has no error object: " << r.body;
+    return ::testing::AssertionFailure()
+           << "HTTP " << r.status << " body has no error object: " << r.body;
   }
   const json& e = j["error"];
   if (!e.contains("code") || !e["code"].is_string() || e["code"].get<std::string>().empty()) {
     return ::testing::AssertionFailure() << "error.code is not a non-empty string: " << r.body;
   }
-  if (!e.contains("message") || !e["message"].is_string() || e["message"].get<std::string>().empty()) {
+  if (!e.contains("message") || !e["message"].is_string() ||
+      e["message"].get<std::string>().empty()) {
     return ::testing::AssertionFailure() << "error.message is not a non-empty string: " << r.body;
   }
   return ::testing::AssertionSuccess();
@@ -120,15 +122,15 @@ std::optional<std::string> TransferAndWait(int port, const ChainInfo& chain, con
 
 ::testing::AssertionResult IsJsonError(const HttpResponse& r, int status, const std::string& code) {
   if (r.status != status) {
-    return ::testing::AssertionFailure() << "expected HTTP " << status << " (" << code << "), got "
-                                         << r.status << ": " << r.body;
+    return ::testing::AssertionFailure()
+           << "expected HTTP " << status << " (" << code << "), got " << r.status << ": " << r.body;
   }
   auto shape = HasErrorShape(r);
   if (!shape) return shape;
   std::string got = r.json()["error"]["code"].get<std::string>();
   if (got != code) {
-    return ::testing::AssertionFailure() << "expected error code " << code << ", got " << got << ": "
-                                         << r.body;
+    return ::testing::AssertionFailure()
+           << "expected error code " << code << ", got " << got << ": " << r.body;
   }
   return ::testing::AssertionSuccess();
 }
@@ -147,23 +149,7 @@ TimedCommandResult RunTributaryTimed(const std::vector<std::string>& args,
   TempDir tmp;
   std::string out_path = (tmp.path() / "out").string(), err_path = (tmp.path() / "err").string();
   auto start = std::chrono::steady_clock::now();
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    int out = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    int err = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    int in = ::open("/dev/null", O_RDONLY);
-    ::dup2(in, 0);
-    ::dup2(out, 1);
-    ::dup2(err, 2);
-    for (const auto& e : env) ::putenv(const_cast<char*>(e.c_str()));
-    std::vector<char*> argv;
-    std::string bin = TRIBUTARY_BIN;
-    argv.push_back(bin.data());
-    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    ::execv(bin.c_str(), argv.data());
-    ::_exit(127);
-  }
+  pid_t pid = SpawnTributary(args, env, out_path, err_path);
   TimedCommandResult r;
   int status = 0;
   auto deadline = start + std::chrono::milliseconds(timeout_ms);

@@ -7,11 +7,10 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "support/test_util.h"
 #include "tributary/base/amount.h"
@@ -38,11 +37,12 @@ std::optional<uint64_t> FetchNextNonce(int port, const Address& address);
 nlohmann::json FetchAccount(int port, const Address& address);
 
 //! A signed tx of `kind` with `payload`; max_fee is the exact fee unless given.
-Transaction BuildTx(const ChainInfo& chain, const KeyPair& key, uint64_t nonce, const std::string& kind,
-                    Bytes payload, std::optional<Amount> max_fee = std::nullopt);
+Transaction BuildTx(const ChainInfo& chain, const KeyPair& key, uint64_t nonce,
+                    const std::string& kind, Bytes payload,
+                    std::optional<Amount> max_fee = std::nullopt);
 //! A signed transfer built through the registry's JSON payload form.
-Transaction BuildTransfer(const ChainInfo& chain, const KeyPair& key, uint64_t nonce, const Address& to,
-                          Amount amount);
+Transaction BuildTransfer(const ChainInfo& chain, const KeyPair& key, uint64_t nonce,
+                          const Address& to, Amount amount);
 //! {"raw": "<hex>"}
 std::string RawBody(const Transaction& tx);
 //! POST /v1/tx (with ?wait=commit when asked).
@@ -64,10 +64,10 @@ Amount Tokens(uint64_t n);
 
 //! RunTributary with a wall-clock limit: the child is SIGKILLed when it runs longer.
 struct TimedCommandResult {
-  int exit_code = -1;     //!< exit status when the process exited normally
-  bool exited = false;    //!< WIFEXITED
-  int term_signal = 0;    //!< the signal that ended it, when it did not exit
-  bool timed_out = false; //!< we killed it
+  int exit_code = -1;      //!< exit status when the process exited normally
+  bool exited = false;     //!< WIFEXITED
+  int term_signal = 0;     //!< the signal that ended it, when it did not exit
+  bool timed_out = false;  //!< we killed it
   double seconds = 0;
   std::string out;
   std::string err;

@@ -18,10 +18,10 @@ namespace tributary {
 
 struct ServerOptions {
   std::string host = "127.0.0.1";
-  int port = 8645;                     //!< 0 picks a free port
+  int port = 8645;  //!< 0 picks a free port
   size_t max_body_bytes = 1 << 20;
   int max_json_depth = 32;
-  double rate_limit_rps = 200;         //!< per client address; 0 disables
+  double rate_limit_rps = 200;  //!< per client address; 0 disables
   double rate_limit_burst = 400;
   int threads = 16;
   std::chrono::milliseconds max_wait{30000};  //!< longest ?wait=commit

@@ -16,16 +16,16 @@ namespace tributary {
 
 enum class Code {
   kOk = 0,
-  kInvalidArgument,    //!< the caller's input is wrong (HTTP 400)
-  kNotFound,           //!< no such thing (404)
-  kAlreadyExists,      //!< duplicate (409)
-  kFailedPrecondition, //!< valid input, wrong state: nonce, balance (409/422)
-  kPermissionDenied,   //!< signature or ownership (403)
-  kResourceExhausted,  //!< limits, quotas, rate (413/429)
-  kUnavailable,        //!< try again later (503)
-  kCorruption,         //!< stored data fails its checks
-  kIOError,            //!< the operating system said no
-  kInternal,           //!< a bug
+  kInvalidArgument,     //!< the caller's input is wrong (HTTP 400)
+  kNotFound,            //!< no such thing (404)
+  kAlreadyExists,       //!< duplicate (409)
+  kFailedPrecondition,  //!< valid input, wrong state: nonce, balance (409/422)
+  kPermissionDenied,    //!< signature or ownership (403)
+  kResourceExhausted,   //!< limits, quotas, rate (413/429)
+  kUnavailable,         //!< try again later (503)
+  kCorruption,          //!< stored data fails its checks
+  kIOError,             //!< the operating system said no
+  kInternal,            //!< a bug
 };
 
 //! Name of a code, e.g. "invalid_argument"; the default reason.
@@ -88,7 +88,7 @@ class Status {
 template <typename T>
 class Result {
  public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  Result(T value) : v_(std::move(value)) {}        // NOLINT(google-explicit-constructor)
   Result(Status status) : v_(std::move(status)) {  // NOLINT(google-explicit-constructor)
     assert(!std::get<Status>(v_).ok());
   }
@@ -113,10 +113,10 @@ class Result {
 #define TRIB_CONCAT(a, b) TRIB_CONCAT_INNER(a, b)
 
 //! Returns the Status of `expr` from the enclosing function if it is not OK.
-#define TRIB_RETURN_IF_ERROR(expr)                      \
-  do {                                                  \
-    ::tributary::Status trib_status_ = (expr);          \
-    if (!trib_status_.ok()) return trib_status_;        \
+#define TRIB_RETURN_IF_ERROR(expr)               \
+  do {                                           \
+    ::tributary::Status trib_status_ = (expr);   \
+    if (!trib_status_.ok()) return trib_status_; \
   } while (0)
 
 //! `lhs = value of expr`, or returns its Status from the enclosing function.

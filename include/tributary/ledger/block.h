@@ -7,9 +7,8 @@
 // proposer signs, so a header proves itself given the sequencer's key.
 #pragma once
 
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "tributary/base/bytes.h"
 #include "tributary/base/keys.h"

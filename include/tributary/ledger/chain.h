@@ -67,11 +67,11 @@ struct TxLookup {
 
 struct AccountLookup {
   Address address;
-  Account account;              //!< as of `header`
-  uint64_t next_nonce = 0;      //!< counting pending transactions: the nonce to sign next
-  BlockHeader header;           //!< latest committed block
+  Account account;          //!< as of `header`
+  uint64_t next_nonce = 0;  //!< counting pending transactions: the nonce to sign next
+  BlockHeader header;       //!< latest committed block
   std::optional<SmtProof> proof;
-  std::optional<Bytes> value;   //!< stored account bytes (absent when the account is empty)
+  std::optional<Bytes> value;  //!< stored account bytes (absent when the account is empty)
 };
 
 struct ChainMetrics {
@@ -151,7 +151,7 @@ class Chain {
   BlockHeader head_;                   // latest committed header (guarded by mu_)
   std::deque<PendingTx> mempool_;
   std::unordered_set<std::string> pending_hashes_;  // raw hash bytes of mempool txs
-  std::unique_ptr<Overlay> pending_;   // committed state + every mempool tx applied
+  std::unique_ptr<Overlay> pending_;                // committed state + every mempool tx applied
 
   std::thread producer_;
   bool stop_ = false;

@@ -19,7 +19,8 @@ namespace tributary {
 class Executor {
  public:
   //! Both must outlive the executor. Thread-safe (no mutable state).
-  Executor(const Genesis& genesis, const TxKindRegistry& kinds) : genesis_(genesis), kinds_(kinds) {}
+  Executor(const Genesis& genesis, const TxKindRegistry& kinds)
+      : genesis_(genesis), kinds_(kinds) {}
 
   const Genesis& genesis() const { return genesis_; }
   const TxKindRegistry& kinds() const { return kinds_; }

@@ -13,10 +13,9 @@
 // The balances must add up to the supply exactly.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "tributary/base/amount.h"
 #include "tributary/base/keys.h"
@@ -27,7 +26,7 @@ struct ChainParams {
   uint32_t max_tx_bytes = 64 * 1024;
   uint32_t max_block_txs = 10000;
   //! fee = base_fee + fee_per_byte * encoded size; paid to the block's proposer.
-  Amount base_fee = Pow10(13);     // 0.00001 OPEN
+  Amount base_fee = Pow10(13);      // 0.00001 OPEN
   Amount fee_per_byte = Pow10(10);  // 0.00000001 OPEN
   uint64_t unbonding_blocks = 100;
 

@@ -4,11 +4,10 @@
 //           u32 event count | per event: str type | u32 n | n × (str key | str value)
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "tributary/base/amount.h"
 #include "tributary/base/bytes.h"

@@ -45,7 +45,8 @@ class Store {
  public:
   //! Opens (creating if needed) `path`. Checks the schema and runs SQLite's quick_check:
   //! a damaged file gives Corruption with the SQLite message; nothing is repaired.
-  static Result<std::unique_ptr<Store>> Open(const std::filesystem::path& path, bool read_only = false);
+  static Result<std::unique_ptr<Store>> Open(const std::filesystem::path& path,
+                                             bool read_only = false);
   ~Store();
 
   Result<std::optional<Bytes>> GetMeta(const std::string& key);

@@ -9,9 +9,8 @@
 // the kind (see tx_kind.h).
 #pragma once
 
-#include <string>
-
 #include <nlohmann/json_fwd.hpp>
+#include <string>
 
 #include "tributary/base/amount.h"
 #include "tributary/base/bytes.h"

@@ -9,11 +9,10 @@
 
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "tributary/base/bytes.h"
 #include "tributary/base/keys.h"
@@ -27,12 +26,12 @@ struct Transaction;
 
 //! What a kind sees while it applies one transaction.
 struct TxContext {
-  Overlay& state;             //!< writes here are discarded if Apply fails
+  Overlay& state;  //!< writes here are discarded if Apply fails
   const Transaction& tx;
   const Address& sender;
-  uint64_t height;            //!< height of the block being built
+  uint64_t height;  //!< height of the block being built
   const ChainParams& params;
-  std::vector<Event>& events; //!< appended to the receipt on success
+  std::vector<Event>& events;  //!< appended to the receipt on success
 };
 
 class TxKind {

@@ -3,10 +3,9 @@
 
 #include <filesystem>
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
-
-#include <nlohmann/json.hpp>
 
 #include "tributary/ledger/chain.h"
 
@@ -25,7 +24,8 @@ struct VerifyReport {
 //! Replays every block in `data_dir` from genesis, recomputing every root, receipt and signature.
 //! A mismatch is reported in the VerifyReport (ok=false), not as an error; errors mean the ledger
 //! could not be read at all. `progress(done, total)` is called as blocks are checked.
-Result<VerifyReport> VerifyLedger(const std::filesystem::path& data_dir, const TxKindRegistry& kinds,
+Result<VerifyReport> VerifyLedger(const std::filesystem::path& data_dir,
+                                  const TxKindRegistry& kinds,
                                   const std::function<void(uint64_t, uint64_t)>& progress = {});
 
 //! The self-contained proof object that GET /v1/tx/{hash} returns under "proof".
