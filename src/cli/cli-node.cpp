@@ -138,10 +138,9 @@ int RunNode(const Common& common, const NodeArgs& args) {
       std::cout
           << "\nTry it (in another terminal):\n"
           << "  build/tributary keys new --name alice\n"
-          << "  build/tributary tx transfer --from dev --to $(build/tributary keys show alice "
-             "--address) --amount 12.5 --wait\n"
-          << "  build/tributary account $(build/tributary keys show alice --address)\n"
-          << "  curl -s " << url << "/v1/tx/<hash> > proof.json\n"
+          << "  build/tributary tx transfer --from dev --to alice --amount 12.5 --wait\n"
+          << "  build/tributary account alice\n"
+          << "  build/tributary tx get <hash> --out proof.json\n"
           << "  build/tributary verify-proof proof.json\n"
           << "  curl -s " << url << "/metrics\n"
           << "Stop with Ctrl-C.\n";

@@ -210,19 +210,17 @@ Result<Hash32> Chain::Submit(const Transaction& tx) {
     return Status::Unavailable("the mempool is full; retry later", "mempool_full");
   }
   Overlay sim(pending_.get());
-  auto receipt = executor_.ApplyTx(sim, tx, hash, raw.size(), head_.height + 1, fee_collector_);
+  Status action;
+  auto receipt =
+      executor_.ApplyTx(sim, tx, hash, raw.size(), head_.height + 1, fee_collector_, &action);
   if (!receipt.ok()) {
     txs_rejected_++;
     return receipt.status();
   }
-  if (receipt->status != Receipt::kSuccess) {
+  if (!action.ok()) {
     // The tx would only burn its fee: tell the sender now instead.
     txs_rejected_++;
-    auto colon = receipt->error.find(':');
-    std::string reason = receipt->error.substr(0, colon);
-    std::string message =
-        colon == std::string::npos ? receipt->error : receipt->error.substr(colon + 2);
-    return Status(Code::kFailedPrecondition, reason, message);
+    return action;
   }
   sim.MergeInto(pending_.get());
   pending_hashes_.insert(HashKey(hash));
@@ -311,8 +309,10 @@ Result<uint64_t> Chain::ProduceBlockLocked(std::unique_lock<std::mutex>& lock) {
   }
   head_ = h;
   // Committed txs leave the mempool: they are the first `take` minus any dropped ones.
-  for (size_t i = 0; i < take; ++i)
-    pending_hashes_.erase(HashKey(mempool_.front().hash)), mempool_.pop_front();
+  for (size_t i = 0; i < take; ++i) {
+    pending_hashes_.erase(HashKey(mempool_.front().hash));
+    mempool_.pop_front();
+  }
   if (dropped) txs_rejected_ += dropped;
   RebuildPendingLocked();
 

@@ -60,7 +60,7 @@ Status Executor::BeginBlock(Overlay& state, uint64_t height) const {
 
 Result<Receipt> Executor::ApplyTx(Overlay& state, const Transaction& tx, const Hash32& tx_hash,
                                   size_t encoded_size, uint64_t height,
-                                  const Address& fee_collector) const {
+                                  const Address& fee_collector, Status* action_status) const {
   const Address sender = tx.sender_address();
   TRIB_ASSIGN_OR_RETURN(Account acct, LoadAccount(state, sender));
   if (tx.nonce != acct.nonce) {
@@ -96,6 +96,7 @@ Result<Receipt> Executor::ApplyTx(Overlay& state, const Transaction& tx, const H
   std::vector<Event> events;
   TxContext ctx{action, tx, sender, height, genesis_.params, events};
   Status s = kinds_.Find(tx.kind)->Apply(ctx, tx.payload);
+  if (action_status) *action_status = s;
   if (s.ok()) {
     action.MergeInto(&state);
     receipt.events = std::move(events);

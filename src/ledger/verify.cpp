@@ -49,17 +49,6 @@ Result<Bytes> HexField(const json& j, const char* name) {
   return b;
 }
 
-struct Replayer {
-  const TxKindRegistry& kinds;
-  VerifyReport report;
-  bool Fail(uint64_t height, std::string problem) {
-    report.ok = false;
-    report.first_bad_height = height;
-    report.problem = std::move(problem);
-    return false;
-  }
-};
-
 }  // namespace
 
 Result<VerifyReport> VerifyLedger(const std::filesystem::path& data_dir,
@@ -74,11 +63,16 @@ Result<VerifyReport> VerifyLedger(const std::filesystem::path& data_dir,
   if (gj.is_discarded()) return Status::Corruption("stored genesis is not JSON");
   TRIB_ASSIGN_OR_RETURN(Genesis genesis, Genesis::FromJson(gj));
   TRIB_ASSIGN_OR_RETURN(auto latest, store->LatestHeight());
-  Replayer rp{kinds, {}};
-  VerifyReport& rep = rp.report;
-  if (!latest) {
-    rp.Fail(0, "the ledger has no genesis block");
+  VerifyReport rep;
+  // Records the first mismatch; the caller returns the report.
+  auto fail = [&rep](uint64_t height, std::string problem) -> Result<VerifyReport> {
+    rep.ok = false;
+    rep.first_bad_height = height;
+    rep.problem = std::move(problem);
     return rep;
+  };
+  if (!latest) {
+    return fail(0, "the ledger has no genesis block");
   }
   rep.tip = *latest;
   Executor exec(genesis, kinds);
@@ -88,60 +82,54 @@ Result<VerifyReport> VerifyLedger(const std::filesystem::path& data_dir,
   for (uint64_t h = 0; h <= *latest; ++h) {
     auto block = store->GetBlock(h);
     if (!block.ok()) {
-      rp.Fail(h, "block cannot be read: " + block.status().message());
-      return rep;
+      return fail(h, "block cannot be read: " + block.status().message());
     }
     auto header = BlockHeader::Decode(block->header);
     if (!header.ok()) {
-      rp.Fail(h, "header does not decode: " + header.status().message());
-      return rep;
+      return fail(h, "header does not decode: " + header.status().message());
     }
     const BlockHeader& hd = *header;
-    if (hd.height != h) return rp.Fail(h, "header says height " + std::to_string(hd.height)), rep;
-    if (hd.chain_id != genesis.chain_id) return rp.Fail(h, "header has the wrong chain id"), rep;
-    if (hd.prev_hash != prev) return rp.Fail(h, "previous-hash link is broken"), rep;
-    if (hd.proposer != genesis.sequencer) return rp.Fail(h, "proposer is not the sequencer"), rep;
-    if (!hd.SignatureValid()) return rp.Fail(h, "block signature does not verify"), rep;
-    if (hd.Hash() != block->hash)
-      return rp.Fail(h, "stored block hash does not match the header"), rep;
+    if (hd.height != h) return fail(h, "header says height " + std::to_string(hd.height));
+    if (hd.chain_id != genesis.chain_id) return fail(h, "header has the wrong chain id");
+    if (hd.prev_hash != prev) return fail(h, "previous-hash link is broken");
+    if (hd.proposer != genesis.sequencer) return fail(h, "proposer is not the sequencer");
+    if (!hd.SignatureValid()) return fail(h, "block signature does not verify");
+    if (hd.Hash() != block->hash) return fail(h, "stored block hash does not match the header");
     if (hd.tx_count != block->txs.size() || block->receipts.size() != block->txs.size()) {
-      return rp.Fail(h, "tx or receipt count does not match the header"), rep;
+      return fail(h, "tx or receipt count does not match the header");
     }
     Overlay writes(&state);
     if (h == 0) {
-      if (!block->txs.empty()) return rp.Fail(h, "genesis block holds transactions"), rep;
+      if (!block->txs.empty()) return fail(h, "genesis block holds transactions");
       exec.ApplyGenesis(writes);
     } else {
       Status s = exec.BeginBlock(writes, h);
-      if (!s.ok()) return rp.Fail(h, s.ToString()), rep;
+      if (!s.ok()) return fail(h, s.ToString());
       for (size_t i = 0; i < block->txs.size(); ++i) {
         const Bytes& raw = block->txs[i];
         auto tx = Transaction::Decode(raw);
-        if (!tx.ok())
-          return rp.Fail(h, "tx " + std::to_string(i) + ": " + tx.status().ToString()), rep;
+        if (!tx.ok()) return fail(h, "tx " + std::to_string(i) + ": " + tx.status().ToString());
         s = exec.CheckTx(*tx, raw.size());
-        if (!s.ok())
-          return rp.Fail(h, "tx " + std::to_string(i) + " is invalid: " + s.ToString()), rep;
+        if (!s.ok()) return fail(h, "tx " + std::to_string(i) + " is invalid: " + s.ToString());
         auto receipt = exec.ApplyTx(writes, *tx, Sha256(raw), raw.size(), h, fee_collector);
         if (!receipt.ok()) {
-          return rp.Fail(h, "tx " + std::to_string(i) +
-                                " cannot apply: " + receipt.status().ToString()),
-                 rep;
+          return fail(h,
+                      "tx " + std::to_string(i) + " cannot apply: " + receipt.status().ToString());
         }
         if (receipt->Encode() != block->receipts[i]) {
-          return rp.Fail(h, "receipt " + std::to_string(i) + " differs from the replayed one"), rep;
+          return fail(h, "receipt " + std::to_string(i) + " differs from the replayed one");
         }
         rep.txs_checked++;
       }
     }
     if (merkle::RootFromLeafHashes(LeafHashes(block->txs)) != hd.tx_root) {
-      return rp.Fail(h, "tx root does not match"), rep;
+      return fail(h, "tx root does not match");
     }
     if (merkle::RootFromLeafHashes(LeafHashes(block->receipts)) != hd.receipts_root) {
-      return rp.Fail(h, "receipts root does not match"), rep;
+      return fail(h, "receipts root does not match");
     }
     state.Apply(writes.writes());
-    if (state.Root() != hd.state_root) return rp.Fail(h, "state root does not match"), rep;
+    if (state.Root() != hd.state_root) return fail(h, "state root does not match");
     prev = hd.Hash();
     rep.blocks_checked++;
     if (progress) progress(h + 1, *latest + 1);
@@ -155,8 +143,7 @@ Result<VerifyReport> VerifyLedger(const std::filesystem::path& data_dir,
   }));
   stored.Apply(loaded.writes());
   if (stored.Root() != state.Root()) {
-    rp.Fail(*latest, "stored state differs from the replayed state at the tip");
-    return rep;
+    return fail(*latest, "stored state differs from the replayed state at the tip");
   }
   rep.state_root = state.Root();
   return rep;

@@ -38,8 +38,11 @@ class Executor {
 
   //! Applies a CheckTx-valid tx. Error (bad_nonce, insufficient_balance for the fee) means
   //! the tx is not valid here and must not be included; state is then unchanged.
+  //! When `action_status` is given it receives the kind's own result (OK, or why the receipt
+  //! says failed).
   Result<Receipt> ApplyTx(Overlay& state, const Transaction& tx, const Hash32& tx_hash,
-                          size_t encoded_size, uint64_t height, const Address& fee_collector) const;
+                          size_t encoded_size, uint64_t height, const Address& fee_collector,
+                          Status* action_status = nullptr) const;
 
  private:
   const Genesis& genesis_;
