@@ -140,7 +140,7 @@ class NodeServer::Impl {
       return httplib::Server::HandlerResponse::Handled;
     }));
     server_.set_exception_handler(
-        [](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
+        [](const httplib::Request&, httplib::Response& res, const std::exception_ptr& ep) {
           std::string what = "unknown";
           try {
             if (ep) std::rethrow_exception(ep);

@@ -88,11 +88,11 @@ void SparseMerkleTree::Node::operator delete(Node* p, std::destroying_delete_t) 
   if (p->is_leaf) {
     Leaf* leaf = static_cast<Leaf*>(p);
     leaf->~Leaf();
-    ::operator delete(leaf, sizeof(Leaf));
+    ::operator delete(leaf);
   } else {
     Inner* inner = static_cast<Inner*>(p);
     inner->~Inner();  // frees the children; depth is at most 257
-    ::operator delete(inner, sizeof(Inner));
+    ::operator delete(inner);
   }
 }
 
