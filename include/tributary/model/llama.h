@@ -1,0 +1,77 @@
+// Llama-family decoder (Llama, Mistral, Qwen2) in libtorch: weights, KV cache, batched forward.
+//
+// A batch is a list of sequences, each bringing its new token ids and its own KV cache, so
+// sequences of different lengths (prefill and decode mixed) run in one call. Token rows of all
+// sequences are packed into one [T, hidden] matrix for every linear layer; attention runs per
+// sequence against that sequence's cache.
+//
+// Thread-safety: a LlamaModel is read-only after Load/Random and may be shared by threads that
+// each own their KvCaches. Forward is not re-entrant on the same KvCache.
+#pragma once
+
+#include <torch/types.h>
+
+#include <filesystem>
+#include <memory>
+#include <vector>
+
+#include "tributary/base/status.h"
+#include "tributary/model/config.h"
+
+namespace tributary::model {
+
+//! Keys and values of one sequence for every layer: [layers] of [tokens, kv_heads, head_dim].
+struct KvCache {
+  std::vector<torch::Tensor> keys;
+  std::vector<torch::Tensor> values;
+  int64_t length() const { return keys.empty() || !keys[0].defined() ? 0 : keys[0].size(0); }
+};
+
+struct SequenceInput {
+  std::vector<int64_t> tokens;  //!< new tokens (at least one)
+  KvCache* cache = nullptr;     //!< extended in place; must not be shared within a batch
+};
+
+struct LayerWeights {
+  torch::Tensor input_norm, q_proj, k_proj, v_proj, o_proj;  // projections are [out, in]
+  torch::Tensor q_bias, k_bias, v_bias;                      // defined when attention_bias
+  torch::Tensor post_norm, gate_proj, up_proj, down_proj;
+};
+
+class LlamaModel {
+ public:
+  //! Loads config.json and the safetensors weights of a Hugging Face checkpoint directory,
+  //! checking every tensor's presence and shape (errors name the file and tensor).
+  static Result<std::unique_ptr<LlamaModel>> Load(const std::filesystem::path& dir,
+                                                  torch::ScalarType dtype = torch::kFloat32);
+  //! Random weights (normal, std 0.02; norms 1) from `seed`: for tests and `model init`.
+  static std::unique_ptr<LlamaModel> Random(const ModelConfig& config, uint64_t seed);
+
+  //! Writes config.json and model.safetensors (float32) in Hugging Face layout.
+  Status Save(const std::filesystem::path& dir) const;
+
+  const ModelConfig& config() const { return config_; }
+
+  //! Runs the batch; returns logits [total new tokens, vocab] in float32, rows in batch order.
+  //! InvalidArgument for empty sequences or token ids outside the vocabulary.
+  Result<torch::Tensor> Forward(const std::vector<SequenceInput>& batch) const;
+
+  //! Names of the weights in Hugging Face layout, with their shapes.
+  std::vector<std::pair<std::string, std::vector<int64_t>>> WeightShapes() const;
+
+  const std::vector<LayerWeights>& layers() const { return layers_; }
+
+ private:
+  LlamaModel() = default;
+  void InitRope();
+  torch::Tensor Rotate(const torch::Tensor& x, const torch::Tensor& positions) const;
+  torch::Tensor Weight(const std::string& name) const;
+
+  ModelConfig config_;
+  torch::ScalarType dtype_ = torch::kFloat32;
+  torch::Tensor embed_, norm_, lm_head_;
+  std::vector<LayerWeights> layers_;
+  torch::Tensor inv_freq_;  // [head_dim / 2], float32
+};
+
+}  // namespace tributary::model

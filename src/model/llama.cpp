@@ -1,0 +1,320 @@
+#include "tributary/model/llama.h"
+
+#include <torch/torch.h>
+
+#include <cmath>
+#include <fstream>
+
+#include "tributary/model/safetensors.h"
+#include "tributary/model/tensor.h"
+
+namespace tributary::model {
+namespace {
+
+std::string LayerName(int64_t i, const char* rest) {
+  return "model.layers." + std::to_string(i) + "." + rest;
+}
+
+// RMSNorm in float32, as the reference computes it, cast back to the input's dtype.
+torch::Tensor RmsNorm(const torch::Tensor& x, const torch::Tensor& weight, double eps) {
+  auto xf = x.to(torch::kFloat32);
+  auto normed = xf * torch::rsqrt(xf.pow(2).mean(-1, /*keepdim=*/true) + eps);
+  return weight * normed.to(x.scalar_type());
+}
+
+torch::Tensor Linear(const torch::Tensor& x, const torch::Tensor& w, const torch::Tensor& b = {}) {
+  return torch::nn::functional::linear(x, w, b.defined() ? b : torch::Tensor());
+}
+
+}  // namespace
+
+void LlamaModel::InitRope() {
+  const int64_t d = config_.head_dim;
+  auto inv = 1.0 / torch::pow(config_.rope_theta,
+                              torch::arange(0, d, 2, torch::kFloat64) / static_cast<double>(d));
+  const RopeScaling& rs = config_.rope_scaling;
+  if (rs.type == "linear") {
+    inv = inv / rs.factor;
+  } else if (rs.type == "llama3") {
+    // Hugging Face's _compute_llama3_parameters.
+    const double old_ctx = static_cast<double>(rs.original_max_position_embeddings);
+    const double low_wavelen = old_ctx / rs.low_freq_factor;
+    const double high_wavelen = old_ctx / rs.high_freq_factor;
+    auto wavelen = 2 * M_PI / inv;
+    auto scaled = torch::where(wavelen > low_wavelen, inv / rs.factor, inv);
+    auto smooth =
+        (old_ctx / wavelen - rs.low_freq_factor) / (rs.high_freq_factor - rs.low_freq_factor);
+    auto smoothed = (1 - smooth) * scaled / rs.factor + smooth * scaled;
+    auto medium = (wavelen >= high_wavelen) & (wavelen <= low_wavelen);
+    inv = torch::where(medium, smoothed, scaled);
+  }
+  inv_freq_ = inv.to(torch::kFloat32);
+}
+
+// x: [T, heads, head_dim]; positions: [T] (int64). Hugging Face's rotate_half convention.
+torch::Tensor LlamaModel::Rotate(const torch::Tensor& x, const torch::Tensor& positions) const {
+  auto freqs = positions.to(torch::kFloat32).unsqueeze(1) * inv_freq_.unsqueeze(0);  // [T, D/2]
+  auto emb = torch::cat({freqs, freqs}, -1);                                         // [T, D]
+  auto cos = emb.cos().unsqueeze(1).to(x.scalar_type());
+  auto sin = emb.sin().unsqueeze(1).to(x.scalar_type());
+  const int64_t half = x.size(-1) / 2;
+  auto x1 = x.narrow(-1, 0, half);
+  auto x2 = x.narrow(-1, half, half);
+  auto rotated = torch::cat({-x2, x1}, -1);
+  return x * cos + rotated * sin;
+}
+
+std::vector<std::pair<std::string, std::vector<int64_t>>> LlamaModel::WeightShapes() const {
+  const ModelConfig& c = config_;
+  const int64_t q_out = c.num_attention_heads * c.head_dim;
+  const int64_t kv_out = c.num_key_value_heads * c.head_dim;
+  std::vector<std::pair<std::string, std::vector<int64_t>>> out = {
+      {"model.embed_tokens.weight", {c.vocab_size, c.hidden_size}}};
+  for (int64_t i = 0; i < c.num_hidden_layers; ++i) {
+    out.push_back({LayerName(i, "input_layernorm.weight"), {c.hidden_size}});
+    out.push_back({LayerName(i, "self_attn.q_proj.weight"), {q_out, c.hidden_size}});
+    out.push_back({LayerName(i, "self_attn.k_proj.weight"), {kv_out, c.hidden_size}});
+    out.push_back({LayerName(i, "self_attn.v_proj.weight"), {kv_out, c.hidden_size}});
+    if (c.attention_bias) {
+      out.push_back({LayerName(i, "self_attn.q_proj.bias"), {q_out}});
+      out.push_back({LayerName(i, "self_attn.k_proj.bias"), {kv_out}});
+      out.push_back({LayerName(i, "self_attn.v_proj.bias"), {kv_out}});
+    }
+    out.push_back({LayerName(i, "self_attn.o_proj.weight"), {c.hidden_size, q_out}});
+    out.push_back({LayerName(i, "post_attention_layernorm.weight"), {c.hidden_size}});
+    out.push_back({LayerName(i, "mlp.gate_proj.weight"), {c.intermediate_size, c.hidden_size}});
+    out.push_back({LayerName(i, "mlp.up_proj.weight"), {c.intermediate_size, c.hidden_size}});
+    out.push_back({LayerName(i, "mlp.down_proj.weight"), {c.hidden_size, c.intermediate_size}});
+  }
+  out.push_back({"model.norm.weight", {c.hidden_size}});
+  if (!c.tie_word_embeddings) out.push_back({"lm_head.weight", {c.vocab_size, c.hidden_size}});
+  return out;
+}
+
+torch::Tensor LlamaModel::Weight(const std::string& name) const {
+  if (name == "model.embed_tokens.weight") return embed_;
+  if (name == "model.norm.weight") return norm_;
+  if (name == "lm_head.weight") return lm_head_;
+  // model.layers.N.<rest>
+  size_t dot = name.find('.', 13);
+  int64_t i = std::stoll(name.substr(13, dot - 13));
+  std::string rest = name.substr(dot + 1);
+  const LayerWeights& l = layers_[static_cast<size_t>(i)];
+  if (rest == "input_layernorm.weight") return l.input_norm;
+  if (rest == "self_attn.q_proj.weight") return l.q_proj;
+  if (rest == "self_attn.k_proj.weight") return l.k_proj;
+  if (rest == "self_attn.v_proj.weight") return l.v_proj;
+  if (rest == "self_attn.q_proj.bias") return l.q_bias;
+  if (rest == "self_attn.k_proj.bias") return l.k_bias;
+  if (rest == "self_attn.v_proj.bias") return l.v_bias;
+  if (rest == "self_attn.o_proj.weight") return l.o_proj;
+  if (rest == "post_attention_layernorm.weight") return l.post_norm;
+  if (rest == "mlp.gate_proj.weight") return l.gate_proj;
+  if (rest == "mlp.up_proj.weight") return l.up_proj;
+  return l.down_proj;
+}
+
+Result<std::unique_ptr<LlamaModel>> LlamaModel::Load(const std::filesystem::path& dir,
+                                                     torch::ScalarType dtype) {
+  TRIB_ASSIGN_OR_RETURN(ModelConfig config, ModelConfig::Load(dir));
+  TRIB_ASSIGN_OR_RETURN(Checkpoint ck, Checkpoint::Open(dir));
+  std::unique_ptr<LlamaModel> m(new LlamaModel());
+  m->config_ = config;
+  m->dtype_ = dtype;
+  m->layers_.resize(static_cast<size_t>(config.num_hidden_layers));
+  torch::NoGradGuard no_grad;
+  for (const auto& [name, shape] : m->WeightShapes()) {
+    // Weights are copied out of the mapping so the files can be closed.
+    TRIB_ASSIGN_OR_RETURN(torch::Tensor t, LoadTensor(ck, name, shape, dtype));
+    t = t.clone();
+    if (name == "model.embed_tokens.weight") {
+      m->embed_ = t;
+    } else if (name == "model.norm.weight") {
+      m->norm_ = t;
+    } else if (name == "lm_head.weight") {
+      m->lm_head_ = t;
+    } else {
+      size_t dot = name.find('.', 13);
+      LayerWeights& l = m->layers_[std::stoull(name.substr(13, dot - 13))];
+      std::string rest = name.substr(dot + 1);
+      if (rest == "input_layernorm.weight")
+        l.input_norm = t;
+      else if (rest == "self_attn.q_proj.weight")
+        l.q_proj = t;
+      else if (rest == "self_attn.k_proj.weight")
+        l.k_proj = t;
+      else if (rest == "self_attn.v_proj.weight")
+        l.v_proj = t;
+      else if (rest == "self_attn.q_proj.bias")
+        l.q_bias = t;
+      else if (rest == "self_attn.k_proj.bias")
+        l.k_bias = t;
+      else if (rest == "self_attn.v_proj.bias")
+        l.v_bias = t;
+      else if (rest == "self_attn.o_proj.weight")
+        l.o_proj = t;
+      else if (rest == "post_attention_layernorm.weight")
+        l.post_norm = t;
+      else if (rest == "mlp.gate_proj.weight")
+        l.gate_proj = t;
+      else if (rest == "mlp.up_proj.weight")
+        l.up_proj = t;
+      else
+        l.down_proj = t;
+    }
+  }
+  if (config.tie_word_embeddings) m->lm_head_ = m->embed_;
+  m->InitRope();
+  return m;
+}
+
+std::unique_ptr<LlamaModel> LlamaModel::Random(const ModelConfig& config, uint64_t seed) {
+  std::unique_ptr<LlamaModel> m(new LlamaModel());
+  m->config_ = config;
+  m->layers_.resize(static_cast<size_t>(config.num_hidden_layers));
+  torch::NoGradGuard no_grad;
+  auto gen = at::make_generator<at::CPUGeneratorImpl>(seed);
+  for (const auto& [name, shape] : m->WeightShapes()) {
+    bool is_norm = name.find("norm") != std::string::npos;
+    bool is_bias = name.size() > 5 && name.compare(name.size() - 5, 5, ".bias") == 0;
+    torch::Tensor t = is_norm   ? torch::ones(shape)
+                      : is_bias ? torch::zeros(shape).normal_(0.0, 0.02, gen)
+                                : torch::empty(shape).normal_(0.0, 0.02, gen);
+    if (name == "model.embed_tokens.weight")
+      m->embed_ = t;
+    else if (name == "model.norm.weight")
+      m->norm_ = t;
+    else if (name == "lm_head.weight")
+      m->lm_head_ = t;
+    else {
+      size_t dot = name.find('.', 13);
+      LayerWeights& l = m->layers_[std::stoull(name.substr(13, dot - 13))];
+      std::string rest = name.substr(dot + 1);
+      if (rest == "input_layernorm.weight")
+        l.input_norm = t;
+      else if (rest == "self_attn.q_proj.weight")
+        l.q_proj = t;
+      else if (rest == "self_attn.k_proj.weight")
+        l.k_proj = t;
+      else if (rest == "self_attn.v_proj.weight")
+        l.v_proj = t;
+      else if (rest == "self_attn.q_proj.bias")
+        l.q_bias = t;
+      else if (rest == "self_attn.k_proj.bias")
+        l.k_bias = t;
+      else if (rest == "self_attn.v_proj.bias")
+        l.v_bias = t;
+      else if (rest == "self_attn.o_proj.weight")
+        l.o_proj = t;
+      else if (rest == "post_attention_layernorm.weight")
+        l.post_norm = t;
+      else if (rest == "mlp.gate_proj.weight")
+        l.gate_proj = t;
+      else if (rest == "mlp.up_proj.weight")
+        l.up_proj = t;
+      else
+        l.down_proj = t;
+    }
+  }
+  if (config.tie_word_embeddings) m->lm_head_ = m->embed_;
+  m->InitRope();
+  return m;
+}
+
+Status LlamaModel::Save(const std::filesystem::path& dir) const {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return Status::IOError("cannot create " + dir.string() + ": " + ec.message());
+  std::vector<torch::Tensor> keep;
+  std::vector<TensorData> tensors;
+  for (const auto& [name, shape] : WeightShapes()) {
+    torch::Tensor t = Weight(name).to(torch::kFloat32).contiguous();
+    keep.push_back(t);
+    tensors.push_back(
+        {name, DType::kF32, shape,
+         ByteView(static_cast<const uint8_t*>(t.data_ptr()), static_cast<size_t>(t.numel()) * 4)});
+  }
+  TRIB_RETURN_IF_ERROR(WriteSafetensors(dir / "model.safetensors", tensors, {{"format", "pt"}}));
+  std::ofstream out(dir / "config.json");
+  out << config_.ToJson().dump(2) << "\n";
+  if (!out) return Status::IOError("cannot write " + (dir / "config.json").string());
+  return Status::OK();
+}
+
+Result<torch::Tensor> LlamaModel::Forward(const std::vector<SequenceInput>& batch) const {
+  const ModelConfig& c = config_;
+  std::vector<int64_t> ids, positions;
+  for (const auto& s : batch) {
+    if (s.tokens.empty()) return Status::InvalidArgument("a sequence in the batch has no tokens");
+    if (!s.cache) return Status::InvalidArgument("a sequence in the batch has no KV cache");
+    const int64_t past = s.cache->length();
+    if (past + static_cast<int64_t>(s.tokens.size()) > c.max_position_embeddings) {
+      return Status::InvalidArgument("sequence of " + std::to_string(past + s.tokens.size()) +
+                                         " tokens exceeds max_position_embeddings " +
+                                         std::to_string(c.max_position_embeddings),
+                                     "context_too_long");
+    }
+    for (size_t i = 0; i < s.tokens.size(); ++i) {
+      if (s.tokens[i] < 0 || s.tokens[i] >= c.vocab_size) {
+        return Status::InvalidArgument("token id " + std::to_string(s.tokens[i]) +
+                                           " is outside the vocabulary of " +
+                                           std::to_string(c.vocab_size),
+                                       "bad_token");
+      }
+      ids.push_back(s.tokens[i]);
+      positions.push_back(past + static_cast<int64_t>(i));
+    }
+  }
+  try {
+    torch::NoGradGuard no_grad;
+    const int64_t T = static_cast<int64_t>(ids.size());
+    const int64_t hq = c.num_attention_heads, hkv = c.num_key_value_heads, d = c.head_dim;
+    const double scale = 1.0 / std::sqrt(static_cast<double>(d));
+    auto pos = torch::tensor(positions, torch::kInt64);
+    auto h = embed_.index_select(0, torch::tensor(ids, torch::kInt64));  // [T, H]
+    for (size_t li = 0; li < layers_.size(); ++li) {
+      const LayerWeights& l = layers_[li];
+      auto x = RmsNorm(h, l.input_norm, c.rms_norm_eps);
+      auto q = Rotate(Linear(x, l.q_proj, l.q_bias).view({T, hq, d}), pos);
+      auto k = Rotate(Linear(x, l.k_proj, l.k_bias).view({T, hkv, d}), pos);
+      auto v = Linear(x, l.v_proj, l.v_bias).view({T, hkv, d});
+      std::vector<torch::Tensor> outs;
+      int64_t offset = 0;
+      for (const auto& s : batch) {
+        const int64_t n = static_cast<int64_t>(s.tokens.size());
+        KvCache& cache = *s.cache;
+        if (cache.keys.size() != layers_.size()) {
+          cache.keys.resize(layers_.size());
+          cache.values.resize(layers_.size());
+        }
+        auto k_new = k.narrow(0, offset, n), v_new = v.narrow(0, offset, n);
+        auto& kc = cache.keys[li];
+        auto& vc = cache.values[li];
+        kc = kc.defined() ? torch::cat({kc, k_new}, 0) : k_new.clone();
+        vc = vc.defined() ? torch::cat({vc, v_new}, 0) : v_new.clone();
+        const int64_t total = kc.size(0), past = total - n;
+        // GQA: query head j reads kv head j / (hq / hkv).
+        auto keys = kc.repeat_interleave(hq / hkv, 1).transpose(0, 1);    // [hq, total, d]
+        auto values = vc.repeat_interleave(hq / hkv, 1).transpose(0, 1);  // [hq, total, d]
+        auto qs = q.narrow(0, offset, n).transpose(0, 1);                 // [hq, n, d]
+        auto scores = torch::matmul(qs, keys.transpose(1, 2)).to(torch::kFloat32) * scale;
+        // Query i (absolute past + i) may attend to keys 0..past + i.
+        auto qpos = torch::arange(past, total, torch::kInt64).unsqueeze(1);
+        auto kpos = torch::arange(0, total, torch::kInt64).unsqueeze(0);
+        scores = scores.masked_fill(kpos > qpos, -std::numeric_limits<float>::infinity());
+        auto probs = torch::softmax(scores, -1).to(values.scalar_type());
+        outs.push_back(torch::matmul(probs, values).transpose(0, 1).reshape({n, hq * d}));
+        offset += n;
+      }
+      h = h + Linear(torch::cat(outs, 0), l.o_proj);
+      auto y = RmsNorm(h, l.post_norm, c.rms_norm_eps);
+      h = h + Linear(torch::silu(Linear(y, l.gate_proj)) * Linear(y, l.up_proj), l.down_proj);
+    }
+    h = RmsNorm(h, norm_, c.rms_norm_eps);
+    return Linear(h, lm_head_).to(torch::kFloat32);
+  } catch (const c10::Error& e) {
+    return Status::Internal(std::string("forward pass failed: ") + e.what_without_backtrace());
+  }
+}
+
+}  // namespace tributary::model

@@ -1,0 +1,165 @@
+#include "tributary/model/llama.h"
+
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+#include <unistd.h>
+
+#include <random>
+
+#include "tributary/model/safetensors.h"
+
+namespace tributary::model {
+namespace {
+
+namespace fs = std::filesystem;
+
+ModelConfig Tiny(bool gqa = true, bool bias = false, bool llama3_rope = false) {
+  ModelConfig c;
+  c.architecture = bias ? "Qwen2ForCausalLM" : "LlamaForCausalLM";
+  c.vocab_size = 97;
+  c.hidden_size = 64;
+  c.intermediate_size = 128;
+  c.num_hidden_layers = 2;
+  c.num_attention_heads = 4;
+  c.num_key_value_heads = gqa ? 2 : 4;
+  c.head_dim = 16;
+  c.max_position_embeddings = 256;
+  c.rms_norm_eps = 1e-5;
+  c.attention_bias = bias;
+  if (llama3_rope) {
+    c.rope_theta = 500000;
+    c.rope_scaling = {"llama3", 8.0, 1.0, 4.0, 64};
+  }
+  return c;
+}
+
+class TempDir {
+ public:
+  TempDir()
+      : path_(fs::temp_directory_path() / ("tributary-llama-" + std::to_string(::getpid()) + "-" +
+                                           std::to_string(std::random_device()()))) {
+    fs::create_directories(path_);
+  }
+  ~TempDir() { fs::remove_all(path_); }
+  const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+torch::Tensor Forward1(const LlamaModel& m, const std::vector<int64_t>& tokens, KvCache* cache) {
+  auto r = m.Forward({{tokens, cache}});
+  EXPECT_TRUE(r.ok()) << r.status().ToString();
+  return r.ok() ? *r : torch::Tensor();
+}
+
+double MaxDiff(const torch::Tensor& a, const torch::Tensor& b) {
+  return (a - b).abs().max().item<double>();
+}
+
+TEST(LlamaTest, DecodingWithTheCacheEqualsRecomputing) {
+  for (bool llama3 : {false, true}) {
+    auto m = LlamaModel::Random(Tiny(true, false, llama3), 1);
+    std::vector<int64_t> tokens = {5, 17, 3, 96, 0, 42, 8, 8, 61, 2};
+    KvCache full;
+    auto all = Forward1(*m, tokens, &full);
+    ASSERT_EQ(all.sizes(), (std::vector<int64_t>{10, 97}));
+    KvCache inc;
+    auto prefix = Forward1(*m, {tokens.begin(), tokens.begin() + 6}, &inc);
+    EXPECT_LT(MaxDiff(prefix, all.narrow(0, 0, 6)), 1e-5);
+    for (size_t i = 6; i < tokens.size(); ++i) {
+      auto step = Forward1(*m, {tokens[i]}, &inc);
+      EXPECT_LT(MaxDiff(step[0], all[static_cast<int64_t>(i)]), 1e-5) << "position " << i;
+    }
+    EXPECT_EQ(inc.length(), 10);
+  }
+}
+
+TEST(LlamaTest, ABatchOfDifferentLengthsGivesEachSequenceItsOwnLogits) {
+  auto m = LlamaModel::Random(Tiny(), 2);
+  std::vector<std::vector<int64_t>> prompts = {
+      {1, 2, 3, 4, 5}, {9, 8, 7}, {50, 60, 70, 80, 90, 11, 12}};
+  // Alone.
+  std::vector<torch::Tensor> alone;
+  std::vector<KvCache> solo(3);
+  for (size_t i = 0; i < 3; ++i) alone.push_back(Forward1(*m, prompts[i], &solo[i]));
+  // Together, with the second sequence already holding a cache (prefill and decode mixed).
+  std::vector<KvCache> caches(3);
+  Forward1(*m, {9, 8}, &caches[1]);
+  auto r = m->Forward({{prompts[0], &caches[0]}, {{7}, &caches[1]}, {prompts[2], &caches[2]}});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_EQ(r->size(0), 5 + 1 + 7);
+  EXPECT_LT(MaxDiff(r->narrow(0, 0, 5), alone[0]), 1e-5);
+  EXPECT_LT(MaxDiff((*r)[5], alone[1][2]), 1e-5);
+  EXPECT_LT(MaxDiff(r->narrow(0, 6, 7), alone[2]), 1e-5);
+}
+
+TEST(LlamaTest, SaveAndLoadGiveIdenticalLogits) {
+  for (bool bias : {false, true}) {
+    TempDir dir;
+    ModelConfig cfg = Tiny(true, bias);
+    cfg.tie_word_embeddings = bias;  // cover both the tied and the separate lm_head
+    auto m = LlamaModel::Random(cfg, 3);
+    ASSERT_TRUE(m->Save(dir.path()).ok());
+    auto loaded = LlamaModel::Load(dir.path());
+    ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+    KvCache a, b;
+    EXPECT_EQ(MaxDiff(Forward1(*m, {4, 5, 6}, &a), Forward1(**loaded, {4, 5, 6}, &b)), 0.0);
+    EXPECT_EQ((*loaded)->config().attention_bias, bias);
+  }
+}
+
+TEST(LlamaTest, LoadNamesTheMissingOrMisshapenTensor) {
+  TempDir dir;
+  auto m = LlamaModel::Random(Tiny(), 4);
+  ASSERT_TRUE(m->Save(dir.path()).ok());
+  // Rewrite the checkpoint without one tensor, then with one of the wrong shape.
+  auto f = SafetensorsFile::Open(dir.path() / "model.safetensors");
+  ASSERT_TRUE(f.ok());
+  auto rewrite = [&](const std::string& drop, const std::string& reshape) {
+    std::vector<TensorData> ts;
+    std::vector<std::vector<uint8_t>> keep;
+    for (const auto& t : (*f)->tensors()) {
+      if (t.name == drop) continue;
+      std::vector<int64_t> shape = t.shape;
+      if (t.name == reshape) shape = {shape[1], shape[0]};
+      ts.push_back({t.name, t.dtype, shape, ByteView((*f)->Data(t), t.end - t.begin)});
+    }
+    return WriteSafetensors(dir.path() / "model.safetensors.new", ts);
+  };
+  ASSERT_TRUE(rewrite("model.layers.1.mlp.up_proj.weight", "").ok());
+  fs::rename(dir.path() / "model.safetensors.new", dir.path() / "model.safetensors");
+  auto r = LlamaModel::Load(dir.path());
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().reason(), "missing_tensor");
+  EXPECT_NE(r.status().message().find("model.layers.1.mlp.up_proj.weight"), std::string::npos);
+
+  ASSERT_TRUE(m->Save(dir.path()).ok());
+  f = SafetensorsFile::Open(dir.path() / "model.safetensors");
+  ASSERT_TRUE(f.ok());
+  ASSERT_TRUE(rewrite("", "model.layers.0.self_attn.k_proj.weight").ok());
+  fs::rename(dir.path() / "model.safetensors.new", dir.path() / "model.safetensors");
+  r = LlamaModel::Load(dir.path());
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().reason(), "wrong_shape");
+  EXPECT_NE(r.status().message().find("model.layers.0.self_attn.k_proj.weight"), std::string::npos);
+  EXPECT_NE(r.status().message().find("model.safetensors"), std::string::npos);
+}
+
+TEST(LlamaTest, BadBatchesAreRefusedWithoutTouchingCaches) {
+  auto m = LlamaModel::Random(Tiny(), 5);
+  KvCache cache;
+  auto r = m->Forward({{{1, 97}, &cache}});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().reason(), "bad_token");
+  EXPECT_EQ(cache.length(), 0);
+  EXPECT_FALSE(m->Forward({{{}, &cache}}).ok());
+  EXPECT_FALSE(m->Forward({{{1}, nullptr}}).ok());
+  std::vector<int64_t> too_long(257, 1);
+  r = m->Forward({{too_long, &cache}});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().reason(), "context_too_long");
+}
+
+}  // namespace
+}  // namespace tributary::model
