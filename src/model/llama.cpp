@@ -5,6 +5,7 @@
 #include <cmath>
 #include <fstream>
 
+#include "tributary/model/lora.h"
 #include "tributary/model/safetensors.h"
 #include "tributary/model/tensor.h"
 
@@ -26,7 +27,47 @@ torch::Tensor Linear(const torch::Tensor& x, const torch::Tensor& w, const torch
   return torch::nn::functional::linear(x, w, b.defined() ? b : torch::Tensor());
 }
 
+// Rows of the packed batch that use one adapter.
+struct AdapterGroup {
+  const LoraAdapter* adapter;
+  torch::Tensor rows;  // int64 row indices; undefined when the group is every row
+};
+
 }  // namespace
+
+torch::Tensor& ModuleWeight(LayerWeights& l, const std::string& module) {
+  if (module == "q_proj") return l.q_proj;
+  if (module == "k_proj") return l.k_proj;
+  if (module == "v_proj") return l.v_proj;
+  if (module == "o_proj") return l.o_proj;
+  if (module == "gate_proj") return l.gate_proj;
+  if (module == "up_proj") return l.up_proj;
+  return l.down_proj;
+}
+
+Status LlamaModel::MergeAdapter(const LoraAdapter& adapter) {
+  if (has_merged_adapter()) {
+    return Status::FailedPrecondition("an adapter is already merged; unmerge it first");
+  }
+  torch::NoGradGuard no_grad;
+  for (size_t li = 0; li < layers_.size(); ++li) {
+    for (const std::string& module : LoraModuleNames()) {
+      const LoraWeights* w = adapter.Find(static_cast<int64_t>(li), module);
+      if (!w) continue;
+      torch::Tensor& weight = ModuleWeight(layers_[li], module);
+      merged_originals_[{static_cast<int64_t>(li), module}] = weight;
+      weight = weight + torch::matmul(w->b, w->a).to(weight.scalar_type()) * w->scale;
+    }
+  }
+  return Status::OK();
+}
+
+void LlamaModel::UnmergeAdapter() {
+  for (auto& [key, original] : merged_originals_) {
+    ModuleWeight(layers_[static_cast<size_t>(key.first)], key.second) = original;
+  }
+  merged_originals_.clear();
+}
 
 void LlamaModel::InitRope() {
   const int64_t d = config_.head_dim;
@@ -241,10 +282,24 @@ Status LlamaModel::Save(const std::filesystem::path& dir) const {
   return Status::OK();
 }
 
-Result<torch::Tensor> LlamaModel::Forward(const std::vector<SequenceInput>& batch) const {
+Result<torch::Tensor> LlamaModel::Forward(const std::vector<SequenceInput>& batch,
+                                          const std::vector<const LoraAdapter*>& adapters) const {
   const ModelConfig& c = config_;
   std::vector<int64_t> ids, positions;
+  std::map<int, std::vector<int64_t>> rows_by_adapter;
   for (const auto& s : batch) {
+    if (s.adapter >= static_cast<int>(adapters.size()) || s.adapter < -1 ||
+        (s.adapter >= 0 && !adapters[static_cast<size_t>(s.adapter)])) {
+      return Status::InvalidArgument("adapter index " + std::to_string(s.adapter) +
+                                         " is not among the " + std::to_string(adapters.size()) +
+                                         " adapters given",
+                                     "bad_adapter");
+    }
+    if (s.adapter >= 0) {
+      auto& rows = rows_by_adapter[s.adapter];
+      for (size_t i = 0; i < s.tokens.size(); ++i)
+        rows.push_back(static_cast<int64_t>(ids.size() + i));
+    }
     if (s.tokens.empty()) return Status::InvalidArgument("a sequence in the batch has no tokens");
     if (!s.cache) return Status::InvalidArgument("a sequence in the batch has no KV cache");
     const int64_t past = s.cache->length();
@@ -270,14 +325,38 @@ Result<torch::Tensor> LlamaModel::Forward(const std::vector<SequenceInput>& batc
     const int64_t T = static_cast<int64_t>(ids.size());
     const int64_t hq = c.num_attention_heads, hkv = c.num_key_value_heads, d = c.head_dim;
     const double scale = 1.0 / std::sqrt(static_cast<double>(d));
+    std::vector<AdapterGroup> groups;
+    for (auto& [index, rows] : rows_by_adapter) {
+      AdapterGroup g{adapters[static_cast<size_t>(index)], {}};
+      if (static_cast<int64_t>(rows.size()) != T) g.rows = torch::tensor(rows, torch::kInt64);
+      groups.push_back(std::move(g));
+    }
+    // A projection of the packed rows plus each adapter's low-rank update on its own rows.
+    auto project = [&](const torch::Tensor& x, int64_t li, const char* module,
+                       const torch::Tensor& w, const torch::Tensor& b) {
+      auto y = Linear(x, w, b);
+      for (const AdapterGroup& g : groups) {
+        const LoraWeights* lw = g.adapter->Find(li, module);
+        if (!lw) continue;
+        auto xs = g.rows.defined() ? x.index_select(0, g.rows) : x;
+        auto delta = Linear(Linear(xs, lw->a), lw->b) * lw->scale;
+        if (g.rows.defined()) {
+          y.index_add_(0, g.rows, delta);
+        } else {
+          y.add_(delta);
+        }
+      }
+      return y;
+    };
     auto pos = torch::tensor(positions, torch::kInt64);
     auto h = embed_.index_select(0, torch::tensor(ids, torch::kInt64));  // [T, H]
     for (size_t li = 0; li < layers_.size(); ++li) {
       const LayerWeights& l = layers_[li];
+      const auto lidx = static_cast<int64_t>(li);
       auto x = RmsNorm(h, l.input_norm, c.rms_norm_eps);
-      auto q = Rotate(Linear(x, l.q_proj, l.q_bias).view({T, hq, d}), pos);
-      auto k = Rotate(Linear(x, l.k_proj, l.k_bias).view({T, hkv, d}), pos);
-      auto v = Linear(x, l.v_proj, l.v_bias).view({T, hkv, d});
+      auto q = Rotate(project(x, lidx, "q_proj", l.q_proj, l.q_bias).view({T, hq, d}), pos);
+      auto k = Rotate(project(x, lidx, "k_proj", l.k_proj, l.k_bias).view({T, hkv, d}), pos);
+      auto v = project(x, lidx, "v_proj", l.v_proj, l.v_bias).view({T, hkv, d});
       std::vector<torch::Tensor> outs;
       int64_t offset = 0;
       for (const auto& s : batch) {
@@ -306,9 +385,11 @@ Result<torch::Tensor> LlamaModel::Forward(const std::vector<SequenceInput>& batc
         outs.push_back(torch::matmul(probs, values).transpose(0, 1).reshape({n, hq * d}));
         offset += n;
       }
-      h = h + Linear(torch::cat(outs, 0), l.o_proj);
+      h = h + project(torch::cat(outs, 0), lidx, "o_proj", l.o_proj, {});
       auto y = RmsNorm(h, l.post_norm, c.rms_norm_eps);
-      h = h + Linear(torch::silu(Linear(y, l.gate_proj)) * Linear(y, l.up_proj), l.down_proj);
+      auto gated = torch::silu(project(y, lidx, "gate_proj", l.gate_proj, {})) *
+                   project(y, lidx, "up_proj", l.up_proj, {});
+      h = h + project(gated, lidx, "down_proj", l.down_proj, {});
     }
     h = RmsNorm(h, norm_, c.rms_norm_eps);
     return Linear(h, lm_head_).to(torch::kFloat32);

@@ -12,6 +12,7 @@
 #include <torch/types.h>
 
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <vector>
 
@@ -30,6 +31,7 @@ struct KvCache {
 struct SequenceInput {
   std::vector<int64_t> tokens;  //!< new tokens (at least one)
   KvCache* cache = nullptr;     //!< extended in place; must not be shared within a batch
+  int adapter = -1;             //!< index into Forward's `adapters`; -1 = the base model alone
 };
 
 struct LayerWeights {
@@ -37,6 +39,11 @@ struct LayerWeights {
   torch::Tensor q_bias, k_bias, v_bias;                      // defined when attention_bias
   torch::Tensor post_norm, gate_proj, up_proj, down_proj;
 };
+
+class LoraAdapter;
+
+//! The weight of a projection by module name ("q_proj", ..., "down_proj").
+torch::Tensor& ModuleWeight(LayerWeights& layer, const std::string& module);
 
 class LlamaModel {
  public:
@@ -53,8 +60,19 @@ class LlamaModel {
   const ModelConfig& config() const { return config_; }
 
   //! Runs the batch; returns logits [total new tokens, vocab] in float32, rows in batch order.
-  //! InvalidArgument for empty sequences or token ids outside the vocabulary.
-  Result<torch::Tensor> Forward(const std::vector<SequenceInput>& batch) const;
+  //! Sequences may use different adapters: each adapted projection adds scale·(xAᵀ)Bᵀ for the
+  //! rows of every adapter present, gathered per adapter over the whole batch (SGMV-style), so
+  //! the base weights run once for all rows whatever the mix. InvalidArgument for empty
+  //! sequences, token ids outside the vocabulary or an adapter index out of range.
+  Result<torch::Tensor> Forward(const std::vector<SequenceInput>& batch,
+                                const std::vector<const LoraAdapter*>& adapters = {}) const;
+
+  //! Adds scale·BA to the targeted weights (for batches that all use one adapter). Keeps the
+  //! original weights, so UnmergeAdapter restores them bit for bit. Not thread-safe: no Forward
+  //! may run concurrently. FailedPrecondition if an adapter is already merged.
+  Status MergeAdapter(const LoraAdapter& adapter);
+  void UnmergeAdapter();
+  bool has_merged_adapter() const { return !merged_originals_.empty(); }
 
   //! Names of the weights in Hugging Face layout, with their shapes.
   std::vector<std::pair<std::string, std::vector<int64_t>>> WeightShapes() const;
@@ -72,6 +90,7 @@ class LlamaModel {
   torch::Tensor embed_, norm_, lm_head_;
   std::vector<LayerWeights> layers_;
   torch::Tensor inv_freq_;  // [head_dim / 2], float32
+  std::map<std::pair<int64_t, std::string>, torch::Tensor> merged_originals_;
 };
 
 }  // namespace tributary::model
