@@ -1,7 +1,11 @@
 #include <httplib.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
 #include <iostream>
+#include <vector>
 
 #include "cli/cli.h"
 
@@ -71,6 +75,38 @@ Result<nlohmann::json> NodePost(const Common& c, const std::string& path,
   TRIB_ASSIGN_OR_RETURN(auto client, MakeClient(c));
   auto res = client->Post(path.c_str(), body.dump(), "application/json");
   return Decode(c, res);
+}
+
+}  // namespace tributary::cli
+
+namespace tributary::cli {
+
+bool IsModelCommand(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a == "--node") {
+      ++i;  // skip its value
+      continue;
+    }
+    if (!a.empty() && a[0] == '-') continue;
+    return a == "model" || a == "generate";
+  }
+  return false;
+}
+
+int ExecModelBinary(int argc, char** argv) {
+  std::error_code ec;
+  auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  auto bin =
+      (ec ? std::filesystem::path(argv[0]).parent_path() : self.parent_path()) / "tributary-model";
+  std::vector<char*> args(argv, argv + argc);
+  args.push_back(nullptr);
+  std::string path = bin.string();
+  args[0] = path.data();
+  ::execv(path.c_str(), args.data());
+  std::cerr << "error: cannot run " << path << " for the model commands (" << std::strerror(errno)
+            << "); build it with `make build`\n";
+  return 1;
 }
 
 }  // namespace tributary::cli

@@ -135,15 +135,14 @@ int RunNode(const Common& common, const NodeArgs& args) {
     std::cout << "tributary node: chain " << g.chain_id << " at height " << (*chain)->height()
               << ", data in " << data.string() << ", listening on " << url << "\n";
     if (args.dev) {
-      std::cout
-          << "\nTry it (in another terminal):\n"
-          << "  build/tributary keys new --name alice\n"
-          << "  build/tributary tx transfer --from dev --to alice --amount 12.5 --wait\n"
-          << "  build/tributary account alice\n"
-          << "  build/tributary tx get <hash> --out proof.json\n"
-          << "  build/tributary verify-proof proof.json\n"
-          << "  curl -s " << url << "/metrics\n"
-          << "Stop with Ctrl-C.\n";
+      std::cout << "\nTry it (in another terminal):\n"
+                << "  build/tributary keys new --name alice\n"
+                << "  build/tributary tx transfer --from dev --to alice --amount 12.5 --wait\n"
+                << "  build/tributary account alice\n"
+                << "  build/tributary tx get <hash> --out proof.json\n"
+                << "  build/tributary verify-proof proof.json\n"
+                << "  curl -s " << url << "/metrics\n"
+                << "Stop with Ctrl-C.\n";
     }
     std::cout << std::flush;
   }

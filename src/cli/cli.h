@@ -24,6 +24,12 @@ Result<nlohmann::json> NodeGet(const Common& c, const std::string& path);
 Result<nlohmann::json> NodePost(const Common& c, const std::string& path,
                                 const nlohmann::json& body);
 
+//! True when the command line names a model command (model ..., generate).
+bool IsModelCommand(int argc, char** argv);
+//! Replaces this process with tributary-model (beside this executable) and the same arguments;
+//! returns only on failure, with the exit code.
+int ExecModelBinary(int argc, char** argv);
+
 //! True when stderr is a terminal and --json is off: progress lines are shown.
 bool ShowProgress(const Common& c);
 

@@ -274,6 +274,9 @@ int LedgerVerify(const Common& c, const std::string& data) {
 
 int main(int argc, char** argv) {
   using namespace tributary::cli;
+  // The model commands live in tributary-model beside this binary, so that the ledger commands
+  // and the node do not load libtorch (~0.4 s per start).
+  if (IsModelCommand(argc, argv)) return ExecModelBinary(argc, argv);
   CLI::App app{"tributary: payable AI node (ledger, datanets, models, attribution)"};
   app.require_subcommand(1);
   app.fallthrough();  // --node and --json work after the subcommand too

@@ -112,6 +112,12 @@ Result<LoraConfig> LoraConfig::FromJson(const json& j, const std::string& source
       c.alpha_pattern[it.key()] = it.value().get<double>();
     }
   }
+  if (j.contains("use_dora") && j["use_dora"] == true) return Bad(source, "'use_dora' is not supported");
+  for (const char* field : {"layers_to_transform", "layers_pattern", "layer_replication"}) {
+    if (j.contains(field) && !j[field].is_null()) {
+      return Bad(source, std::string("'") + field + "' is not supported");
+    }
+  }
   c.use_rslora = j.value("use_rslora", false);
   c.fan_in_fan_out = j.value("fan_in_fan_out", false);
   if (j.contains("base_model_name_or_path") && j["base_model_name_or_path"].is_string()) {

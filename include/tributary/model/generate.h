@@ -1,0 +1,54 @@
+// Sampling and text generation on a LlamaModel with an optional LoRA adapter.
+#pragma once
+
+#include <torch/types.h>
+
+#include <cstdint>
+#include <functional>
+#include <random>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "tributary/base/status.h"
+
+namespace tributary::model {
+
+class LlamaModel;
+class LoraAdapter;
+class Tokenizer;
+
+struct SamplingParams {
+  int max_tokens = 128;
+  double temperature = 1.0;       //!< 0 = greedy (argmax, lowest id on ties)
+  int top_k = 0;                  //!< 0 = off
+  double top_p = 1.0;             //!< nucleus; 1 = off
+  uint64_t seed = 0;              //!< same seed, same model, same prompt: same output
+  std::vector<std::string> stop;  //!< generation ends before the first occurrence of any
+  bool stop_at_eos = true;
+
+  //! InvalidArgument naming the field: max_tokens >= 1, temperature >= 0, top_k >= 0,
+  //! 0 < top_p <= 1, no empty stop string.
+  Status Validate() const;
+};
+
+//! Picks a token from `logits` [vocab] (any float dtype). Deterministic given `rng`'s state.
+int64_t SampleToken(const torch::Tensor& logits, const SamplingParams& params,
+                    std::mt19937_64& rng);
+
+struct GenerationResult {
+  std::vector<int32_t> prompt_tokens;
+  std::vector<int32_t> tokens;  //!< generated ids (the stop string's tokens included)
+  std::string text;             //!< generated text, cut before a stop string
+  std::string finish_reason;    //!< "stop" (eos or stop string) or "length"
+};
+
+//! Generates a continuation of `prompt`. `on_text` receives the text as it is produced, in
+//! pieces whose concatenation is `text` (text that might begin a stop string is held back until
+//! it cannot). `adapter` may be null.
+Result<GenerationResult> Generate(const LlamaModel& model, const Tokenizer& tokenizer,
+                                  const LoraAdapter* adapter, std::string_view prompt,
+                                  const SamplingParams& params,
+                                  const std::function<void(std::string_view)>& on_text = {});
+
+}  // namespace tributary::model

@@ -1,0 +1,144 @@
+#include "tributary/model/generate.h"
+
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <numeric>
+
+#include "tributary/model/llama.h"
+#include "tributary/model/lora.h"
+#include "tributary/model/tokenizer.h"
+
+namespace tributary::model {
+
+Status SamplingParams::Validate() const {
+  if (max_tokens < 1)
+    return Status::InvalidArgument("max_tokens must be at least 1", "bad_sampling");
+  if (!(temperature >= 0))
+    return Status::InvalidArgument("temperature must be >= 0", "bad_sampling");
+  if (top_k < 0) return Status::InvalidArgument("top_k must be >= 0", "bad_sampling");
+  if (!(top_p > 0 && top_p <= 1))
+    return Status::InvalidArgument("top_p must be in (0, 1]", "bad_sampling");
+  for (const auto& s : stop) {
+    if (s.empty()) return Status::InvalidArgument("stop strings must not be empty", "bad_sampling");
+  }
+  return Status::OK();
+}
+
+int64_t SampleToken(const torch::Tensor& logits, const SamplingParams& p, std::mt19937_64& rng) {
+  auto l = logits.to(torch::kFloat64).contiguous();
+  const double* v = l.data_ptr<double>();
+  const int64_t n = l.numel();
+  if (p.temperature == 0) {
+    return std::max_element(v, v + n) - v;  // first maximum: lowest id on ties
+  }
+  // Candidates sorted by logit (stable: ties keep id order), then top-k, softmax, top-p.
+  std::vector<int64_t> order(static_cast<size_t>(n));
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) { return v[a] > v[b]; });
+  size_t keep = order.size();
+  if (p.top_k > 0) keep = std::min(keep, static_cast<size_t>(p.top_k));
+  std::vector<double> probs(keep);
+  const double top = v[order[0]];
+  double sum = 0;
+  for (size_t i = 0; i < keep; ++i) {
+    probs[i] = std::exp((v[order[i]] - top) / p.temperature);
+    sum += probs[i];
+  }
+  for (double& x : probs) x /= sum;
+  if (p.top_p < 1) {
+    double cum = 0;
+    size_t cut = keep;
+    for (size_t i = 0; i < keep; ++i) {
+      cum += probs[i];
+      if (cum >= p.top_p) {
+        cut = i + 1;
+        break;
+      }
+    }
+    keep = cut;
+    double s = std::accumulate(probs.begin(), probs.begin() + static_cast<ptrdiff_t>(keep), 0.0);
+    for (size_t i = 0; i < keep; ++i) probs[i] /= s;
+  }
+  // 53 random bits -> [0, 1), independent of the standard library's distributions.
+  double u = static_cast<double>(rng() >> 11) * 0x1.0p-53;
+  double cum = 0;
+  for (size_t i = 0; i < keep; ++i) {
+    cum += probs[i];
+    if (u < cum) return order[i];
+  }
+  return order[keep - 1];
+}
+
+namespace {
+
+// Length of the longest suffix of `text` that is a proper prefix of some stop string: text that
+// must be held back because the next token may complete a stop string.
+size_t HeldBack(const std::string& text, const std::vector<std::string>& stops) {
+  size_t held = 0;
+  for (const auto& s : stops) {
+    for (size_t len = std::min(s.size() - 1, text.size()); len > held; --len) {
+      if (text.compare(text.size() - len, len, s, 0, len) == 0) {
+        held = len;
+        break;
+      }
+    }
+  }
+  return held;
+}
+
+}  // namespace
+
+Result<GenerationResult> Generate(const LlamaModel& model, const Tokenizer& tokenizer,
+                                  const LoraAdapter* adapter, std::string_view prompt,
+                                  const SamplingParams& params,
+                                  const std::function<void(std::string_view)>& on_text) {
+  TRIB_RETURN_IF_ERROR(params.Validate());
+  GenerationResult out;
+  out.prompt_tokens = tokenizer.Encode(prompt, /*allow_special=*/true, /*add_special_tokens=*/true);
+  if (out.prompt_tokens.empty())
+    return Status::InvalidArgument("the prompt is empty", "empty_prompt");
+  std::optional<int64_t> eos = model.config().eos_token_id;
+  if (!eos && tokenizer.eos_id()) eos = *tokenizer.eos_id();
+
+  std::mt19937_64 rng(params.seed);
+  KvCache cache;
+  std::vector<const LoraAdapter*> adapters;
+  if (adapter) adapters.push_back(adapter);
+  const int index = adapter ? 0 : -1;
+  TokenStreamDecoder decoder(tokenizer, /*skip_special=*/true);
+  std::string text;    // all decoded text so far
+  size_t emitted = 0;  // bytes of `text` already passed to on_text
+  std::vector<int64_t> next(out.prompt_tokens.begin(), out.prompt_tokens.end());
+  out.finish_reason = "length";
+  for (int step = 0; step < params.max_tokens; ++step) {
+    TRIB_ASSIGN_OR_RETURN(torch::Tensor logits, model.Forward({{next, &cache, index}}, adapters));
+    int64_t token = SampleToken(logits[logits.size(0) - 1], params, rng);
+    out.tokens.push_back(static_cast<int32_t>(token));
+    if (params.stop_at_eos && eos && token == *eos) {
+      out.finish_reason = "stop";
+      break;
+    }
+    text += decoder.Put(static_cast<int32_t>(token));
+    size_t stop_at = std::string::npos;
+    for (const auto& s : params.stop) {
+      size_t pos = text.find(s, emitted > s.size() ? emitted - s.size() : 0);
+      if (pos != std::string::npos) stop_at = std::min(stop_at, pos);
+    }
+    if (stop_at != std::string::npos) {
+      text.resize(stop_at);
+      out.finish_reason = "stop";
+      break;
+    }
+    size_t safe = text.size() - HeldBack(text, params.stop);
+    if (on_text && safe > emitted) on_text(std::string_view(text).substr(emitted, safe - emitted));
+    emitted = std::max(emitted, safe);
+    next = {token};
+  }
+  if (out.finish_reason == "length") text += decoder.Flush();
+  if (on_text && text.size() > emitted) on_text(std::string_view(text).substr(emitted));
+  out.text = std::move(text);
+  return out;
+}
+
+}  // namespace tributary::model
