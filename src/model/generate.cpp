@@ -112,8 +112,9 @@ Result<GenerationResult> Generate(const LlamaModel& model, const Tokenizer& toke
   std::vector<int64_t> next(out.prompt_tokens.begin(), out.prompt_tokens.end());
   out.finish_reason = "length";
   for (int step = 0; step < params.max_tokens; ++step) {
-    TRIB_ASSIGN_OR_RETURN(torch::Tensor logits, model.Forward({{next, &cache, index}}, adapters));
-    int64_t token = SampleToken(logits[logits.size(0) - 1], params, rng);
+    TRIB_ASSIGN_OR_RETURN(torch::Tensor logits,
+                          model.Forward({{next, &cache, index}}, adapters, /*last_only=*/true));
+    int64_t token = SampleToken(logits[0], params, rng);
     out.tokens.push_back(static_cast<int32_t>(token));
     if (params.stop_at_eos && eos && token == *eos) {
       out.finish_reason = "stop";

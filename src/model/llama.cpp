@@ -283,7 +283,8 @@ Status LlamaModel::Save(const std::filesystem::path& dir) const {
 }
 
 Result<torch::Tensor> LlamaModel::Forward(const std::vector<SequenceInput>& batch,
-                                          const std::vector<const LoraAdapter*>& adapters) const {
+                                          const std::vector<const LoraAdapter*>& adapters,
+                                          bool last_only) const {
   const ModelConfig& c = config_;
   std::vector<int64_t> ids, positions;
   std::map<int, std::vector<int64_t>> rows_by_adapter;
@@ -390,6 +391,15 @@ Result<torch::Tensor> LlamaModel::Forward(const std::vector<SequenceInput>& batc
       auto gated = torch::silu(project(y, lidx, "gate_proj", l.gate_proj, {})) *
                    project(y, lidx, "up_proj", l.up_proj, {});
       h = h + project(gated, lidx, "down_proj", l.down_proj, {});
+    }
+    if (last_only) {
+      std::vector<int64_t> last;
+      int64_t end = 0;
+      for (const auto& s : batch) {
+        end += static_cast<int64_t>(s.tokens.size());
+        last.push_back(end - 1);
+      }
+      h = h.index_select(0, torch::tensor(last, torch::kInt64));
     }
     h = RmsNorm(h, norm_, c.rms_norm_eps);
     return Linear(h, lm_head_).to(torch::kFloat32);

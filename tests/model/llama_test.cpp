@@ -92,6 +92,29 @@ TEST(LlamaTest, ABatchOfDifferentLengthsGivesEachSequenceItsOwnLogits) {
   EXPECT_LT(MaxDiff(r->narrow(0, 0, 5), alone[0]), 1e-5);
   EXPECT_LT(MaxDiff((*r)[5], alone[1][2]), 1e-5);
   EXPECT_LT(MaxDiff(r->narrow(0, 6, 7), alone[2]), 1e-5);
+  // last_only gives each sequence's final row.
+  std::vector<KvCache> again(3);
+  auto last = m->Forward({{prompts[0], &again[0]}, {prompts[1], &again[1]}, {prompts[2], &again[2]}},
+                         {}, /*last_only=*/true);
+  ASSERT_TRUE(last.ok());
+  ASSERT_EQ(last->size(0), 3);
+  for (size_t i = 0; i < 3; ++i) {
+    EXPECT_LT(MaxDiff((*last)[static_cast<int64_t>(i)], alone[i][alone[i].size(0) - 1]), 1e-5);
+  }
+}
+
+TEST(LlamaTest, HalfPrecisionStaysCloseToFloat32) {
+  TempDir dir;
+  auto m = LlamaModel::Random(Tiny(), 6);
+  ASSERT_TRUE(m->Save(dir.path()).ok());
+  auto bf16 = LlamaModel::Load(dir.path(), torch::kBFloat16);
+  ASSERT_TRUE(bf16.ok()) << bf16.status().ToString();
+  KvCache a, b;
+  auto ref = Forward1(*m, {4, 5, 6, 7}, &a);
+  auto half = Forward1(**bf16, {4, 5, 6, 7}, &b);
+  EXPECT_EQ(half.scalar_type(), torch::kFloat32);  // logits always come back as float32
+  EXPECT_LT(MaxDiff(half, ref), 0.05);
+  EXPECT_EQ(b.keys[0].scalar_type(), torch::kBFloat16);
 }
 
 TEST(LlamaTest, SaveAndLoadGiveIdenticalLogits) {

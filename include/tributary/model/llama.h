@@ -64,8 +64,11 @@ class LlamaModel {
   //! rows of every adapter present, gathered per adapter over the whole batch (SGMV-style), so
   //! the base weights run once for all rows whatever the mix. InvalidArgument for empty
   //! sequences, token ids outside the vocabulary or an adapter index out of range.
+  //! With `last_only`, returns just each sequence's last row, [sequences, vocab]: what
+  //! generation needs, and it skips the vocabulary projection for every other prompt token.
   Result<torch::Tensor> Forward(const std::vector<SequenceInput>& batch,
-                                const std::vector<const LoraAdapter*>& adapters = {}) const;
+                                const std::vector<const LoraAdapter*>& adapters = {},
+                                bool last_only = false) const;
 
   //! Adds scale·BA to the targeted weights (for batches that all use one adapter). Keeps the
   //! original weights, so UnmergeAdapter restores them bit for bit. Not thread-safe: no Forward

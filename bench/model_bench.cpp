@@ -1,0 +1,140 @@
+// model_bench: prefill and decode tokens/s of the Llama runtime at batch 1, 8 and 32, without
+// LoRA, with one adapter (unmerged and merged) and with a batch mixing 8 adapters; the ratios
+// are taken within this one process.
+//
+// Usage: model_bench [--layers 8] [--hidden 512] [--vocab 32000] [--rank 16]
+//                    [--prompt 128] [--decode 16] [--batches 1,8,32] [--threads N]
+#include <torch/torch.h>
+
+#include <chrono>
+#include <cstdio>
+#include <map>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "tributary/model/llama.h"
+#include "tributary/model/lora.h"
+
+using namespace tributary::model;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+struct Args {
+  int64_t layers = 8, hidden = 512, vocab = 32000, rank = 16, prompt = 128, decode = 16;
+  std::vector<int> batches = {1, 8, 32};
+  int threads = 0;
+};
+
+enum class Mode { kNone, kOne, kMerged, kMixed8 };
+const char* ModeName(Mode m) {
+  switch (m) {
+    case Mode::kNone: return "no LoRA";
+    case Mode::kOne: return "1 adapter";
+    case Mode::kMerged: return "1 adapter, merged";
+    case Mode::kMixed8: return "8 adapters mixed";
+  }
+  return "";
+}
+
+struct Rates {
+  double prefill = 0, decode = 0;
+};
+
+Rates Measure(LlamaModel& model, const std::vector<LoraAdapter>& adapters, Mode mode, int batch,
+              const Args& a) {
+  std::vector<const LoraAdapter*> list;
+  if (mode == Mode::kOne) list = {&adapters[0]};
+  if (mode == Mode::kMixed8) {
+    for (const auto& ad : adapters) list.push_back(&ad);
+  }
+  if (mode == Mode::kMerged) (void)model.MergeAdapter(adapters[0]);
+  std::vector<KvCache> caches(static_cast<size_t>(batch));
+  std::vector<SequenceInput> in;
+  for (int i = 0; i < batch; ++i) {
+    std::vector<int64_t> tokens(static_cast<size_t>(a.prompt));
+    for (int64_t t = 0; t < a.prompt; ++t) tokens[static_cast<size_t>(t)] = (i * 131 + t * 7) % a.vocab;
+    int adapter = mode == Mode::kOne ? 0 : mode == Mode::kMixed8 ? i % 8 : -1;
+    in.push_back({tokens, &caches[static_cast<size_t>(i)], adapter});
+  }
+  Rates r;
+  auto t0 = Clock::now();
+  auto out = model.Forward(in, list, /*last_only=*/true);
+  r.prefill = batch * a.prompt / std::chrono::duration<double>(Clock::now() - t0).count();
+  if (!out.ok()) std::fprintf(stderr, "%s\n", out.status().ToString().c_str());
+  t0 = Clock::now();
+  for (int64_t step = 0; step < a.decode; ++step) {
+    for (auto& s : in) s.tokens = {(step * 13 + 5) % a.vocab};
+    out = model.Forward(in, list, /*last_only=*/true);
+  }
+  r.decode = batch * a.decode / std::chrono::duration<double>(Clock::now() - t0).count();
+  if (mode == Mode::kMerged) model.UnmergeAdapter();
+  return r;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Args a;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    std::string k = argv[i], v = argv[i + 1];
+    if (k == "--layers") a.layers = std::stoll(v);
+    else if (k == "--hidden") a.hidden = std::stoll(v);
+    else if (k == "--vocab") a.vocab = std::stoll(v);
+    else if (k == "--rank") a.rank = std::stoll(v);
+    else if (k == "--prompt") a.prompt = std::stoll(v);
+    else if (k == "--decode") a.decode = std::stoll(v);
+    else if (k == "--threads") a.threads = std::stoi(v);
+    else if (k == "--batches") {
+      a.batches.clear();
+      std::stringstream ss(v);
+      std::string b;
+      while (std::getline(ss, b, ',')) a.batches.push_back(std::stoi(b));
+    }
+  }
+  if (a.threads > 0) torch::set_num_threads(a.threads);
+  ModelConfig c;
+  c.vocab_size = a.vocab;
+  c.hidden_size = a.hidden;
+  c.intermediate_size = a.hidden * 11 / 4;
+  c.num_hidden_layers = a.layers;
+  c.num_attention_heads = 8;
+  c.num_key_value_heads = 4;
+  c.head_dim = a.hidden / 8;
+  c.max_position_embeddings = 4096;
+  auto model = LlamaModel::Random(c, 1);
+  LoraConfig lc;
+  lc.r = a.rank;
+  lc.lora_alpha = 2.0 * static_cast<double>(a.rank);
+  lc.target_modules = {"q_proj", "k_proj", "v_proj", "o_proj"};
+  std::vector<LoraAdapter> adapters;
+  for (int i = 0; i < 8; ++i) adapters.push_back(LoraAdapter::Random(*model, lc, 100 + i));
+  std::printf("model: %lld layers, hidden %lld, vocab %lld, GQA 8/4; LoRA rank %lld on q,k,v,o; "
+              "prompt %lld, decode %lld; torch threads %d\n",
+              static_cast<long long>(a.layers), static_cast<long long>(a.hidden),
+              static_cast<long long>(a.vocab), static_cast<long long>(a.rank),
+              static_cast<long long>(a.prompt), static_cast<long long>(a.decode),
+              torch::get_num_threads());
+  // Warm up allocator and BLAS.
+  Measure(*model, adapters, Mode::kNone, 1, a);
+  std::map<std::pair<int, Mode>, Rates> results;
+  std::printf("\n%6s  %-18s %14s %14s\n", "batch", "mode", "prefill tok/s", "decode tok/s");
+  for (int b : a.batches) {
+    for (Mode m : {Mode::kNone, Mode::kOne, Mode::kMerged, Mode::kMixed8}) {
+      Rates r = Measure(*model, adapters, m, b, a);
+      results[{b, m}] = r;
+      std::printf("%6d  %-18s %14.0f %14.1f\n", b, ModeName(m), r.prefill, r.decode);
+    }
+  }
+  std::printf("\n%6s  %22s %22s %22s\n", "batch", "mixed8 / one (prefill)", "mixed8 / one (decode)",
+              "one / none (decode)");
+  for (int b : a.batches) {
+    const Rates &none = results[{b, Mode::kNone}], &one = results[{b, Mode::kOne}],
+                &mixed = results[{b, Mode::kMixed8}];
+    std::printf("%6d  %22.2f %22.2f %22.2f   mixed8 / none (decode) %.2f\n", b,
+                mixed.prefill / one.prefill, mixed.decode / one.decode, one.decode / none.decode,
+                mixed.decode / none.decode);
+  }
+  return 0;
+}
