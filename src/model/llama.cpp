@@ -132,27 +132,26 @@ std::vector<std::pair<std::string, std::vector<int64_t>>> LlamaModel::WeightShap
   return out;
 }
 
+torch::Tensor* LlamaModel::Slot(const std::string& name) {
+  if (name == "model.embed_tokens.weight") return &embed_;
+  if (name == "model.norm.weight") return &norm_;
+  if (name == "lm_head.weight") return &lm_head_;
+  // model.layers.N.<rest>, as WeightShapes names them.
+  const size_t dot = name.find('.', 13);
+  LayerWeights& l = layers_[std::stoull(name.substr(13, dot - 13))];
+  const std::string rest = name.substr(dot + 1);
+  if (rest == "input_layernorm.weight") return &l.input_norm;
+  if (rest == "post_attention_layernorm.weight") return &l.post_norm;
+  if (rest == "self_attn.q_proj.bias") return &l.q_bias;
+  if (rest == "self_attn.k_proj.bias") return &l.k_bias;
+  if (rest == "self_attn.v_proj.bias") return &l.v_bias;
+  // self_attn.<module>.weight or mlp.<module>.weight
+  const size_t start = rest.find('.') + 1;
+  return &ModuleWeight(l, rest.substr(start, rest.rfind('.') - start));
+}
+
 torch::Tensor LlamaModel::Weight(const std::string& name) const {
-  if (name == "model.embed_tokens.weight") return embed_;
-  if (name == "model.norm.weight") return norm_;
-  if (name == "lm_head.weight") return lm_head_;
-  // model.layers.N.<rest>
-  size_t dot = name.find('.', 13);
-  int64_t i = std::stoll(name.substr(13, dot - 13));
-  std::string rest = name.substr(dot + 1);
-  const LayerWeights& l = layers_[static_cast<size_t>(i)];
-  if (rest == "input_layernorm.weight") return l.input_norm;
-  if (rest == "self_attn.q_proj.weight") return l.q_proj;
-  if (rest == "self_attn.k_proj.weight") return l.k_proj;
-  if (rest == "self_attn.v_proj.weight") return l.v_proj;
-  if (rest == "self_attn.q_proj.bias") return l.q_bias;
-  if (rest == "self_attn.k_proj.bias") return l.k_bias;
-  if (rest == "self_attn.v_proj.bias") return l.v_bias;
-  if (rest == "self_attn.o_proj.weight") return l.o_proj;
-  if (rest == "post_attention_layernorm.weight") return l.post_norm;
-  if (rest == "mlp.gate_proj.weight") return l.gate_proj;
-  if (rest == "mlp.up_proj.weight") return l.up_proj;
-  return l.down_proj;
+  return *const_cast<LlamaModel*>(this)->Slot(name);
 }
 
 Result<std::unique_ptr<LlamaModel>> LlamaModel::Load(const std::filesystem::path& dir,
@@ -167,42 +166,7 @@ Result<std::unique_ptr<LlamaModel>> LlamaModel::Load(const std::filesystem::path
   for (const auto& [name, shape] : m->WeightShapes()) {
     // Weights are copied out of the mapping so the files can be closed.
     TRIB_ASSIGN_OR_RETURN(torch::Tensor t, LoadTensor(ck, name, shape, dtype));
-    t = t.clone();
-    if (name == "model.embed_tokens.weight") {
-      m->embed_ = t;
-    } else if (name == "model.norm.weight") {
-      m->norm_ = t;
-    } else if (name == "lm_head.weight") {
-      m->lm_head_ = t;
-    } else {
-      size_t dot = name.find('.', 13);
-      LayerWeights& l = m->layers_[std::stoull(name.substr(13, dot - 13))];
-      std::string rest = name.substr(dot + 1);
-      if (rest == "input_layernorm.weight")
-        l.input_norm = t;
-      else if (rest == "self_attn.q_proj.weight")
-        l.q_proj = t;
-      else if (rest == "self_attn.k_proj.weight")
-        l.k_proj = t;
-      else if (rest == "self_attn.v_proj.weight")
-        l.v_proj = t;
-      else if (rest == "self_attn.q_proj.bias")
-        l.q_bias = t;
-      else if (rest == "self_attn.k_proj.bias")
-        l.k_bias = t;
-      else if (rest == "self_attn.v_proj.bias")
-        l.v_bias = t;
-      else if (rest == "self_attn.o_proj.weight")
-        l.o_proj = t;
-      else if (rest == "post_attention_layernorm.weight")
-        l.post_norm = t;
-      else if (rest == "mlp.gate_proj.weight")
-        l.gate_proj = t;
-      else if (rest == "mlp.up_proj.weight")
-        l.up_proj = t;
-      else
-        l.down_proj = t;
-    }
+    *m->Slot(name) = t.clone();
   }
   if (config.tie_word_embeddings) m->lm_head_ = m->embed_;
   m->InitRope();
@@ -221,41 +185,7 @@ std::unique_ptr<LlamaModel> LlamaModel::Random(const ModelConfig& config, uint64
     torch::Tensor t = is_norm   ? torch::ones(shape)
                       : is_bias ? torch::zeros(shape).normal_(0.0, 0.02, gen)
                                 : torch::empty(shape).normal_(0.0, 0.02, gen);
-    if (name == "model.embed_tokens.weight")
-      m->embed_ = t;
-    else if (name == "model.norm.weight")
-      m->norm_ = t;
-    else if (name == "lm_head.weight")
-      m->lm_head_ = t;
-    else {
-      size_t dot = name.find('.', 13);
-      LayerWeights& l = m->layers_[std::stoull(name.substr(13, dot - 13))];
-      std::string rest = name.substr(dot + 1);
-      if (rest == "input_layernorm.weight")
-        l.input_norm = t;
-      else if (rest == "self_attn.q_proj.weight")
-        l.q_proj = t;
-      else if (rest == "self_attn.k_proj.weight")
-        l.k_proj = t;
-      else if (rest == "self_attn.v_proj.weight")
-        l.v_proj = t;
-      else if (rest == "self_attn.q_proj.bias")
-        l.q_bias = t;
-      else if (rest == "self_attn.k_proj.bias")
-        l.k_bias = t;
-      else if (rest == "self_attn.v_proj.bias")
-        l.v_bias = t;
-      else if (rest == "self_attn.o_proj.weight")
-        l.o_proj = t;
-      else if (rest == "post_attention_layernorm.weight")
-        l.post_norm = t;
-      else if (rest == "mlp.gate_proj.weight")
-        l.gate_proj = t;
-      else if (rest == "mlp.up_proj.weight")
-        l.up_proj = t;
-      else
-        l.down_proj = t;
-    }
+    *m->Slot(name) = t;
   }
   if (config.tie_word_embeddings) m->lm_head_ = m->embed_;
   m->InitRope();

@@ -86,6 +86,8 @@ class LlamaModel {
   LlamaModel() = default;
   void InitRope();
   torch::Tensor Rotate(const torch::Tensor& x, const torch::Tensor& positions) const;
+  //! The member holding the weight called `name` (a name from WeightShapes).
+  torch::Tensor* Slot(const std::string& name);
   torch::Tensor Weight(const std::string& name) const;
 
   ModelConfig config_;
