@@ -25,15 +25,20 @@ struct Args {
   int64_t layers = 8, hidden = 512, vocab = 32000, rank = 16, prompt = 128, decode = 16;
   std::vector<int> batches = {1, 8, 32};
   int threads = 0;
+  std::string device = "cpu";
 };
 
 enum class Mode { kNone, kOne, kMerged, kMixed8 };
 const char* ModeName(Mode m) {
   switch (m) {
-    case Mode::kNone: return "no LoRA";
-    case Mode::kOne: return "1 adapter";
-    case Mode::kMerged: return "1 adapter, merged";
-    case Mode::kMixed8: return "8 adapters mixed";
+    case Mode::kNone:
+      return "no LoRA";
+    case Mode::kOne:
+      return "1 adapter";
+    case Mode::kMerged:
+      return "1 adapter, merged";
+    case Mode::kMixed8:
+      return "8 adapters mixed";
   }
   return "";
 }
@@ -54,19 +59,22 @@ Rates Measure(LlamaModel& model, const std::vector<LoraAdapter>& adapters, Mode 
   std::vector<SequenceInput> in;
   for (int i = 0; i < batch; ++i) {
     std::vector<int64_t> tokens(static_cast<size_t>(a.prompt));
-    for (int64_t t = 0; t < a.prompt; ++t) tokens[static_cast<size_t>(t)] = (i * 131 + t * 7) % a.vocab;
+    for (int64_t t = 0; t < a.prompt; ++t)
+      tokens[static_cast<size_t>(t)] = (i * 131 + t * 7) % a.vocab;
     int adapter = mode == Mode::kOne ? 0 : mode == Mode::kMixed8 ? i % 8 : -1;
     in.push_back({tokens, &caches[static_cast<size_t>(i)], adapter});
   }
   Rates r;
   auto t0 = Clock::now();
   auto out = model.Forward(in, list, /*last_only=*/true);
+  if (out.ok()) (void)out->sum().item<float>();  // waits for the device
   r.prefill = batch * a.prompt / std::chrono::duration<double>(Clock::now() - t0).count();
   if (!out.ok()) std::fprintf(stderr, "%s\n", out.status().ToString().c_str());
   t0 = Clock::now();
   for (int64_t step = 0; step < a.decode; ++step) {
     for (auto& s : in) s.tokens = {(step * 13 + 5) % a.vocab};
     out = model.Forward(in, list, /*last_only=*/true);
+    if (out.ok()) (void)out->sum().item<float>();
   }
   r.decode = batch * a.decode / std::chrono::duration<double>(Clock::now() - t0).count();
   if (mode == Mode::kMerged) model.UnmergeAdapter();
@@ -79,13 +87,22 @@ int main(int argc, char** argv) {
   Args a;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string k = argv[i], v = argv[i + 1];
-    if (k == "--layers") a.layers = std::stoll(v);
-    else if (k == "--hidden") a.hidden = std::stoll(v);
-    else if (k == "--vocab") a.vocab = std::stoll(v);
-    else if (k == "--rank") a.rank = std::stoll(v);
-    else if (k == "--prompt") a.prompt = std::stoll(v);
-    else if (k == "--decode") a.decode = std::stoll(v);
-    else if (k == "--threads") a.threads = std::stoi(v);
+    if (k == "--layers")
+      a.layers = std::stoll(v);
+    else if (k == "--hidden")
+      a.hidden = std::stoll(v);
+    else if (k == "--vocab")
+      a.vocab = std::stoll(v);
+    else if (k == "--rank")
+      a.rank = std::stoll(v);
+    else if (k == "--prompt")
+      a.prompt = std::stoll(v);
+    else if (k == "--decode")
+      a.decode = std::stoll(v);
+    else if (k == "--threads")
+      a.threads = std::stoi(v);
+    else if (k == "--device")
+      a.device = v;
     else if (k == "--batches") {
       a.batches.clear();
       std::stringstream ss(v);
@@ -104,18 +121,19 @@ int main(int argc, char** argv) {
   c.head_dim = a.hidden / 8;
   c.max_position_embeddings = 4096;
   auto model = LlamaModel::Random(c, 1);
+  if (a.device != "cpu") model->To(torch::Device(a.device), torch::kFloat32);
   LoraConfig lc;
   lc.r = a.rank;
   lc.lora_alpha = 2.0 * static_cast<double>(a.rank);
   lc.target_modules = {"q_proj", "k_proj", "v_proj", "o_proj"};
   std::vector<LoraAdapter> adapters;
   for (int i = 0; i < 8; ++i) adapters.push_back(LoraAdapter::Random(*model, lc, 100 + i));
-  std::printf("model: %lld layers, hidden %lld, vocab %lld, GQA 8/4; LoRA rank %lld on q,k,v,o; "
-              "prompt %lld, decode %lld; torch threads %d\n",
-              static_cast<long long>(a.layers), static_cast<long long>(a.hidden),
-              static_cast<long long>(a.vocab), static_cast<long long>(a.rank),
-              static_cast<long long>(a.prompt), static_cast<long long>(a.decode),
-              torch::get_num_threads());
+  std::printf(
+      "model: %lld layers, hidden %lld, vocab %lld, GQA 8/4; LoRA rank %lld on q,k,v,o; "
+      "prompt %lld, decode %lld; torch threads %d\n",
+      static_cast<long long>(a.layers), static_cast<long long>(a.hidden),
+      static_cast<long long>(a.vocab), static_cast<long long>(a.rank),
+      static_cast<long long>(a.prompt), static_cast<long long>(a.decode), torch::get_num_threads());
   // Warm up allocator and BLAS.
   Measure(*model, adapters, Mode::kNone, 1, a);
   std::map<std::pair<int, Mode>, Rates> results;

@@ -26,7 +26,7 @@ Status SamplingParams::Validate() const {
 }
 
 int64_t SampleToken(const torch::Tensor& logits, const SamplingParams& p, std::mt19937_64& rng) {
-  auto l = logits.to(torch::kFloat64).contiguous();
+  auto l = logits.to(torch::kCPU).to(torch::kFloat64).contiguous();
   const double* v = l.data_ptr<double>();
   const int64_t n = l.numel();
   if (p.temperature == 0) {

@@ -89,7 +89,7 @@ void LlamaModel::InitRope() {
     auto medium = (wavelen >= high_wavelen) & (wavelen <= low_wavelen);
     inv = torch::where(medium, smoothed, scaled);
   }
-  inv_freq_ = inv.to(torch::kFloat32);
+  inv_freq_ = inv.to(torch::kFloat32).to(device_);
 }
 
 // x: [T, heads, head_dim]; positions: [T] (int64). Hugging Face's rotate_half convention.
@@ -155,18 +155,20 @@ torch::Tensor LlamaModel::Weight(const std::string& name) const {
 }
 
 Result<std::unique_ptr<LlamaModel>> LlamaModel::Load(const std::filesystem::path& dir,
-                                                     torch::ScalarType dtype) {
+                                                     torch::ScalarType dtype,
+                                                     torch::Device device) {
   TRIB_ASSIGN_OR_RETURN(ModelConfig config, ModelConfig::Load(dir));
   TRIB_ASSIGN_OR_RETURN(Checkpoint ck, Checkpoint::Open(dir));
   std::unique_ptr<LlamaModel> m(new LlamaModel());
   m->config_ = config;
   m->dtype_ = dtype;
+  m->device_ = device;
   m->layers_.resize(static_cast<size_t>(config.num_hidden_layers));
   torch::NoGradGuard no_grad;
   for (const auto& [name, shape] : m->WeightShapes()) {
     // Weights are copied out of the mapping so the files can be closed.
     TRIB_ASSIGN_OR_RETURN(torch::Tensor t, LoadTensor(ck, name, shape, dtype));
-    *m->Slot(name) = t.clone();
+    *m->Slot(name) = t.to(device).clone();
   }
   if (config.tie_word_embeddings) m->lm_head_ = m->embed_;
   m->InitRope();
@@ -190,6 +192,18 @@ std::unique_ptr<LlamaModel> LlamaModel::Random(const ModelConfig& config, uint64
   if (config.tie_word_embeddings) m->lm_head_ = m->embed_;
   m->InitRope();
   return m;
+}
+
+void LlamaModel::To(torch::Device device, torch::ScalarType dtype) {
+  torch::NoGradGuard no_grad;
+  for (const auto& [name, shape] : WeightShapes()) {
+    torch::Tensor* t = Slot(name);
+    *t = t->to(device, dtype);
+  }
+  if (config_.tie_word_embeddings) lm_head_ = embed_;
+  device_ = device;
+  dtype_ = dtype;
+  inv_freq_ = inv_freq_.to(device);
 }
 
 Status LlamaModel::Save(const std::filesystem::path& dir) const {
@@ -259,7 +273,8 @@ Result<torch::Tensor> LlamaModel::Forward(const std::vector<SequenceInput>& batc
     std::vector<AdapterGroup> groups;
     for (auto& [index, rows] : rows_by_adapter) {
       AdapterGroup g{adapters[static_cast<size_t>(index)], {}};
-      if (static_cast<int64_t>(rows.size()) != T) g.rows = torch::tensor(rows, torch::kInt64);
+      if (static_cast<int64_t>(rows.size()) != T)
+        g.rows = torch::tensor(rows, torch::kInt64).to(device_);
       groups.push_back(std::move(g));
     }
     // A projection of the packed rows plus each adapter's low-rank update on its own rows.
@@ -279,8 +294,8 @@ Result<torch::Tensor> LlamaModel::Forward(const std::vector<SequenceInput>& batc
       }
       return y;
     };
-    auto pos = torch::tensor(positions, torch::kInt64);
-    auto h = embed_.index_select(0, torch::tensor(ids, torch::kInt64));  // [T, H]
+    auto pos = torch::tensor(positions, torch::kInt64).to(device_);
+    auto h = embed_.index_select(0, torch::tensor(ids, torch::kInt64).to(device_));  // [T, H]
     for (size_t li = 0; li < layers_.size(); ++li) {
       const LayerWeights& l = layers_[li];
       const auto lidx = static_cast<int64_t>(li);
@@ -309,8 +324,9 @@ Result<torch::Tensor> LlamaModel::Forward(const std::vector<SequenceInput>& batc
         auto qs = q.narrow(0, offset, n).transpose(0, 1);                 // [hq, n, d]
         auto scores = torch::matmul(qs, keys.transpose(1, 2)).to(torch::kFloat32) * scale;
         // Query i (absolute past + i) may attend to keys 0..past + i.
-        auto qpos = torch::arange(past, total, torch::kInt64).unsqueeze(1);
-        auto kpos = torch::arange(0, total, torch::kInt64).unsqueeze(0);
+        auto ipos = torch::TensorOptions().dtype(torch::kInt64).device(device_);
+        auto qpos = torch::arange(past, total, ipos).unsqueeze(1);
+        auto kpos = torch::arange(0, total, ipos).unsqueeze(0);
         scores = scores.masked_fill(kpos > qpos, -std::numeric_limits<float>::infinity());
         auto probs = torch::softmax(scores, -1).to(values.scalar_type());
         outs.push_back(torch::matmul(probs, values).transpose(0, 1).reshape({n, hq * d}));
@@ -329,7 +345,7 @@ Result<torch::Tensor> LlamaModel::Forward(const std::vector<SequenceInput>& batc
         end += static_cast<int64_t>(s.tokens.size());
         last.push_back(end - 1);
       }
-      h = h.index_select(0, torch::tensor(last, torch::kInt64));
+      h = h.index_select(0, torch::tensor(last, torch::kInt64).to(device_));
     }
     h = RmsNorm(h, norm_, c.rms_norm_eps);
     return Linear(h, lm_head_).to(torch::kFloat32);

@@ -112,7 +112,8 @@ Result<LoraConfig> LoraConfig::FromJson(const json& j, const std::string& source
       c.alpha_pattern[it.key()] = it.value().get<double>();
     }
   }
-  if (j.contains("use_dora") && j["use_dora"] == true) return Bad(source, "'use_dora' is not supported");
+  if (j.contains("use_dora") && j["use_dora"] == true)
+    return Bad(source, "'use_dora' is not supported");
   for (const char* field : {"layers_to_transform", "layers_pattern", "layer_replication"}) {
     if (j.contains(field) && !j[field].is_null()) {
       return Bad(source, std::string("'") + field + "' is not supported");
@@ -210,7 +211,8 @@ Result<LoraAdapter> LoraAdapter::Load(const std::filesystem::path& dir, const Ll
                   " but the base model needs " + Shape(want) + " (an adapter for another base?)",
               "adapter_mismatch");
         }
-        torch::Tensor t = TensorView(*file, *info).to(torch::kFloat32).clone();
+        // Kept in the base's dtype and on its device, where Forward uses them.
+        torch::Tensor t = TensorView(*file, *info).to(base.dtype()).to(base.device()).clone();
         (which == 'A' ? w.a : w.b) = t;
       }
       adapter.weights_[{layer, module}] = std::move(w);
@@ -242,6 +244,8 @@ LoraAdapter LoraAdapter::Random(const LlamaModel& base, LoraConfig config, uint6
       w.scale = adapter.config_.ScaleFor(path);
       w.a = torch::empty({rank, in_features}).normal_(0.0, 1.0 / std::sqrt(in_features), gen);
       w.b = torch::empty({out, rank}).normal_(0.0, 0.02, gen);
+      w.a = w.a.to(base.dtype()).to(base.device());
+      w.b = w.b.to(base.dtype()).to(base.device());
       adapter.weights_[{layer, module}] = std::move(w);
     }
   }

@@ -94,8 +94,9 @@ TEST(LlamaTest, ABatchOfDifferentLengthsGivesEachSequenceItsOwnLogits) {
   EXPECT_LT(MaxDiff(r->narrow(0, 6, 7), alone[2]), 1e-5);
   // last_only gives each sequence's final row.
   std::vector<KvCache> again(3);
-  auto last = m->Forward({{prompts[0], &again[0]}, {prompts[1], &again[1]}, {prompts[2], &again[2]}},
-                         {}, /*last_only=*/true);
+  auto last =
+      m->Forward({{prompts[0], &again[0]}, {prompts[1], &again[1]}, {prompts[2], &again[2]}}, {},
+                 /*last_only=*/true);
   ASSERT_TRUE(last.ok());
   ASSERT_EQ(last->size(0), 3);
   for (size_t i = 0; i < 3; ++i) {
@@ -115,6 +116,11 @@ TEST(LlamaTest, HalfPrecisionStaysCloseToFloat32) {
   EXPECT_EQ(half.scalar_type(), torch::kFloat32);  // logits always come back as float32
   EXPECT_LT(MaxDiff(half, ref), 0.05);
   EXPECT_EQ(b.keys[0].scalar_type(), torch::kBFloat16);
+  // Converting a float32 model in place gives the same as loading in bf16.
+  m->To(torch::kCPU, torch::kBFloat16);
+  EXPECT_EQ(m->dtype(), torch::kBFloat16);
+  KvCache c;
+  EXPECT_EQ(MaxDiff(Forward1(*m, {4, 5, 6, 7}, &c), half), 0.0);
 }
 
 TEST(LlamaTest, SaveAndLoadGiveIdenticalLogits) {

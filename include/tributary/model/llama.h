@@ -49,15 +49,24 @@ class LlamaModel {
  public:
   //! Loads config.json and the safetensors weights of a Hugging Face checkpoint directory,
   //! checking every tensor's presence and shape (errors name the file and tensor).
+  //! `device` may be CUDA where libtorch has it (bf16/fp16 are for devices that support them).
   static Result<std::unique_ptr<LlamaModel>> Load(const std::filesystem::path& dir,
-                                                  torch::ScalarType dtype = torch::kFloat32);
+                                                  torch::ScalarType dtype = torch::kFloat32,
+                                                  torch::Device device = torch::kCPU);
   //! Random weights (normal, std 0.02; norms 1) from `seed`: for tests and `model init`.
   static std::unique_ptr<LlamaModel> Random(const ModelConfig& config, uint64_t seed);
+
+  //! Moves the weights to `device` in `dtype` (before any adapter is loaded for this model).
+  //! Not thread-safe.
+  void To(torch::Device device, torch::ScalarType dtype);
 
   //! Writes config.json and model.safetensors (float32) in Hugging Face layout.
   Status Save(const std::filesystem::path& dir) const;
 
   const ModelConfig& config() const { return config_; }
+  //! Where the weights live; adapters, caches and outputs follow it (logits come back there).
+  torch::Device device() const { return device_; }
+  torch::ScalarType dtype() const { return dtype_; }
 
   //! Runs the batch; returns logits [total new tokens, vocab] in float32, rows in batch order.
   //! Sequences may use different adapters: each adapted projection adds scale·(xAᵀ)Bᵀ for the
@@ -92,6 +101,7 @@ class LlamaModel {
 
   ModelConfig config_;
   torch::ScalarType dtype_ = torch::kFloat32;
+  torch::Device device_ = torch::kCPU;
   torch::Tensor embed_, norm_, lm_head_;
   std::vector<LayerWeights> layers_;
   torch::Tensor inv_freq_;  // [head_dim / 2], float32
