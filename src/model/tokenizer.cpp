@@ -6,10 +6,10 @@
 
 #include "tributary/model/tokenizer.h"
 
+#include "tributary/base/unicode.h"
+
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
-#include <unicode/bytestream.h>
-#include <unicode/normalizer2.h>
 #include <unicode/uchar.h>
 
 #include <algorithm>
@@ -32,42 +32,6 @@ namespace {
 
 // ---------------------------------------------------------------------------------------------
 // UTF-8
-
-enum class Utf8Step { kValid, kInvalid, kIncomplete };
-struct Utf8Scan {
-  Utf8Step step;
-  size_t len;  // bytes of the sequence (valid), of the maximal ill-formed subpart, or present
-};
-
-// One step of a UTF-8 decoder at s[i] that follows the Unicode "maximal subpart" practice (the one
-// Python and Rust use for replacement): an ill-formed sequence is replaced up to the first byte
-// that cannot continue it.
-Utf8Scan ScanUtf8(std::string_view s, size_t i) {
-  const auto b0 = static_cast<uint8_t>(s[i]);
-  if (b0 < 0x80) return {Utf8Step::kValid, 1};
-  size_t need = 0;
-  uint8_t lo = 0x80, hi = 0xBF;
-  if (b0 >= 0xC2 && b0 <= 0xDF) {
-    need = 1;
-  } else if (b0 >= 0xE0 && b0 <= 0xEF) {
-    need = 2;
-    if (b0 == 0xE0) lo = 0xA0;  // no overlongs
-    if (b0 == 0xED) hi = 0x9F;  // no surrogates
-  } else if (b0 >= 0xF0 && b0 <= 0xF4) {
-    need = 3;
-    if (b0 == 0xF0) lo = 0x90;  // no overlongs
-    if (b0 == 0xF4) hi = 0x8F;  // at most U+10FFFF
-  } else {
-    return {Utf8Step::kInvalid, 1};  // continuation byte, C0, C1, F5..FF
-  }
-  for (size_t k = 1; k <= need; ++k) {
-    if (i + k >= s.size()) return {Utf8Step::kIncomplete, k};
-    const auto b = static_cast<uint8_t>(s[i + k]);
-    const uint8_t l = k == 1 ? lo : 0x80, h = k == 1 ? hi : 0xBF;
-    if (b < l || b > h) return {Utf8Step::kInvalid, k};
-  }
-  return {Utf8Step::kValid, need + 1};
-}
 
 constexpr std::string_view kReplacement = "\xEF\xBF\xBD";
 
@@ -120,10 +84,6 @@ uint32_t CodePointBefore(std::string_view s, size_t end, size_t* start) {
   return CodePointAt(s, i, end - i);
 }
 
-bool IsAscii(std::string_view s) {
-  return std::all_of(s.begin(), s.end(), [](char c) { return static_cast<uint8_t>(c) < 0x80; });
-}
-
 // Unicode White_Space, which is what `\s` means in the reference's Rust regexes (lstrip/rstrip).
 bool IsWhiteSpace(uint32_t c) {
   return (c >= 0x09 && c <= 0x0D) || c == 0x20 || c == 0x85 || c == 0xA0 || c == 0x1680 ||
@@ -148,19 +108,7 @@ bool IsWordChar(uint32_t c) {
   }
 }
 
-std::string Nfc(std::string_view s) {
-  if (IsAscii(s)) return std::string(s);
-  UErrorCode status = U_ZERO_ERROR;
-  const icu::Normalizer2* nfc = icu::Normalizer2::getNFCInstance(status);
-  if (U_FAILURE(status)) return std::string(s);
-  std::string out;
-  out.reserve(s.size());
-  icu::StringByteSink<std::string> sink(&out, static_cast<int32_t>(s.size()));
-  nfc->normalizeUTF8(0, icu::StringPiece(s.data(), static_cast<int32_t>(s.size())), sink, nullptr,
-                     status);
-  if (U_FAILURE(status)) return std::string(s);
-  return out;
-}
+std::string Nfc(std::string_view s) { return NormalizeNfc(s); }
 
 // ---------------------------------------------------------------------------------------------
 // GPT-2 bytes_to_unicode
@@ -568,36 +516,6 @@ constexpr size_t kCacheMaxWordBytes = 256;
 
 // -----------------------------------------------------------------------------------------------
 // Public UTF-8 / byte-level helpers
-
-std::string ReplaceInvalidUtf8(std::string_view bytes) {
-  std::string out;
-  out.reserve(bytes.size());
-  size_t i = 0;
-  while (i < bytes.size()) {
-    const Utf8Scan scan = ScanUtf8(bytes, i);
-    if (scan.step == Utf8Step::kValid) {
-      out.append(bytes.substr(i, scan.len));
-    } else {
-      out.append(kReplacement);
-    }
-    i += scan.len;
-  }
-  return out;
-}
-
-bool IsValidUtf8(std::string_view bytes) {
-  size_t i = 0;
-  while (i < bytes.size()) {
-    if (static_cast<uint8_t>(bytes[i]) < 0x80) {
-      ++i;
-      continue;
-    }
-    const Utf8Scan scan = ScanUtf8(bytes, i);
-    if (scan.step != Utf8Step::kValid) return false;
-    i += scan.len;
-  }
-  return true;
-}
 
 std::string_view Gpt2Pattern() { return kGpt2Pattern; }
 std::string_view Llama3Pattern() { return kLlama3Pattern; }

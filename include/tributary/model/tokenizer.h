@@ -38,14 +38,13 @@
 #include <vector>
 
 #include "tributary/base/status.h"
+#include "tributary/base/unicode.h"
 
 namespace tributary::model {
 
-//! `bytes` with each maximal ill-formed UTF-8 subsequence replaced by U+FFFD (EF BF BD), as
-//! Python's `bytes.decode("utf-8", errors="replace")` and Rust's `String::from_utf8_lossy` do.
-std::string ReplaceInvalidUtf8(std::string_view bytes);
-//! True when `bytes` is well-formed UTF-8 (no surrogates, no overlongs, at most U+10FFFF).
-bool IsValidUtf8(std::string_view bytes);
+// UTF-8 helpers shared with the rest of the code base (base/unicode.h).
+using ::tributary::IsValidUtf8;
+using ::tributary::ReplaceInvalidUtf8;
 
 //! GPT-2's bytes_to_unicode: the character (as UTF-8) that stands for byte `b` in byte-level
 //! vocabularies: printable Latin-1 bytes stand for themselves, the other 68 bytes map to U+0100...

@@ -1,0 +1,32 @@
+// UTF-8 validation and repair, and Unicode NFC normalization (ICU).
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace tributary {
+
+enum class Utf8Step { kValid, kInvalid, kIncomplete };
+struct Utf8Scan {
+  Utf8Step step;
+  size_t len;  //!< bytes of the sequence (valid), of the maximal ill-formed subpart, or present
+};
+
+//! One step of a UTF-8 decoder at s[i], following the Unicode "maximal subpart" practice that
+//! Python and Rust use for replacement: an ill-formed sequence ends at the first byte that
+//! cannot continue it. Requires i < s.size().
+Utf8Scan ScanUtf8(std::string_view s, size_t i);
+
+//! True when `bytes` is well-formed UTF-8 (no surrogates, no overlongs, at most U+10FFFF).
+bool IsValidUtf8(std::string_view bytes);
+//! Offset of the first ill-formed byte, nullopt when `bytes` is valid UTF-8.
+std::optional<size_t> FirstInvalidUtf8(std::string_view bytes);
+//! `bytes` with each maximal ill-formed UTF-8 subsequence replaced by U+FFFD (EF BF BD), as
+//! Python's `bytes.decode("utf-8", errors="replace")` and Rust's `String::from_utf8_lossy` do.
+std::string ReplaceInvalidUtf8(std::string_view bytes);
+//! Unicode Normalization Form C of valid UTF-8 `text` (returned unchanged if ICU refuses it).
+std::string NormalizeNfc(std::string_view text);
+
+}  // namespace tributary

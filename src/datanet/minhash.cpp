@@ -1,0 +1,352 @@
+#include "tributary/datanet/minhash.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "tributary/base/hash.h"
+
+namespace tributary::datanet {
+
+namespace {
+
+constexpr uint64_t kGolden = 0x9E3779B97F4A7C15ULL;
+
+// The SplitMix64 output function: a bijection on 64-bit values.
+uint64_t Mix64(uint64_t z) {
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+  return z ^ (z >> 31);
+}
+
+// x mod (2^61 - 1) for any 64-bit x.
+uint64_t ReduceMersenne(uint64_t x) {
+  uint64_t r = (x & kMersenne61) + (x >> 61);  // < 2^61 + 8
+  return r >= kMersenne61 ? r - kMersenne61 : r;
+}
+
+// (a * x + b) mod (2^61 - 1) for a, x, b < 2^61 - 1, folding 2^61 = 1 (mod p).
+uint64_t MulAddMod(uint64_t a, uint64_t x, uint64_t b) {
+  unsigned __int128 z = static_cast<unsigned __int128>(a) * x + b;  // < 2^122 + 2^61
+  uint64_t r = static_cast<uint64_t>(z & kMersenne61) + static_cast<uint64_t>(z >> 61);
+  r = (r & kMersenne61) + (r >> 61);  // r was < 2^62 + 1, now <= 2^61 + 1
+  return r >= kMersenne61 ? r - kMersenne61 : r;
+}
+
+// Length of the UTF-8 encoded White_Space code point starting at s[i], or 0.
+size_t WhitespaceLength(std::string_view s, size_t i) {
+  auto at = [&](size_t k) -> unsigned {
+    return i + k < s.size() ? static_cast<unsigned char>(s[i + k]) : 0x100u;
+  };
+  const unsigned c = at(0);
+  if (c == 0x20 || (c >= 0x09 && c <= 0x0D)) return 1;
+  if (c == 0xC2) return (at(1) == 0x85 || at(1) == 0xA0) ? 2 : 0;  // U+0085, U+00A0
+  if (c == 0xE1) return (at(1) == 0x9A && at(2) == 0x80) ? 3 : 0;  // U+1680
+  if (c == 0xE2) {
+    const unsigned c1 = at(1), c2 = at(2);
+    if (c1 == 0x80 && ((c2 >= 0x80 && c2 <= 0x8A) ||  // U+2000..U+200A
+                       c2 == 0xA8 || c2 == 0xA9 ||    // U+2028, U+2029
+                       c2 == 0xAF)) {                 // U+202F
+      return 3;
+    }
+    if (c1 == 0x81 && c2 == 0x9F) return 3;  // U+205F
+    return 0;
+  }
+  if (c == 0xE3) return (at(1) == 0x80 && at(2) == 0x80) ? 3 : 0;  // U+3000
+  return 0;
+}
+
+// Composite Simpson's rule over [lo, hi] with an even number of intervals.
+template <typename F>
+double Integrate(F f, double lo, double hi) {
+  constexpr int kIntervals = 1000;
+  const double h = (hi - lo) / kIntervals;
+  double sum = f(lo) + f(hi);
+  for (int k = 1; k < kIntervals; ++k) sum += (k % 2 == 1 ? 4.0 : 2.0) * f(lo + k * h);
+  return sum * h / 3.0;
+}
+
+Status CheckNumPerm(size_t num_perm) {
+  if (num_perm < kMinNumPerm || num_perm > kMaxNumPerm) {
+    return Status::InvalidArgument("num_perm must be in [" + std::to_string(kMinNumPerm) + ", " +
+                                       std::to_string(kMaxNumPerm) + "], got " +
+                                       std::to_string(num_perm),
+                                   "bad_num_perm");
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
+std::vector<std::string> SplitWords(std::string_view text) {
+  std::vector<std::string> words;
+  std::string current;
+  size_t i = 0;
+  while (i < text.size()) {
+    const size_t ws = WhitespaceLength(text, i);
+    if (ws > 0) {
+      if (!current.empty()) words.push_back(std::move(current));
+      current.clear();
+      i += ws;
+      continue;
+    }
+    char c = text[i++];
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    current.push_back(c);
+  }
+  if (!current.empty()) words.push_back(std::move(current));
+  return words;
+}
+
+uint64_t ShingleHash(std::string_view shingle) {
+  const Hash32 digest = Sha256(AsBytes(shingle));
+  uint64_t v = 0;
+  for (int k = 7; k >= 0; --k) v = (v << 8) | digest[k];
+  return v;
+}
+
+std::vector<uint64_t> ShingleHashes(std::string_view text) {
+  const std::vector<std::string> words = SplitWords(text);
+  std::vector<uint64_t> out;
+  if (words.empty()) return out;
+  const size_t window = std::min(words.size(), kShingleWords);
+  const size_t count = words.size() - window + 1;
+  out.reserve(count);
+  std::string shingle;
+  for (size_t start = 0; start < count; ++start) {
+    shingle.clear();
+    for (size_t k = 0; k < window; ++k) {
+      if (k > 0) shingle.push_back(' ');
+      shingle += words[start + k];
+    }
+    out.push_back(ShingleHash(shingle));
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+uint64_t SplitMix64::Next() {
+  state_ += kGolden;
+  return Mix64(state_);
+}
+
+bool MinHashSignature::IsEmptySet() const {
+  return !values_.empty() && std::all_of(values_.begin(), values_.end(),
+                                         [](uint64_t v) { return v == kEmptyMinHashValue; });
+}
+
+Bytes MinHashSignature::Serialize() const {
+  Bytes out;
+  out.reserve(values_.size() * 8);
+  for (uint64_t v : values_) {
+    for (int k = 0; k < 8; ++k) out.push_back(static_cast<uint8_t>(v >> (8 * k)));
+  }
+  return out;
+}
+
+Result<MinHashSignature> MinHashSignature::Deserialize(ByteView bytes) {
+  if (bytes.size() % 8 != 0) {
+    return Status::InvalidArgument(
+        "signature length " + std::to_string(bytes.size()) + " is not a multiple of 8",
+        "bad_signature_length");
+  }
+  TRIB_RETURN_IF_ERROR(CheckNumPerm(bytes.size() / 8));
+  std::vector<uint64_t> values(bytes.size() / 8);
+  size_t empty_slots = 0;
+  for (size_t i = 0; i < values.size(); ++i) {
+    uint64_t v = 0;
+    for (int k = 7; k >= 0; --k) v = (v << 8) | bytes[8 * i + k];
+    if (v == kEmptyMinHashValue) {
+      ++empty_slots;
+    } else if (v >= kMersenne61) {
+      return Status::InvalidArgument(
+          "signature value " + std::to_string(i) + " is not below 2^61-1", "bad_signature_value");
+    }
+    values[i] = v;
+  }
+  if (empty_slots != 0 && empty_slots != values.size()) {
+    return Status::InvalidArgument("signature mixes empty-set and real values",
+                                   "bad_signature_value");
+  }
+  return MinHashSignature(std::move(values));
+}
+
+Result<double> EstimateJaccard(const MinHashSignature& a, const MinHashSignature& b) {
+  if (a.num_perm() != b.num_perm() || a.num_perm() == 0) {
+    return Status::InvalidArgument("cannot compare signatures of " + std::to_string(a.num_perm()) +
+                                       " and " + std::to_string(b.num_perm()) + " values",
+                                   "num_perm_mismatch");
+  }
+  size_t equal = 0;
+  for (size_t i = 0; i < a.num_perm(); ++i) equal += a.values()[i] == b.values()[i] ? 1 : 0;
+  return static_cast<double>(equal) / static_cast<double>(a.num_perm());
+}
+
+Result<MinHasher> MinHasher::Create(const MinHashOptions& options) {
+  TRIB_RETURN_IF_ERROR(CheckNumPerm(options.num_perm));
+  MinHasher hasher;
+  hasher.seed_ = options.seed;
+  hasher.a_.resize(options.num_perm);
+  hasher.b_.resize(options.num_perm);
+  SplitMix64 rng(options.seed);
+  for (size_t i = 0; i < options.num_perm; ++i) {
+    hasher.a_[i] = 1 + rng.Next() % (kMersenne61 - 1);
+    hasher.b_[i] = rng.Next() % kMersenne61;
+  }
+  return hasher;
+}
+
+MinHashSignature MinHasher::FromText(std::string_view text) const {
+  return FromShingleHashes(ShingleHashes(text));
+}
+
+MinHashSignature MinHasher::FromShingleHashes(std::span<const uint64_t> shingle_hashes) const {
+  const size_t n = a_.size();
+  std::vector<uint64_t> values(n, kEmptyMinHashValue);
+  for (uint64_t hash : shingle_hashes) {
+    const uint64_t x = ReduceMersenne(hash);
+    for (size_t i = 0; i < n; ++i) values[i] = std::min(values[i], MulAddMod(a_[i], x, b_[i]));
+  }
+  return MinHashSignature(std::move(values));
+}
+
+double LshParams::SCurveThreshold() const {
+  if (bands == 0 || rows == 0) return 0;
+  return std::pow(1.0 / static_cast<double>(bands), 1.0 / static_cast<double>(rows));
+}
+
+Result<LshParams> OptimalLshParams(double threshold, size_t num_perm, double false_positive_weight,
+                                   double false_negative_weight) {
+  if (!(threshold > 0.0 && threshold < 1.0)) {
+    return Status::InvalidArgument("threshold must be in (0, 1)", "bad_threshold");
+  }
+  TRIB_RETURN_IF_ERROR(CheckNumPerm(num_perm));
+  auto bad_weight = [](double w) { return !std::isfinite(w) || w < 0.0; };
+  if (bad_weight(false_positive_weight) || bad_weight(false_negative_weight) ||
+      false_positive_weight + false_negative_weight <= 0.0) {
+    return Status::InvalidArgument("LSH weights must be finite, >= 0 and not both 0",
+                                   "bad_lsh_weights");
+  }
+  double min_error = std::numeric_limits<double>::infinity();
+  LshParams best;
+  for (size_t b = 1; b <= num_perm; ++b) {
+    const double bd = static_cast<double>(b);
+    for (size_t r = 1; r <= num_perm / b; ++r) {
+      const double rd = static_cast<double>(r);
+      // Probability that two signatures of similarity s share a band.
+      auto p_candidate = [&](double s) { return 1.0 - std::pow(1.0 - std::pow(s, rd), bd); };
+      const double fp = Integrate(p_candidate, 0.0, threshold);
+      const double fn = Integrate([&](double s) { return 1.0 - p_candidate(s); }, threshold, 1.0);
+      const double error = fp * false_positive_weight + fn * false_negative_weight;
+      if (error < min_error) {
+        min_error = error;
+        best = {b, r};
+      }
+    }
+  }
+  return best;
+}
+
+Result<MinHashLsh> MinHashLsh::Create(const LshOptions& options) {
+  TRIB_ASSIGN_OR_RETURN(LshParams params,
+                        OptimalLshParams(options.threshold, options.num_perm,
+                                         options.false_positive_weight,
+                                         options.false_negative_weight));
+  MinHashLsh lsh;
+  lsh.params_ = params;
+  lsh.num_perm_ = options.num_perm;
+  lsh.threshold_ = options.threshold;
+  lsh.bands_.resize(params.bands);
+  return lsh;
+}
+
+Status MinHashLsh::CheckSignature(const MinHashSignature& signature) const {
+  if (signature.num_perm() != num_perm_) {
+    return Status::InvalidArgument("signature has " + std::to_string(signature.num_perm()) +
+                                       " values, the index expects " + std::to_string(num_perm_),
+                                   "num_perm_mismatch");
+  }
+  return Status::OK();
+}
+
+std::vector<uint64_t> MinHashLsh::BandKeys(const MinHashSignature& signature) const {
+  std::vector<uint64_t> keys(params_.bands);
+  const std::vector<uint64_t>& v = signature.values();
+  for (size_t band = 0; band < params_.bands; ++band) {
+    uint64_t h = Mix64(kGolden ^ params_.rows);
+    for (size_t k = 0; k < params_.rows; ++k) {
+      h = Mix64(h ^ (v[band * params_.rows + k] + kGolden));
+    }
+    keys[band] = h;
+  }
+  return keys;
+}
+
+Status MinHashLsh::Insert(uint64_t id, const MinHashSignature& signature) {
+  TRIB_RETURN_IF_ERROR(CheckSignature(signature));
+  if (entries_.contains(id)) {
+    return Status::AlreadyExists("id " + std::to_string(id) + " is already in the index",
+                                 "duplicate_id");
+  }
+  Entry entry{signature, BandKeys(signature)};
+  for (size_t band = 0; band < params_.bands; ++band) {
+    bands_[band][entry.band_keys[band]].push_back(id);
+  }
+  entries_.emplace(id, std::move(entry));
+  return Status::OK();
+}
+
+Status MinHashLsh::Remove(uint64_t id) {
+  auto it = entries_.find(id);
+  if (it == entries_.end()) {
+    return Status::NotFound("id " + std::to_string(id) + " is not in the index", "unknown_id");
+  }
+  for (size_t band = 0; band < params_.bands; ++band) {
+    auto bucket = bands_[band].find(it->second.band_keys[band]);
+    if (bucket == bands_[band].end()) continue;  // cannot happen: Insert put it there
+    std::vector<uint64_t>& ids = bucket->second;
+    auto pos = std::find(ids.begin(), ids.end(), id);
+    if (pos != ids.end()) {
+      *pos = ids.back();
+      ids.pop_back();
+    }
+    if (ids.empty()) bands_[band].erase(bucket);
+  }
+  entries_.erase(it);
+  return Status::OK();
+}
+
+Result<std::vector<uint64_t>> MinHashLsh::Query(const MinHashSignature& signature) const {
+  TRIB_RETURN_IF_ERROR(CheckSignature(signature));
+  const std::vector<uint64_t> keys = BandKeys(signature);
+  std::vector<uint64_t> out;
+  for (size_t band = 0; band < params_.bands; ++band) {
+    auto bucket = bands_[band].find(keys[band]);
+    if (bucket != bands_[band].end()) {
+      out.insert(out.end(), bucket->second.begin(), bucket->second.end());
+    }
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+Result<std::vector<NearDuplicate>> MinHashLsh::FindNearDuplicates(const MinHashSignature& signature,
+                                                                  double min_similarity) const {
+  if (!(min_similarity > 0.0 && min_similarity <= 1.0)) {
+    return Status::InvalidArgument("min_similarity must be in (0, 1]", "bad_threshold");
+  }
+  TRIB_ASSIGN_OR_RETURN(std::vector<uint64_t> candidates, Query(signature));
+  std::vector<NearDuplicate> out;
+  for (uint64_t id : candidates) {
+    TRIB_ASSIGN_OR_RETURN(double similarity, EstimateJaccard(signature, entries_.at(id).signature));
+    if (similarity >= min_similarity) out.push_back({id, similarity});
+  }
+  std::sort(out.begin(), out.end(), [](const NearDuplicate& x, const NearDuplicate& y) {
+    return x.similarity != y.similarity ? x.similarity > y.similarity : x.id < y.id;
+  });
+  return out;
+}
+
+}  // namespace tributary::datanet
