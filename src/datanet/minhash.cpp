@@ -249,10 +249,9 @@ Result<LshParams> OptimalLshParams(double threshold, size_t num_perm, double fal
 }
 
 Result<MinHashLsh> MinHashLsh::Create(const LshOptions& options) {
-  TRIB_ASSIGN_OR_RETURN(LshParams params,
-                        OptimalLshParams(options.threshold, options.num_perm,
-                                         options.false_positive_weight,
-                                         options.false_negative_weight));
+  TRIB_ASSIGN_OR_RETURN(LshParams params, OptimalLshParams(options.threshold, options.num_perm,
+                                                           options.false_positive_weight,
+                                                           options.false_negative_weight));
   MinHashLsh lsh;
   lsh.params_ = params;
   lsh.num_perm_ = options.num_perm;

@@ -165,6 +165,11 @@ struct NearDuplicate {
 };
 
 //! An LSH index of signatures by id. Not thread-safe (see the top of this file).
+//! Recall: a pair right at the configured threshold becomes a candidate only about half the
+//! time (S-curve). To catch pairs of similarity >= s reliably, build the index with a
+//! threshold somewhat below s (e.g. 0.6 catches 0.84 with probability ~0.998) and pass s as
+//! FindNearDuplicates' min_similarity. With 5-word shingles one interior word edit replaces
+//! about 5 shingles, so 2-3 edits in an 80-word row already give a similarity near 0.7.
 //! Memory: each entry keeps its signature (8 * num_perm bytes) and one id per band in a
 //! per-band bucket map keyed by a 64-bit hash of the band's values; a collision of that
 //! hash only adds candidates, which FindNearDuplicates filters by estimated similarity.
