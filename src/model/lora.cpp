@@ -46,6 +46,27 @@ std::pair<int64_t, int64_t> ModuleShape(const ModelConfig& c, const std::string&
   return {c.hidden_size, c.intermediate_size};
 }
 
+// One adapted module of a base: where it is and the shapes its A [rank, in] and B [out, rank]
+// must have.
+struct TargetSlot {
+  int64_t layer;
+  std::string module;
+  int64_t rank, out, in;
+  double scale;
+};
+
+std::vector<TargetSlot> TargetSlots(const LoraConfig& config, const ModelConfig& mc) {
+  std::vector<TargetSlot> slots;
+  for (int64_t layer = 0; layer < mc.num_hidden_layers; ++layer) {
+    for (const std::string& module : config.target_modules) {
+      const std::string path = ModulePath(layer, module);
+      auto [out, in] = ModuleShape(mc, module);
+      slots.push_back({layer, module, config.RankFor(path), out, in, config.ScaleFor(path)});
+    }
+  }
+  return slots;
+}
+
 std::string Shape(const std::vector<int64_t>& s) {
   std::ostringstream os;
   os << "[";
@@ -188,35 +209,30 @@ Result<LoraAdapter> LoraAdapter::Load(const std::filesystem::path& dir, const Ll
   const ModelConfig& mc = base.config();
   std::set<std::string> expected;
   torch::NoGradGuard no_grad;
-  for (int64_t layer = 0; layer < mc.num_hidden_layers; ++layer) {
-    for (const std::string& module : adapter.config_.target_modules) {
-      const std::string path = ModulePath(layer, module);
-      const int64_t rank = adapter.config_.RankFor(path);
-      auto [out, in_features] = ModuleShape(mc, module);
-      LoraWeights w;
-      w.scale = adapter.config_.ScaleFor(path);
-      for (char which : {'A', 'B'}) {
-        std::string key = PeftKey(layer, module, which);
-        expected.insert(key);
-        const TensorInfo* info = file->Find(key);
-        if (!info) {
-          return Status::NotFound(weights_path.string() + ": tensor '" + key + "' is missing",
-                                  "missing_tensor");
-        }
-        std::vector<int64_t> want = which == 'A' ? std::vector<int64_t>{rank, in_features}
-                                                 : std::vector<int64_t>{out, rank};
-        if (info->shape != want) {
-          return Status::InvalidArgument(
-              weights_path.string() + ": tensor '" + key + "' has shape " + Shape(info->shape) +
-                  " but the base model needs " + Shape(want) + " (an adapter for another base?)",
-              "adapter_mismatch");
-        }
-        // Kept in the base's dtype and on its device, where Forward uses them.
-        torch::Tensor t = TensorView(*file, *info).to(base.dtype()).to(base.device()).clone();
-        (which == 'A' ? w.a : w.b) = t;
+  for (const TargetSlot& slot : TargetSlots(adapter.config_, mc)) {
+    LoraWeights w;
+    w.scale = slot.scale;
+    for (char which : {'A', 'B'}) {
+      std::string key = PeftKey(slot.layer, slot.module, which);
+      expected.insert(key);
+      const TensorInfo* info = file->Find(key);
+      if (!info) {
+        return Status::NotFound(weights_path.string() + ": tensor '" + key + "' is missing",
+                                "missing_tensor");
       }
-      adapter.weights_[{layer, module}] = std::move(w);
+      std::vector<int64_t> want = which == 'A' ? std::vector<int64_t>{slot.rank, slot.in}
+                                               : std::vector<int64_t>{slot.out, slot.rank};
+      if (info->shape != want) {
+        return Status::InvalidArgument(weights_path.string() + ": tensor '" + key + "' has shape " +
+                                           Shape(info->shape) + " but the base model needs " +
+                                           Shape(want) + " (an adapter for another base?)",
+                                       "adapter_mismatch");
+      }
+      // Kept in the base's dtype and on its device, where Forward uses them.
+      torch::Tensor t = TensorView(*file, *info).to(base.dtype()).to(base.device()).clone();
+      (which == 'A' ? w.a : w.b) = t;
     }
+    adapter.weights_[{slot.layer, slot.module}] = std::move(w);
   }
   for (const auto& t : file->tensors()) {
     if (!expected.count(t.name)) {
@@ -234,20 +250,14 @@ LoraAdapter LoraAdapter::Random(const LlamaModel& base, LoraConfig config, uint6
   adapter.config_ = std::move(config);
   torch::NoGradGuard no_grad;
   auto gen = at::make_generator<at::CPUGeneratorImpl>(seed);
-  const ModelConfig& mc = base.config();
-  for (int64_t layer = 0; layer < mc.num_hidden_layers; ++layer) {
-    for (const std::string& module : adapter.config_.target_modules) {
-      const std::string path = ModulePath(layer, module);
-      const int64_t rank = adapter.config_.RankFor(path);
-      auto [out, in_features] = ModuleShape(mc, module);
-      LoraWeights w;
-      w.scale = adapter.config_.ScaleFor(path);
-      w.a = torch::empty({rank, in_features}).normal_(0.0, 1.0 / std::sqrt(in_features), gen);
-      w.b = torch::empty({out, rank}).normal_(0.0, 0.02, gen);
-      w.a = w.a.to(base.dtype()).to(base.device());
-      w.b = w.b.to(base.dtype()).to(base.device());
-      adapter.weights_[{layer, module}] = std::move(w);
-    }
+  for (const TargetSlot& slot : TargetSlots(adapter.config_, base.config())) {
+    LoraWeights w;
+    w.scale = slot.scale;
+    w.a = torch::empty({slot.rank, slot.in}).normal_(0.0, 1.0 / std::sqrt(slot.in), gen);
+    w.b = torch::empty({slot.out, slot.rank}).normal_(0.0, 0.02, gen);
+    w.a = w.a.to(base.dtype()).to(base.device());
+    w.b = w.b.to(base.dtype()).to(base.device());
+    adapter.weights_[{slot.layer, slot.module}] = std::move(w);
   }
   return adapter;
 }
