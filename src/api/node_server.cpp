@@ -6,30 +6,18 @@
 #include <thread>
 #include <unordered_map>
 
+#include "http.h"
+#include "tributary/datanet/kinds.h"
 #include "tributary/ledger/verify.h"
 
 namespace tributary {
 namespace {
 
 using json = nlohmann::json;
-
-struct DepthExceeded {};
-
-void SendJson(httplib::Response& res, int status, const json& body) {
-  res.status = status;
-  // Messages can echo request bytes; invalid UTF-8 must not make dump() throw.
-  res.set_content(body.dump(-1, ' ', false, json::error_handler_t::replace) + "\n",
-                  "application/json");
-}
-
-void SendError(httplib::Response& res, int status, const std::string& code,
-               const std::string& msg) {
-  SendJson(res, status, {{"error", {{"code", code}, {"message", msg}}}});
-}
-
-void SendStatus(httplib::Response& res, const Status& s) {
-  SendError(res, HttpStatusFor(s), s.reason(), s.message());
-}
+using http::ParseHash;
+using http::SendError;
+using http::SendJson;
+using http::SendStatus;
 
 // Token bucket per client address. Old idle buckets are pruned so the map stays small.
 class RateLimiter {
@@ -68,13 +56,15 @@ const TxKindRegistry& NodeTxKinds() {
   static const TxKindRegistry* kinds = [] {
     auto* r = new TxKindRegistry();
     RegisterLedgerKinds(*r);
+    datanet::RegisterDatanetKinds(*r);
     return r;
   }();
   return *kinds;
 }
 
 int HttpStatusFor(const Status& s) {
-  if (s.reason() == "rate_limited") return 429;
+  if (s.reason() == "rate_limited" || s.reason() == "quota_exceeded") return 429;
+  if (s.reason() == "validation_changed") return 409;
   switch (s.code()) {
     case Code::kOk:
       return 200;
@@ -99,15 +89,18 @@ int HttpStatusFor(const Status& s) {
 
 class NodeServer::Impl {
  public:
-  Impl(Chain* chain, ServerOptions opts)
+  Impl(Chain* chain, ServerOptions opts, datanet::DatanetService* datanets)
       : chain_(chain),
+        datanets_(datanets),
         opts_(std::move(opts)),
         limiter_(opts_.rate_limit_rps, opts_.rate_limit_burst) {}
 
   Status Start() {
     int threads = opts_.threads;
     server_.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
-    server_.set_payload_max_length(opts_.max_body_bytes);
+    // Uploads need the larger cap; every other route checks max_body_bytes itself.
+    server_.set_payload_max_length(
+        datanets_ ? std::max(opts_.max_body_bytes, opts_.max_upload_bytes) : opts_.max_body_bytes);
     server_.set_tcp_nodelay(true);
     // httplib's default adds SO_REUSEPORT, which would let a second node share our port.
     server_.set_socket_options([](socket_t sock) {
@@ -171,34 +164,14 @@ class NodeServer::Impl {
   int port() const { return port_; }
 
  private:
-  // Parses a JSON body with a nesting cap; on failure writes the error response.
   std::optional<json> ParseBody(const httplib::Request& req, httplib::Response& res) {
-    const int max_depth = opts_.max_json_depth;
-    try {
-      json j = json::parse(req.body, [max_depth](int depth, json::parse_event_t ev, json&) {
-        // `depth` counts enclosing containers; a container being opened is one level deeper.
-        bool opens =
-            ev == json::parse_event_t::object_start || ev == json::parse_event_t::array_start;
-        if (depth + (opens ? 1 : 0) > max_depth) throw DepthExceeded{};
-        return true;
-      });
-      return j;
-    } catch (const DepthExceeded&) {
-      SendError(res, 400, "json_too_deep",
-                "JSON nesting exceeds the limit of " + std::to_string(max_depth));
-    } catch (const json::exception& e) {
-      SendError(res, 400, "bad_json", std::string("body is not valid JSON: ") + e.what());
-    }
-    return std::nullopt;
-  }
-
-  static Result<Hash32> ParseHash(const std::string& text) {
-    auto h = FixedFromHex<32>(text);
-    if (!h.ok()) return Status::InvalidArgument("tx hash must be 64 hex digits", "bad_hash");
-    return h;
+    return http::ParseBody(req, res, opts_.max_json_depth, opts_.max_body_bytes);
   }
 
   void Routes() {
+    if (datanets_) {
+      http::AddDatanetRoutes(server_, http::RouteContext{chain_, datanets_, &opts_});
+    }
     server_.Get("/healthz", [this](const httplib::Request&, httplib::Response& res) {
       SendJson(res, 200, {{"status", "ok"}, {"height", chain_->height()}});
     });
@@ -255,6 +228,12 @@ class NodeServer::Impl {
       if (!body) return;
       auto tx = Transaction::FromJson(*body, NodeTxKinds());
       if (!tx.ok()) return SendStatus(res, tx.status());
+      if (tx->kind == datanet::kSubmitKind) {
+        // Its rows must travel with it, or the ledger would hold a contribution no node has.
+        return SendError(res, 400, "use_contribution_route",
+                         "contribution.submit txs go to POST /v1/datanets/{id}/contributions "
+                         "with their files");
+      }
       auto hash = chain_->Submit(*tx);
       if (!hash.ok()) return SendStatus(res, hash.status());
       if (wait == "commit") {
@@ -274,7 +253,7 @@ class NodeServer::Impl {
     });
 
     server_.Get(R"(/v1/tx/([^/]+))", [this](const httplib::Request& req, httplib::Response& res) {
-      auto hash = ParseHash(req.matches[1]);
+      auto hash = ParseHash(req.matches[1], "tx hash");
       if (!hash.ok()) return SendStatus(res, hash.status());
       auto l = chain_->GetTx(*hash);
       if (!l.ok()) return SendStatus(res, l.status());
@@ -344,6 +323,7 @@ class NodeServer::Impl {
   }
 
   Chain* chain_;
+  datanet::DatanetService* datanets_;
   ServerOptions opts_;
   RateLimiter limiter_;
   httplib::Server server_;
@@ -352,8 +332,8 @@ class NodeServer::Impl {
   std::atomic<uint64_t> rate_limited_{0};
 };
 
-NodeServer::NodeServer(Chain* chain, ServerOptions options)
-    : impl_(std::make_unique<Impl>(chain, std::move(options))) {}
+NodeServer::NodeServer(Chain* chain, ServerOptions options, datanet::DatanetService* datanets)
+    : impl_(std::make_unique<Impl>(chain, std::move(options), datanets)) {}
 NodeServer::~NodeServer() { Stop(); }
 Status NodeServer::Start() { return impl_->Start(); }
 void NodeServer::Stop() { impl_->Stop(); }

@@ -2,6 +2,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <iostream>
@@ -74,6 +75,63 @@ Result<nlohmann::json> NodePost(const Common& c, const std::string& path,
                                 const nlohmann::json& body) {
   TRIB_ASSIGN_OR_RETURN(auto client, MakeClient(c));
   auto res = client->Post(path.c_str(), body.dump(), "application/json");
+  return Decode(c, res);
+}
+
+void ProgressLine::Update(uint64_t done, uint64_t total) {
+  if (!enabled_) return;
+  auto now = std::chrono::steady_clock::now();
+  if (done != total && now - last_ < std::chrono::milliseconds(200)) return;
+  last_ = now;
+  double secs = std::chrono::duration<double>(now - start_).count();
+  double rate = secs > 0 ? done / secs : 0;
+  double eta = rate > 0 ? (total - done) / rate : 0;
+  std::fprintf(stderr, "\r%s %.1f/%.1f %s  %.1f %s/s  ETA %.0fs   ", label_.c_str(), done / scale_,
+               total / scale_, unit_.c_str(), rate / scale_, unit_.c_str(), eta);
+  if (done == total) std::fprintf(stderr, "\n");
+}
+
+Result<nlohmann::json> NodePostFiles(const Common& c, const std::string& path,
+                                     const std::vector<std::pair<std::string, std::string>>& files,
+                                     const std::optional<nlohmann::json>& tx, bool progress) {
+  TRIB_ASSIGN_OR_RETURN(auto client, MakeClient(c));
+  client->set_read_timeout(600);  // the node validates the whole upload before answering
+  const std::string boundary = "tributary-upload-7c1f0e5b9a2d4c38";
+  auto escape = [](const std::string& name) {
+    std::string out;
+    for (char ch : name) {
+      if (ch == '"' || ch == '\\' || ch == '\r' || ch == '\n')
+        out += '_';
+      else
+        out += ch;
+    }
+    return out;
+  };
+  std::string body;
+  for (const auto& [name, content] : files) {
+    body += "--" + boundary + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"" +
+            escape(name) + "\"\r\nContent-Type: application/octet-stream\r\n\r\n";
+    body += content;
+    body += "\r\n";
+  }
+  if (tx) {
+    body += "--" + boundary +
+            "\r\nContent-Disposition: form-data; name=\"tx\"\r\nContent-Type: "
+            "application/json\r\n\r\n" +
+            tx->dump() + "\r\n";
+  }
+  body += "--" + boundary + "--\r\n";
+  ProgressLine line(progress, "uploading", "MB", 1e6);
+  const size_t total = body.size();
+  auto res = client->Post(
+      path.c_str(), total,
+      [&](size_t offset, size_t length, httplib::DataSink& sink) {
+        size_t n = std::min<size_t>(length, 256 * 1024);
+        sink.write(body.data() + offset, n);
+        line.Update(offset + n, total);
+        return true;
+      },
+      "multipart/form-data; boundary=" + boundary);
   return Decode(c, res);
 }
 

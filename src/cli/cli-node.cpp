@@ -9,6 +9,7 @@
 #include "cli/commands.h"
 #include "tributary/api/node_server.h"
 #include "tributary/base/keystore.h"
+#include "tributary/datanet/service.h"
 
 namespace tributary::cli {
 namespace {
@@ -101,6 +102,14 @@ int RunNode(const Common& common, const NodeArgs& args) {
     return 1;
   }
 
+  // Removes rows of uploads whose tx never committed, then serves the Datanet routes.
+  auto datanets = datanet::DatanetService::Open(data, chain->get());
+  if (!datanets.ok()) {
+    std::cerr << "error: cannot open the Datanet row store: " << datanets.status().message() << " ("
+              << datanets.status().reason() << ")\n";
+    return 1;
+  }
+
   if (!fs::exists(data / "genesis.json")) {
     std::ofstream(data / "genesis.json") << (*chain)->genesis().ToJson().dump(2) << "\n";
   }
@@ -117,7 +126,7 @@ int RunNode(const Common& common, const NodeArgs& args) {
   so.port = listen->second;
   so.rate_limit_rps = args.rate_limit;
   so.rate_limit_burst = std::max(1.0, args.rate_limit * 2);
-  NodeServer server(chain->get(), so);
+  NodeServer server(chain->get(), so, datanets->get());
   Status s = server.Start();
   if (!s.ok()) return Fail(s);
   (*chain)->StartProducer(std::chrono::milliseconds(args.block_interval_ms));

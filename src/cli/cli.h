@@ -1,8 +1,12 @@
 // Shared pieces of the `tributary` command line.
 #pragma once
 
+#include <chrono>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "tributary/base/status.h"
 
@@ -23,6 +27,31 @@ void PrintJson(const nlohmann::json& j);
 Result<nlohmann::json> NodeGet(const Common& c, const std::string& path);
 Result<nlohmann::json> NodePost(const Common& c, const std::string& path,
                                 const nlohmann::json& body);
+
+//! Uploads files as multipart/form-data (each a part with its file name) plus, when given, a
+//! part "tx" holding the tx JSON. With `progress`, shows bytes sent, rate and ETA on stderr.
+Result<nlohmann::json> NodePostFiles(const Common& c, const std::string& path,
+                                     const std::vector<std::pair<std::string, std::string>>& files,
+                                     const std::optional<nlohmann::json>& tx, bool progress);
+
+//! A one-line progress display on stderr ("\r" updates, at most 5 a second): done/total in
+//! `unit`, the rate and the ETA. Prints nothing when disabled.
+class ProgressLine {
+ public:
+  ProgressLine(bool enabled, std::string label, std::string unit, double unit_scale = 1)
+      : enabled_(enabled),
+        label_(std::move(label)),
+        unit_(std::move(unit)),
+        scale_(unit_scale),
+        start_(std::chrono::steady_clock::now()) {}
+  void Update(uint64_t done, uint64_t total);
+
+ private:
+  bool enabled_;
+  std::string label_, unit_;
+  double scale_;
+  std::chrono::steady_clock::time_point start_, last_{};
+};
 
 //! True when the command line names a model command (model ..., generate).
 bool IsModelCommand(int argc, char** argv);

@@ -6,8 +6,17 @@
 #include <vector>
 
 #include "cli/cli.h"
+#include "tributary/base/keystore.h"
+#include "tributary/ledger/tx.h"
 
 namespace tributary::cli {
+
+//! A key from the local keystore; "--from NAME is required" when `name` is empty.
+Result<StoredKey> LoadKey(const std::string& name);
+//! A tx of `kind` with `payload` (the kind's JSON), signed by `key` with its next nonce and the
+//! exact fee (or `max_fee` tokens when given).
+Result<Transaction> BuildSignedTx(const Common& c, const KeyPair& key, const std::string& kind,
+                                  const nlohmann::json& payload, const std::string& max_fee = "");
 
 struct NodeArgs {
   std::string data = "./var";
@@ -46,5 +55,29 @@ struct GenerateArgs {
   std::vector<std::string> stop;
 };
 int RunGenerate(const Common& common, const GenerateArgs& args);
+
+struct DatanetArgs {
+  std::string from = "dev";
+  std::string id;  //!< Datanet id, contribution id, or ID@VERSION, by command
+  std::string name, summary, description_file, tags, license, policy = "open", schema = "text";
+  std::string stake = "0";
+  double slash_percent = 100, near_duplicate = 0.8;
+  uint64_t bytes_per_day = 10ull << 20, files_per_day = 20, bytes_per_file = 5ull << 20;
+  bool per_file = false;  //!< .txt/.md: a row per file instead of per paragraph
+  std::vector<std::string> files;
+  bool approve = false, spam = false;
+  std::string reject, out;
+  uint64_t limit = 20;
+  bool summary_set = false, description_set = false, tags_set = false;
+};
+int RunDatanetCreate(const Common& c, const DatanetArgs& a);
+int RunDatanetUpdate(const Common& c, const DatanetArgs& a);
+int RunDatanetList(const Common& c);
+int RunDatanetShow(const Common& c, const DatanetArgs& a);
+int RunDatanetContribute(const Common& c, const DatanetArgs& a);
+int RunDatanetReview(const Common& c, const DatanetArgs& a);
+int RunDatanetPublish(const Common& c, const DatanetArgs& a);
+int RunDatanetExport(const Common& c, const DatanetArgs& a);
+int RunDatanetLeaderboard(const Common& c, const DatanetArgs& a);
 
 }  // namespace tributary::cli

@@ -104,35 +104,10 @@ int SendTx(const Common& c, const TxArgs& a, const std::string& kind) {
     if (!to.ok()) return Fail(to.status().WithContext("--to"));
     payload["to"] = to->ToString();
   }
-  auto acct = NodeGet(c, "/v1/accounts/" + key->address().ToString());
-  if (!acct.ok()) return Fail(acct.status());
-
-  Transaction tx;
-  tx.chain_id = (*chain)["chain_id"].get<std::string>();
-  tx.sender = key->key.public_key();
-  tx.nonce = (*acct)["next_nonce"].get<uint64_t>();
-  tx.kind = kind;
-  const TxKind* k = NodeTxKinds().Find(kind);
-  auto p = k->PayloadFromJson(payload);
-  if (!p.ok()) return Fail(p.status());
-  tx.payload = *p;
-  if (!a.max_fee.empty()) {
-    auto fee = ParseTokens(a.max_fee, decimals);
-    if (!fee.ok()) return Fail(fee.status().WithContext("--max-fee"));
-    tx.max_fee = *fee;
-  } else {
-    // The fee depends only on the encoded size, which the max_fee value does not change.
-    auto base = ParseAmount((*chain)["params"].value("base_fee", "0"));
-    auto per_byte = ParseAmount((*chain)["params"].value("fee_per_byte", "0"));
-    if (!base.ok() || !per_byte.ok()) return Fail(Status::Internal("node sent bad fee parameters"));
-    ChainParams params;
-    params.base_fee = *base;
-    params.fee_per_byte = *per_byte;
-    tx.max_fee = *params.FeeFor(tx.Encode().size());
-  }
-  tx.SignWith(key->key);
+  auto tx = BuildSignedTx(c, key->key, kind, payload, a.max_fee);
+  if (!tx.ok()) return Fail(tx.status());
   auto res =
-      NodePost(c, a.wait ? "/v1/tx?wait=commit" : "/v1/tx", json{{"raw", ToHex(tx.Encode())}});
+      NodePost(c, a.wait ? "/v1/tx?wait=commit" : "/v1/tx", json{{"raw", ToHex(tx->Encode())}});
   if (!res.ok()) return Fail(res.status());
   if (c.json) {
     PrintJson(*res);
@@ -235,22 +210,8 @@ int VerifyProof(const Common& c, const std::string& path, const std::string& seq
 }
 
 int LedgerVerify(const Common& c, const std::string& data) {
-  bool show = ShowProgress(c);
-  auto start = std::chrono::steady_clock::now();
-  auto last = start;
-  auto progress = [&](uint64_t done, uint64_t total) {
-    if (!show) return;
-    auto now = std::chrono::steady_clock::now();
-    if (done != total && now - last < std::chrono::milliseconds(200)) return;
-    last = now;
-    double secs = std::chrono::duration<double>(now - start).count();
-    double rate = secs > 0 ? done / secs : 0;
-    double eta = rate > 0 ? (total - done) / rate : 0;
-    std::fprintf(stderr, "\rverifying block %llu/%llu  %.0f blocks/s  ETA %.0fs   ",
-                 static_cast<unsigned long long>(done), static_cast<unsigned long long>(total),
-                 rate, eta);
-    if (done == total) std::fprintf(stderr, "\n");
-  };
+  ProgressLine line(ShowProgress(c), "verifying blocks", "blocks");
+  auto progress = [&](uint64_t done, uint64_t total) { line.Update(done, total); };
   auto r = VerifyLedger(data, NodeTxKinds(), progress);
   if (!r.ok()) return Fail(r.status());
   if (c.json) {
@@ -357,6 +318,70 @@ int main(int argc, char** argv) {
       ledger->add_subcommand("verify", "replay every block from genesis and check it");
   ledger_verify->add_option("--data", verify_data, "data directory")->capture_default_str();
 
+  DatanetArgs dn;
+  auto* datanet =
+      app.add_subcommand("datanet", "create, contribute to, review and publish Datanets");
+  datanet->require_subcommand(1);
+  auto add_from = [&](CLI::App* sub) {
+    sub->add_option("--from", dn.from, "signing key name")->capture_default_str();
+  };
+  auto* dn_create = datanet->add_subcommand("create", "create a Datanet (you own it)");
+  add_from(dn_create);
+  dn_create->add_option("--name", dn.name, "name")->required();
+  dn_create->add_option("--summary", dn.summary, "one-line summary")->required();
+  dn_create->add_option("--description", dn.description_file, "Markdown file");
+  dn_create->add_option("--tags", dn.tags, "comma-separated tags (a-z, 0-9, -)");
+  dn_create->add_option("--license", dn.license, "SPDX license id, e.g. CC-BY-4.0")->required();
+  dn_create->add_option("--policy", dn.policy, "open | approval")->capture_default_str();
+  dn_create->add_option("--schema", dn.schema, "text | prompt,response | FIELD,...")
+      ->capture_default_str();
+  dn_create->add_flag("--row-per-file", dn.per_file,
+                      ".txt/.md: one row per file, not per paragraph");
+  dn_create->add_option("--stake", dn.stake, "tokens locked per contribution (approval policy)")
+      ->capture_default_str();
+  dn_create
+      ->add_option("--slash-percent", dn.slash_percent,
+                   "share of the stake a spam rejection slashes")
+      ->capture_default_str();
+  dn_create
+      ->add_option("--near-duplicate", dn.near_duplicate, "near-duplicate similarity threshold")
+      ->capture_default_str();
+  dn_create->add_option("--bytes-per-day", dn.bytes_per_day, "quota per contributor per day")
+      ->capture_default_str();
+  dn_create->add_option("--files-per-day", dn.files_per_day, "quota per contributor per day")
+      ->capture_default_str();
+  dn_create->add_option("--bytes-per-file", dn.bytes_per_file, "largest file")
+      ->capture_default_str();
+  auto* dn_update = datanet->add_subcommand("update", "change summary, description or tags");
+  add_from(dn_update);
+  dn_update->add_option("id", dn.id, "Datanet id")->required();
+  auto* up_summary = dn_update->add_option("--summary", dn.summary, "one-line summary");
+  auto* up_desc = dn_update->add_option("--description", dn.description_file, "Markdown file");
+  auto* up_tags = dn_update->add_option("--tags", dn.tags, "comma-separated tags");
+  auto* dn_list = datanet->add_subcommand("list", "list Datanets");
+  auto* dn_show =
+      datanet->add_subcommand("show", "show a Datanet, its versions and top contributors");
+  dn_show->add_option("id", dn.id, "Datanet id")->required();
+  auto* dn_contribute = datanet->add_subcommand("contribute", "upload files as a contribution");
+  add_from(dn_contribute);
+  dn_contribute->add_option("--datanet", dn.id, "Datanet id")->required();
+  dn_contribute->add_option("files", dn.files, "files (.txt .md .jsonl .csv)")->required();
+  auto* dn_review = datanet->add_subcommand("review", "approve or reject a pending contribution");
+  add_from(dn_review);
+  dn_review->add_option("contribution", dn.id, "contribution id")->required();
+  dn_review->add_flag("--approve", dn.approve, "accept it");
+  dn_review->add_option("--reject", dn.reject, "reject it, with this reason");
+  dn_review->add_flag("--spam", dn.spam, "the rejection is for spam: slash the stake");
+  auto* dn_publish = datanet->add_subcommand("publish", "publish the next version");
+  add_from(dn_publish);
+  dn_publish->add_option("id", dn.id, "Datanet id")->required();
+  auto* dn_export = datanet->add_subcommand("export", "write a version's rows with provenance");
+  dn_export->add_option("version", dn.id, "ID@VERSION")->required();
+  dn_export->add_option("--out", dn.out, "JSONL file")->required();
+  auto* dn_board = datanet->add_subcommand("leaderboard", "contributors by accepted rows");
+  dn_board->add_option("id", dn.id, "Datanet id")->required();
+  dn_board->add_option("--limit", dn.limit, "how many")->capture_default_str();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -375,6 +400,18 @@ int main(int argc, char** argv) {
     if (*block) return ShowBlock(common, which);
     if (*verify_proof) return VerifyProof(common, proof_file, sequencer);
     if (*ledger_verify) return LedgerVerify(common, verify_data);
+    dn.summary_set = up_summary->count() > 0;
+    dn.description_set = up_desc->count() > 0;
+    dn.tags_set = up_tags->count() > 0;
+    if (*dn_create) return RunDatanetCreate(common, dn);
+    if (*dn_update) return RunDatanetUpdate(common, dn);
+    if (*dn_list) return RunDatanetList(common);
+    if (*dn_show) return RunDatanetShow(common, dn);
+    if (*dn_contribute) return RunDatanetContribute(common, dn);
+    if (*dn_review) return RunDatanetReview(common, dn);
+    if (*dn_publish) return RunDatanetPublish(common, dn);
+    if (*dn_export) return RunDatanetExport(common, dn);
+    if (*dn_board) return RunDatanetLeaderboard(common, dn);
   } catch (const std::exception& e) {
     std::cerr << "error: " << e.what() << "\n";
     return 1;

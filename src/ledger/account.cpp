@@ -1,6 +1,9 @@
 #include "tributary/ledger/account.h"
 
+#include <cstring>
+
 #include "tributary/base/encoding.h"
+#include "tributary/base/hash.h"
 
 namespace tributary {
 
@@ -23,6 +26,18 @@ Result<Account> Account::Decode(ByteView b) {
 std::optional<Amount> Account::Total() const {
   auto t = CheckedAdd(balance, staked);
   return t ? CheckedAdd(*t, unbonding) : std::nullopt;
+}
+
+Address SystemAddress(std::string_view domain) {
+  Hash32 h = Blake2b256(AsBytes(domain));
+  Address a;
+  std::memcpy(a.bytes.data(), h.data(), a.bytes.size());
+  return a;
+}
+
+Address TreasuryAddress() {
+  static const Address treasury = SystemAddress("tributary/treasury/v1");
+  return treasury;
 }
 
 std::string AccountKey(const Address& address) {

@@ -45,6 +45,8 @@ Chain::~Chain() {
 
 uint64_t Chain::NowMs() const { return opts_.clock_ms ? opts_.clock_ms() : WallClockMs(); }
 
+uint64_t Chain::NextTimestampLocked() const { return std::max(NowMs(), head_.timestamp_ms); }
+
 Result<std::unique_ptr<Chain>> Chain::Open(ChainOptions opts, const TxKindRegistry& kinds) {
   std::error_code ec;
   std::filesystem::create_directories(opts.data_dir, ec);
@@ -211,8 +213,8 @@ Result<Hash32> Chain::Submit(const Transaction& tx) {
   }
   Overlay sim(pending_.get());
   Status action;
-  auto receipt =
-      executor_.ApplyTx(sim, tx, hash, raw.size(), head_.height + 1, fee_collector_, &action);
+  auto receipt = executor_.ApplyTx(sim, tx, hash, raw.size(), head_.height + 1,
+                                   NextTimestampLocked(), fee_collector_, &action);
   if (!receipt.ok()) {
     txs_rejected_++;
     return receipt.status();
@@ -231,10 +233,12 @@ Result<Hash32> Chain::Submit(const Transaction& tx) {
 
 void Chain::RebuildPendingLocked() {
   pending_ = std::make_unique<Overlay>(&state_);
+  const uint64_t timestamp = NextTimestampLocked();
   std::deque<PendingTx> keep;
   for (auto& p : mempool_) {
     Overlay sim(pending_.get());
-    auto r = executor_.ApplyTx(sim, p.tx, p.hash, p.raw.size(), head_.height + 1, fee_collector_);
+    auto r = executor_.ApplyTx(sim, p.tx, p.hash, p.raw.size(), head_.height + 1, timestamp,
+                               fee_collector_);
     if (r.ok() && r->status == Receipt::kSuccess) {
       sim.MergeInto(pending_.get());
       keep.push_back(std::move(p));
@@ -256,6 +260,8 @@ Result<uint64_t> Chain::ProduceBlockLocked(std::unique_lock<std::mutex>& lock) {
   if (!opts_.sequencer) return Status::FailedPrecondition("this node has no sequencer key");
   auto start = std::chrono::steady_clock::now();
   const uint64_t height = head_.height + 1;
+  // Fixed before execution: kinds see the timestamp the header will carry.
+  const uint64_t timestamp = NextTimestampLocked();
   Overlay block_state(&state_);
   TRIB_RETURN_IF_ERROR(executor_.BeginBlock(block_state, height));
 
@@ -266,8 +272,8 @@ Result<uint64_t> Chain::ProduceBlockLocked(std::unique_lock<std::mutex>& lock) {
   size_t dropped = 0;
   for (size_t i = 0; i < take; ++i) {
     const PendingTx& p = mempool_[i];
-    auto receipt =
-        executor_.ApplyTx(block_state, p.tx, p.hash, p.raw.size(), height, fee_collector_);
+    auto receipt = executor_.ApplyTx(block_state, p.tx, p.hash, p.raw.size(), height, timestamp,
+                                     fee_collector_);
     if (!receipt.ok()) {
       dropped++;  // became invalid; RebuildPendingLocked removes it below
       continue;
@@ -286,7 +292,7 @@ Result<uint64_t> Chain::ProduceBlockLocked(std::unique_lock<std::mutex>& lock) {
   h.chain_id = genesis_.chain_id;
   h.height = height;
   h.prev_hash = head_.Hash();
-  h.timestamp_ms = std::max(NowMs(), head_.timestamp_ms);
+  h.timestamp_ms = timestamp;
   h.tx_root = merkle::RootFromLeafHashes(LeafHashes(block.txs));
   h.receipts_root = merkle::RootFromLeafHashes(LeafHashes(block.receipts));
   h.state_root = state_.Root();
@@ -325,7 +331,43 @@ Result<uint64_t> Chain::ProduceBlockLocked(std::unique_lock<std::mutex>& lock) {
   commit_micros_sum_ += micros;
   last_commit_micros_ = micros;
   commit_cv_.notify_all();
+  if (!commit_listeners_.empty()) {
+    CommittedBlock committed;
+    committed.header = h;
+    committed.hashes = included;
+    for (size_t i = 0; i < block.txs.size(); ++i) {
+      TRIB_ASSIGN_OR_RETURN(Transaction tx, Transaction::Decode(block.txs[i]));
+      TRIB_ASSIGN_OR_RETURN(Receipt receipt, Receipt::Decode(block.receipts[i]));
+      committed.txs.push_back(std::move(tx));
+      committed.receipts.push_back(std::move(receipt));
+    }
+    lock.unlock();
+    for (const auto& fn : commit_listeners_) fn(committed);
+    lock.lock();
+  }
   return height;
+}
+
+Result<StateLookup> Chain::GetState(const std::string& key, bool prove) {
+  std::unique_lock<std::mutex> lock(mu_);
+  commit_cv_.wait(lock, [&] { return !committing_; });
+  StateLookup out;
+  out.header = head_;
+  out.value = state_.Get(key);
+  if (prove) out.proof = state_.Prove(key);
+  return out;
+}
+
+Status Chain::ReadState(
+    const std::function<Status(const StateReader&, const StateReader&, const BlockHeader&)>& fn) {
+  std::unique_lock<std::mutex> lock(mu_);
+  commit_cv_.wait(lock, [&] { return !committing_; });
+  return fn(state_, *pending_, head_);
+}
+
+void Chain::AddCommitListener(std::function<void(const CommittedBlock&)> fn) {
+  std::lock_guard<std::mutex> lock(mu_);
+  commit_listeners_.push_back(std::move(fn));
 }
 
 void Chain::StartProducer(std::chrono::milliseconds interval) {

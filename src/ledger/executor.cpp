@@ -59,7 +59,7 @@ Status Executor::BeginBlock(Overlay& state, uint64_t height) const {
 }
 
 Result<Receipt> Executor::ApplyTx(Overlay& state, const Transaction& tx, const Hash32& tx_hash,
-                                  size_t encoded_size, uint64_t height,
+                                  size_t encoded_size, uint64_t height, uint64_t timestamp_ms,
                                   const Address& fee_collector, Status* action_status) const {
   const Address sender = tx.sender_address();
   TRIB_ASSIGN_OR_RETURN(Account acct, LoadAccount(state, sender));
@@ -94,7 +94,7 @@ Result<Receipt> Executor::ApplyTx(Overlay& state, const Transaction& tx, const H
   receipt.fee_charged = fee;
   Overlay action(&state);
   std::vector<Event> events;
-  TxContext ctx{action, tx, sender, height, genesis_.params, events};
+  TxContext ctx{action, tx, tx_hash, sender, height, timestamp_ms, genesis_.params, events};
   Status s = kinds_.Find(tx.kind)->Apply(ctx, tx.payload);
   if (action_status) *action_status = s;
   if (s.ok()) {

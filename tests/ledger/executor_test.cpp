@@ -65,7 +65,8 @@ class ExecutorTest : public ::testing::Test {
 
   Result<Receipt> Apply(Overlay& o, const Transaction& tx, uint64_t height = 1) {
     Bytes raw = tx.Encode();
-    return exec_->ApplyTx(o, tx, Sha256(raw), raw.size(), height, fee_collector());
+    return exec_->ApplyTx(o, tx, Sha256(raw), raw.size(), height, 1767225600000 + height * 1000,
+                          fee_collector());
   }
 
   Amount FeeOf(const Transaction& tx) { return *genesis_.params.FeeFor(tx.Encode().size()); }

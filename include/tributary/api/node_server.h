@@ -1,7 +1,8 @@
 // The node's HTTP JSON API (cpp-httplib).
 //
 // Routes: POST /v1/tx, GET /v1/tx/{hash}, GET /v1/blocks/{height|latest},
-// GET /v1/accounts/{address}[?prove=1], GET /v1/chain, GET /healthz, GET /metrics.
+// GET /v1/accounts/{address}[?prove=1], GET /v1/chain, GET /healthz, GET /metrics, and the
+// Datanet routes under /v1/datanets and /v1/contributions (see docs/api.md).
 // Every error is {"error":{"code":...,"message":...}} with a 4xx/5xx status.
 // Request bodies have a size cap, JSON a nesting cap, and each client address
 // a token-bucket rate limit answered with 429.
@@ -14,12 +15,17 @@
 #include "tributary/base/status.h"
 #include "tributary/ledger/chain.h"
 
+namespace tributary::datanet {
+class DatanetService;
+}
+
 namespace tributary {
 
 struct ServerOptions {
   std::string host = "127.0.0.1";
   int port = 8645;  //!< 0 picks a free port
   size_t max_body_bytes = 1 << 20;
+  size_t max_upload_bytes = 64 << 20;  //!< contribution uploads (files travel in the body)
   int max_json_depth = 32;
   double rate_limit_rps = 200;  //!< per client address; 0 disables
   double rate_limit_burst = 400;
@@ -35,8 +41,8 @@ int HttpStatusFor(const Status& status);
 
 class NodeServer {
  public:
-  //! `chain` must outlive the server.
-  NodeServer(Chain* chain, ServerOptions options);
+  //! `chain` (and `datanets`, when given: it serves the Datanet routes) must outlive the server.
+  NodeServer(Chain* chain, ServerOptions options, datanet::DatanetService* datanets = nullptr);
   ~NodeServer();
 
   //! Binds and starts serving on background threads; fails if the address is taken.

@@ -34,8 +34,25 @@ class RowStore {
   Result<bool> Has(const Hash32& id);
   Result<size_t> Count();
 
+  //! Stores a contribution's rows, in order, under its id: all or nothing. AlreadyExists when
+  //! the contribution is already stored.
+  //! `report` is kept alongside (the validation report's JSON).
+  Status PutContribution(const Hash32& contribution, uint64_t datanet,
+                         const std::vector<std::string>& canonical_rows,
+                         const std::string& report = {});
+  //! The report stored with the contribution; NotFound when it is not stored.
+  Result<std::string> ContributionReport(const Hash32& contribution);
+  //! The contribution's row ids in order; NotFound when it is not stored.
+  Result<std::vector<Hash32>> ContributionRowIds(const Hash32& contribution);
+  //! Removes a contribution and the rows no other contribution holds (one transaction).
+  Status DeleteContribution(const Hash32& contribution);
+  //! Every stored contribution with its Datanet, in id order.
+  Result<std::vector<std::pair<Hash32, uint64_t>>> Contributions();
+
  private:
   RowStore() = default;
+  Result<size_t> InsertRowsLocked(const std::vector<std::string>& canonical_rows,
+                                  std::vector<Hash32>* ids);
   std::mutex mu_;
   sqlite3* db_ = nullptr;
 };

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "tributary/base/amount.h"
@@ -24,6 +25,12 @@ struct Account {
   //! balance + staked + unbonding, or nullopt on overflow (cannot happen within supply).
   std::optional<Amount> Total() const;
 };
+
+//! An account no key controls: its address is BLAKE2b-256 of `domain`, so nobody can sign for
+//! it; only the rules of some tx kind move its funds (escrow, treasury).
+Address SystemAddress(std::string_view domain);
+//! The protocol treasury ("tributary/treasury/v1"). Slashed stake goes here.
+Address TreasuryAddress();
 
 std::string AccountKey(const Address& address);
 //! Reads an account (all zero when absent). Corruption if the stored bytes do not decode.

@@ -49,6 +49,21 @@ struct ChainOptions {
   std::function<uint64_t()> clock_ms;
 };
 
+//! A committed block as commit listeners see it.
+struct CommittedBlock {
+  BlockHeader header;
+  std::vector<Transaction> txs;
+  std::vector<Hash32> hashes;
+  std::vector<Receipt> receipts;
+};
+
+//! A state value and, when asked, its proof against `header.state_root`.
+struct StateLookup {
+  std::optional<Bytes> value;
+  BlockHeader header;  //!< latest committed block
+  std::optional<SmtProof> proof;
+};
+
 enum class TxState { kUnknown, kPending, kCommitted };
 
 //! A transaction and, once committed, everything needed to prove it.
@@ -109,6 +124,17 @@ class Chain {
   Result<AccountLookup> GetAccount(const Address& address, bool prove);
   //! The header and tx hashes of block `height`, or of the latest when nullopt.
   Result<std::pair<BlockHeader, std::vector<Hash32>>> GetBlock(std::optional<uint64_t> height);
+  //! Reads one state key as of the latest committed block.
+  Result<StateLookup> GetState(const std::string& key, bool prove);
+  //! Runs `fn` under the chain lock with the committed state, the state with every mempool tx
+  //! applied, and the latest header. Keep `fn` short: block production waits for it.
+  Status ReadState(
+      const std::function<Status(const StateReader& committed, const StateReader& pending,
+                                 const BlockHeader& head)>& fn);
+  //! Calls `fn` after every block is durably committed, on the producing thread, outside the
+  //! chain lock. Add listeners before producing blocks; they must not call ProduceBlock.
+  void AddCommitListener(std::function<void(const CommittedBlock&)> fn);
+
   //! Waits until `hash` leaves the mempool or `timeout` passes; true when it is committed.
   bool WaitForCommit(const Hash32& hash, std::chrono::milliseconds timeout);
 
@@ -133,6 +159,8 @@ class Chain {
   Result<uint64_t> ProduceBlockLocked(std::unique_lock<std::mutex>& lock);
   void RebuildPendingLocked();
   uint64_t NowMs() const;
+  // The timestamp the next block gets: now, but never before the latest block.
+  uint64_t NextTimestampLocked() const;
 
   ChainOptions opts_;
   const TxKindRegistry& kinds_;
@@ -153,6 +181,7 @@ class Chain {
   std::unordered_set<std::string> pending_hashes_;  // raw hash bytes of mempool txs
   std::unique_ptr<Overlay> pending_;                // committed state + every mempool tx applied
 
+  std::vector<std::function<void(const CommittedBlock&)>> commit_listeners_;
   std::thread producer_;
   bool stop_ = false;
 

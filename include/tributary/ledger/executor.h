@@ -36,13 +36,13 @@ class Executor {
   //! Start of block `height`: releases unbonded stake due at this height.
   Status BeginBlock(Overlay& state, uint64_t height) const;
 
-  //! Applies a CheckTx-valid tx. Error (bad_nonce, insufficient_balance for the fee) means
-  //! the tx is not valid here and must not be included; state is then unchanged.
-  //! When `action_status` is given it receives the kind's own result (OK, or why the receipt
-  //! says failed).
+  //! Applies a CheckTx-valid tx to the block at `height` whose header carries `timestamp_ms`. Error
+  //! (bad_nonce, insufficient_balance for the fee) means the tx is not valid here and must not be
+  //! included; state is then unchanged. When `action_status` is given it receives the kind's own
+  //! result (OK, or why the receipt says failed).
   Result<Receipt> ApplyTx(Overlay& state, const Transaction& tx, const Hash32& tx_hash,
-                          size_t encoded_size, uint64_t height, const Address& fee_collector,
-                          Status* action_status = nullptr) const;
+                          size_t encoded_size, uint64_t height, uint64_t timestamp_ms,
+                          const Address& fee_collector, Status* action_status = nullptr) const;
 
  private:
   const Genesis& genesis_;

@@ -28,8 +28,10 @@ struct Transaction;
 struct TxContext {
   Overlay& state;  //!< writes here are discarded if Apply fails
   const Transaction& tx;
+  const Hash32& tx_hash;
   const Address& sender;
-  uint64_t height;  //!< height of the block being built
+  uint64_t height;        //!< height of the block being built
+  uint64_t timestamp_ms;  //!< that block's header timestamp (for daily quotas and the like)
   const ChainParams& params;
   std::vector<Event>& events;  //!< appended to the receipt on success
 };

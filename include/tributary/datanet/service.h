@@ -1,0 +1,117 @@
+// The node's Datanet service: takes contribution uploads, validates them against what each
+// Datanet holds and has pending, stores accepted rows and submits the signed contribution tx;
+// serves rows, versions and the leaderboard from the ledger plus the row store.
+//
+// Upload protocol (the contributor signs what the node validated):
+//  1. Prepare(datanet, files): parse + validate, nothing stored; returns the report and the
+//     contribution.submit payload (content root, counts, files, report hash).
+//  2. The contributor signs a contribution.submit tx with exactly that payload.
+//  3. Submit(datanet, files, tx): validates again under the service lock; if the payload
+//     differs (someone contributed overlapping rows meanwhile) fails with `validation_changed`
+//     and nothing is stored. Otherwise stores the rows under the tx hash, then submits the tx;
+//     if the chain refuses it (quota, funds, nonce) the rows are removed again.
+// A crash between storing rows and the tx's commit leaves rows of an unknown contribution: Open
+// removes every stored contribution the ledger does not hold, so no partial upload survives.
+//
+// Thread-safety: all methods are safe to call concurrently (one internal mutex guards the
+// duplicate indexes; the chain and row store are thread-safe).
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "tributary/datanet/kinds.h"
+#include "tributary/datanet/records.h"
+#include "tributary/datanet/row_store.h"
+#include "tributary/datanet/validate.h"
+#include "tributary/ledger/chain.h"
+
+namespace tributary::datanet {
+
+struct UploadFile {
+  std::string name;  //!< the extension picks the parser (.txt .md .jsonl .csv)
+  std::string bytes;
+};
+
+struct Prepared {
+  ValidationReport report;
+  SubmitPayload payload;
+};
+
+//! A row of a published version with its provenance.
+struct VersionRow {
+  uint64_t index = 0;  //!< position in the version
+  Hash32 row_id{};
+  std::string canonical;
+  Hash32 contribution{};
+  Address contributor;
+};
+
+struct LeaderboardEntry {
+  Address contributor;
+  ContributorStats stats;
+  double acceptance_ratio = 0;  //!< accepted / reviewed-or-accepted contributions
+};
+
+class DatanetService {
+ public:
+  //! Opens DIR/rows.db, removes contributions the ledger does not hold and registers a commit
+  //! listener on `chain` (which must outlive the service).
+  static Result<std::unique_ptr<DatanetService>> Open(const std::filesystem::path& data_dir,
+                                                      Chain* chain);
+
+  Result<Prepared> Prepare(uint64_t datanet, const std::vector<UploadFile>& files);
+  //! Returns the contribution id (= tx hash) and the report.
+  Result<std::pair<Hash32, Prepared>> Submit(uint64_t datanet, const std::vector<UploadFile>& files,
+                                             const Transaction& tx);
+
+  Result<Datanet> GetDatanet(uint64_t id);
+  //! Datanets with id in [first, first + limit).
+  Result<std::vector<Datanet>> ListDatanets(uint64_t first, uint64_t limit);
+  Result<std::vector<Version>> Versions(uint64_t datanet);
+  Result<Contribution> GetContribution(const Hash32& id);
+  //! Contributions of a Datanet in submission order, [offset, offset + limit).
+  Result<std::vector<Contribution>> Contributions(uint64_t datanet, uint64_t offset,
+                                                  uint64_t limit);
+  //! The contribution's stored rows (ids and canonical JSON), [offset, offset + limit).
+  Result<std::vector<std::pair<Hash32, std::string>>> ContributionRows(const Hash32& id,
+                                                                       uint64_t offset,
+                                                                       uint64_t limit);
+  //! The validation report stored with the upload, as JSON.
+  Result<nlohmann::json> ContributionReport(const Hash32& id);
+  Result<Version> GetVersion(uint64_t datanet, uint32_t number);
+  Result<std::vector<VersionRow>> VersionRows(uint64_t datanet, uint32_t number, uint64_t offset,
+                                              uint64_t limit);
+  //! Inclusion proof of row `index` of a version: the row in its contribution's content tree,
+  //! the contribution in the version tree, the version record in state (JSON, self-contained).
+  Result<nlohmann::json> ProveVersionRow(uint64_t datanet, uint32_t number, uint64_t index);
+  //! Contributors by accepted rows (then acceptance ratio), at most `limit`.
+  Result<std::vector<LeaderboardEntry>> Leaderboard(uint64_t datanet, size_t limit);
+
+  RowStore& rows() { return *rows_; }
+
+ private:
+  DatanetService(Chain* chain, std::unique_ptr<RowStore> rows)
+      : chain_(chain), rows_(std::move(rows)) {}
+  Status Reconcile();
+  void OnCommit(const CommittedBlock& block);
+  // The duplicate index of a Datanet, built from the row store on first use.
+  Result<RowIndex*> IndexLocked(const Datanet& d);
+  Result<Prepared> PrepareLocked(const Datanet& d, const std::vector<UploadFile>& files);
+
+  Chain* chain_;
+  std::unique_ptr<RowStore> rows_;
+  std::mutex mu_;
+  std::map<uint64_t, std::unique_ptr<RowIndex>> indexes_;
+};
+
+//! Checks a proof from ProveVersionRow: OK with the row's canonical JSON, or the reason it
+//! fails. Trusts the header only as far as its signature by `sequencer` when given.
+Result<std::string> VerifyVersionRowProof(const nlohmann::json& proof,
+                                          const std::optional<PublicKey>& sequencer);
+
+}  // namespace tributary::datanet

@@ -1,0 +1,391 @@
+// The Datanet routes: create/update/list Datanets, upload and review contributions, publish
+// versions, read rows with provenance and proofs, and the contributor leaderboard.
+#include "http.h"
+#include "tributary/datanet/kinds.h"
+
+namespace tributary::http {
+namespace {
+
+using json = nlohmann::json;
+using datanet::DatanetService;
+
+constexpr uint64_t kMaxPage = 1000;
+
+struct Upload {
+  std::vector<datanet::UploadFile> files;
+  std::optional<json> tx;
+};
+
+// Reads files (and the signed tx, if any) from a multipart form or a JSON body:
+//   multipart: parts with a filename are files; a part named "tx" holds the tx JSON
+//   JSON: {"files": [{"name": "a.txt", "content": "..."}], "rows": [{...}], "tx": {...}}
+// JSON "rows" become one file "rows.jsonl" (a row per line), parsed like any other upload.
+Result<Upload> ReadUpload(const httplib::Request& req, const ServerOptions& opts) {
+  Upload up;
+  auto bad = [](const std::string& m) { return Status::InvalidArgument(m, "bad_upload"); };
+  if (req.is_multipart_form_data()) {
+    for (const auto& [name, part] : req.files) {
+      if (name == "tx") {
+        json j = json::parse(part.content, nullptr, false);
+        if (j.is_discarded()) return bad("the 'tx' part is not JSON");
+        up.tx = std::move(j);
+      } else if (!part.filename.empty()) {
+        up.files.push_back({part.filename, part.content});
+      } else {
+        return bad("unexpected form field '" + name + "' (send files with a filename, and 'tx')");
+      }
+    }
+    return up;
+  }
+  if (req.body.empty()) return bad("the body is empty: send files as multipart or JSON");
+  httplib::Response scratch;
+  auto body = ParseBody(req, scratch, opts.max_json_depth, opts.max_upload_bytes);
+  if (!body) {
+    return Status::InvalidArgument("the body is neither multipart/form-data nor valid JSON",
+                                   "bad_json");
+  }
+  if (!body->is_object()) return bad("the body must be a JSON object");
+  if (body->contains("files")) {
+    const json& files = (*body)["files"];
+    if (!files.is_array()) return bad("'files' must be an array");
+    for (const auto& f : files) {
+      if (!f.is_object() || !f.contains("name") || !f["name"].is_string() ||
+          !f.contains("content") || !f["content"].is_string()) {
+        return bad("each file must be {\"name\": string, \"content\": string}");
+      }
+      up.files.push_back({f["name"].get<std::string>(), f["content"].get<std::string>()});
+    }
+  }
+  if (body->contains("rows")) {
+    const json& rows = (*body)["rows"];
+    if (!rows.is_array()) return bad("'rows' must be an array of objects");
+    std::string jsonl;
+    for (const auto& r : rows) {
+      if (!r.is_object()) return bad("'rows' must be an array of objects");
+      jsonl += r.dump(-1, ' ', false, json::error_handler_t::strict) + "\n";
+    }
+    up.files.push_back({"rows.jsonl", std::move(jsonl)});
+  }
+  if (body->contains("tx")) up.tx = (*body)["tx"];
+  return up;
+}
+
+json RowJson(const std::string& canonical) {
+  json j = json::parse(canonical, nullptr, false);
+  return j.is_discarded() ? json(canonical) : j;
+}
+
+json ContributionJson(DatanetService* svc, const datanet::Contribution& c, uint64_t offset,
+                      uint64_t limit, bool with_report) {
+  json out = c.ToJson();
+  if (with_report) {
+    auto report = svc->ContributionReport(c.id);
+    out["report"] = report.ok() ? *report : json(nullptr);
+  }
+  auto rows = svc->ContributionRows(c.id, offset, limit);
+  json list = json::array();
+  if (rows.ok()) {
+    for (const auto& [id, canonical] : *rows) {
+      list.push_back({{"row_id", ToHex(id)}, {"row", RowJson(canonical)}});
+    }
+    out["rows_page"] = {{"offset", offset}, {"limit", limit}, {"rows", list}};
+  } else {
+    out["rows_page"] = nullptr;  // rows are stored only on the node that took the upload
+  }
+  return out;
+}
+
+// A signed tx from the body (the whole body, or its "tx" member) of the expected kind.
+Result<Transaction> SignedTx(const json& body, std::string_view kind) {
+  const json& j = body.is_object() && body.contains("tx") ? body["tx"] : body;
+  TRIB_ASSIGN_OR_RETURN(Transaction tx, Transaction::FromJson(j, NodeTxKinds()));
+  if (tx.kind != kind) {
+    return Status::InvalidArgument(
+        "this route takes a signed " + std::string(kind) + " tx, not " + tx.kind, "wrong_kind");
+  }
+  return tx;
+}
+
+}  // namespace
+
+void AddDatanetRoutes(httplib::Server& server, const RouteContext& ctx) {
+  Chain* chain = ctx.chain;
+  DatanetService* svc = ctx.datanets;
+  const ServerOptions* opts = ctx.opts;
+  auto body_of = [opts](const httplib::Request& req, httplib::Response& res) {
+    return ParseBody(req, res, opts->max_json_depth, opts->max_body_bytes);
+  };
+
+  // Create: the body is a signed datanet.create tx; answers once it is committed.
+  server.Post("/v1/datanets", [=](const httplib::Request& req, httplib::Response& res) {
+    auto body = body_of(req, res);
+    if (!body) return;
+    auto tx = SignedTx(*body, datanet::kCreateKind);
+    if (!tx.ok()) return SendStatus(res, tx.status());
+    auto l = SubmitAndWait(chain, *tx, opts->max_wait);
+    if (!l.ok()) return SendStatus(res, l.status());
+    for (const auto& e : l->receipt.events) {
+      if (e.type != "datanet.created") continue;
+      for (const auto& [k, v] : e.attrs) {
+        if (k != "datanet") continue;
+        auto d = svc->GetDatanet(std::stoull(v));
+        if (!d.ok()) return SendStatus(res, d.status());
+        return SendJson(
+            res, 201,
+            {{"datanet", d->ToJson()}, {"tx", ToHex(l->receipt.tx_hash)}, {"height", l->height}});
+      }
+    }
+    SendError(res, 500, "internal", "datanet.created event missing from the receipt");
+  });
+
+  server.Get("/v1/datanets", [=](const httplib::Request& req, httplib::Response& res) {
+    auto first = UintParam(req, "from", 1, UINT64_MAX);
+    if (!first.ok()) return SendStatus(res, first.status());
+    auto limit = UintParam(req, "limit", 100, kMaxPage);
+    if (!limit.ok()) return SendStatus(res, limit.status());
+    auto list = svc->ListDatanets(*first, *limit);
+    if (!list.ok()) return SendStatus(res, list.status());
+    json out = json::array();
+    for (const auto& d : *list) out.push_back(d.ToJson());
+    SendJson(res, 200, {{"datanets", out}});
+  });
+
+  server.Get(R"(/v1/datanets/([^/]+))", [=](const httplib::Request& req, httplib::Response& res) {
+    auto id = ParseUint(req.matches[1], "datanet id");
+    if (!id.ok()) return SendStatus(res, id.status());
+    auto d = svc->GetDatanet(*id);
+    if (!d.ok()) return SendStatus(res, d.status());
+    auto versions = svc->Versions(*id);
+    if (!versions.ok()) return SendStatus(res, versions.status());
+    json out = d->ToJson();
+    out["versions"] = json::array();
+    for (const auto& v : *versions) out["versions"].push_back(v.ToJson());
+    SendJson(res, 200, out);
+  });
+
+  // Update (summary, description, tags): a signed datanet.update tx.
+  server.Post(R"(/v1/datanets/([^/]+))", [=](const httplib::Request& req, httplib::Response& res) {
+    auto id = ParseUint(req.matches[1], "datanet id");
+    if (!id.ok()) return SendStatus(res, id.status());
+    auto body = body_of(req, res);
+    if (!body) return;
+    auto tx = SignedTx(*body, datanet::kUpdateKind);
+    if (!tx.ok()) return SendStatus(res, tx.status());
+    auto p = datanet::UpdatePayload::Decode(tx->payload);
+    if (!p.ok() || p->datanet != *id) {
+      return SendError(res, 400, "wrong_datanet", "the tx updates another Datanet");
+    }
+    auto l = SubmitAndWait(chain, *tx, opts->max_wait);
+    if (!l.ok()) return SendStatus(res, l.status());
+    auto d = svc->GetDatanet(*id);
+    if (!d.ok()) return SendStatus(res, d.status());
+    SendJson(res, 200, {{"datanet", d->ToJson()}, {"tx", ToHex(l->receipt.tx_hash)}});
+  });
+
+  // Validate an upload without storing anything: the report and the payload to sign.
+  server.Post(R"(/v1/datanets/([^/]+)/contributions/prepare)",
+              [=](const httplib::Request& req, httplib::Response& res) {
+                auto id = ParseUint(req.matches[1], "datanet id");
+                if (!id.ok()) return SendStatus(res, id.status());
+                auto up = ReadUpload(req, *opts);
+                if (!up.ok()) return SendStatus(res, up.status());
+                auto p = svc->Prepare(*id, up->files);
+                if (!p.ok()) return SendStatus(res, p.status());
+                json out = {{"report", p->report.ToJson()},
+                            {"accepted", p->report.accepted},
+                            {"rejected", p->report.rejected},
+                            {"score", p->report.score}};
+                out["payload"] = p->payload.rows ? p->payload.ToJson() : json(nullptr);
+                SendJson(res, 200, out);
+              });
+
+  server.Post(R"(/v1/datanets/([^/]+)/contributions)", [=](const httplib::Request& req,
+                                                           httplib::Response& res) {
+    auto id = ParseUint(req.matches[1], "datanet id");
+    if (!id.ok()) return SendStatus(res, id.status());
+    auto up = ReadUpload(req, *opts);
+    if (!up.ok()) return SendStatus(res, up.status());
+    if (!up->tx) {
+      return SendError(res, 400, "missing_tx",
+                       "sign a contribution.submit tx with the payload from POST "
+                       "/v1/datanets/" +
+                           std::to_string(*id) + "/contributions/prepare and send it as 'tx'");
+    }
+    auto tx = Transaction::FromJson(*up->tx, NodeTxKinds());
+    if (!tx.ok()) return SendStatus(res, tx.status());
+    auto r = svc->Submit(*id, up->files, *tx);
+    if (!r.ok()) return SendStatus(res, r.status());
+    const auto& [cid, prepared] = *r;
+    json out = {{"contribution_id", ToHex(cid)},
+                {"accepted", prepared.report.accepted},
+                {"rejected", prepared.report.rejected},
+                {"score", prepared.report.score}};
+    if (!chain->WaitForCommit(cid, opts->max_wait)) {
+      out["status"] = "pending";
+      return SendJson(res, 202, out);
+    }
+    auto c = svc->GetContribution(cid);
+    if (!c.ok()) {
+      // Committed but failed (its receipt says why); the node removed its rows.
+      auto l = chain->GetTx(cid);
+      std::string why = l.ok() ? l->receipt.error : c.status().message();
+      return SendError(res, 422, "contribution_failed", why);
+    }
+    out["status"] = datanet::StatusName(c->status);
+    out["contribution"] = c->ToJson();
+    out["report"] = prepared.report.ToJson();
+    SendJson(res, 201, out);
+  });
+
+  server.Get(R"(/v1/datanets/([^/]+)/contributions)",
+             [=](const httplib::Request& req, httplib::Response& res) {
+               auto id = ParseUint(req.matches[1], "datanet id");
+               if (!id.ok()) return SendStatus(res, id.status());
+               auto offset = UintParam(req, "offset", 0, UINT64_MAX);
+               if (!offset.ok()) return SendStatus(res, offset.status());
+               auto limit = UintParam(req, "limit", 100, kMaxPage);
+               if (!limit.ok()) return SendStatus(res, limit.status());
+               auto list = svc->Contributions(*id, *offset, *limit);
+               if (!list.ok()) return SendStatus(res, list.status());
+               json out = json::array();
+               for (const auto& c : *list) out.push_back(c.ToJson());
+               SendJson(res, 200, {{"contributions", out}, {"offset", *offset}});
+             });
+
+  server.Get(R"(/v1/contributions/([^/]+))",
+             [=](const httplib::Request& req, httplib::Response& res) {
+               auto id = ParseHash(req.matches[1], "contribution id");
+               if (!id.ok()) return SendStatus(res, id.status());
+               auto offset = UintParam(req, "rows_offset", 0, UINT64_MAX);
+               if (!offset.ok()) return SendStatus(res, offset.status());
+               auto limit = UintParam(req, "rows_limit", 100, kMaxPage);
+               if (!limit.ok()) return SendStatus(res, limit.status());
+               auto c = svc->GetContribution(*id);
+               if (!c.ok()) return SendStatus(res, c.status());
+               SendJson(res, 200, ContributionJson(svc, *c, *offset, *limit, true));
+             });
+
+  server.Post(R"(/v1/contributions/([^/]+)/review)", [=](const httplib::Request& req,
+                                                         httplib::Response& res) {
+    auto id = ParseHash(req.matches[1], "contribution id");
+    if (!id.ok()) return SendStatus(res, id.status());
+    auto body = body_of(req, res);
+    if (!body) return;
+    auto tx = SignedTx(*body, datanet::kReviewKind);
+    if (!tx.ok()) return SendStatus(res, tx.status());
+    auto p = datanet::ReviewPayload::Decode(tx->payload);
+    if (!p.ok() || p->contribution != *id) {
+      return SendError(res, 400, "wrong_contribution", "the tx reviews another contribution");
+    }
+    auto l = SubmitAndWait(chain, *tx, opts->max_wait);
+    if (!l.ok()) return SendStatus(res, l.status());
+    auto c = svc->GetContribution(*id);
+    if (!c.ok()) return SendStatus(res, c.status());
+    SendJson(res, 200, {{"contribution", c->ToJson()}, {"tx", ToHex(l->receipt.tx_hash)}});
+  });
+
+  server.Post(R"(/v1/datanets/([^/]+)/versions)",
+              [=](const httplib::Request& req, httplib::Response& res) {
+                auto id = ParseUint(req.matches[1], "datanet id");
+                if (!id.ok()) return SendStatus(res, id.status());
+                auto body = body_of(req, res);
+                if (!body) return;
+                auto tx = SignedTx(*body, datanet::kPublishKind);
+                if (!tx.ok()) return SendStatus(res, tx.status());
+                auto p = datanet::PublishPayload::Decode(tx->payload);
+                if (!p.ok() || p->datanet != *id) {
+                  return SendError(res, 400, "wrong_datanet", "the tx publishes another Datanet");
+                }
+                auto l = SubmitAndWait(chain, *tx, opts->max_wait);
+                if (!l.ok()) return SendStatus(res, l.status());
+                auto d = svc->GetDatanet(*id);
+                if (!d.ok()) return SendStatus(res, d.status());
+                auto v = svc->GetVersion(*id, d->versions);
+                if (!v.ok()) return SendStatus(res, v.status());
+                SendJson(res, 201, {{"version", v->ToJson()}, {"tx", ToHex(l->receipt.tx_hash)}});
+              });
+
+  server.Get(R"(/v1/datanets/([^/]+)/versions)",
+             [=](const httplib::Request& req, httplib::Response& res) {
+               auto id = ParseUint(req.matches[1], "datanet id");
+               if (!id.ok()) return SendStatus(res, id.status());
+               auto vs = svc->Versions(*id);
+               if (!vs.ok()) return SendStatus(res, vs.status());
+               json out = json::array();
+               for (const auto& v : *vs) out.push_back(v.ToJson());
+               SendJson(res, 200, {{"versions", out}});
+             });
+
+  server.Get(R"(/v1/datanets/([^/]+)/versions/([^/]+))", [=](const httplib::Request& req,
+                                                             httplib::Response& res) {
+    auto id = ParseUint(req.matches[1], "datanet id");
+    if (!id.ok()) return SendStatus(res, id.status());
+    auto n = ParseUint(req.matches[2], "version");
+    if (!n.ok()) return SendStatus(res, n.status());
+    auto v = svc->GetVersion(*id, static_cast<uint32_t>(std::min<uint64_t>(*n, UINT32_MAX)));
+    if (!v.ok()) return SendStatus(res, v.status());
+    SendJson(res, 200, v->ToJson());
+  });
+
+  server.Get(R"(/v1/datanets/([^/]+)/versions/([^/]+)/rows)", [=](const httplib::Request& req,
+                                                                  httplib::Response& res) {
+    auto id = ParseUint(req.matches[1], "datanet id");
+    if (!id.ok()) return SendStatus(res, id.status());
+    auto n = ParseUint(req.matches[2], "version");
+    if (!n.ok()) return SendStatus(res, n.status());
+    auto offset = UintParam(req, "offset", 0, UINT64_MAX);
+    if (!offset.ok()) return SendStatus(res, offset.status());
+    auto limit = UintParam(req, "limit", 100, kMaxPage);
+    if (!limit.ok()) return SendStatus(res, limit.status());
+    auto rows = svc->VersionRows(*id, static_cast<uint32_t>(std::min<uint64_t>(*n, UINT32_MAX)),
+                                 *offset, *limit);
+    if (!rows.ok()) return SendStatus(res, rows.status());
+    json list = json::array();
+    for (const auto& r : *rows) {
+      list.push_back({{"index", r.index},
+                      {"row_id", ToHex(r.row_id)},
+                      {"contribution", ToHex(r.contribution)},
+                      {"contributor", r.contributor.ToString()},
+                      {"row", RowJson(r.canonical)}});
+    }
+    SendJson(res, 200, {{"datanet", *id}, {"version", *n}, {"offset", *offset}, {"rows", list}});
+  });
+
+  server.Get(R"(/v1/datanets/([^/]+)/versions/([^/]+)/rows/([^/]+)/proof)",
+             [=](const httplib::Request& req, httplib::Response& res) {
+               auto id = ParseUint(req.matches[1], "datanet id");
+               if (!id.ok()) return SendStatus(res, id.status());
+               auto n = ParseUint(req.matches[2], "version");
+               if (!n.ok()) return SendStatus(res, n.status());
+               auto index = ParseUint(req.matches[3], "row index");
+               if (!index.ok()) return SendStatus(res, index.status());
+               auto proof = svc->ProveVersionRow(
+                   *id, static_cast<uint32_t>(std::min<uint64_t>(*n, UINT32_MAX)), *index);
+               if (!proof.ok()) return SendStatus(res, proof.status());
+               SendJson(res, 200, {{"proof", *proof}});
+             });
+
+  server.Get(R"(/v1/datanets/([^/]+)/leaderboard)",
+             [=](const httplib::Request& req, httplib::Response& res) {
+               auto id = ParseUint(req.matches[1], "datanet id");
+               if (!id.ok()) return SendStatus(res, id.status());
+               auto limit = UintParam(req, "limit", 100, kMaxPage);
+               if (!limit.ok()) return SendStatus(res, limit.status());
+               auto board = svc->Leaderboard(*id, *limit);
+               if (!board.ok()) return SendStatus(res, board.status());
+               json out = json::array();
+               for (const auto& e : *board) {
+                 out.push_back({{"contributor", e.contributor.ToString()},
+                                {"accepted_rows", e.stats.accepted_rows},
+                                {"submitted", e.stats.submitted},
+                                {"accepted", e.stats.accepted},
+                                {"rejected", e.stats.rejected},
+                                {"pending", e.stats.pending},
+                                {"slashed", e.stats.slashed_count},
+                                {"acceptance_ratio", e.acceptance_ratio}});
+               }
+               SendJson(res, 200, {{"datanet", *id}, {"leaderboard", out}});
+             });
+}
+
+}  // namespace tributary::http

@@ -1,0 +1,104 @@
+#include "http.h"
+
+#include "tributary/api/node_server.h"
+
+namespace tributary::http {
+namespace {
+
+using json = nlohmann::json;
+
+struct DepthExceeded {};
+
+}  // namespace
+
+void SendJson(httplib::Response& res, int status, const json& body) {
+  res.status = status;
+  // Messages can echo request bytes; invalid UTF-8 must not make dump() throw.
+  res.set_content(body.dump(-1, ' ', false, json::error_handler_t::replace) + "\n",
+                  "application/json");
+}
+
+void SendError(httplib::Response& res, int status, const std::string& code,
+               const std::string& msg) {
+  SendJson(res, status, {{"error", {{"code", code}, {"message", msg}}}});
+}
+
+void SendStatus(httplib::Response& res, const Status& s) {
+  SendError(res, HttpStatusFor(s), s.reason(), s.message());
+}
+
+std::optional<json> ParseBody(const httplib::Request& req, httplib::Response& res, int max_depth,
+                              size_t max_bytes) {
+  if (req.body.size() > max_bytes) {
+    SendError(res, 413, "body_too_large",
+              "request body exceeds the limit of " + std::to_string(max_bytes) + " bytes");
+    return std::nullopt;
+  }
+  try {
+    json j = json::parse(req.body, [max_depth](int depth, json::parse_event_t ev, json&) {
+      // `depth` counts enclosing containers; a container being opened is one level deeper.
+      bool opens =
+          ev == json::parse_event_t::object_start || ev == json::parse_event_t::array_start;
+      if (depth + (opens ? 1 : 0) > max_depth) throw DepthExceeded{};
+      return true;
+    });
+    return j;
+  } catch (const DepthExceeded&) {
+    SendError(res, 400, "json_too_deep",
+              "JSON nesting exceeds the limit of " + std::to_string(max_depth));
+  } catch (const json::exception& e) {
+    SendError(res, 400, "bad_json", std::string("body is not valid JSON: ") + e.what());
+  }
+  return std::nullopt;
+}
+
+Result<uint64_t> ParseUint(const std::string& text, const char* what) {
+  if (text.empty() || text.size() > 19 ||
+      text.find_first_not_of("0123456789") != std::string::npos) {
+    return Status::InvalidArgument(
+        std::string(what) + " must be a non-negative integer, not '" + text + "'", "bad_param");
+  }
+  return std::stoull(text);
+}
+
+Result<uint64_t> UintParam(const httplib::Request& req, const char* name, uint64_t dflt,
+                           uint64_t max) {
+  if (!req.has_param(name)) return dflt;
+  TRIB_ASSIGN_OR_RETURN(uint64_t v, ParseUint(req.get_param_value(name), name));
+  if (v > max) {
+    return Status::InvalidArgument(std::string(name) + " may be at most " + std::to_string(max),
+                                   "bad_param");
+  }
+  return v;
+}
+
+Result<Hash32> ParseHash(const std::string& text, const char* what) {
+  auto h = FixedFromHex<32>(text);
+  if (!h.ok()) {
+    return Status::InvalidArgument(std::string(what) + " must be 64 hex digits", "bad_hash");
+  }
+  return h;
+}
+
+Result<TxLookup> SubmitAndWait(Chain* chain, const Transaction& tx,
+                               std::chrono::milliseconds wait) {
+  TRIB_ASSIGN_OR_RETURN(Hash32 hash, chain->Submit(tx));
+  if (!chain->WaitForCommit(hash, wait)) {
+    return Status::Unavailable(
+        "transaction " + ToHex(hash) + " is still pending; query GET /v1/tx/" + ToHex(hash),
+        "still_pending");
+  }
+  TRIB_ASSIGN_OR_RETURN(TxLookup l, chain->GetTx(hash));
+  if (l.state != TxState::kCommitted) {
+    return Status::Internal("transaction " + ToHex(hash) + " left the mempool uncommitted");
+  }
+  if (l.receipt.status != Receipt::kSuccess) {
+    const std::string& e = l.receipt.error;
+    auto colon = e.find(": ");
+    std::string reason = colon == std::string::npos ? "tx_failed" : e.substr(0, colon);
+    return Status::FailedPrecondition(colon == std::string::npos ? e : e.substr(colon + 2), reason);
+  }
+  return l;
+}
+
+}  // namespace tributary::http

@@ -1,0 +1,48 @@
+// Helpers shared by the node's HTTP route files (internal to the api library).
+#pragma once
+
+#include <httplib.h>
+
+#include <chrono>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+
+#include "tributary/api/node_server.h"
+#include "tributary/base/status.h"
+#include "tributary/datanet/service.h"
+#include "tributary/ledger/chain.h"
+
+namespace tributary::http {
+
+void SendJson(httplib::Response& res, int status, const nlohmann::json& body);
+void SendError(httplib::Response& res, int status, const std::string& code, const std::string& msg);
+//! The status as {"error":{...}} with HttpStatusFor's code.
+void SendStatus(httplib::Response& res, const Status& s);
+
+//! Parses a JSON body with a nesting cap and a size cap; on failure writes the error response.
+std::optional<nlohmann::json> ParseBody(const httplib::Request& req, httplib::Response& res,
+                                        int max_depth, size_t max_bytes);
+
+//! A query parameter as an unsigned integer (default when absent); InvalidArgument otherwise.
+Result<uint64_t> UintParam(const httplib::Request& req, const char* name, uint64_t dflt,
+                           uint64_t max);
+//! A path segment as an unsigned integer.
+Result<uint64_t> ParseUint(const std::string& text, const char* what);
+Result<Hash32> ParseHash(const std::string& text, const char* what);
+
+//! Submits `tx`, waits up to `wait` for its block and returns its receipt. A failed receipt
+//! becomes the error it records (reason taken from the receipt's error text).
+Result<TxLookup> SubmitAndWait(Chain* chain, const Transaction& tx, std::chrono::milliseconds wait);
+
+//! What route files need from the server.
+struct RouteContext {
+  Chain* chain;
+  datanet::DatanetService* datanets;
+  const ServerOptions* opts;
+};
+
+//! The Datanet routes (datanet-routes.cpp).
+void AddDatanetRoutes(httplib::Server& server, const RouteContext& ctx);
+
+}  // namespace tributary::http
