@@ -2,6 +2,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <sstream>
 
 #include "cli/commands.h"
@@ -199,14 +200,16 @@ int RunDatanetContribute(const Common& c, const DatanetArgs& a) {
       if (c.json) {
         PrintJson(*prepared);
       } else {
-        std::cerr << "error: no row was accepted (" << (*prepared)["rejected"]
-                  << " rejected); nothing was submitted\n";
-        int shown = 0;
+        // One line: how many rows and why, by reason.
+        std::map<std::string, int> reasons;
         for (const auto& v : report["rows"]) {
-          if (v.value("accepted", false) || shown++ >= 20) continue;
-          std::cerr << "  line " << v["line"] << ": " << v["reason"].get<std::string>() << " — "
-                    << v["message"].get<std::string>() << "\n";
+          if (!v.value("accepted", false)) reasons[v.value("reason", "unknown")]++;
         }
+        std::string why;
+        for (const auto& [r, n] : reasons)
+          why += (why.empty() ? "" : ", ") + std::to_string(n) + " " + r;
+        std::cerr << "error: no row was accepted (" << why
+                  << "); nothing was submitted (--json shows the report) (no_rows_accepted)\n";
       }
       return 1;
     }

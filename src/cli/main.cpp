@@ -10,6 +10,7 @@
 #include "cli/commands.h"
 #include "tributary/api/node_server.h"
 #include "tributary/base/keystore.h"
+#include "tributary/datanet/service.h"
 #include "tributary/ledger/verify.h"
 
 namespace tributary::cli {
@@ -187,6 +188,25 @@ int VerifyProof(const Common& c, const std::string& path, const std::string& seq
     auto k = FixedFromHex<32>(sequencer);
     if (!k.ok()) return Fail(Status::InvalidArgument("--sequencer must be a 32-byte hex key"));
     trusted = *k;
+  }
+  const json& inner = doc.is_object() && doc.contains("proof") ? doc["proof"] : doc;
+  if (inner.is_object() && inner.value("type", "") == "datanet_row") {
+    auto row = datanet::VerifyVersionRowProof(inner, trusted);
+    if (!row.ok()) {
+      if (c.json) PrintJson({{"valid", false}, {"error", row.status().message()}});
+      return Fail(row.status());
+    }
+    if (c.json) {
+      PrintJson({{"valid", true}, {"kind", "datanet_row"}, {"row", *row}});
+    } else {
+      std::cout << "VALID: row " << inner.value("index", uint64_t{0}) << " of Datanet "
+                << inner.value("datanet", uint64_t{0}) << " version "
+                << inner.value("version", uint64_t{0}) << " is " << *row << "\n(from contribution "
+                << inner["contribution"].value("id", "") << " by "
+                << inner["contribution"].value("contributor", "") << ")\n"
+                << (trusted ? "" : "(pass --sequencer to pin the block signer)\n");
+    }
+    return 0;
   }
   auto r = VerifyProofJson(doc, NodeTxKinds(), trusted);
   if (!r.ok()) {

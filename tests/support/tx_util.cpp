@@ -201,4 +201,24 @@ std::string FlipHexDigit(std::string hex, size_t pos) {
   return hex;
 }
 
+// One "error: ..." line on stderr and a plain non-zero exit (no signal, no usage dump).
+::testing::AssertionResult FailsWithOneErrorLine(const CommandResult& r,
+                                                 const std::string& needle) {
+  if (r.exit_code == 0) return ::testing::AssertionFailure() << "exit 0; out: " << r.out;
+  if (r.exit_code >= 128)
+    return ::testing::AssertionFailure() << "killed by a signal: " << r.exit_code;
+  auto lines = Lines(r.err);
+  if (lines.size() != 1) {
+    return ::testing::AssertionFailure()
+           << "expected one stderr line, got " << lines.size() << ":\n"
+           << r.err;
+  }
+  if (lines[0].rfind("error: ", 0) != 0)
+    return ::testing::AssertionFailure() << "not an error line: " << r.err;
+  if (!needle.empty() && lines[0].find(needle) == std::string::npos) {
+    return ::testing::AssertionFailure() << "'" << needle << "' not in: " << lines[0];
+  }
+  return ::testing::AssertionSuccess();
+}
+
 }  // namespace tributary::testing

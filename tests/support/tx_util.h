@@ -75,6 +75,10 @@ struct TimedCommandResult {
 TimedCommandResult RunTributaryTimed(const std::vector<std::string>& args,
                                      const std::vector<std::string>& env, int timeout_ms);
 
+//! One "error: ..." line on stderr (containing `needle`) and a plain non-zero exit.
+::testing::AssertionResult FailsWithOneErrorLine(const CommandResult& r,
+                                                 const std::string& needle = "");
+
 //! Non-empty lines of `text`.
 std::vector<std::string> Lines(const std::string& text);
 
