@@ -18,7 +18,7 @@ build: configure
 	@cmake --build $(BUILD) -j $(JOBS)
 
 run: build
-	$(BUILD)/tributary node --data ./var --dev
+	$(BUILD)/tributary node --data ./var --dev --demo
 
 test: build
 	cd $(BUILD) && ctest -j2 --output-on-failure

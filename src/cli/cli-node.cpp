@@ -127,9 +127,17 @@ int RunNode(const Common& common, const NodeArgs& args) {
   so.rate_limit_rps = args.rate_limit;
   so.rate_limit_burst = std::max(1.0, args.rate_limit * 2);
   NodeServer server(chain->get(), so, datanets->get());
-  Status s = server.Start();
-  if (!s.ok()) return Fail(s);
   (*chain)->StartProducer(std::chrono::milliseconds(args.block_interval_ms));
+  // Seeded before the API opens, so the first answer already shows the demo.
+  if (args.demo) {
+    Status seeded = SeedDemo(chain->get(), datanets->get(), common.json ? std::cerr : std::cout);
+    if (!seeded.ok()) std::cerr << "warning: demo seeding stopped: " << seeded.ToString() << "\n";
+  }
+  Status s = server.Start();
+  if (!s.ok()) {
+    (*chain)->StopProducer();
+    return Fail(s);
+  }
 
   const Genesis& g = (*chain)->genesis();
   std::string url = "http://" + so.host + ":" + std::to_string(server.port());
@@ -148,6 +156,9 @@ int RunNode(const Common& common, const NodeArgs& args) {
                 << "  build/tributary keys new --name alice\n"
                 << "  build/tributary tx transfer --from dev --to alice --amount 12.5 --wait\n"
                 << "  build/tributary account alice\n"
+                << "  build/tributary datanet list\n"
+                << "  build/tributary datanet show 1\n"
+                << "  build/tributary datanet export 1@1 --out computing-v1.jsonl\n"
                 << "  build/tributary tx get <hash> --out proof.json\n"
                 << "  build/tributary verify-proof proof.json\n"
                 << "  curl -s " << url << "/metrics\n"

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -18,12 +19,28 @@ Result<StoredKey> LoadKey(const std::string& name);
 Result<Transaction> BuildSignedTx(const Common& c, const KeyPair& key, const std::string& kind,
                                   const nlohmann::json& payload, const std::string& max_fee = "");
 
+}  // namespace tributary::cli
+
+namespace tributary {
+class Chain;
+namespace datanet {
+class DatanetService;
+}
+}  // namespace tributary
+
+namespace tributary::cli {
+
+//! Seeds the demo Datanets on a chain that has none yet (needs the `dev` key and the fortunes
+//! package); logs one line to `log`. A no-op when Datanets exist.
+Status SeedDemo(Chain* chain, datanet::DatanetService* datanets, std::ostream& log);
+
 struct NodeArgs {
   std::string data = "./var";
   std::string listen = "127.0.0.1:8645";
   std::string genesis;
   std::string sequencer_key;
   bool dev = false;
+  bool demo = false;  //!< seed the demo Datanets on first start (with --dev)
   int64_t block_interval_ms = 2000;
   double rate_limit = 200;
 };

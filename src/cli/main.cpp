@@ -275,6 +275,8 @@ int main(int argc, char** argv) {
                    "key file that signs blocks (default DATA/sequencer.key)");
   node->add_flag("--dev", node_args.dev,
                  "development chain: create keys and a genesis funding the local 'dev' key");
+  node->add_flag("--demo", node_args.demo,
+                 "with --dev: seed demo Datanets from Debian's fortunes on first start");
   node->add_option("--block-interval-ms", node_args.block_interval_ms,
                    "block interval; 0 = as soon as there is work")
       ->capture_default_str();

@@ -36,7 +36,8 @@ Result<uint64_t> JsonU64(const json& j, const char* field, std::optional<uint64_
     if (dflt) return *dflt;
     return BadPayload(std::string("payload.") + field + " is required");
   }
-  if (!it->is_number_unsigned()) {
+  // nlohmann stores small literals as signed integers: accept any integer >= 0.
+  if (!it->is_number_integer() || (!it->is_number_unsigned() && it->get<int64_t>() < 0)) {
     return BadPayload(std::string("payload.") + field + " must be a non-negative integer");
   }
   return it->get<uint64_t>();

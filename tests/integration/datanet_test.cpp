@@ -469,5 +469,37 @@ TEST(DatanetCrashTest, CrashDuringIngestionLeavesNoPartialState) {
   }
 }
 
+// `make run` seeds a living demo on first start, and only then.
+TEST(DatanetDemoTest, FirstStartSeedsTheDemoOnce) {
+  TempDir tmp;
+  const std::vector<std::string> demo = {"--dev", "--demo",       "--block-interval-ms",
+                                         "0",     "--rate-limit", "0"};
+  {
+    NodeProcess node(tmp.path() / "data", tmp.path() / "home", demo);
+    ASSERT_TRUE(node.Start(60000)) << node.output();
+    EXPECT_NE(node.output().find("demo: seeded"), std::string::npos) << node.output();
+    auto list = HttpGet(node.port(), "/v1/datanets").json()["datanets"];
+    ASSERT_EQ(list.size(), 2u);
+    for (const auto& d : list) {
+      EXPECT_EQ(d["stats"]["versions"], 1) << d.dump();
+      EXPECT_GT(d["stats"]["accepted_rows"].get<uint64_t>(), 50u);
+    }
+    EXPECT_EQ(list[0]["stats"]["rejected"], 1);
+    auto contribs = HttpGet(node.port(), "/v1/datanets/1/contributions").json()["contributions"];
+    ASSERT_EQ(contribs.size(), 3u);
+    auto retyped =
+        HttpGet(node.port(), "/v1/contributions/" + contribs[2]["id"].get<std::string>()).json();
+    int near = 0;
+    for (const auto& v : retyped["report"]["rows"])
+      near += v.value("reason", "") == "near_duplicate";
+    EXPECT_EQ(near, 30);
+    node.Stop();
+  }
+  NodeProcess again(tmp.path() / "data", tmp.path() / "home", demo);
+  ASSERT_TRUE(again.Start()) << again.output();
+  EXPECT_EQ(again.output().find("demo: seeded"), std::string::npos);
+  EXPECT_EQ(HttpGet(again.port(), "/v1/datanets").json()["datanets"].size(), 2u);
+}
+
 }  // namespace
 }  // namespace tributary::testing
