@@ -199,9 +199,11 @@ int VerifyProof(const Common& c, const std::string& path, const std::string& seq
     if (c.json) {
       PrintJson({{"valid", true}, {"kind", "datanet_row"}, {"row", *row}});
     } else {
-      std::cout << "VALID: row " << inner.value("index", uint64_t{0}) << " of Datanet "
-                << inner.value("datanet", uint64_t{0}) << " version "
-                << inner.value("version", uint64_t{0}) << " is " << *row << "\n(from contribution "
+      // The row's position among the version's contributions is proven; its overall index
+      // would need every earlier contribution's row count, which the proof does not carry.
+      std::cout << "VALID: Datanet " << inner.value("datanet", uint64_t{0}) << " version "
+                << inner.value("version", uint64_t{0}) << " holds the row " << *row
+                << "\n(from contribution "
                 << inner["contribution"].value("id", "") << " by "
                 << inner["contribution"].value("contributor", "") << ")\n"
                 << (trusted ? "" : "(pass --sequencer to pin the block signer)\n");

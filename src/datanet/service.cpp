@@ -66,8 +66,12 @@ Result<std::unique_ptr<DatanetService>> DatanetService::Open(const std::filesyst
   std::unique_ptr<DatanetService> svc(new DatanetService(chain, std::move(rows)));
   TRIB_RETURN_IF_ERROR(svc->Reconcile());
   DatanetService* raw = svc.get();
-  chain->AddCommitListener([raw](const CommittedBlock& b) { raw->OnCommit(b); });
+  svc->listener_ = chain->AddCommitListener([raw](const CommittedBlock& b) { raw->OnCommit(b); });
   return svc;
+}
+
+DatanetService::~DatanetService() {
+  if (listener_) chain_->RemoveCommitListener(listener_);
 }
 
 Status DatanetService::Reconcile() {
@@ -366,7 +370,8 @@ Result<std::vector<VersionRow>> DatanetService::VersionRows(uint64_t datanet, ui
   TRIB_RETURN_IF_ERROR(
       chain_->ReadState([&](const StateReader& s, const StateReader&, const BlockHeader&) {
         uint64_t start = 0;
-        for (uint64_t i = 0; i < v.contributions && start < offset + limit; ++i) {
+        const uint64_t end = offset + std::min(limit, UINT64_MAX - offset);  // saturating
+        for (uint64_t i = 0; i < v.contributions && start < end; ++i) {
           TRIB_ASSIGN_OR_RETURN(Hash32 id, LoadListEntry(s, AcceptedListKey(datanet, i)));
           TRIB_ASSIGN_OR_RETURN(auto c, LoadContribution(s, id));
           if (!c) return Status::Corruption("contribution " + ToHex(id) + " is missing");
@@ -478,6 +483,13 @@ Result<std::string> VerifyVersionRowProof(const json& p,
     TRIB_ASSIGN_OR_RETURN(Bytes record, FromHex(p.at("version_record").get<std::string>()));
     auto v = Version::Decode(record);
     if (!v.ok()) return bad("version record does not decode");
+    // The proof's labels must be what the proven record says.
+    if (v->datanet != p.at("datanet").get<uint64_t>() ||
+        v->number != p.at("version").get<uint64_t>()) {
+      return bad("the proof is labelled Datanet " + p.at("datanet").dump() + " version " +
+                 p.at("version").dump() + " but proves Datanet " + std::to_string(v->datanet) +
+                 " version " + std::to_string(v->number));
+    }
     TRIB_ASSIGN_OR_RETURN(auto contrib_path, ProofPathFromJson(p.at("contribution_path")));
     if (contrib_path.tree_size != v->contributions) return bad("contribution path size differs");
     s = merkle::VerifyInclusion(merkle::LeafHash(VersionLeaf(leaf)), contrib_path, v->root);

@@ -331,20 +331,26 @@ Result<uint64_t> Chain::ProduceBlockLocked(std::unique_lock<std::mutex>& lock) {
   commit_micros_sum_ += micros;
   last_commit_micros_ = micros;
   commit_cv_.notify_all();
-  if (!commit_listeners_.empty()) {
-    CommittedBlock committed;
-    committed.header = h;
-    committed.hashes = included;
-    for (size_t i = 0; i < block.txs.size(); ++i) {
-      TRIB_ASSIGN_OR_RETURN(Transaction tx, Transaction::Decode(block.txs[i]));
-      TRIB_ASSIGN_OR_RETURN(Receipt receipt, Receipt::Decode(block.receipts[i]));
-      committed.txs.push_back(std::move(tx));
-      committed.receipts.push_back(std::move(receipt));
+  // Listeners run without the chain lock (they may read the chain); listeners_mu_ keeps a
+  // removed listener from running after RemoveCommitListener returns.
+  lock.unlock();
+  {
+    std::lock_guard<std::mutex> listeners(listeners_mu_);
+    if (!commit_listeners_.empty()) {
+      CommittedBlock committed;
+      committed.header = h;
+      committed.hashes = included;
+      for (size_t i = 0; i < block.txs.size(); ++i) {
+        auto tx = Transaction::Decode(block.txs[i]);
+        auto receipt = Receipt::Decode(block.receipts[i]);
+        if (!tx.ok() || !receipt.ok()) break;  // cannot happen: we encoded them just now
+        committed.txs.push_back(std::move(*tx));
+        committed.receipts.push_back(std::move(*receipt));
+      }
+      for (const auto& [id, fn] : commit_listeners_) fn(committed);
     }
-    lock.unlock();
-    for (const auto& fn : commit_listeners_) fn(committed);
-    lock.lock();
   }
+  lock.lock();
   return height;
 }
 
@@ -365,9 +371,15 @@ Status Chain::ReadState(
   return fn(state_, *pending_, head_);
 }
 
-void Chain::AddCommitListener(std::function<void(const CommittedBlock&)> fn) {
-  std::lock_guard<std::mutex> lock(mu_);
-  commit_listeners_.push_back(std::move(fn));
+uint64_t Chain::AddCommitListener(std::function<void(const CommittedBlock&)> fn) {
+  std::lock_guard<std::mutex> lock(listeners_mu_);
+  commit_listeners_[next_listener_] = std::move(fn);
+  return next_listener_++;
+}
+
+void Chain::RemoveCommitListener(uint64_t id) {
+  std::lock_guard<std::mutex> lock(listeners_mu_);
+  commit_listeners_.erase(id);
 }
 
 void Chain::StartProducer(std::chrono::milliseconds interval) {

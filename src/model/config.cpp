@@ -59,6 +59,9 @@ Result<ModelConfig> ModelConfig::FromJson(const json& j, const std::string& sour
       IntField(j, "max_position_embeddings", source, &c.max_position_embeddings, false));
   TRIB_RETURN_IF_ERROR(NumberField(j, "rope_theta", source, &c.rope_theta));
   TRIB_RETURN_IF_ERROR(NumberField(j, "rms_norm_eps", source, &c.rms_norm_eps));
+  if (j.contains("initializer_range")) {
+    TRIB_RETURN_IF_ERROR(NumberField(j, "initializer_range", source, &c.initializer_range));
+  }
   if (j.contains("tie_word_embeddings") && !j["tie_word_embeddings"].is_null()) {
     if (!j["tie_word_embeddings"].is_boolean())
       return Bad(source, "'tie_word_embeddings' must be a boolean");
@@ -174,6 +177,7 @@ json ModelConfig::ToJson() const {
             {"max_position_embeddings", max_position_embeddings},
             {"rope_theta", rope_theta},
             {"rms_norm_eps", rms_norm_eps},
+            {"initializer_range", initializer_range},
             {"tie_word_embeddings", tie_word_embeddings},
             {"attention_bias", attention_bias},
             {"hidden_act", "silu"},

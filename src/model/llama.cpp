@@ -31,6 +31,7 @@ torch::Tensor Linear(const torch::Tensor& x, const torch::Tensor& w, const torch
 struct AdapterGroup {
   const LoraAdapter* adapter;
   torch::Tensor rows;  // int64 row indices; undefined when the group is every row
+  int index = 0;       // position in Forward's `adapters`
 };
 
 }  // namespace
@@ -185,8 +186,8 @@ std::unique_ptr<LlamaModel> LlamaModel::Random(const ModelConfig& config, uint64
     bool is_norm = name.find("norm") != std::string::npos;
     bool is_bias = name.size() > 5 && name.compare(name.size() - 5, 5, ".bias") == 0;
     torch::Tensor t = is_norm   ? torch::ones(shape)
-                      : is_bias ? torch::zeros(shape).normal_(0.0, 0.02, gen)
-                                : torch::empty(shape).normal_(0.0, 0.02, gen);
+                      : is_bias ? torch::zeros(shape).normal_(0.0, config.initializer_range, gen)
+                                : torch::empty(shape).normal_(0.0, config.initializer_range, gen);
     *m->Slot(name) = t;
   }
   if (config.tie_word_embeddings) m->lm_head_ = m->embed_;
@@ -228,7 +229,8 @@ Status LlamaModel::Save(const std::filesystem::path& dir) const {
 
 Result<torch::Tensor> LlamaModel::Forward(const std::vector<SequenceInput>& batch,
                                           const std::vector<const LoraAdapter*>& adapters,
-                                          bool last_only) const {
+                                          bool last_only, bool train,
+                                          const LoraHooks* hooks) const {
   const ModelConfig& c = config_;
   std::vector<int64_t> ids, positions;
   std::map<int, std::vector<int64_t>> rows_by_adapter;
@@ -266,13 +268,13 @@ Result<torch::Tensor> LlamaModel::Forward(const std::vector<SequenceInput>& batc
     }
   }
   try {
-    torch::NoGradGuard no_grad;
+    torch::AutoGradMode grad_mode(train);
     const int64_t T = static_cast<int64_t>(ids.size());
     const int64_t hq = c.num_attention_heads, hkv = c.num_key_value_heads, d = c.head_dim;
     const double scale = 1.0 / std::sqrt(static_cast<double>(d));
     std::vector<AdapterGroup> groups;
     for (auto& [index, rows] : rows_by_adapter) {
-      AdapterGroup g{adapters[static_cast<size_t>(index)], {}};
+      AdapterGroup g{adapters[static_cast<size_t>(index)], {}, index};
       if (static_cast<int64_t>(rows.size()) != T)
         g.rows = torch::tensor(rows, torch::kInt64).to(device_);
       groups.push_back(std::move(g));
@@ -285,11 +287,14 @@ Result<torch::Tensor> LlamaModel::Forward(const std::vector<SequenceInput>& batc
         const LoraWeights* lw = g.adapter->Find(li, module);
         if (!lw) continue;
         auto xs = g.rows.defined() ? x.index_select(0, g.rows) : x;
-        auto delta = Linear(Linear(xs, lw->a), lw->b) * lw->scale;
+        const double p = g.adapter->config().lora_dropout;
+        auto xin = train && p > 0 ? torch::dropout(xs, p, true) : xs;
+        auto delta = Linear(Linear(xin, lw->a), lw->b) * lw->scale;
+        if (hooks) (*hooks)(g.index, li, module, xs, delta);
         if (g.rows.defined()) {
-          y.index_add_(0, g.rows, delta);
+          y = train ? y.index_add(0, g.rows, delta) : y.index_add_(0, g.rows, delta);
         } else {
-          y.add_(delta);
+          y = train ? y + delta : y.add_(delta);
         }
       }
       return y;

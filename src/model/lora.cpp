@@ -140,6 +140,13 @@ Result<LoraConfig> LoraConfig::FromJson(const json& j, const std::string& source
       return Bad(source, std::string("'") + field + "' is not supported");
     }
   }
+  if (j.contains("lora_dropout") && !j["lora_dropout"].is_null()) {
+    if (!j["lora_dropout"].is_number() || j["lora_dropout"].get<double>() < 0 ||
+        j["lora_dropout"].get<double>() >= 1) {
+      return Bad(source, "'lora_dropout' must be a number in [0, 1)");
+    }
+    c.lora_dropout = j["lora_dropout"].get<double>();
+  }
   c.use_rslora = j.value("use_rslora", false);
   c.fan_in_fan_out = j.value("fan_in_fan_out", false);
   if (j.contains("base_model_name_or_path") && j["base_model_name_or_path"].is_string()) {
@@ -153,7 +160,7 @@ json LoraConfig::ToJson() const {
           {"task_type", "CAUSAL_LM"},
           {"r", r},
           {"lora_alpha", lora_alpha},
-          {"lora_dropout", 0.0},
+          {"lora_dropout", lora_dropout},
           {"target_modules", target_modules},
           {"rank_pattern", rank_pattern},
           {"alpha_pattern", alpha_pattern},
@@ -260,6 +267,41 @@ LoraAdapter LoraAdapter::Random(const LlamaModel& base, LoraConfig config, uint6
     adapter.weights_[{slot.layer, slot.module}] = std::move(w);
   }
   return adapter;
+}
+
+LoraAdapter LoraAdapter::Init(const LlamaModel& base, LoraConfig config, uint64_t seed) {
+  LoraAdapter adapter;
+  adapter.config_ = std::move(config);
+  torch::NoGradGuard no_grad;
+  auto gen = at::make_generator<at::CPUGeneratorImpl>(seed);
+  for (const TargetSlot& slot : TargetSlots(adapter.config_, base.config())) {
+    LoraWeights w;
+    w.scale = slot.scale;
+    // PEFT: kaiming_uniform_(a=sqrt(5)) on A, i.e. U(-1/sqrt(in), 1/sqrt(in)); B = 0.
+    const double bound = 1.0 / std::sqrt(static_cast<double>(slot.in));
+    w.a = torch::empty({slot.rank, slot.in}).uniform_(-bound, bound, gen);
+    w.b = torch::zeros({slot.out, slot.rank});
+    w.a = w.a.to(base.dtype()).to(base.device());
+    w.b = w.b.to(base.dtype()).to(base.device());
+    adapter.weights_[{slot.layer, slot.module}] = std::move(w);
+  }
+  return adapter;
+}
+
+std::vector<std::pair<std::string, torch::Tensor>> LoraAdapter::NamedParameters() const {
+  std::vector<std::pair<std::string, torch::Tensor>> out;
+  for (const auto& [key, w] : weights_) {
+    out.emplace_back(PeftKey(key.first, key.second, 'A'), w.a);
+    out.emplace_back(PeftKey(key.first, key.second, 'B'), w.b);
+  }
+  std::sort(out.begin(), out.end(), [](const auto& x, const auto& y) { return x.first < y.first; });
+  return out;
+}
+
+std::vector<LoraSlotWeights> LoraAdapter::Slots() const {
+  std::vector<LoraSlotWeights> out;
+  for (const auto& [key, w] : weights_) out.push_back({key.first, key.second, &w});
+  return out;
 }
 
 Status LoraAdapter::Save(const std::filesystem::path& dir) const {

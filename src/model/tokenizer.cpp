@@ -548,6 +548,35 @@ std::optional<std::string> ByteLevelDecode(std::string_view text) {
   return out;
 }
 
+Result<std::vector<std::string>> PreTokenize(std::string_view text,
+                                             ByteLevelTokenizerOptions::PreTokenizer kind) {
+  // The steps the loader builds from the pre_tokenizer that WriteByteLevelTokenizer writes.
+  using Steps = Result<std::vector<PreTokStep>>;
+  static const Steps llama3 = []() -> Steps {
+    PreTokStep split;
+    TRIB_ASSIGN_OR_RETURN(split.regex, Regex::Compile(kLlama3Pattern, false, "Llama-3 pattern"));
+    PreTokStep byte_level;
+    byte_level.kind = PreTokStep::Kind::kByteLevel;
+    return std::vector<PreTokStep>{std::move(split), std::move(byte_level)};
+  }();
+  static const Steps gpt2 = []() -> Steps {
+    PreTokStep byte_level;
+    byte_level.kind = PreTokStep::Kind::kByteLevel;
+    TRIB_ASSIGN_OR_RETURN(byte_level.regex, Regex::Compile(kGpt2Pattern, false, "GPT-2 pattern"));
+    return std::vector<PreTokStep>{std::move(byte_level)};
+  }();
+  const Steps& steps = kind == ByteLevelTokenizerOptions::PreTokenizer::kGpt2 ? gpt2 : llama3;
+  if (!steps.ok()) return steps.status();
+  std::vector<std::string> cur, next;
+  cur.emplace_back(IsValidUtf8(text) ? std::string(text) : ReplaceInvalidUtf8(text));
+  for (const PreTokStep& step : *steps) {
+    next.clear();
+    for (std::string& piece : cur) ApplyStep(step, std::move(piece), &next);
+    cur.swap(next);
+  }
+  return cur;
+}
+
 // -----------------------------------------------------------------------------------------------
 // Tokenizer::Impl
 

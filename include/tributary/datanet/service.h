@@ -63,6 +63,8 @@ class DatanetService {
   //! listener on `chain` (which must outlive the service).
   static Result<std::unique_ptr<DatanetService>> Open(const std::filesystem::path& data_dir,
                                                       Chain* chain);
+  //! Unregisters the commit listener (the chain may go on producing blocks).
+  ~DatanetService();
 
   Result<Prepared> Prepare(uint64_t datanet, const std::vector<UploadFile>& files);
   //! Returns the contribution id (= tx hash) and the report.
@@ -104,6 +106,7 @@ class DatanetService {
   Result<Prepared> PrepareLocked(const Datanet& d, const std::vector<UploadFile>& files);
 
   Chain* chain_;
+  uint64_t listener_ = 0;
   std::unique_ptr<RowStore> rows_;
   std::mutex mu_;
   std::map<uint64_t, std::unique_ptr<RowIndex>> indexes_;

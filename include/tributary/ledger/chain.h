@@ -132,8 +132,11 @@ class Chain {
       const std::function<Status(const StateReader& committed, const StateReader& pending,
                                  const BlockHeader& head)>& fn);
   //! Calls `fn` after every block is durably committed, on the producing thread, outside the
-  //! chain lock. Add listeners before producing blocks; they must not call ProduceBlock.
-  void AddCommitListener(std::function<void(const CommittedBlock&)> fn);
+  //! chain lock. Listeners must not call ProduceBlock or Add/RemoveCommitListener. Returns an id
+  //! for RemoveCommitListener.
+  uint64_t AddCommitListener(std::function<void(const CommittedBlock&)> fn);
+  //! Removes a listener; when it returns, the listener is not running and will not run again.
+  void RemoveCommitListener(uint64_t id);
 
   //! Waits until `hash` leaves the mempool or `timeout` passes; true when it is committed.
   bool WaitForCommit(const Hash32& hash, std::chrono::milliseconds timeout);
@@ -181,7 +184,9 @@ class Chain {
   std::unordered_set<std::string> pending_hashes_;  // raw hash bytes of mempool txs
   std::unique_ptr<Overlay> pending_;                // committed state + every mempool tx applied
 
-  std::vector<std::function<void(const CommittedBlock&)>> commit_listeners_;
+  std::mutex listeners_mu_;  // held while listeners run; taken after mu_ is released
+  std::map<uint64_t, std::function<void(const CommittedBlock&)>> commit_listeners_;
+  uint64_t next_listener_ = 1;
   std::thread producer_;
   bool stop_ = false;
 

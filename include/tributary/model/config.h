@@ -35,6 +35,7 @@ struct ModelConfig {
   int64_t max_position_embeddings = 2048;
   double rope_theta = 10000.0;
   double rms_norm_eps = 1e-6;
+  double initializer_range = 0.02;  //!< std of random init (LlamaModel::Random)
   bool tie_word_embeddings = false;
   bool attention_bias = false;  //!< q/k/v biases (Qwen2 always; Llama when attention_bias is set)
   RopeScaling rope_scaling;

@@ -12,8 +12,10 @@
 #include <torch/types.h>
 
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "tributary/base/status.h"
@@ -42,6 +44,13 @@ struct LayerWeights {
 
 class LoraAdapter;
 
+//! Observes adapted projections during a Forward with `train`: for adapter `adapter`, layer
+//! `layer`, module `module`, `x` is the input rows [n, in] and `delta` the low-rank output
+//! scale·(xAᵀ)Bᵀ [n, out] for those rows (part of the autograd graph; retain_grad on it to read
+//! its gradient after backward). Rows are in the order of the adapter's rows in the batch.
+using LoraHooks = std::function<void(int adapter, int64_t layer, const std::string& module,
+                                     const torch::Tensor& x, const torch::Tensor& delta)>;
+
 //! The weight of a projection by module name ("q_proj", ..., "down_proj").
 torch::Tensor& ModuleWeight(LayerWeights& layer, const std::string& module);
 
@@ -53,7 +62,8 @@ class LlamaModel {
   static Result<std::unique_ptr<LlamaModel>> Load(const std::filesystem::path& dir,
                                                   torch::ScalarType dtype = torch::kFloat32,
                                                   torch::Device device = torch::kCPU);
-  //! Random weights (normal, std 0.02; norms 1) from `seed`: for tests and `model init`.
+  //! Random weights (normal, std config.initializer_range; norms 1) from `seed`: for tests, `model
+  //! init` and pretraining.
   static std::unique_ptr<LlamaModel> Random(const ModelConfig& config, uint64_t seed);
 
   //! Moves the weights to `device` in `dtype` (before any adapter is loaded for this model).
@@ -75,9 +85,14 @@ class LlamaModel {
   //! sequences, token ids outside the vocabulary or an adapter index out of range.
   //! With `last_only`, returns just each sequence's last row, [sequences, vocab]: what
   //! generation needs, and it skips the vocabulary projection for every other prompt token.
+  //! With `train`, autograd records the pass (gradients reach adapter tensors that require
+  //! them; the base weights never do) and adapters apply their lora_dropout, drawn from
+  //! torch's global generator (seed it for reproducible steps). `hooks`, when given, sees each
+  //! adapted projection's input and low-rank output (for gradient sketches).
   Result<torch::Tensor> Forward(const std::vector<SequenceInput>& batch,
                                 const std::vector<const LoraAdapter*>& adapters = {},
-                                bool last_only = false) const;
+                                bool last_only = false, bool train = false,
+                                const LoraHooks* hooks = nullptr) const;
 
   //! Adds scale·BA to the targeted weights (for batches that all use one adapter). Keeps the
   //! original weights, so UnmergeAdapter restores them bit for bit. Not thread-safe: no Forward

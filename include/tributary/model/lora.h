@@ -34,6 +34,7 @@ struct LoraConfig {
   std::vector<std::string> target_modules = {"q_proj", "v_proj"};
   std::map<std::string, int64_t> rank_pattern;
   std::map<std::string, double> alpha_pattern;
+  double lora_dropout = 0;  //!< dropout on the adapter's input while training
   bool use_rslora = false;
   bool fan_in_fan_out = false;  //!< accepted; Llama layers are nn.Linear, for which PEFT ignores it
   std::string base_model_name_or_path;
@@ -53,6 +54,13 @@ struct LoraWeights {
   double scale = 1.0;
 };
 
+//! A targeted module and its weights (see LoraAdapter::Slots).
+struct LoraSlotWeights {
+  int64_t layer = 0;
+  std::string module;
+  const LoraWeights* weights = nullptr;
+};
+
 class LoraAdapter {
  public:
   //! Loads DIR/adapter_config.json and DIR/adapter_model.safetensors and checks every tensor
@@ -61,6 +69,14 @@ class LoraAdapter {
   //! Random A and B (both nonzero, unlike PEFT's zero-initialised B, so the adapter changes
   //! outputs): for tests, benchmarks and `model init-adapter`.
   static LoraAdapter Random(const LlamaModel& base, LoraConfig config, uint64_t seed);
+  //! PEFT's initialisation for training: A ~ U(-1/sqrt(in), 1/sqrt(in)) (kaiming_uniform with
+  //! a = sqrt(5)), B = 0, so the adapter starts as the identity. Deterministic in `seed`.
+  static LoraAdapter Init(const LlamaModel& base, LoraConfig config, uint64_t seed);
+  //! Every A and B tensor by PEFT key, in key order. The tensors share storage with the adapter:
+  //! a trainer sets requires_grad on them and updates them in place (not thread-safe then).
+  std::vector<std::pair<std::string, torch::Tensor>> NamedParameters() const;
+  //! The targeted modules in (layer, module) order.
+  std::vector<LoraSlotWeights> Slots() const;
   //! Writes adapter_config.json and adapter_model.safetensors (float32) in PEFT layout.
   Status Save(const std::filesystem::path& dir) const;
 

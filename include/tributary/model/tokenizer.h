@@ -233,4 +233,11 @@ struct ByteLevelTokenizerOptions {
 Status WriteByteLevelTokenizer(const std::filesystem::path& dir, int32_t vocab_size,
                                const ByteLevelTokenizerOptions& options = {});
 
+//! The pre-tokens (raw bytes, before the byte mapping) that a tokenizer written by
+//! WriteByteLevelTokenizer with pre-tokenizer `kind` makes of `text`: invalid UTF-8 replaced as
+//! in Encode, no normalizer (those files have none), no added-token extraction. The same code as
+//! the loaded tokenizer's; the regex is compiled once per process. Thread-safe.
+Result<std::vector<std::string>> PreTokenize(std::string_view text,
+                                             ByteLevelTokenizerOptions::PreTokenizer kind);
+
 }  // namespace tributary::model
