@@ -44,5 +44,7 @@ struct RouteContext {
 
 //! The Datanet routes (datanet-routes.cpp).
 void AddDatanetRoutes(httplib::Server& server, const RouteContext& ctx);
+//! The model registry routes (model-routes.cpp); they need only ctx.chain.
+void AddModelRoutes(httplib::Server& server, const RouteContext& ctx);
 
 }  // namespace tributary::http

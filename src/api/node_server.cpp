@@ -8,6 +8,7 @@
 
 #include "http.h"
 #include "tributary/datanet/kinds.h"
+#include "tributary/economy/kinds.h"
 #include "tributary/ledger/verify.h"
 
 namespace tributary {
@@ -57,6 +58,7 @@ const TxKindRegistry& NodeTxKinds() {
     auto* r = new TxKindRegistry();
     RegisterLedgerKinds(*r);
     datanet::RegisterDatanetKinds(*r);
+    economy::RegisterEconomyKinds(*r);
     return r;
   }();
   return *kinds;
@@ -172,6 +174,7 @@ class NodeServer::Impl {
     if (datanets_) {
       http::AddDatanetRoutes(server_, http::RouteContext{chain_, datanets_, &opts_});
     }
+    http::AddModelRoutes(server_, http::RouteContext{chain_, datanets_, &opts_});
     server_.Get("/healthz", [this](const httplib::Request&, httplib::Response& res) {
       SendJson(res, 200, {{"status", "ok"}, {"height", chain_->height()}});
     });

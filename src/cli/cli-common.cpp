@@ -140,6 +140,7 @@ Result<nlohmann::json> NodePostFiles(const Common& c, const std::string& path,
 namespace tributary::cli {
 
 bool IsModelCommand(int argc, char** argv) {
+  bool model = false;  // saw `model`; the next word picks the binary
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--node") {
@@ -147,9 +148,15 @@ bool IsModelCommand(int argc, char** argv) {
       continue;
     }
     if (!a.empty() && a[0] == '-') continue;
-    return a == "model" || a == "generate";
+    if (!model) {
+      if (a != "model") return a == "generate" || a == "factory";
+      model = true;
+      continue;
+    }
+    // The registry commands talk to the node and need no libtorch: they stay in `tributary`.
+    return a != "register" && a != "list" && a != "show";
   }
-  return false;
+  return false;  // `tributary model` or `model --help`: tributary's own help (names the rest)
 }
 
 int ExecModelBinary(int argc, char** argv) {

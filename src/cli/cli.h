@@ -53,7 +53,8 @@ class ProgressLine {
   std::chrono::steady_clock::time_point start_, last_{};
 };
 
-//! True when the command line names a model command (model ..., generate).
+//! True when the command line names a command run by tributary-model (model init,
+//! model init-adapter, generate, factory ...).
 bool IsModelCommand(int argc, char** argv);
 //! Replaces this process with tributary-model (beside this executable) and the same arguments;
 //! returns only on failure, with the exit code.

@@ -97,4 +97,14 @@ int RunDatanetPublish(const Common& c, const DatanetArgs& a);
 int RunDatanetExport(const Common& c, const DatanetArgs& a);
 int RunDatanetLeaderboard(const Common& c, const DatanetArgs& a);
 
+//! `tributary model register|list|show` (the ledger's model registry; no libtorch needed).
+struct ModelRegistryArgs {
+  std::string from = "dev";
+  std::string name, base, adapter, price;  //!< price: OPEN per 1,000 tokens, e.g. 0.002
+  std::string id;                          //!< show: model id or tributary-model-<id>
+};
+int RunModelRegister(const Common& c, const ModelRegistryArgs& a);
+int RunModelList(const Common& c);
+int RunModelShow(const Common& c, const ModelRegistryArgs& a);
+
 }  // namespace tributary::cli

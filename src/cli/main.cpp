@@ -406,6 +406,30 @@ int main(int argc, char** argv) {
   dn_board->add_option("id", dn.id, "Datanet id")->required();
   dn_board->add_option("--limit", dn.limit, "how many")->capture_default_str();
 
+  // Only register/list/show are parsed here; IsModelCommand sends the other model commands
+  // (init, init-adapter, ...) to tributary-model before this parser runs.
+  ModelRegistryArgs mr;
+  auto* model = app.add_subcommand("model", "register models on the ledger, list and show them");
+  model->require_subcommand(1);
+  model->footer(
+      "model init, model init-adapter and generate run in tributary-model: see `tributary model "
+      "init --help`.");
+  auto* model_register =
+      model->add_subcommand("register", "register a trained adapter with its lineage and price");
+  model_register->add_option("--from", mr.from, "signing key name (the owner)")
+      ->capture_default_str();
+  model_register->add_option("--name", mr.name, "model name (1-64 characters)")->required();
+  model_register->add_option("--base", mr.base, "base model directory (config.json, *.safetensors)")
+      ->required();
+  model_register
+      ->add_option("--adapter", mr.adapter,
+                   "adapter directory written by training (PEFT files and training.json)")
+      ->required();
+  model_register->add_option("--price", mr.price, "OPEN per 1,000 tokens, e.g. 0.002")->required();
+  auto* model_list = model->add_subcommand("list", "list registered models");
+  auto* model_show = model->add_subcommand("show", "show a model with its lineage");
+  model_show->add_option("id", mr.id, "model id (or tributary-model-ID)")->required();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -436,6 +460,9 @@ int main(int argc, char** argv) {
     if (*dn_publish) return RunDatanetPublish(common, dn);
     if (*dn_export) return RunDatanetExport(common, dn);
     if (*dn_board) return RunDatanetLeaderboard(common, dn);
+    if (*model_register) return RunModelRegister(common, mr);
+    if (*model_list) return RunModelList(common);
+    if (*model_show) return RunModelShow(common, mr);
   } catch (const std::exception& e) {
     std::cerr << "error: " << e.what() << "\n";
     return 1;

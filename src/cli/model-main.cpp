@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "cli/commands.h"
+#include "cli/factory-commands.h"
 
 int main(int argc, char** argv) {
   using namespace tributary::cli;
@@ -50,6 +51,43 @@ int main(int argc, char** argv) {
   generate->add_option("--top-p", gen_args.top_p)->capture_default_str();
   generate->add_option("--seed", gen_args.seed)->capture_default_str();
   generate->add_option("--stop", gen_args.stop, "stop string (repeatable)");
+  auto* factory = app.add_subcommand("factory", "fine-tune and evaluate adapters on Datanets");
+  factory->require_subcommand(1);
+  FactoryTrainArgs tr;
+  auto* train = factory->add_subcommand("train", "fine-tune a LoRA adapter on Datanet versions");
+  train->add_option("--base", tr.base, "base model directory (Hugging Face layout)")->required();
+  train->add_option("--data", tr.data, "DATANET@VERSION[,...]")->required();
+  train->add_option("--out", tr.out, "output directory (adapter, metrics, lineage, checkpoints)")
+      ->required();
+  train->add_option("--rank", tr.rank)->capture_default_str();
+  train->add_option("--alpha", tr.alpha)->capture_default_str();
+  train->add_option("--dropout", tr.dropout)->capture_default_str();
+  train->add_option("--targets", tr.targets, "comma-separated modules")->capture_default_str();
+  train->add_option("--lr", tr.lr)->capture_default_str();
+  train->add_option("--epochs", tr.epochs)->capture_default_str();
+  train->add_option("--batch-size", tr.batch_size, "sequences per micro-batch")
+      ->capture_default_str();
+  train->add_option("--grad-accum", tr.grad_accum, "micro-batches per step")->capture_default_str();
+  train->add_option("--max-seq-len", tr.max_seq_len)->capture_default_str();
+  train->add_option("--warmup-steps", tr.warmup_steps)->capture_default_str();
+  train->add_option("--seed", tr.seed)->capture_default_str();
+  train->add_option("--checkpoint-every", tr.checkpoint_every, "steps (0 = only at the end)")
+      ->capture_default_str();
+  train->add_option("--max-steps", tr.max_steps, "stop after N steps (0 = all epochs)")
+      ->capture_default_str();
+  train->add_option("--heldout", tr.heldout, "share of rows held out (by row hash)")
+      ->capture_default_str();
+  train->add_flag("--resume", tr.resume, "continue from the latest checkpoint in --out");
+  FactoryEvalArgs ev;
+  auto* eval = factory->add_subcommand("eval", "evaluate a base model, with or without an adapter");
+  eval->add_option("--base", ev.base, "base model directory")->required();
+  eval->add_option("--adapter", ev.adapter, "PEFT adapter directory");
+  eval->add_option("--data", ev.data, "DATANET@VERSION[,...]")->required();
+  eval->add_option("--max-seq-len", ev.max_seq_len)->capture_default_str();
+  eval->add_option("--heldout", ev.heldout, "held-out share (as in training)")
+      ->capture_default_str();
+  eval->add_flag("--all-rows", ev.all_rows, "evaluate every row, not only the held-out ones");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -59,6 +97,8 @@ int main(int argc, char** argv) {
     if (*model_init) return RunModelInit(common, init_args);
     if (*model_adapter) return RunModelInitAdapter(common, adapter_args);
     if (*generate) return RunGenerate(common, gen_args);
+    if (*train) return RunFactoryTrain(common, tr);
+    if (*eval) return RunFactoryEval(common, ev);
   } catch (const std::exception& e) {
     std::cerr << "error: " << e.what() << "\n";
     return 1;

@@ -2,7 +2,8 @@
 //
 // Routes: POST /v1/tx, GET /v1/tx/{hash}, GET /v1/blocks/{height|latest},
 // GET /v1/accounts/{address}[?prove=1], GET /v1/chain, GET /healthz, GET /metrics, and the
-// Datanet routes under /v1/datanets and /v1/contributions (see docs/api.md).
+// Datanet routes under /v1/datanets and /v1/contributions (docs/datanets.md), and the model
+// registry under /v1/models.
 // Every error is {"error":{"code":...,"message":...}} with a 4xx/5xx status.
 // Request bodies have a size cap, JSON a nesting cap, and each client address
 // a token-bucket rate limit answered with 429.

@@ -1,0 +1,355 @@
+// `tributary factory train|eval`: fine-tune LoRA adapters on published Datanet versions fetched
+// from the node, evaluate them, and write PEFT files plus lineage (training.json) and metrics.
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "cli/factory-commands.h"
+#include "tributary/base/file_hash.h"
+#include "tributary/base/hash.h"
+#include "tributary/factory/data.h"
+#include "tributary/factory/eval.h"
+#include "tributary/factory/train.h"
+#include "tributary/model/llama.h"
+#include "tributary/model/tokenizer.h"
+
+namespace tributary::cli {
+namespace {
+
+using json = nlohmann::json;
+namespace fs = std::filesystem;
+
+std::atomic<bool> g_interrupted{false};
+void OnSignal(int) { g_interrupted = true; }
+
+std::vector<std::string> SplitComma(const std::string& s) {
+  std::vector<std::string> out;
+  std::stringstream ss(s);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    if (!item.empty()) out.push_back(item);
+  }
+  return out;
+}
+
+struct VersionRef {
+  uint64_t datanet = 0;
+  uint32_t version = 0;
+};
+
+Result<std::vector<VersionRef>> ParseVersions(const std::string& text) {
+  std::vector<VersionRef> out;
+  for (const auto& item : SplitComma(text)) {
+    auto at = item.find('@');
+    auto digits = [](const std::string& s) {
+      return !s.empty() && s.size() <= 9 && s.find_first_not_of("0123456789") == std::string::npos;
+    };
+    if (at == std::string::npos || !digits(item.substr(0, at)) || !digits(item.substr(at + 1))) {
+      return Status::InvalidArgument(
+          "--data takes DATANET@VERSION[,...] such as 1@2, not '" + item + "'", "bad_data");
+    }
+    out.push_back(
+        {std::stoull(item.substr(0, at)), static_cast<uint32_t>(std::stoul(item.substr(at + 1)))});
+  }
+  if (out.empty()) return Status::InvalidArgument("--data names no Datanet version", "bad_data");
+  return out;
+}
+
+struct Source {
+  VersionRef ref;
+  std::string root;
+  std::string datanet_name;
+  std::vector<factory::DataRow> rows;
+};
+
+// The rows of one version, from the cache when it holds exactly them, else from the node.
+Result<Source> FetchVersion(const Common& c, const VersionRef& ref, const fs::path& cache_dir,
+                            bool progress) {
+  const std::string base = "/v1/datanets/" + std::to_string(ref.datanet);
+  TRIB_ASSIGN_OR_RETURN(json d, NodeGet(c, base));
+  auto v = NodeGet(c, base + "/versions/" + std::to_string(ref.version));
+  if (!v.ok()) {
+    return Status::NotFound("Datanet " + std::to_string(ref.datanet) + " has no version " +
+                                std::to_string(ref.version) + " (" + v.status().message() + ")",
+                            "unknown_version");
+  }
+  Source s;
+  s.ref = ref;
+  s.root = (*v)["root"].get<std::string>();
+  s.datanet_name = d.value("name", "");
+  const uint64_t total = (*v)["rows"].get<uint64_t>();
+  if (total == 0) return Status::FailedPrecondition("the version has no rows", "empty_version");
+  fs::path cache = cache_dir / (std::to_string(ref.datanet) + "@" + std::to_string(ref.version) +
+                                "-" + s.root.substr(0, 16) + ".jsonl");
+  if (fs::exists(cache)) {
+    auto rows = factory::ReadRowsJsonl(cache);
+    if (rows.ok() && rows->size() == total) {
+      s.rows = std::move(*rows);
+      return s;
+    }
+  }
+  ProgressLine line(progress,
+                    "fetching " + std::to_string(ref.datanet) + "@" + std::to_string(ref.version),
+                    "rows");
+  while (s.rows.size() < total) {
+    TRIB_ASSIGN_OR_RETURN(
+        json page, NodeGet(c, base + "/versions/" + std::to_string(ref.version) +
+                                  "/rows?offset=" + std::to_string(s.rows.size()) + "&limit=1000"));
+    if (page["rows"].empty()) break;
+    for (const auto& r : page["rows"]) {
+      s.rows.push_back({r["row_id"].get<std::string>(), r["contribution"].get<std::string>(),
+                        r["contributor"].get<std::string>(), r["row"]});
+    }
+    line.Update(s.rows.size(), total);
+  }
+  if (s.rows.size() != total) {
+    return Status::Unavailable("the node returned " + std::to_string(s.rows.size()) + " of " +
+                               std::to_string(total) + " rows");
+  }
+  std::error_code ec;
+  fs::create_directories(cache_dir, ec);
+  TRIB_RETURN_IF_ERROR(factory::WriteRowsJsonl(cache, s.rows));
+  return s;
+}
+
+Status WriteJsonFile(const fs::path& path, const json& j) {
+  fs::path tmp = path;
+  tmp += ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << j.dump(2) << "\n";
+    if (!out.flush()) return Status::IOError("cannot write " + tmp.string());
+  }
+  std::error_code ec;
+  fs::rename(tmp, path, ec);
+  if (ec) return Status::IOError("cannot write " + path.string() + ": " + ec.message());
+  return Status::OK();
+}
+
+uint32_t HeldoutBps(double share) { return static_cast<uint32_t>(share * 10000 + 0.5); }
+
+struct Loaded {
+  std::unique_ptr<model::LlamaModel> base;
+  std::optional<model::Tokenizer> tokenizer;
+  std::vector<Source> sources;
+  std::vector<factory::Example> examples;
+  int64_t dropped = 0;
+};
+
+// Base, tokenizer, rows and examples: what train and eval share.
+Result<Loaded> LoadAll(const Common& c, const std::string& base_dir, const std::string& data,
+                       const fs::path& cache, int64_t max_seq_len, double heldout) {
+  if (heldout < 0 || heldout >= 1) {
+    return Status::InvalidArgument("--heldout must be in [0, 1)", "bad_option");
+  }
+  TRIB_ASSIGN_OR_RETURN(auto refs, ParseVersions(data));
+  Loaded l;
+  TRIB_ASSIGN_OR_RETURN(l.base, model::LlamaModel::Load(base_dir));
+  TRIB_ASSIGN_OR_RETURN(auto tok, model::Tokenizer::FromDirectory(base_dir));
+  l.tokenizer.emplace(std::move(tok));
+  factory::ExampleOptions eo;
+  eo.max_seq_len = std::min<int64_t>(max_seq_len, l.base->config().max_position_embeddings);
+  eo.heldout_bps = HeldoutBps(heldout);
+  for (const auto& ref : refs) {
+    TRIB_ASSIGN_OR_RETURN(Source s, FetchVersion(c, ref, cache, ShowProgress(c)));
+    TRIB_ASSIGN_OR_RETURN(
+        auto set, factory::BuildExamples(s.rows, factory::DetectFormat(s.rows), *l.tokenizer, eo));
+    l.dropped += set.dropped;
+    for (auto& e : set.examples) l.examples.push_back(std::move(e));
+    l.sources.push_back(std::move(s));
+  }
+  return l;
+}
+
+}  // namespace
+
+int RunFactoryTrain(const Common& c, const FactoryTrainArgs& a) {
+  if (a.out.empty()) return Fail(Status::InvalidArgument("--out DIR is required", "bad_option"));
+  factory::TrainOptions o;
+  o.lora.r = a.rank;
+  o.lora.lora_alpha = a.alpha;
+  o.lora.lora_dropout = a.dropout;
+  o.lora.target_modules = SplitComma(a.targets);
+  o.lora.base_model_name_or_path = a.base;
+  o.lr = a.lr;
+  o.epochs = a.epochs;
+  o.batch_size = a.batch_size;
+  o.grad_accum = a.grad_accum;
+  o.warmup_steps = a.warmup_steps;
+  o.seed = a.seed;
+  o.checkpoint_every = a.checkpoint_every;
+  o.max_steps = a.max_steps;
+  if (Status s = o.Validate(); !s.ok()) return Fail(s);
+  if (a.max_seq_len < 2)
+    return Fail(Status::InvalidArgument("--max-seq-len must be >= 2", "bad_option"));
+  const fs::path out = a.out;
+  if (fs::exists(out / "training.json") && !a.resume) {
+    return Fail(
+        Status::AlreadyExists(out.string() + " already holds a trained adapter", "out_exists"));
+  }
+  if (a.resume && !fs::exists(out / "checkpoints")) {
+    return Fail(Status::NotFound("no checkpoints in " + out.string() + " to resume from",
+                                 "nothing_to_resume"));
+  }
+  auto base_hash = HashModelFiles(a.base, ModelFiles::kBase);
+  if (!base_hash.ok()) return Fail(base_hash.status());
+  auto loaded = LoadAll(c, a.base, a.data, out / "data", a.max_seq_len, a.heldout);
+  if (!loaded.ok()) return Fail(loaded.status());
+  int64_t train_n = 0, held_n = 0;
+  for (const auto& e : loaded->examples) (e.heldout ? held_n : train_n)++;
+  if (train_n == 0) {
+    return Fail(
+        Status::FailedPrecondition("no training rows (all held out or empty)", "no_training_data"));
+  }
+  model::LoraAdapter adapter = model::LoraAdapter::Init(*loaded->base, o.lora, o.seed);
+
+  const bool tty = ShowProgress(c);
+  if (!c.json) {
+    std::cerr << "training a rank-" << a.rank << " LoRA on " << train_n << " rows (" << held_n
+              << " held out";
+    if (loaded->dropped) std::cerr << ", " << loaded->dropped << " dropped as empty";
+    std::cerr << ")\n";
+  }
+  struct sigaction sa = {};
+  sa.sa_handler = OnSignal;
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+  auto last_print = std::chrono::steady_clock::time_point{};
+  auto on_step = [&](const factory::TrainProgress& p) {
+    if (c.json) {
+      std::cout << json{{"event", "step"},
+                        {"step", p.step},
+                        {"total_steps", p.total_steps},
+                        {"epoch", p.epoch},
+                        {"loss", p.loss},
+                        {"lr", p.lr},
+                        {"tokens", p.tokens},
+                        {"tokens_per_s", p.tokens_per_s},
+                        {"eta_s", p.eta_s}}
+                       .dump()
+                << std::endl;
+      return;
+    }
+    if (!tty) return;
+    auto now = std::chrono::steady_clock::now();
+    if (p.step != p.total_steps && now - last_print < std::chrono::milliseconds(200)) return;
+    last_print = now;
+    std::fprintf(stderr, "\rstep %lld/%lld  loss %.4f  lr %.2e  %.0f tok/s  ETA %.0fs   ",
+                 static_cast<long long>(p.step), static_cast<long long>(p.total_steps), p.loss,
+                 p.lr, p.tokens_per_s, p.eta_s);
+    if (p.step == p.total_steps) std::fprintf(stderr, "\n");
+  };
+  auto result = factory::TrainLora(*loaded->base, adapter, loaded->examples, o, out / "checkpoints",
+                                   a.resume, on_step, [] { return g_interrupted.load(); });
+  if (!result.ok()) return Fail(result.status());
+  if (result->stopped) {
+    if (tty) std::fprintf(stderr, "\n");
+    std::cerr << "error: interrupted at step " << result->steps << "; a checkpoint is in "
+              << (out / "checkpoints").string() << ": run the same command with --resume "
+              << "(interrupted)\n";
+    return 130;
+  }
+
+  // Evaluation on the held-out rows: base alone and with the adapter.
+  json metrics = {{"train_rows", train_n},
+                  {"heldout_rows", held_n},
+                  {"training_tokens", result->tokens},
+                  {"steps", result->steps},
+                  {"train_seconds", result->seconds},
+                  {"final_train_loss", result->final_loss}};
+  auto held = factory::HeldOut(loaded->examples);
+  if (!held.empty()) {
+    auto eb = factory::Evaluate(*loaded->base, nullptr, *loaded->tokenizer, held);
+    auto ea = factory::Evaluate(*loaded->base, &adapter, *loaded->tokenizer, held);
+    if (!eb.ok()) return Fail(eb.status());
+    if (!ea.ok()) return Fail(ea.status());
+    metrics["base"] = eb->ToJson();
+    metrics["adapter"] = ea->ToJson();
+  }
+
+  // The adapter files go in first, the lineage last: training.json marks a finished adapter.
+  std::error_code ec;
+  fs::create_directories(out, ec);
+  const fs::path staging = out / ".adapter.tmp";
+  fs::remove_all(staging, ec);
+  if (Status s = adapter.Save(staging); !s.ok()) return Fail(s);
+  for (const char* f : {"adapter_config.json", "adapter_model.safetensors"}) {
+    fs::rename(staging / f, out / f, ec);
+    if (ec) return Fail(Status::IOError("cannot move " + std::string(f) + ": " + ec.message()));
+  }
+  fs::remove_all(staging, ec);
+  if (Status s = WriteJsonFile(out / "metrics.json", metrics); !s.ok()) return Fail(s);
+  json data = json::array();
+  for (const auto& s : loaded->sources) {
+    data.push_back({{"datanet", s.ref.datanet},
+                    {"version", s.ref.version},
+                    {"root", s.root},
+                    {"name", s.datanet_name},
+                    {"rows", s.rows.size()}});
+  }
+  json config = o.ToJson();
+  config["max_seq_len"] = a.max_seq_len;
+  config["heldout_bps"] = HeldoutBps(a.heldout);
+  json lineage = {{"format", "tributary/lineage/v1"},
+                  {"base", {{"path", fs::absolute(a.base).string()}, {"hash", ToHex(*base_hash)}}},
+                  {"data", data},
+                  {"config", config},
+                  {"config_hash", ToHex(Sha256(AsBytes(config.dump())))},
+                  {"metrics", metrics}};
+  auto adapter_hash = HashModelFiles(out, ModelFiles::kAdapter);
+  if (!adapter_hash.ok()) return Fail(adapter_hash.status());
+  lineage["adapter_hash"] = ToHex(*adapter_hash);
+  if (Status s = WriteJsonFile(out / "training.json", lineage); !s.ok()) return Fail(s);
+
+  if (c.json) {
+    std::cout << json{{"event", "done"}, {"out", out.string()}, {"metrics", metrics}}.dump()
+              << std::endl;
+  } else {
+    std::cout << "trained " << result->steps << " steps on " << result->tokens << " tokens in "
+              << static_cast<int64_t>(result->seconds) << " s; adapter in " << out.string() << "\n";
+    if (metrics.contains("adapter")) {
+      std::cout << "held-out loss: base " << metrics["base"]["loss"].get<double>() << ", adapter "
+                << metrics["adapter"]["loss"].get<double>() << " (perplexity "
+                << metrics["base"]["perplexity"].get<double>() << " -> "
+                << metrics["adapter"]["perplexity"].get<double>() << ")\n";
+    }
+  }
+  return 0;
+}
+
+int RunFactoryEval(const Common& c, const FactoryEvalArgs& a) {
+  fs::path cache = fs::temp_directory_path() / "tributary-eval-cache";
+  auto loaded = LoadAll(c, a.base, a.data, cache, a.max_seq_len, a.heldout);
+  if (!loaded.ok()) return Fail(loaded.status());
+  std::optional<model::LoraAdapter> adapter;
+  if (!a.adapter.empty()) {
+    auto ad = model::LoraAdapter::Load(a.adapter, *loaded->base);
+    if (!ad.ok()) return Fail(ad.status());
+    adapter.emplace(std::move(*ad));
+  }
+  std::vector<const factory::Example*> set;
+  for (const auto& e : loaded->examples) {
+    if (a.all_rows || e.heldout) set.push_back(&e);
+  }
+  auto m = factory::Evaluate(*loaded->base, adapter ? &*adapter : nullptr, *loaded->tokenizer, set);
+  if (!m.ok()) return Fail(m.status());
+  if (c.json) {
+    PrintJson(m->ToJson());
+  } else {
+    std::cout << (a.all_rows ? "all " : "held-out ") << m->examples << " rows, " << m->tokens
+              << " tokens: loss " << m->loss << ", perplexity " << m->perplexity;
+    if (m->token_accuracy) std::cout << ", token accuracy " << *m->token_accuracy;
+    if (m->exact_match) std::cout << ", exact match " << *m->exact_match;
+    std::cout << "\n";
+  }
+  return 0;
+}
+
+}  // namespace tributary::cli

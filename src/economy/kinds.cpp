@@ -1,0 +1,250 @@
+#include "tributary/economy/kinds.h"
+
+#include <memory>
+
+#include "tributary/base/encoding.h"
+#include "tributary/datanet/records.h"
+#include "tributary/ledger/tx.h"
+
+namespace tributary::economy {
+namespace {
+
+using json = nlohmann::json;
+
+Status BadPayload(const std::string& msg) { return Status::InvalidArgument(msg, "bad_payload"); }
+Status Malformed(const Status& s) {
+  return Status::InvalidArgument("payload: " + s.message(), "malformed_encoding");
+}
+
+// ---- JSON field readers: one clear message per kind of mistake ----
+
+Result<std::string> JsonString(const json& j, const char* field) {
+  auto it = j.find(field);
+  if (it == j.end() || it->is_null()) {
+    return BadPayload(std::string("payload.") + field + " is required");
+  }
+  if (!it->is_string()) return BadPayload(std::string("payload.") + field + " must be a string");
+  return it->get<std::string>();
+}
+
+Result<uint64_t> JsonU64(const json& j, const char* field) {
+  auto it = j.find(field);
+  if (it == j.end() || it->is_null()) {
+    return BadPayload(std::string("payload.") + field + " is required");
+  }
+  // nlohmann stores small literals as signed integers: accept any integer >= 0.
+  if (!it->is_number_integer() || (!it->is_number_unsigned() && it->get<int64_t>() < 0)) {
+    return BadPayload(std::string("payload.") + field + " must be a non-negative integer");
+  }
+  return it->get<uint64_t>();
+}
+
+Result<Hash32> JsonHash(const json& j, const char* field) {
+  TRIB_ASSIGN_OR_RETURN(std::string hex, JsonString(j, field));
+  auto h = FixedFromHex<32>(hex);
+  if (!h.ok()) return BadPayload(std::string("payload.") + field + " must be 64 hex digits");
+  return *h;
+}
+
+bool IsZero(const Hash32& h) {
+  for (uint8_t b : h) {
+    if (b) return false;
+  }
+  return true;
+}
+
+// A kind whose payload is a struct P with Encode/Decode/ToJson/FromJson and a Check (the same
+// shape as the Datanet kinds).
+template <typename P>
+class PayloadKind : public TxKind {
+ public:
+  Status CheckPayload(ByteView p) const override {
+    auto d = P::Decode(p);
+    if (!d.ok()) return d.status();
+    return Check(*d);
+  }
+  Result<json> PayloadToJson(ByteView p) const override {
+    TRIB_ASSIGN_OR_RETURN(P d, P::Decode(p));
+    return d.ToJson();
+  }
+  Result<Bytes> PayloadFromJson(const json& j) const override {
+    TRIB_ASSIGN_OR_RETURN(P d, P::FromJson(j));
+    TRIB_RETURN_IF_ERROR(Check(d));
+    return d.Encode();
+  }
+  Status Apply(TxContext& ctx, ByteView p) const override {
+    TRIB_ASSIGN_OR_RETURN(P d, P::Decode(p));
+    return Run(ctx, d);
+  }
+
+ protected:
+  virtual Status Check(const P& p) const = 0;
+  virtual Status Run(TxContext& ctx, const P& p) const = 0;
+};
+
+class RegisterModelKind final : public PayloadKind<RegisterModelPayload> {
+ public:
+  std::string_view name() const override { return kRegisterModelKind; }
+
+ protected:
+  Status Check(const RegisterModelPayload& p) const override { return p.Check(); }
+
+  Status Run(TxContext& ctx, const RegisterModelPayload& p) const override {
+    for (const auto& ref : p.data) {
+      TRIB_ASSIGN_OR_RETURN(auto d, datanet::LoadDatanet(ctx.state, ref.datanet));
+      if (!d) {
+        return Status::NotFound("no Datanet " + std::to_string(ref.datanet), "unknown_datanet");
+      }
+      TRIB_ASSIGN_OR_RETURN(auto v, datanet::LoadVersion(ctx.state, ref.datanet, ref.version));
+      if (!v) {
+        return Status::NotFound("Datanet " + std::to_string(ref.datanet) + " has no version " +
+                                    std::to_string(ref.version) + " (it has " +
+                                    std::to_string(d->versions) + ")",
+                                "unknown_version");
+      }
+      if (v->root != ref.root) {
+        return Status::FailedPrecondition("Datanet " + std::to_string(ref.datanet) + " version " +
+                                              std::to_string(ref.version) + " has root " +
+                                              ToHex(v->root) + ", not " + ToHex(ref.root),
+                                          "root_mismatch");
+      }
+    }
+    TRIB_ASSIGN_OR_RETURN(auto existing, LoadModelIdByAdapter(ctx.state, p.adapter_hash));
+    if (existing) {
+      return Status::FailedPrecondition("adapter " + ToHex(p.adapter_hash) +
+                                            " is already registered as model " +
+                                            std::to_string(*existing),
+                                        "adapter_registered");
+    }
+    TRIB_ASSIGN_OR_RETURN(uint64_t count, LoadModelCount(ctx.state));
+    Model m;
+    m.id = count + 1;
+    m.owner = ctx.sender;
+    m.name = p.name;
+    m.base_hash = p.base_hash;
+    m.adapter_hash = p.adapter_hash;
+    m.data = p.data;
+    m.config_hash = p.config_hash;
+    m.metrics = p.metrics;
+    m.price_per_1k_tokens = p.price_per_1k_tokens;
+    m.registered_height = ctx.height;
+    m.registered_ms = ctx.timestamp_ms;
+    StoreModel(ctx.state, m);
+    ctx.state.Put(ModelCounterKey(), Writer().U64(m.id).bytes());
+    ctx.events.push_back({"model.registered",
+                          {{"model", std::to_string(m.id)},
+                           {"owner", m.owner.ToString()},
+                           {"name", m.name},
+                           {"adapter_hash", ToHex(m.adapter_hash)},
+                           {"price_per_1k_tokens", AmountToString(m.price_per_1k_tokens)}}});
+    return Status::OK();
+  }
+};
+
+}  // namespace
+
+// ---- payload encoding ----
+
+Bytes RegisterModelPayload::Encode() const {
+  Writer w;
+  w.Str(name).Fixed(base_hash).Fixed(adapter_hash).U32(static_cast<uint32_t>(data.size()));
+  for (const auto& d : data) w.U64(d.datanet).U32(d.version).Fixed(d.root);
+  w.Fixed(config_hash).Str(metrics).U128(price_per_1k_tokens);
+  return std::move(w).bytes();
+}
+
+Result<RegisterModelPayload> RegisterModelPayload::Decode(ByteView b) {
+  Reader r(b);
+  RegisterModelPayload p;
+  uint32_t n = 0;
+  Status s = r.Str(&p.name, kMaxModelNameChars * 4);
+  if (s.ok()) s = r.Fixed(&p.base_hash);
+  if (s.ok()) s = r.Fixed(&p.adapter_hash);
+  if (s.ok()) s = r.U32(&n);
+  if (s.ok() && n > kMaxDataRefs) s = Status::InvalidArgument("too many Datanet versions");
+  for (uint32_t i = 0; s.ok() && i < n; ++i) {
+    DataRef d;
+    s = r.U64(&d.datanet);
+    if (s.ok()) s = r.U32(&d.version);
+    if (s.ok()) s = r.Fixed(&d.root);
+    p.data.push_back(d);
+  }
+  if (s.ok()) s = r.Fixed(&p.config_hash);
+  if (s.ok()) s = r.Str(&p.metrics, kMaxMetricsBytes);
+  if (s.ok()) s = r.U128(&p.price_per_1k_tokens);
+  if (s.ok()) s = r.ExpectEnd();
+  if (!s.ok()) return Malformed(s);
+  return p;
+}
+
+Status RegisterModelPayload::Check() const {
+  TRIB_RETURN_IF_ERROR(CheckName(name));
+  if (IsZero(base_hash)) return Status::InvalidArgument("base_hash is unset", "bad_model");
+  if (IsZero(adapter_hash)) return Status::InvalidArgument("adapter_hash is unset", "bad_model");
+  if (IsZero(config_hash)) return Status::InvalidArgument("config_hash is unset", "bad_model");
+  TRIB_RETURN_IF_ERROR(CheckDataRefs(data));
+  TRIB_RETURN_IF_ERROR(CheckMetrics(metrics));
+  return CheckPrice(price_per_1k_tokens);
+}
+
+json RegisterModelPayload::ToJson() const {
+  json refs = json::array();
+  for (const auto& d : data) {
+    refs.push_back({{"datanet", d.datanet}, {"version", d.version}, {"root", ToHex(d.root)}});
+  }
+  json m = json::parse(metrics, nullptr, false);
+  return json{{"name", name},
+              {"base_hash", ToHex(base_hash)},
+              {"adapter_hash", ToHex(adapter_hash)},
+              {"data", refs},
+              {"config_hash", ToHex(config_hash)},
+              {"metrics", m.is_discarded() ? json(metrics) : m},
+              {"price_per_1k_tokens", AmountToString(price_per_1k_tokens)}};
+}
+
+Result<RegisterModelPayload> RegisterModelPayload::FromJson(const json& j) {
+  if (!j.is_object()) return BadPayload("payload must be a JSON object");
+  RegisterModelPayload p;
+  TRIB_ASSIGN_OR_RETURN(p.name, JsonString(j, "name"));
+  TRIB_ASSIGN_OR_RETURN(p.base_hash, JsonHash(j, "base_hash"));
+  TRIB_ASSIGN_OR_RETURN(p.adapter_hash, JsonHash(j, "adapter_hash"));
+  TRIB_ASSIGN_OR_RETURN(p.config_hash, JsonHash(j, "config_hash"));
+  auto it = j.find("data");
+  if (it == j.end() || !it->is_array()) {
+    return BadPayload("payload.data must be an array of {datanet, version, root}");
+  }
+  if (it->size() > kMaxDataRefs) {
+    return BadPayload("payload.data names at most " + std::to_string(kMaxDataRefs) +
+                      " Datanet versions");
+  }
+  for (const auto& d : *it) {
+    if (!d.is_object()) return BadPayload("payload.data must hold {datanet, version, root}");
+    DataRef ref;
+    TRIB_ASSIGN_OR_RETURN(ref.datanet, JsonU64(d, "datanet"));
+    TRIB_ASSIGN_OR_RETURN(uint64_t version, JsonU64(d, "version"));
+    if (version > UINT32_MAX) return BadPayload("payload.data version is out of range");
+    ref.version = static_cast<uint32_t>(version);
+    TRIB_ASSIGN_OR_RETURN(ref.root, JsonHash(d, "root"));
+    p.data.push_back(ref);
+  }
+  auto mt = j.find("metrics");
+  if (mt != j.end() && !mt->is_null()) {
+    auto canonical = CanonicalMetrics(*mt);
+    if (!canonical.ok()) return BadPayload("payload.metrics: " + canonical.status().message());
+    p.metrics = std::move(*canonical);
+  }
+  TRIB_ASSIGN_OR_RETURN(std::string price, JsonString(j, "price_per_1k_tokens"));
+  auto amount = ParseAmount(price);
+  if (!amount.ok()) {
+    return BadPayload("payload.price_per_1k_tokens must be a decimal string of base units: " +
+                      amount.status().message());
+  }
+  p.price_per_1k_tokens = *amount;
+  return p;
+}
+
+void RegisterEconomyKinds(TxKindRegistry& registry) {
+  (void)registry.Add(std::make_unique<RegisterModelKind>());
+}
+
+}  // namespace tributary::economy
