@@ -16,6 +16,7 @@
 #include "tributary/base/hash.h"
 #include "tributary/factory/data.h"
 #include "tributary/factory/eval.h"
+#include "tributary/factory/sketch.h"
 #include "tributary/factory/train.h"
 #include "tributary/model/llama.h"
 #include "tributary/model/tokenizer.h"
@@ -286,6 +287,30 @@ int RunFactoryTrain(const Common& c, const FactoryTrainArgs& a) {
   }
   fs::remove_all(staging, ec);
   if (Status s = WriteJsonFile(out / "metrics.json", metrics); !s.ok()) return Fail(s);
+
+  // Attribution sketches of every training example, with the final weights.
+  json sketches = nullptr;
+  if (a.sketch_dim > 0) {
+    std::vector<const factory::Example*> train_set;
+    for (const auto& e : loaded->examples) {
+      if (!e.heldout) train_set.push_back(&e);
+    }
+    factory::SketchOptions so;
+    so.dim = a.sketch_dim;
+    ProgressLine line(tty, "sketching", "examples");
+    auto t0 = std::chrono::steady_clock::now();
+    Status s = factory::WriteSketches(out / "sketches.bin", *loaded->base, adapter, train_set, so,
+                                      [&](int64_t d, int64_t t) { line.Update(d, t); });
+    if (!s.ok()) return Fail(s);
+    auto f = factory::SketchFile::Open(out / "sketches.bin");
+    if (!f.ok()) return Fail(f.status());
+    sketches = {
+        {"file", "sketches.bin"},
+        {"count", (*f)->count()},
+        {"dim", (*f)->dim()},
+        {"seed", (*f)->seed()},
+        {"seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()}};
+  }
   json data = json::array();
   for (const auto& s : loaded->sources) {
     data.push_back({{"datanet", s.ref.datanet},
@@ -302,7 +327,8 @@ int RunFactoryTrain(const Common& c, const FactoryTrainArgs& a) {
                   {"data", data},
                   {"config", config},
                   {"config_hash", ToHex(Sha256(AsBytes(config.dump())))},
-                  {"metrics", metrics}};
+                  {"metrics", metrics},
+                  {"sketches", sketches}};
   auto adapter_hash = HashModelFiles(out, ModelFiles::kAdapter);
   if (!adapter_hash.ok()) return Fail(adapter_hash.status());
   lineage["adapter_hash"] = ToHex(*adapter_hash);

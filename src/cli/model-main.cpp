@@ -78,6 +78,10 @@ int main(int argc, char** argv) {
   train->add_option("--heldout", tr.heldout, "share of rows held out (by row hash)")
       ->capture_default_str();
   train->add_flag("--resume", tr.resume, "continue from the latest checkpoint in --out");
+  train
+      ->add_option("--sketch-dim", tr.sketch_dim,
+                   "attribution sketch size per training example (0 = none)")
+      ->capture_default_str();
   FactoryEvalArgs ev;
   auto* eval = factory->add_subcommand("eval", "evaluate a base model, with or without an adapter");
   eval->add_option("--base", ev.base, "base model directory")->required();

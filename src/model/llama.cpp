@@ -268,7 +268,8 @@ Result<torch::Tensor> LlamaModel::Forward(const std::vector<SequenceInput>& batc
     }
   }
   try {
-    torch::AutoGradMode grad_mode(train);
+    // Hooks read gradients of the adapted outputs, so they need the graph too (but no dropout).
+    torch::AutoGradMode grad_mode(train || hooks != nullptr);
     const int64_t T = static_cast<int64_t>(ids.size());
     const int64_t hq = c.num_attention_heads, hkv = c.num_key_value_heads, d = c.head_dim;
     const double scale = 1.0 / std::sqrt(static_cast<double>(d));

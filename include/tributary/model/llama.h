@@ -88,7 +88,8 @@ class LlamaModel {
   //! With `train`, autograd records the pass (gradients reach adapter tensors that require
   //! them; the base weights never do) and adapters apply their lora_dropout, drawn from
   //! torch's global generator (seed it for reproducible steps). `hooks`, when given, sees each
-  //! adapted projection's input and low-rank output (for gradient sketches).
+  //! adapted projection's input and low-rank output (for gradient sketches); with hooks the
+  //! pass is recorded for autograd even without `train`, and no dropout is applied.
   Result<torch::Tensor> Forward(const std::vector<SequenceInput>& batch,
                                 const std::vector<const LoraAdapter*>& adapters = {},
                                 bool last_only = false, bool train = false,

@@ -1,0 +1,363 @@
+#include "tributary/factory/sketch.h"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <torch/torch.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <fstream>
+#include <map>
+
+#include "tributary/base/bytes.h"
+#include "tributary/model/llama.h"
+#include "tributary/model/lora.h"
+
+namespace tributary::factory {
+namespace {
+
+using json = nlohmann::json;
+namespace fs = std::filesystem;
+
+constexpr char kMagic[8] = {'T', 'R', 'B', 'S', 'K', 'C', 'H', '1'};
+constexpr size_t kHeaderBytes = 128;
+constexpr size_t kKeyBytes = 128;
+
+uint64_t Mix(uint64_t a, uint64_t b, uint64_t c) {
+  uint64_t z = a ^ (b * 0x9E3779B97F4A7C15ULL) ^ (c * 0xC2B2AE3D27D4EB4FULL);
+  z += 0x9E3779B97F4A7C15ULL;
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+  return z ^ (z >> 31);
+}
+
+int64_t ModuleIndex(const std::string& m) {
+  const auto& names = model::LoraModuleNames();
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (names[i] == m) return static_cast<int64_t>(i);
+  }
+  return -1;
+}
+
+void PutU32(std::string& b, size_t at, uint32_t v) {
+  for (int i = 0; i < 4; ++i) b[at + i] = static_cast<char>((v >> (8 * i)) & 0xFF);
+}
+void PutU64(std::string& b, size_t at, uint64_t v) {
+  for (int i = 0; i < 8; ++i) b[at + i] = static_cast<char>((v >> (8 * i)) & 0xFF);
+}
+uint64_t GetU64(const uint8_t* p) {
+  uint64_t v = 0;
+  for (int i = 7; i >= 0; --i) v = v << 8 | p[i];
+  return v;
+}
+uint32_t GetU32(const uint8_t* p) {
+  uint32_t v = 0;
+  for (int i = 3; i >= 0; --i) v = v << 8 | p[i];
+  return v;
+}
+
+size_t Align64(size_t n) { return (n + 63) / 64 * 64; }
+
+}  // namespace
+
+Result<SketchProjection> SketchProjection::Create(const model::LoraAdapter& adapter,
+                                                  const SketchOptions& options) {
+  SketchProjection p;
+  p.seed_ = options.seed;
+  int64_t rank_sum = 0;
+  for (const auto& slot : adapter.Slots()) {
+    Module m;
+    m.layer = slot.layer;
+    m.module = slot.module;
+    m.r = slot.weights->a.size(0);
+    m.in = slot.weights->a.size(1);
+    m.out = slot.weights->b.size(0);
+    m.scale = slot.weights->scale;
+    rank_sum += m.r;
+    p.modules_.push_back(std::move(m));
+  }
+  if (p.modules_.empty()) return Status::InvalidArgument("the adapter targets no module");
+  if (options.dim < 2 * rank_sum) {
+    return Status::InvalidArgument("sketch dim " + std::to_string(options.dim) +
+                                       " is below 2 x the adapter's total rank (" +
+                                       std::to_string(2 * rank_sum) + ")",
+                                   "bad_option");
+  }
+  p.k_ = std::max<int64_t>(1, options.dim / (2 * rank_sum));
+  p.dim_ = 2 * p.k_ * rank_sum;
+  torch::NoGradGuard no_grad;
+  const double sd = 1.0 / std::sqrt(static_cast<double>(p.k_));
+  for (auto& m : p.modules_) {
+    auto gen = at::make_generator<at::CPUGeneratorImpl>(
+        Mix(p.seed_, static_cast<uint64_t>(m.layer), static_cast<uint64_t>(ModuleIndex(m.module))));
+    m.r_in = torch::empty({p.k_, m.in}).normal_(0.0, sd, gen);
+    m.r_out = torch::empty({p.k_, m.out}).normal_(0.0, sd, gen);
+  }
+  return p;
+}
+
+json SketchProjection::ToJson() const {
+  json mods = json::array();
+  for (const auto& m : modules_) {
+    mods.push_back({{"layer", m.layer},
+                    {"module", m.module},
+                    {"r", m.r},
+                    {"in", m.in},
+                    {"out", m.out},
+                    {"scale", m.scale}});
+  }
+  return json{{"method", "lora_kronecker_projection"},
+              {"loss", "mean token cross-entropy over the example's loss positions"},
+              {"seed", seed_},
+              {"k", k_},
+              {"dim", dim_},
+              {"layout", "per module in (layer, module) order: S_A [r, k] then S_B [k, r]"},
+              {"modules", mods}};
+}
+
+Result<torch::Tensor> SketchProjection::Compute(const model::LlamaModel& base,
+                                                const model::LoraAdapter& adapter,
+                                                const std::vector<const Example*>& examples,
+                                                int64_t batch_size) const {
+  const int64_t n = static_cast<int64_t>(examples.size());
+  torch::Tensor out = torch::zeros({n, dim_});
+  if (n == 0) return out;
+  std::map<std::pair<int64_t, std::string>, size_t> index;
+  for (size_t i = 0; i < modules_.size(); ++i) index[{modules_[i].layer, modules_[i].module}] = i;
+  std::vector<torch::Tensor> params;
+  for (auto& [name, t] : adapter.NamedParameters()) params.push_back(t);
+  std::vector<bool> had_grad;
+  for (auto& t : params) {
+    had_grad.push_back(t.requires_grad());
+    t.requires_grad_(true);  // so the adapted outputs are in the graph
+  }
+  const torch::Device dev = base.device();
+  try {
+    for (int64_t b0 = 0; b0 < n; b0 += std::max<int64_t>(1, batch_size)) {
+      const int64_t b1 = std::min(n, b0 + std::max<int64_t>(1, batch_size));
+      std::vector<model::KvCache> caches(static_cast<size_t>(b1 - b0));
+      std::vector<model::SequenceInput> inputs;
+      std::vector<int64_t> rows, targets, example_of_row;
+      std::vector<double> weights;
+      int64_t offset = 0;
+      for (int64_t e = b0; e < b1; ++e) {
+        const Example& ex = *examples[static_cast<size_t>(e)];
+        inputs.push_back({ex.tokens, &caches[static_cast<size_t>(e - b0)], 0});
+        const double w = 1.0 / static_cast<double>(std::max<int64_t>(1, ex.loss_tokens()));
+        for (size_t t = static_cast<size_t>(ex.loss_start); t < ex.tokens.size(); ++t) {
+          rows.push_back(offset + static_cast<int64_t>(t) - 1);
+          targets.push_back(ex.tokens[t]);
+          weights.push_back(w);
+        }
+        for (size_t t = 0; t < ex.tokens.size(); ++t) example_of_row.push_back(e - b0);
+        offset += static_cast<int64_t>(ex.tokens.size());
+      }
+      struct Captured {
+        size_t module;
+        torch::Tensor x, delta;
+      };
+      std::vector<Captured> captured;
+      model::LoraHooks hooks = [&](int, int64_t layer, const std::string& module,
+                                   const torch::Tensor& x, const torch::Tensor& delta) {
+        captured.push_back({index.at({layer, module}), x, delta});
+      };
+      const std::vector<const model::LoraAdapter*> adapters = {&adapter};
+      TRIB_ASSIGN_OR_RETURN(torch::Tensor logits,
+                            base.Forward(inputs, adapters, false, false, &hooks));
+      auto ce = torch::nn::functional::cross_entropy(
+          logits.index_select(0, torch::tensor(rows, torch::kInt64).to(dev)),
+          torch::tensor(targets, torch::kInt64).to(dev),
+          torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kNone));
+      // Σ over examples of each one's mean token loss: rows of different examples never mix
+      // (attention stays within a sequence), so each row's gradient is its own example's.
+      auto loss = (ce * torch::tensor(weights, torch::kFloat64).to(ce.scalar_type()).to(dev)).sum();
+      std::vector<torch::Tensor> deltas;
+      for (const auto& c : captured) deltas.push_back(c.delta);
+      auto grads = torch::autograd::grad({loss}, deltas, {}, false, false, true);
+      torch::NoGradGuard no_grad;
+      auto ex_index = torch::tensor(example_of_row, torch::kInt64).to(dev);
+      const int64_t nb = b1 - b0;
+      // Column offset of each module in the sketch.
+      std::vector<int64_t> col(modules_.size());
+      int64_t acc = 0;
+      for (size_t i = 0; i < modules_.size(); ++i) {
+        col[i] = acc;
+        acc += 2 * modules_[i].r * k_;
+      }
+      for (size_t ci = 0; ci < captured.size(); ++ci) {
+        const Module& m = modules_[captured[ci].module];
+        const model::LoraWeights* w = adapter.Find(m.layer, m.module);
+        torch::Tensor g = grads[ci].defined()
+                              ? grads[ci].to(torch::kFloat32)
+                              : torch::zeros_like(captured[ci].delta, torch::kFloat32);
+        torch::Tensor x = captured[ci].x.detach().to(torch::kFloat32);
+        torch::Tensor a = w->a.detach().to(torch::kFloat32), bm = w->b.detach().to(torch::kFloat32);
+        auto u = g.matmul(bm) * m.scale;          // [T, r]  = s Bᵀ g_t
+        auto xp = x.matmul(m.r_in.to(dev).t());   // [T, k]  = R_in x_t
+        auto v = x.matmul(a.t()) * m.scale;       // [T, r]  = s A x_t
+        auto gp = g.matmul(m.r_out.to(dev).t());  // [T, k]  = R_out g_t
+        auto sa = torch::zeros({nb, m.r, k_}, torch::TensorOptions().device(dev));
+        sa.index_add_(0, ex_index, u.unsqueeze(2) * xp.unsqueeze(1));
+        auto sb = torch::zeros({nb, k_, m.r}, torch::TensorOptions().device(dev));
+        sb.index_add_(0, ex_index, gp.unsqueeze(2) * v.unsqueeze(1));
+        auto block = torch::cat({sa.reshape({nb, m.r * k_}), sb.reshape({nb, k_ * m.r})}, 1);
+        out.narrow(0, b0, nb).narrow(1, col[captured[ci].module], 2 * m.r * k_).add_(block.cpu());
+      }
+    }
+  } catch (const c10::Error& e) {
+    for (size_t i = 0; i < params.size(); ++i) params[i].requires_grad_(had_grad[i]);
+    return Status::Internal(std::string("sketching failed: ") + e.what_without_backtrace());
+  } catch (const std::out_of_range&) {
+    for (size_t i = 0; i < params.size(); ++i) params[i].requires_grad_(had_grad[i]);
+    return Status::Internal("a hooked module is not in the projection");
+  }
+  for (size_t i = 0; i < params.size(); ++i) params[i].requires_grad_(had_grad[i]);
+  return out;
+}
+
+Result<torch::Tensor> SketchProjection::ProjectGradients(
+    const std::vector<std::pair<std::string, torch::Tensor>>& named_grads) const {
+  std::map<std::string, torch::Tensor> by_key(named_grads.begin(), named_grads.end());
+  std::vector<torch::Tensor> parts;
+  for (const auto& m : modules_) {
+    auto ga = by_key.find(model::LoraAdapter::PeftKey(m.layer, m.module, 'A'));
+    auto gb = by_key.find(model::LoraAdapter::PeftKey(m.layer, m.module, 'B'));
+    if (ga == by_key.end() || gb == by_key.end()) {
+      return Status::InvalidArgument("no gradient for layer " + std::to_string(m.layer) + " " +
+                                     m.module);
+    }
+    parts.push_back(ga->second.to(torch::kFloat32).cpu().matmul(m.r_in.t()).reshape({-1}));
+    parts.push_back(m.r_out.matmul(gb->second.to(torch::kFloat32).cpu()).reshape({-1}));
+  }
+  return torch::cat(parts);
+}
+
+Status WriteSketches(const fs::path& path, const model::LlamaModel& base,
+                     const model::LoraAdapter& adapter, const std::vector<const Example*>& examples,
+                     const SketchOptions& options,
+                     const std::function<void(int64_t, int64_t)>& progress) {
+  TRIB_ASSIGN_OR_RETURN(SketchProjection proj, SketchProjection::Create(adapter, options));
+  const uint64_t count = examples.size();
+  const std::string desc = proj.ToJson().dump();
+  const size_t json_offset = kHeaderBytes;
+  const size_t keys_offset = Align64(json_offset + desc.size());
+  const size_t matrix_offset = Align64(keys_offset + count * kKeyBytes);
+  std::string head(matrix_offset, '\0');
+  std::memcpy(head.data(), kMagic, 8);
+  PutU32(head, 8, 1);
+  PutU32(head, 12, options.half ? 1 : 0);
+  PutU32(head, 16, static_cast<uint32_t>(proj.dim()));
+  PutU64(head, 24, count);
+  PutU64(head, 32, proj.seed());
+  PutU64(head, 40, json_offset);
+  PutU64(head, 48, desc.size());
+  PutU64(head, 56, keys_offset);
+  PutU64(head, 64, matrix_offset);
+  std::memcpy(head.data() + json_offset, desc.data(), desc.size());
+  for (uint64_t i = 0; i < count; ++i) {
+    const Example& e = *examples[i];
+    char* rec = head.data() + keys_offset + i * kKeyBytes;
+    auto row = FromHex(e.row_id);
+    auto contribution = FromHex(e.contribution);
+    if (!row.ok() || row->size() != 32 || !contribution.ok() || contribution->size() != 32) {
+      return Status::InvalidArgument("example " + std::to_string(i) +
+                                     " lacks a 64-hex row or contribution id");
+    }
+    std::memcpy(rec, row->data(), 32);
+    std::memcpy(rec + 32, contribution->data(), 32);
+    std::memcpy(rec + 64, e.contributor.data(), std::min<size_t>(64, e.contributor.size()));
+  }
+  fs::path tmp = path;
+  tmp += ".partial";
+  std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+  if (!out) return Status::IOError("cannot write " + tmp.string());
+  out.write(head.data(), static_cast<std::streamsize>(head.size()));
+  const int64_t chunk = 256;
+  for (int64_t b0 = 0; b0 < static_cast<int64_t>(count); b0 += chunk) {
+    const int64_t b1 = std::min<int64_t>(static_cast<int64_t>(count), b0 + chunk);
+    std::vector<const Example*> part(examples.begin() + b0, examples.begin() + b1);
+    TRIB_ASSIGN_OR_RETURN(torch::Tensor s, proj.Compute(base, adapter, part, options.batch_size));
+    torch::Tensor t = (options.half ? s.to(torch::kFloat16) : s).contiguous();
+    out.write(static_cast<const char*>(t.data_ptr()),
+              static_cast<std::streamsize>(t.numel() * t.element_size()));
+    if (progress) progress(b1, static_cast<int64_t>(count));
+  }
+  out.flush();
+  if (!out) return Status::IOError("cannot write " + tmp.string());
+  out.close();
+  std::error_code ec;
+  fs::rename(tmp, path, ec);
+  if (ec) return Status::IOError("cannot rename " + tmp.string() + ": " + ec.message());
+  return Status::OK();
+}
+
+SketchFile::~SketchFile() {
+  if (map_) ::munmap(map_, size_);
+}
+
+Result<std::unique_ptr<SketchFile>> SketchFile::Open(const fs::path& path) {
+  auto bad = [&](const std::string& m) {
+    return Status::Corruption(path.string() + ": " + m, "bad_sketches");
+  };
+  int fd = ::open(path.c_str(), O_RDONLY);
+  if (fd < 0) return Status::NotFound("cannot open " + path.string(), "no_sketches");
+  struct stat st;
+  if (::fstat(fd, &st) != 0) {
+    ::close(fd);
+    return Status::IOError("cannot stat " + path.string());
+  }
+  const auto size = static_cast<size_t>(st.st_size);
+  if (size < kHeaderBytes) {
+    ::close(fd);
+    return bad("too short for a header");
+  }
+  void* map = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+  ::close(fd);
+  if (map == MAP_FAILED) return Status::IOError("cannot map " + path.string());
+  std::unique_ptr<SketchFile> f(new SketchFile());
+  f->map_ = map;
+  f->size_ = size;
+  const auto* b = static_cast<const uint8_t*>(map);
+  if (std::memcmp(b, kMagic, 8) != 0) return bad("not a sketch file (bad magic)");
+  if (GetU32(b + 8) != 1) return bad("unknown format version");
+  const uint32_t dtype = GetU32(b + 12);
+  if (dtype > 1) return bad("unknown dtype");
+  f->half_ = dtype == 1;
+  f->dim_ = GetU32(b + 16);
+  f->count_ = static_cast<int64_t>(GetU64(b + 24));
+  f->seed_ = GetU64(b + 32);
+  const uint64_t json_offset = GetU64(b + 40), json_len = GetU64(b + 48);
+  f->keys_offset_ = GetU64(b + 56);
+  f->matrix_offset_ = GetU64(b + 64);
+  const uint64_t elem = f->half_ ? 2 : 4;
+  const uint64_t count = static_cast<uint64_t>(f->count_);
+  if (f->dim_ == 0 || json_offset > size || json_len > size - json_offset ||
+      f->keys_offset_ > size || count > (size - f->keys_offset_) / kKeyBytes ||
+      f->matrix_offset_ > size || f->matrix_offset_ % 64 != 0 ||
+      count * static_cast<uint64_t>(f->dim_) > (size - f->matrix_offset_) / elem) {
+    return bad("offsets or sizes do not fit the file of " + std::to_string(size) + " bytes");
+  }
+  f->description_ = json::parse(
+      std::string(reinterpret_cast<const char*>(b + json_offset), json_len), nullptr, false);
+  if (f->description_.is_discarded()) return bad("the description is not JSON");
+  return f;
+}
+
+SketchKey SketchFile::Key(int64_t i) const {
+  const auto* rec =
+      static_cast<const uint8_t*>(map_) + keys_offset_ + static_cast<size_t>(i) * kKeyBytes;
+  SketchKey k;
+  k.row_id = ToHex(ByteView(rec, 32));
+  k.contribution = ToHex(ByteView(rec + 32, 32));
+  const char* c = reinterpret_cast<const char*>(rec + 64);
+  k.contributor.assign(c, strnlen(c, 64));
+  return k;
+}
+
+torch::Tensor SketchFile::Matrix() const {
+  void* p = static_cast<uint8_t*>(map_) + matrix_offset_;
+  return torch::from_blob(p, {count_, dim_}, half_ ? torch::kFloat16 : torch::kFloat32);
+}
+
+}  // namespace tributary::factory
