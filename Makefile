@@ -18,7 +18,7 @@ build: configure
 	@cmake --build $(BUILD) -j $(JOBS)
 
 run: build
-	$(BUILD)/tributary node --data ./var --dev --demo
+	$(BUILD)/tributary node --data ./var --dev --demo --demo-models
 
 test: build
 	cd $(BUILD) && ctest -j2 --output-on-failure

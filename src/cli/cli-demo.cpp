@@ -1,6 +1,12 @@
 // The demo `make run` seeds on a fresh development chain: contributor keys, two Datanets built
 // from Debian's fortunes, accepted contributions, near duplicates caught, one contribution
 // rejected by its owner, and published versions, so a newcomer sees a living Datanet.
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -210,6 +216,124 @@ Status SeedDemo(Chain* chain, DatanetService* datanets, std::ostream& log) {
       << near << " near-duplicate rows caught, one contribution rejected, version 1 of each "
       << "published)\n";
   return Status::OK();
+}
+
+}  // namespace tributary::cli
+
+// ---- The demo's models: pretrain a base on the demo Datanets, fine-tune two adapters, register
+// them. Runs in the background of the node, in child processes (the node does not load
+// libtorch); each step is skipped when its output exists, so a restart resumes the demo.
+
+namespace tributary::cli {
+namespace {
+
+fs::path SelfDir() {
+  std::error_code ec;
+  auto self = fs::read_symlink("/proc/self/exe", ec);
+  return ec ? fs::path(".") : self.parent_path();
+}
+
+}  // namespace
+
+DemoModels::DemoModels(std::string url, fs::path data_dir, bool quiet)
+    : url_(std::move(url)), dir_(std::move(data_dir) / "models"), quiet_(quiet) {}
+
+DemoModels::~DemoModels() { Stop(); }
+
+void DemoModels::Start() {
+  thread_ = std::thread([this] { Run(); });
+}
+
+void DemoModels::Stop() {
+  stop_ = true;
+  pid_t child = child_.load();
+  if (child > 0) ::kill(child, SIGTERM);  // training children checkpoint and exit
+  if (thread_.joinable()) thread_.join();
+}
+
+int DemoModels::RunChild(const std::vector<std::string>& args) {
+  if (stop_) return -1;
+  const std::string log = (dir_ / "demo.log").string();
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    // The node blocks SIGINT/SIGTERM in every thread; the child must receive them.
+    sigset_t all;
+    sigfillset(&all);
+    ::pthread_sigmask(SIG_UNBLOCK, &all, nullptr);
+    int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    int in = ::open("/dev/null", O_RDONLY);
+    ::dup2(in, 0);
+    ::dup2(fd, 1);
+    if (quiet_) ::dup2(fd, 2);  // on a terminal stderr stays: the progress lines show there
+    std::vector<char*> argv;
+    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    ::execv(argv[0], argv.data());
+    ::_exit(127);
+  }
+  if (pid < 0) return -1;
+  child_ = pid;
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  child_ = 0;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+void DemoModels::Run() {
+  std::error_code ec;
+  fs::create_directories(dir_, ec);
+  const std::string model_bin = (SelfDir() / "tributary-model").string();
+  const std::string self_bin = (SelfDir() / "tributary").string();
+  const fs::path base = dir_ / "demo-base";
+  auto say = [&](const std::string& line) {
+    std::lock_guard<std::mutex> lock(log_mu_);
+    std::cout << line << std::endl;
+  };
+  if (!fs::exists(base / "pretrain.json")) {
+    say("demo: pretraining a small base model on the demo Datanets (first start only, about 2 "
+        "minutes on 2 cores; cached in " +
+        base.string() + ", log in " + (dir_ / "demo.log").string() + ")");
+    std::vector<std::string> args = {model_bin,     "--node",   url_,      "factory",
+                                     "pretrain",    "--data",   "1@1,2@1", "--out",
+                                     base.string(), "--epochs", "12"};
+    if (fs::exists(base / "checkpoints")) args.push_back("--resume");
+    int rc = RunChild(args);
+    if (rc != 0) {
+      if (!stop_) say("demo: pretraining failed (exit " + std::to_string(rc) + "); see the log");
+      return;
+    }
+  }
+  struct Adapter {
+    const char* name;
+    const char* data;
+  };
+  for (const Adapter& a : {Adapter{"demo-computing", "1@1"}, Adapter{"demo-science", "2@1"}}) {
+    const fs::path out = dir_ / a.name;
+    if (!fs::exists(out / "training.json")) {
+      say(std::string("demo: fine-tuning adapter ") + a.name + " on Datanet version " + a.data);
+      std::vector<std::string> args = {model_bin,    "--node",      url_,     "factory", "train",
+                                       "--base",     base.string(), "--data", a.data,    "--out",
+                                       out.string(), "--epochs",    "4",      "--lr",    "2e-3"};
+      if (fs::exists(out / "checkpoints")) args.push_back("--resume");
+      int rc = RunChild(args);
+      if (rc != 0) {
+        if (!stop_) say(std::string("demo: training ") + a.name + " failed; see the log");
+        return;
+      }
+    }
+    if (!fs::exists(out / "registered")) {
+      int rc = RunChild({self_bin, "--node", url_, "model", "register", "--from", "demo-owner",
+                         "--name", a.name, "--base", base.string(), "--adapter", out.string(),
+                         "--price", "0.002"});
+      if (rc != 0) {
+        if (!stop_) say(std::string("demo: registering ") + a.name + " failed; see the log");
+        return;
+      }
+      std::ofstream(out / "registered") << "ok\n";
+    }
+  }
+  say("demo: models ready: build/tributary model list; build/tributary generate --model " +
+      base.string() + " --adapter " + (dir_ / "demo-computing").string() + " --prompt \"A\"");
 }
 
 }  // namespace tributary::cli

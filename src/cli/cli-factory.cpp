@@ -20,6 +20,7 @@
 #include "tributary/factory/train.h"
 #include "tributary/model/llama.h"
 #include "tributary/model/tokenizer.h"
+#include "tributary/model/tokenizer_train.h"
 
 namespace tributary::cli {
 namespace {
@@ -169,6 +170,60 @@ Result<Loaded> LoadAll(const Common& c, const std::string& base_dir, const std::
   return l;
 }
 
+// Prints training progress: one JSON event per step with --json, a \r line on a terminal.
+std::function<void(const factory::TrainProgress&)> StepPrinter(const Common& c, bool tty) {
+  auto last = std::make_shared<std::chrono::steady_clock::time_point>();
+  return [&c, tty, last](const factory::TrainProgress& p) {
+    if (c.json) {
+      std::cout << json{{"event", "step"},
+                        {"step", p.step},
+                        {"total_steps", p.total_steps},
+                        {"epoch", p.epoch},
+                        {"loss", p.loss},
+                        {"lr", p.lr},
+                        {"tokens", p.tokens},
+                        {"tokens_per_s", p.tokens_per_s},
+                        {"eta_s", p.eta_s}}
+                       .dump()
+                << std::endl;
+      return;
+    }
+    if (!tty) return;
+    auto now = std::chrono::steady_clock::now();
+    if (p.step != p.total_steps && now - *last < std::chrono::milliseconds(200)) return;
+    *last = now;
+    std::fprintf(stderr, "\rstep %lld/%lld  loss %.4f  lr %.2e  %.0f tok/s  ETA %.0fs   ",
+                 static_cast<long long>(p.step), static_cast<long long>(p.total_steps), p.loss,
+                 p.lr, p.tokens_per_s, p.eta_s);
+    if (p.step == p.total_steps) std::fprintf(stderr, "\n");
+  };
+}
+
+void CatchInterrupts() {
+  struct sigaction sa = {};
+  sa.sa_handler = OnSignal;
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+}
+
+int Interrupted(const fs::path& checkpoints, int64_t step, bool tty) {
+  if (tty) std::fprintf(stderr, "\n");
+  std::cerr << "error: interrupted at step " << step << "; a checkpoint is in "
+            << checkpoints.string() << ": run the same command with --resume (interrupted)\n";
+  return 130;
+}
+
+// Moves the files a model writer put in `staging` into `out` (one rename each).
+Status MoveInto(const fs::path& staging, const fs::path& out) {
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(staging, ec)) {
+    fs::rename(e.path(), out / e.path().filename(), ec);
+    if (ec) return Status::IOError("cannot move " + e.path().string() + ": " + ec.message());
+  }
+  fs::remove_all(staging, ec);
+  return Status::OK();
+}
+
 }  // namespace
 
 int RunFactoryTrain(const Common& c, const FactoryTrainArgs& a) {
@@ -218,45 +273,12 @@ int RunFactoryTrain(const Common& c, const FactoryTrainArgs& a) {
     if (loaded->dropped) std::cerr << ", " << loaded->dropped << " dropped as empty";
     std::cerr << ")\n";
   }
-  struct sigaction sa = {};
-  sa.sa_handler = OnSignal;
-  sigaction(SIGINT, &sa, nullptr);
-  sigaction(SIGTERM, &sa, nullptr);
-  auto last_print = std::chrono::steady_clock::time_point{};
-  auto on_step = [&](const factory::TrainProgress& p) {
-    if (c.json) {
-      std::cout << json{{"event", "step"},
-                        {"step", p.step},
-                        {"total_steps", p.total_steps},
-                        {"epoch", p.epoch},
-                        {"loss", p.loss},
-                        {"lr", p.lr},
-                        {"tokens", p.tokens},
-                        {"tokens_per_s", p.tokens_per_s},
-                        {"eta_s", p.eta_s}}
-                       .dump()
-                << std::endl;
-      return;
-    }
-    if (!tty) return;
-    auto now = std::chrono::steady_clock::now();
-    if (p.step != p.total_steps && now - last_print < std::chrono::milliseconds(200)) return;
-    last_print = now;
-    std::fprintf(stderr, "\rstep %lld/%lld  loss %.4f  lr %.2e  %.0f tok/s  ETA %.0fs   ",
-                 static_cast<long long>(p.step), static_cast<long long>(p.total_steps), p.loss,
-                 p.lr, p.tokens_per_s, p.eta_s);
-    if (p.step == p.total_steps) std::fprintf(stderr, "\n");
-  };
+  CatchInterrupts();
+  auto on_step = StepPrinter(c, tty);
   auto result = factory::TrainLora(*loaded->base, adapter, loaded->examples, o, out / "checkpoints",
                                    a.resume, on_step, [] { return g_interrupted.load(); });
   if (!result.ok()) return Fail(result.status());
-  if (result->stopped) {
-    if (tty) std::fprintf(stderr, "\n");
-    std::cerr << "error: interrupted at step " << result->steps << "; a checkpoint is in "
-              << (out / "checkpoints").string() << ": run the same command with --resume "
-              << "(interrupted)\n";
-    return 130;
-  }
+  if (result->stopped) return Interrupted(out / "checkpoints", result->steps, tty);
 
   // Evaluation on the held-out rows: base alone and with the adapter.
   json metrics = {{"train_rows", train_n},
@@ -281,11 +303,7 @@ int RunFactoryTrain(const Common& c, const FactoryTrainArgs& a) {
   const fs::path staging = out / ".adapter.tmp";
   fs::remove_all(staging, ec);
   if (Status s = adapter.Save(staging); !s.ok()) return Fail(s);
-  for (const char* f : {"adapter_config.json", "adapter_model.safetensors"}) {
-    fs::rename(staging / f, out / f, ec);
-    if (ec) return Fail(Status::IOError("cannot move " + std::string(f) + ": " + ec.message()));
-  }
-  fs::remove_all(staging, ec);
+  if (Status s = MoveInto(staging, out); !s.ok()) return Fail(s);
   if (Status s = WriteJsonFile(out / "metrics.json", metrics); !s.ok()) return Fail(s);
 
   // Attribution sketches of every training example, with the final weights.
@@ -345,6 +363,158 @@ int RunFactoryTrain(const Common& c, const FactoryTrainArgs& a) {
                 << metrics["adapter"]["loss"].get<double>() << " (perplexity "
                 << metrics["base"]["perplexity"].get<double>() << " -> "
                 << metrics["adapter"]["perplexity"].get<double>() << ")\n";
+    }
+  }
+  return 0;
+}
+
+int RunFactoryPretrain(const Common& c, const FactoryPretrainArgs& a) {
+  if (a.out.empty()) return Fail(Status::InvalidArgument("--out DIR is required", "bad_option"));
+  if (a.heads <= 0 || a.hidden % a.heads != 0 || a.kv_heads <= 0 || a.heads % a.kv_heads != 0) {
+    return Fail(Status::InvalidArgument(
+        "--hidden must be a multiple of --heads, and --heads a multiple of --kv-heads",
+        "bad_option"));
+  }
+  if (a.max_seq_len < 8) {
+    return Fail(Status::InvalidArgument("--max-seq-len must be at least 8", "bad_option"));
+  }
+  if (a.heldout < 0 || a.heldout >= 1) {
+    return Fail(Status::InvalidArgument("--heldout must be in [0, 1)", "bad_option"));
+  }
+  factory::TrainOptions o;
+  o.full = true;
+  o.lr = a.lr;
+  o.epochs = a.epochs;
+  o.batch_size = a.batch_size;
+  o.warmup_steps = a.warmup_steps;
+  o.min_lr_ratio = 0.1;
+  o.weight_decay = 0.01;
+  o.seed = a.seed;
+  o.checkpoint_every = a.checkpoint_every;
+  o.max_steps = a.max_steps;
+  if (Status s = o.Validate(); !s.ok()) return Fail(s);
+  const fs::path out = a.out;
+  if (fs::exists(out / "pretrain.json") && !a.resume) {
+    return Fail(
+        Status::AlreadyExists(out.string() + " already holds a pretrained model", "out_exists"));
+  }
+  if (a.resume && !fs::exists(out / "checkpoints")) {
+    return Fail(Status::NotFound("no checkpoints in " + out.string() + " to resume from",
+                                 "nothing_to_resume"));
+  }
+  auto refs = ParseVersions(a.data);
+  if (!refs.ok()) return Fail(refs.status());
+  const bool tty = ShowProgress(c);
+  std::vector<Source> sources;
+  std::vector<factory::DataRow> rows;
+  for (const auto& ref : *refs) {
+    auto src = FetchVersion(c, ref, out / "data", tty);
+    if (!src.ok()) return Fail(src.status());
+    rows.insert(rows.end(), src->rows.begin(), src->rows.end());
+    sources.push_back(std::move(*src));
+  }
+  std::error_code ec;
+  fs::create_directories(out, ec);
+  // 1. The tokenizer, from the training rows' text (held-out rows excluded), unless resuming.
+  const fs::path tok_dir = out / "tokenizer";
+  if (!(a.resume && fs::exists(tok_dir / "tokenizer.json"))) {
+    std::vector<std::string> texts;
+    for (const auto& r : rows) {
+      if (factory::IsHeldOut(r.row_id, static_cast<uint32_t>(a.heldout * 10000 + 0.5))) continue;
+      std::string t;
+      for (const auto& [k, v] : r.row.items()) {
+        if (v.is_string()) t += (t.empty() ? "" : "\n") + v.get<std::string>();
+      }
+      texts.push_back(std::move(t));
+    }
+    model::BpeTrainOptions bo;
+    bo.vocab_size = static_cast<int32_t>(a.vocab);
+    ProgressLine line(tty, "tokenizer merges", "merges");
+    bo.progress = [&](int64_t d, int64_t t) { line.Update(d, t); };
+    if (Status s = model::TrainByteLevelTokenizer(tok_dir, texts, bo); !s.ok()) return Fail(s);
+  }
+  auto tok = model::Tokenizer::FromDirectory(tok_dir);
+  if (!tok.ok()) return Fail(tok.status());
+  // 2. A random Llama of the asked shape, trained on every weight.
+  model::ModelConfig mc;
+  mc.vocab_size = tok->vocab_size();
+  mc.hidden_size = a.hidden;
+  mc.intermediate_size = a.intermediate;
+  mc.num_hidden_layers = a.layers;
+  mc.num_attention_heads = a.heads;
+  mc.num_key_value_heads = a.kv_heads;
+  mc.head_dim = a.hidden / a.heads;
+  mc.max_position_embeddings = a.max_seq_len;
+  mc.rms_norm_eps = 1e-5;
+  if (tok->bos_id()) mc.bos_token_id = *tok->bos_id();
+  if (tok->eos_id()) mc.eos_token_id = *tok->eos_id();
+  if (Status s = mc.Validate("--layers/--hidden/--heads/--kv-heads/--intermediate"); !s.ok()) {
+    return Fail(s);
+  }
+  auto m = model::LlamaModel::Random(mc, a.seed);
+  factory::ExampleOptions eo;
+  eo.max_seq_len = a.max_seq_len;
+  eo.heldout_bps = static_cast<uint32_t>(a.heldout * 10000 + 0.5);
+  auto set = factory::BuildExamples(rows, factory::ExampleFormat::kText, *tok, eo);
+  if (!set.ok()) return Fail(set.status());
+  if (!c.json) {
+    std::cerr << "pretraining a " << a.layers << "-layer model (hidden " << a.hidden << ", vocab "
+              << mc.vocab_size << ") on " << set->examples.size() << " rows\n";
+  }
+  CatchInterrupts();
+  auto r = factory::TrainBase(*m, set->examples, o, out / "checkpoints", a.resume,
+                              StepPrinter(c, tty), [] { return g_interrupted.load(); });
+  if (!r.ok()) return Fail(r.status());
+  if (r->stopped) return Interrupted(out / "checkpoints", r->steps, tty);
+  json metrics = {{"steps", r->steps},
+                  {"training_tokens", r->tokens},
+                  {"train_seconds", r->seconds},
+                  {"final_train_loss", r->final_loss}};
+  auto held = factory::HeldOut(set->examples);
+  if (!held.empty()) {
+    factory::EvalOptions evo;
+    evo.exact_match = false;
+    auto e = factory::Evaluate(*m, nullptr, *tok, held, evo);
+    if (!e.ok()) return Fail(e.status());
+    metrics["heldout"] = e->ToJson();
+  }
+  // 3. Hugging Face layout in OUT: weights and config, then the tokenizer files, then
+  // pretrain.json last (it marks a finished model).
+  const fs::path staging = out / ".model.tmp";
+  fs::remove_all(staging, ec);
+  if (Status s = m->Save(staging); !s.ok()) return Fail(s);
+  for (const char* f : {"tokenizer.json", "tokenizer_config.json"}) {
+    fs::copy_file(tok_dir / f, staging / f, fs::copy_options::overwrite_existing, ec);
+    if (ec) return Fail(Status::IOError("cannot copy " + std::string(f) + ": " + ec.message()));
+  }
+  if (Status s = MoveInto(staging, out); !s.ok()) return Fail(s);
+  json data = json::array();
+  for (const auto& s : sources) {
+    data.push_back({{"datanet", s.ref.datanet},
+                    {"version", s.ref.version},
+                    {"root", s.root},
+                    {"rows", s.rows.size()}});
+  }
+  json config = o.ToJson();
+  config["model"] = mc.ToJson();
+  json record = {{"format", "tributary/pretrain/v1"},
+                 {"data", data},
+                 {"config", config},
+                 {"config_hash", ToHex(Sha256(AsBytes(config.dump())))},
+                 {"metrics", metrics}};
+  auto base_hash = HashModelFiles(out, ModelFiles::kBase);
+  if (!base_hash.ok()) return Fail(base_hash.status());
+  record["base_hash"] = ToHex(*base_hash);
+  if (Status s = WriteJsonFile(out / "pretrain.json", record); !s.ok()) return Fail(s);
+  if (c.json) {
+    std::cout << json{{"event", "done"}, {"out", out.string()}, {"metrics", metrics}}.dump()
+              << std::endl;
+  } else {
+    std::cout << "pretrained " << r->steps << " steps on " << r->tokens << " tokens in "
+              << static_cast<int64_t>(r->seconds) << " s; model in " << out.string() << "\n";
+    if (metrics.contains("heldout")) {
+      std::cout << "held-out loss " << metrics["heldout"]["loss"].get<double>() << " (perplexity "
+                << metrics["heldout"]["perplexity"].get<double>() << ")\n";
     }
   }
   return 0;

@@ -1,6 +1,7 @@
 // `tributary node`: runs the chain and its HTTP API until SIGINT/SIGTERM.
 #include <pthread.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <fstream>
 #include <iostream>
@@ -167,8 +168,23 @@ int RunNode(const Common& common, const NodeArgs& args) {
     std::cout << std::flush;
   }
 
+  // The demo's models train in child processes while the node serves.
+  std::unique_ptr<DemoModels> demo_models;
+  if (args.demo_models) {
+    auto d1 = (*datanets)->GetDatanet(1);
+    auto d2 = (*datanets)->GetDatanet(2);
+    if (d1.ok() && d2.ok() && d1->versions > 0 && d2->versions > 0) {
+      demo_models = std::make_unique<DemoModels>(url, data, common.json || !::isatty(2));
+      demo_models->Start();
+    } else {
+      std::cerr << "warning: --demo-models needs the demo Datanets 1 and 2 with a version "
+                   "(start a new data directory with --demo)\n";
+    }
+  }
+
   int sig = 0;
   sigwait(&signals, &sig);
+  if (demo_models) demo_models->Stop();
   if (!common.json) std::cout << "\nstopping (signal " << sig << ")\n" << std::flush;
   server.Stop();
   (*chain)->StopProducer();

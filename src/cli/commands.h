@@ -1,9 +1,15 @@
 // Entry points of the `tributary` subcommands.
 #pragma once
 
+#include <sys/types.h>
+
+#include <atomic>
 #include <cstdint>
+#include <filesystem>
+#include <mutex>
 #include <ostream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "cli/cli.h"
@@ -34,13 +40,38 @@ namespace tributary::cli {
 //! package); logs one line to `log`. A no-op when Datanets exist.
 Status SeedDemo(Chain* chain, datanet::DatanetService* datanets, std::ostream& log);
 
+//! The demo's models, trained in the background of a running node by child processes:
+//! pretrain a base on Datanets 1 and 2, fine-tune an adapter on each, register both. Every step
+//! whose output exists in DATA/models is skipped; an interrupted one resumes next start.
+class DemoModels {
+ public:
+  //! `quiet`: children's stderr goes to the log too (not a terminal).
+  DemoModels(std::string url, std::filesystem::path data_dir, bool quiet);
+  ~DemoModels();
+  void Start();
+  //! Asks the running child to checkpoint and stop, and waits.
+  void Stop();
+
+ private:
+  void Run();
+  int RunChild(const std::vector<std::string>& args);
+  std::string url_;
+  std::filesystem::path dir_;
+  bool quiet_;
+  std::atomic<bool> stop_{false};
+  std::atomic<pid_t> child_{0};
+  std::mutex log_mu_;
+  std::thread thread_;
+};
+
 struct NodeArgs {
   std::string data = "./var";
   std::string listen = "127.0.0.1:8645";
   std::string genesis;
   std::string sequencer_key;
   bool dev = false;
-  bool demo = false;  //!< seed the demo Datanets on first start (with --dev)
+  bool demo = false;         //!< seed the demo Datanets on first start (with --dev)
+  bool demo_models = false;  //!< then pretrain, fine-tune and register the demo models
   int64_t block_interval_ms = 2000;
   double rate_limit = 200;
 };

@@ -31,4 +31,15 @@ struct FactoryEvalArgs {
 };
 int RunFactoryEval(const Common& c, const FactoryEvalArgs& a);
 
+struct FactoryPretrainArgs {
+  std::string data, out;
+  int64_t vocab = 2048, layers = 4, hidden = 128, heads = 4, kv_heads = 2, intermediate = 344;
+  int64_t max_seq_len = 256, epochs = 20, batch_size = 16, warmup_steps = 20;
+  double lr = 3e-3, heldout = 0.05;
+  uint64_t seed = 0;
+  int64_t checkpoint_every = 50, max_steps = 0;
+  bool resume = false;
+};
+int RunFactoryPretrain(const Common& c, const FactoryPretrainArgs& a);
+
 }  // namespace tributary::cli

@@ -203,8 +203,7 @@ int VerifyProof(const Common& c, const std::string& path, const std::string& seq
       // would need every earlier contribution's row count, which the proof does not carry.
       std::cout << "VALID: Datanet " << inner.value("datanet", uint64_t{0}) << " version "
                 << inner.value("version", uint64_t{0}) << " holds the row " << *row
-                << "\n(from contribution "
-                << inner["contribution"].value("id", "") << " by "
+                << "\n(from contribution " << inner["contribution"].value("id", "") << " by "
                 << inner["contribution"].value("contributor", "") << ")\n"
                 << (trusted ? "" : "(pass --sequencer to pin the block signer)\n");
     }
@@ -279,6 +278,9 @@ int main(int argc, char** argv) {
                  "development chain: create keys and a genesis funding the local 'dev' key");
   node->add_flag("--demo", node_args.demo,
                  "with --dev: seed demo Datanets from Debian's fortunes on first start");
+  node->add_flag("--demo-models", node_args.demo_models,
+                 "with --demo: pretrain a base model on the demo Datanets, fine-tune and register "
+                 "two adapters (in the background; cached in DATA/models)");
   node->add_option("--block-interval-ms", node_args.block_interval_ms,
                    "block interval; 0 = as soon as there is work")
       ->capture_default_str();

@@ -82,6 +82,27 @@ int main(int argc, char** argv) {
       ->add_option("--sketch-dim", tr.sketch_dim,
                    "attribution sketch size per training example (0 = none)")
       ->capture_default_str();
+  FactoryPretrainArgs pt;
+  auto* pretrain = factory->add_subcommand(
+      "pretrain", "train a byte-level BPE tokenizer and a small Llama model from scratch");
+  pretrain->add_option("--data", pt.data, "DATANET@VERSION[,...]")->required();
+  pretrain->add_option("--out", pt.out, "output directory (Hugging Face layout)")->required();
+  pretrain->add_option("--vocab", pt.vocab)->capture_default_str();
+  pretrain->add_option("--layers", pt.layers)->capture_default_str();
+  pretrain->add_option("--hidden", pt.hidden)->capture_default_str();
+  pretrain->add_option("--heads", pt.heads)->capture_default_str();
+  pretrain->add_option("--kv-heads", pt.kv_heads)->capture_default_str();
+  pretrain->add_option("--intermediate", pt.intermediate)->capture_default_str();
+  pretrain->add_option("--max-seq-len", pt.max_seq_len)->capture_default_str();
+  pretrain->add_option("--epochs", pt.epochs)->capture_default_str();
+  pretrain->add_option("--batch-size", pt.batch_size)->capture_default_str();
+  pretrain->add_option("--lr", pt.lr)->capture_default_str();
+  pretrain->add_option("--warmup-steps", pt.warmup_steps)->capture_default_str();
+  pretrain->add_option("--heldout", pt.heldout)->capture_default_str();
+  pretrain->add_option("--seed", pt.seed)->capture_default_str();
+  pretrain->add_option("--checkpoint-every", pt.checkpoint_every)->capture_default_str();
+  pretrain->add_option("--max-steps", pt.max_steps)->capture_default_str();
+  pretrain->add_flag("--resume", pt.resume, "continue from the latest checkpoint in --out");
   FactoryEvalArgs ev;
   auto* eval = factory->add_subcommand("eval", "evaluate a base model, with or without an adapter");
   eval->add_option("--base", ev.base, "base model directory")->required();
@@ -103,6 +124,7 @@ int main(int argc, char** argv) {
     if (*generate) return RunGenerate(common, gen_args);
     if (*train) return RunFactoryTrain(common, tr);
     if (*eval) return RunFactoryEval(common, ev);
+    if (*pretrain) return RunFactoryPretrain(common, pt);
   } catch (const std::exception& e) {
     std::cerr << "error: " << e.what() << "\n";
     return 1;

@@ -94,7 +94,7 @@ Status SaveCheckpoint(const fs::path& dir, const std::vector<torch::Tensor>& par
   try {
     std::vector<torch::Tensor> cpu;
     for (const auto& t : params) cpu.push_back(t.detach().to(torch::kCPU).clone());
-    torch::save(cpu, (tmp / "adapter.pt").string());
+    torch::save(cpu, (tmp / "params.pt").string());
     torch::save(opt, (tmp / "optimizer.pt").string());
   } catch (const c10::Error& e) {
     return Status::IOError(std::string("cannot save a checkpoint: ") + e.what_without_backtrace());
@@ -153,15 +153,17 @@ Result<std::optional<CheckpointState>> LoadCheckpoint(const fs::path& dir,
   }
   try {
     std::vector<torch::Tensor> saved;
-    torch::load(saved, (cp / "adapter.pt").string());
+    torch::load(saved, (cp / "params.pt").string());
     if (saved.size() != params.size()) {
       return Status::Corruption(cp.string() + " holds " + std::to_string(saved.size()) +
-                                " tensors, the adapter has " + std::to_string(params.size()));
+                                " tensors, the model being trained has " +
+                                std::to_string(params.size()));
     }
     torch::NoGradGuard no_grad;
     for (size_t i = 0; i < params.size(); ++i) {
       if (saved[i].sizes() != params[i].sizes()) {
-        return Status::Corruption(cp.string() + ": a tensor's shape differs from the adapter's");
+        return Status::Corruption(cp.string() +
+                                  ": a tensor's shape differs from the one being trained");
       }
       params[i].copy_(saved[i].to(params[i].device()).to(params[i].scalar_type()));
     }
@@ -180,6 +182,7 @@ Result<std::optional<CheckpointState>> LoadCheckpoint(const fs::path& dir,
 
 Status TrainOptions::Validate() const {
   auto bad = [](const std::string& m) { return Status::InvalidArgument(m, "bad_option"); };
+  if (full) return ValidateSchedule();
   if (lora.r <= 0) return bad("--rank must be at least 1");
   if (!(lora.lora_alpha > 0)) return bad("--alpha must be positive");
   if (lora.lora_dropout < 0 || lora.lora_dropout >= 1) return bad("--dropout must be in [0, 1)");
@@ -192,6 +195,11 @@ Status TrainOptions::Validate() const {
       return bad("unknown target module '" + t + "' (known: " + list + ")");
     }
   }
+  return ValidateSchedule();
+}
+
+Status TrainOptions::ValidateSchedule() const {
+  auto bad = [](const std::string& m) { return Status::InvalidArgument(m, "bad_option"); };
   if (!(lr > 0) || !std::isfinite(lr)) return bad("--lr must be positive");
   if (epochs < 1) return bad("--epochs must be at least 1");
   if (batch_size < 1) return bad("--batch-size must be at least 1");
@@ -251,7 +259,12 @@ Result<LossSum> EvaluateLoss(const model::LlamaModel& base, const model::LoraAda
   return out;
 }
 
-Result<TrainResult> TrainLora(const model::LlamaModel& base, model::LoraAdapter& adapter,
+namespace {
+
+// The loop shared by LoRA and full training: `params` are trained, `adapter` (may be null) is
+// what Forward applies.
+Result<TrainResult> TrainLoop(const model::LlamaModel& base, const model::LoraAdapter* adapter,
+                              std::vector<torch::Tensor> params,
                               const std::vector<Example>& examples, const TrainOptions& o,
                               const fs::path& checkpoint_dir, bool resume,
                               const std::function<void(const TrainProgress&)>& on_step,
@@ -270,11 +283,7 @@ Result<TrainResult> TrainLora(const model::LlamaModel& base, model::LoraAdapter&
   const int64_t total = steps_per_epoch * o.epochs;
   const int64_t stop_at = o.max_steps > 0 ? std::min(total, o.max_steps) : total;
 
-  std::vector<torch::Tensor> params;
-  for (auto& [name, t] : adapter.NamedParameters()) {
-    t.requires_grad_(true);
-    params.push_back(t);
-  }
+  for (auto& t : params) t.requires_grad_(true);
   torch::optim::AdamW opt(
       params,
       torch::optim::AdamWOptions(o.lr).betas({0.9, 0.999}).eps(1e-8).weight_decay(o.weight_decay));
@@ -289,7 +298,9 @@ Result<TrainResult> TrainLora(const model::LlamaModel& base, model::LoraAdapter&
   }
   const auto start = std::chrono::steady_clock::now();
   int64_t tokens_here = 0;
-  std::vector<const model::LoraAdapter*> adapters = {&adapter};
+  std::vector<const model::LoraAdapter*> adapters;
+  if (adapter) adapters.push_back(adapter);
+  const int adapter_index = adapter ? 0 : -1;
   int64_t cached_epoch = -1;
   std::vector<size_t> order;
   try {
@@ -317,7 +328,7 @@ Result<TrainResult> TrainLora(const model::LlamaModel& base, model::LoraAdapter&
       double loss_sum = 0;
       for (size_t m = 0; m < micro.size(); ++m) {
         torch::manual_seed(Mix(o.seed, static_cast<uint64_t>(step), m + 1));
-        Packed p = Pack(micro[m], 0, base.device());
+        Packed p = Pack(micro[m], adapter_index, base.device());
         TRIB_ASSIGN_OR_RETURN(torch::Tensor logits, base.Forward(p.inputs, adapters, false, true));
         auto loss = torch::nn::functional::cross_entropy(
             logits.index_select(0, p.rows), p.targets,
@@ -376,6 +387,35 @@ Result<TrainResult> TrainLora(const model::LlamaModel& base, model::LoraAdapter&
   result.final_loss = st.last_loss;
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return result;
+}
+
+}  // namespace
+
+Result<TrainResult> TrainLora(const model::LlamaModel& base, model::LoraAdapter& adapter,
+                              const std::vector<Example>& examples, const TrainOptions& options,
+                              const fs::path& checkpoint_dir, bool resume,
+                              const std::function<void(const TrainProgress&)>& on_step,
+                              const std::function<bool()>& should_stop) {
+  if (options.full) {
+    return Status::InvalidArgument("TrainLora takes LoRA options (full = false)", "bad_option");
+  }
+  std::vector<torch::Tensor> params;
+  for (auto& [name, t] : adapter.NamedParameters()) params.push_back(t);
+  return TrainLoop(base, &adapter, params, examples, options, checkpoint_dir, resume, on_step,
+                   should_stop);
+}
+
+Result<TrainResult> TrainBase(model::LlamaModel& model, const std::vector<Example>& examples,
+                              const TrainOptions& options, const fs::path& checkpoint_dir,
+                              bool resume, const std::function<void(const TrainProgress&)>& on_step,
+                              const std::function<bool()>& should_stop) {
+  if (!options.full) {
+    return Status::InvalidArgument("TrainBase trains every weight (full = true)", "bad_option");
+  }
+  std::vector<torch::Tensor> params;
+  for (auto& [name, t] : model.NamedParameters()) params.push_back(t);
+  return TrainLoop(model, nullptr, params, examples, options, checkpoint_dir, resume, on_step,
+                   should_stop);
 }
 
 }  // namespace tributary::factory

@@ -151,6 +151,12 @@ torch::Tensor* LlamaModel::Slot(const std::string& name) {
   return &ModuleWeight(l, rest.substr(start, rest.rfind('.') - start));
 }
 
+std::vector<std::pair<std::string, torch::Tensor>> LlamaModel::NamedParameters() const {
+  std::vector<std::pair<std::string, torch::Tensor>> out;
+  for (const auto& [name, shape] : WeightShapes()) out.emplace_back(name, Weight(name));
+  return out;
+}
+
 torch::Tensor LlamaModel::Weight(const std::string& name) const {
   return *const_cast<LlamaModel*>(this)->Slot(name);
 }

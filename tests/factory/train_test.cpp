@@ -293,5 +293,51 @@ TEST_F(FactoryTest, BadOptionsAreRefused) {
   EXPECT_EQ(r.status().reason(), "no_training_data");
 }
 
+TEST_F(FactoryTest, FullTrainingFromScratchLearnsAndResumesExactly) {
+  // Pretraining trains every weight: a fresh random model learns the rows' text.
+  std::vector<DataRow> rows;
+  for (int i = 0; i < 24; ++i) {
+    rows.push_back({HexId(500 + i),
+                    HexId(7),
+                    "trbx",
+                    {{"text", "the river carries stone number " + std::to_string(i % 6)}}});
+  }
+  auto set = BuildExamples(rows, ExampleFormat::kText, *tok_, {});
+  ASSERT_TRUE(set.ok());
+  TrainOptions o;
+  o.full = true;
+  o.lr = 3e-3;
+  o.epochs = 8;
+  o.batch_size = 6;
+  o.seed = 5;
+  o.checkpoint_every = 4;
+  EXPECT_FALSE(TrainLora(*base_,
+                         *std::make_unique<model::LoraAdapter>(
+                             model::LoraAdapter::Init(*base_, Options().lora, 1)),
+                         set->examples, o, dir_->path / "nope", false)
+                   .ok())
+      << "LoRA training refuses full options";
+  auto a = model::LlamaModel::Random(TinyConfig(), 21);
+  TempDir d1, d2;
+  std::vector<double> losses;
+  auto r = TrainBase(*a, set->examples, o, d1.path, false,
+                     [&](const TrainProgress& p) { losses.push_back(p.loss); });
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_LT(losses.back(), losses.front() / 2);
+  // Interrupted at step 5, resumed in a fresh model: the same weights.
+  auto b = model::LlamaModel::Random(TinyConfig(), 21);
+  int calls = 0;
+  auto first = TrainBase(*b, set->examples, o, d2.path, false, {}, [&] { return ++calls == 5; });
+  ASSERT_TRUE(first.ok() && first->stopped);
+  auto c = model::LlamaModel::Random(TinyConfig(), 99);
+  auto second = TrainBase(*c, set->examples, o, d2.path, true);
+  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  auto pa = a->NamedParameters(), pc = c->NamedParameters();
+  ASSERT_EQ(pa.size(), pc.size());
+  for (size_t i = 0; i < pa.size(); ++i) {
+    EXPECT_TRUE(torch::equal(pa[i].second, pc[i].second)) << pa[i].first;
+  }
+}
+
 }  // namespace
 }  // namespace tributary::factory

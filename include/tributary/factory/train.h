@@ -8,7 +8,7 @@
 // and the step, and a run resumed from a checkpoint reaches the same weights as one that never
 // stopped (on the same machine and thread count, bit for bit on CPU).
 //
-// Checkpoints: DIR/step-N/{adapter.pt, optimizer.pt, state.json}, each written to a temporary
+// Checkpoints: DIR/step-N/{params.pt, optimizer.pt, state.json}, each written to a temporary
 // directory and renamed into place, the last `keep_checkpoints` kept.
 #pragma once
 
@@ -29,7 +29,8 @@ class LlamaModel;
 namespace tributary::factory {
 
 struct TrainOptions {
-  model::LoraConfig lora;
+  model::LoraConfig lora;  //!< ignored with `full`
+  bool full = false;       //!< train every weight of the model (pretraining), not an adapter
   double lr = 2e-4;
   int64_t epochs = 1;
   int64_t batch_size = 8;  //!< sequences per micro-batch
@@ -45,6 +46,7 @@ struct TrainOptions {
 
   //! InvalidArgument (reason bad_option) naming the option.
   Status Validate() const;
+  Status ValidateSchedule() const;  //!< the optimizer and schedule fields only
   //! Everything that shapes the result (not checkpoint cadence): hashed into lineage and
   //! checked on resume.
   nlohmann::json ToJson() const;
@@ -74,6 +76,14 @@ struct TrainResult {
 //! between steps: when it returns true a checkpoint is written and training returns.
 Result<TrainResult> TrainLora(const model::LlamaModel& base, model::LoraAdapter& adapter,
                               const std::vector<Example>& examples, const TrainOptions& options,
+                              const std::filesystem::path& checkpoint_dir, bool resume,
+                              const std::function<void(const TrainProgress&)>& on_step = {},
+                              const std::function<bool()>& should_stop = {});
+
+//! Trains every weight of `model` (pretraining from scratch; `options.full` must be set). Same
+//! loop, checkpoints and resume as TrainLora. Not thread-safe with other users of `model`.
+Result<TrainResult> TrainBase(model::LlamaModel& model, const std::vector<Example>& examples,
+                              const TrainOptions& options,
                               const std::filesystem::path& checkpoint_dir, bool resume,
                               const std::function<void(const TrainProgress&)>& on_step = {},
                               const std::function<bool()>& should_stop = {});

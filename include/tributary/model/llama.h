@@ -102,6 +102,11 @@ class LlamaModel {
   void UnmergeAdapter();
   bool has_merged_adapter() const { return !merged_originals_.empty(); }
 
+  //! Every weight by Hugging Face name (a tied lm_head once, as embed_tokens). The tensors share
+  //! storage with the model: a trainer sets requires_grad on them and updates them in place
+  //! (no Forward may run concurrently then).
+  std::vector<std::pair<std::string, torch::Tensor>> NamedParameters() const;
+
   //! Names of the weights in Hugging Face layout, with their shapes.
   std::vector<std::pair<std::string, std::vector<int64_t>>> WeightShapes() const;
 
