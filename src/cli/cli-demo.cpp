@@ -290,12 +290,12 @@ void DemoModels::Run() {
     std::cout << line << std::endl;
   };
   if (!fs::exists(base / "pretrain.json")) {
-    say("demo: pretraining a small base model on the demo Datanets (first start only, about 2 "
-        "minutes on 2 cores; cached in " +
+    say("demo: pretraining a small base model on the demo Datanets (first start only, two to "
+        "four minutes on 2 cores; cached in " +
         base.string() + ", log in " + (dir_ / "demo.log").string() + ")");
     std::vector<std::string> args = {model_bin,     "--node",   url_,      "factory",
                                      "pretrain",    "--data",   "1@1,2@1", "--out",
-                                     base.string(), "--epochs", "12"};
+                                     base.string(), "--epochs", "24"};
     if (fs::exists(base / "checkpoints")) args.push_back("--resume");
     int rc = RunChild(args);
     if (rc != 0) {

@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <map>
+#include <mutex>
+#include <tuple>
 
 #include "tributary/base/hash.h"
 
@@ -228,6 +231,17 @@ Result<LshParams> OptimalLshParams(double threshold, size_t num_perm, double fal
     return Status::InvalidArgument("LSH weights must be finite, >= 0 and not both 0",
                                    "bad_lsh_weights");
   }
+  // The search integrates every (bands, rows) split (tens of ms); validation asks for the same
+  // few settings over and over, so results are remembered (pure function of the arguments).
+  static std::mutex cache_mu;
+  static std::map<std::tuple<double, size_t, double, double>, LshParams> cache;
+  const auto key =
+      std::make_tuple(threshold, num_perm, false_positive_weight, false_negative_weight);
+  {
+    std::lock_guard<std::mutex> lock(cache_mu);
+    auto it = cache.find(key);
+    if (it != cache.end()) return it->second;
+  }
   double min_error = std::numeric_limits<double>::infinity();
   LshParams best;
   for (size_t b = 1; b <= num_perm; ++b) {
@@ -245,6 +259,8 @@ Result<LshParams> OptimalLshParams(double threshold, size_t num_perm, double fal
       }
     }
   }
+  std::lock_guard<std::mutex> lock(cache_mu);
+  cache.emplace(key, best);
   return best;
 }
 
