@@ -57,8 +57,14 @@ Result<std::vector<VersionRef>> ParseVersions(const std::string& text) {
       return Status::InvalidArgument(
           "--data takes DATANET@VERSION[,...] such as 1@2, not '" + item + "'", "bad_data");
     }
-    out.push_back(
-        {std::stoull(item.substr(0, at)), static_cast<uint32_t>(std::stoul(item.substr(at + 1)))});
+    VersionRef ref{std::stoull(item.substr(0, at)),
+                   static_cast<uint32_t>(std::stoul(item.substr(at + 1)))};
+    for (const auto& r : out) {
+      if (r.datanet == ref.datanet && r.version == ref.version) {
+        return Status::InvalidArgument("--data names " + item + " twice", "bad_data");
+      }
+    }
+    out.push_back(ref);
   }
   if (out.empty()) return Status::InvalidArgument("--data names no Datanet version", "bad_data");
   return out;
@@ -264,6 +270,16 @@ int RunFactoryTrain(const Common& c, const FactoryTrainArgs& a) {
     return Fail(
         Status::FailedPrecondition("no training rows (all held out or empty)", "no_training_data"));
   }
+  // The data (by root), length and split shape the run too: resume compares them.
+  json context_data = json::array();
+  for (const auto& s : loaded->sources) {
+    context_data.push_back(
+        {{"datanet", s.ref.datanet}, {"version", s.ref.version}, {"root", s.root}});
+  }
+  o.context = {{"data", context_data},
+               {"max_seq_len", a.max_seq_len},
+               {"heldout_bps", HeldoutBps(a.heldout)},
+               {"base_hash", ToHex(*base_hash)}};
   model::LoraAdapter adapter = model::LoraAdapter::Init(*loaded->base, o.lora, o.seed);
 
   const bool tty = ShowProgress(c);
@@ -338,8 +354,6 @@ int RunFactoryTrain(const Common& c, const FactoryTrainArgs& a) {
                     {"rows", s.rows.size()}});
   }
   json config = o.ToJson();
-  config["max_seq_len"] = a.max_seq_len;
-  config["heldout_bps"] = HeldoutBps(a.heldout);
   json lineage = {{"format", "tributary/lineage/v1"},
                   {"base", {{"path", fs::absolute(a.base).string()}, {"hash", ToHex(*base_hash)}}},
                   {"data", data},
@@ -451,6 +465,12 @@ int RunFactoryPretrain(const Common& c, const FactoryPretrainArgs& a) {
   if (Status s = mc.Validate("--layers/--hidden/--heads/--kv-heads/--intermediate"); !s.ok()) {
     return Fail(s);
   }
+  json context_data = json::array();
+  for (const auto& s : sources) {
+    context_data.push_back(
+        {{"datanet", s.ref.datanet}, {"version", s.ref.version}, {"root", s.root}});
+  }
+  o.context = {{"data", context_data}, {"model", mc.ToJson()}, {"heldout", a.heldout}};
   auto m = model::LlamaModel::Random(mc, a.seed);
   factory::ExampleOptions eo;
   eo.max_seq_len = a.max_seq_len;
@@ -496,7 +516,6 @@ int RunFactoryPretrain(const Common& c, const FactoryPretrainArgs& a) {
                     {"rows", s.rows.size()}});
   }
   json config = o.ToJson();
-  config["model"] = mc.ToJson();
   json record = {{"format", "tributary/pretrain/v1"},
                  {"data", data},
                  {"config", config},

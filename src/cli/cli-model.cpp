@@ -34,6 +34,10 @@ int RunModelInit(const Common& common, const ModelInitArgs& a) {
   c.head_dim = a.heads > 0 ? a.hidden / a.heads : 0;
   c.max_position_embeddings = a.max_positions;
   c.rms_norm_eps = 1e-5;
+  if (!(a.init_range > 0) || a.init_range > 1) {
+    return Fail(Status::InvalidArgument("--init-range must be in (0, 1]", "bad_config"));
+  }
+  c.initializer_range = a.init_range;
   if (a.heads > 0 && a.hidden % a.heads != 0) {
     return Fail(Status::InvalidArgument("--hidden must be a multiple of --heads", "bad_config"));
   }

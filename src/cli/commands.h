@@ -82,6 +82,7 @@ struct ModelInitArgs {
   int64_t layers = 2, hidden = 64, heads = 4, kv_heads = 2, intermediate = 128, vocab = 512;
   int64_t max_positions = 2048;
   uint64_t seed = 0;
+  double init_range = 0.02;  //!< std of the random weights (a tiny model may want more)
 };
 int RunModelInit(const Common& common, const ModelInitArgs& args);
 

@@ -29,6 +29,11 @@ int main(int argc, char** argv) {
   model_init->add_option("--vocab", init_args.vocab)->capture_default_str();
   model_init->add_option("--max-positions", init_args.max_positions)->capture_default_str();
   model_init->add_option("--seed", init_args.seed)->capture_default_str();
+  model_init
+      ->add_option("--init-range", init_args.init_range,
+                   "std of the random weights (0.02 as Hugging Face; a tiny model an "
+                   "adapter should move needs more, e.g. 0.2)")
+      ->capture_default_str();
   AdapterInitArgs adapter_args;
   auto* model_adapter =
       model_cmd->add_subcommand("init-adapter", "write a random PEFT LoRA adapter");

@@ -223,6 +223,7 @@ json TrainOptions::ToJson() const {
               {"weight_decay", weight_decay},
               {"max_grad_norm", max_grad_norm},
               {"seed", seed},
+              {"context", context},
               {"optimizer", "adamw(0.9,0.999,1e-8)"},
               {"schedule", "linear_warmup_cosine"}};
 }

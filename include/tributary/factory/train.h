@@ -43,6 +43,9 @@ struct TrainOptions {
   int64_t checkpoint_every = 100;  //!< steps; 0 = only at the end
   int64_t keep_checkpoints = 2;
   int64_t max_steps = 0;  //!< stop after this many steps (0 = all epochs); for tests and resume
+  //! What else shapes the run (the data versions and their roots, sequence length, split):
+  //! recorded in ToJson, so resuming on other data is refused like other options.
+  nlohmann::json context = nlohmann::json::object();
 
   //! InvalidArgument (reason bad_option) naming the option.
   Status Validate() const;
