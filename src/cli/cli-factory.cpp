@@ -331,6 +331,7 @@ int RunFactoryTrain(const Common& c, const FactoryTrainArgs& a) {
     }
     factory::SketchOptions so;
     so.dim = a.sketch_dim;
+    so.half = a.sketch_half;
     ProgressLine line(tty, "sketching", "examples");
     auto t0 = std::chrono::steady_clock::now();
     Status s = factory::WriteSketches(out / "sketches.bin", *loaded->base, adapter, train_set, so,

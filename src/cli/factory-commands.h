@@ -20,6 +20,7 @@ struct FactoryTrainArgs {
   double heldout = 0.05;
   bool resume = false;
   int64_t sketch_dim = 1024;  //!< 0 = no attribution sketches
+  bool sketch_half = false;   //!< store sketches as float16
 };
 int RunFactoryTrain(const Common& c, const FactoryTrainArgs& a);
 

@@ -87,6 +87,7 @@ int main(int argc, char** argv) {
       ->add_option("--sketch-dim", tr.sketch_dim,
                    "attribution sketch size per training example (0 = none)")
       ->capture_default_str();
+  train->add_flag("--sketch-half", tr.sketch_half, "store the sketches as float16 (half the size)");
   FactoryPretrainArgs pt;
   auto* pretrain = factory->add_subcommand(
       "pretrain", "train a byte-level BPE tokenizer and a small Llama model from scratch");
