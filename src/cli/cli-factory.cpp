@@ -84,9 +84,9 @@ Result<Source> FetchVersion(const Common& c, const VersionRef& ref, const fs::pa
   TRIB_ASSIGN_OR_RETURN(json d, NodeGet(c, base));
   auto v = NodeGet(c, base + "/versions/" + std::to_string(ref.version));
   if (!v.ok()) {
-    return Status::NotFound("Datanet " + std::to_string(ref.datanet) + " has no version " +
-                                std::to_string(ref.version) + " (" + v.status().message() + ")",
-                            "unknown_version");
+    return v.status().code() == Code::kNotFound
+               ? Status::NotFound(v.status().message(), "unknown_version")
+               : v.status();
   }
   Source s;
   s.ref = ref;
@@ -313,14 +313,7 @@ int RunFactoryTrain(const Common& c, const FactoryTrainArgs& a) {
     metrics["adapter"] = ea->ToJson();
   }
 
-  // The adapter files go in first, the lineage last: training.json marks a finished adapter.
-  std::error_code ec;
-  fs::create_directories(out, ec);
-  const fs::path staging = out / ".adapter.tmp";
-  fs::remove_all(staging, ec);
-  if (Status s = adapter.Save(staging); !s.ok()) return Fail(s);
-  if (Status s = MoveInto(staging, out); !s.ok()) return Fail(s);
-  if (Status s = WriteJsonFile(out / "metrics.json", metrics); !s.ok()) return Fail(s);
+  if (g_interrupted) return Interrupted(out / "checkpoints", result->steps, tty);
 
   // Attribution sketches of every training example, with the final weights.
   json sketches = nullptr;
@@ -334,8 +327,10 @@ int RunFactoryTrain(const Common& c, const FactoryTrainArgs& a) {
     so.half = a.sketch_half;
     ProgressLine line(tty, "sketching", "examples");
     auto t0 = std::chrono::steady_clock::now();
-    Status s = factory::WriteSketches(out / "sketches.bin", *loaded->base, adapter, train_set, so,
-                                      [&](int64_t d, int64_t t) { line.Update(d, t); });
+    Status s = factory::WriteSketches(
+        out / "sketches.bin", *loaded->base, adapter, train_set, so,
+        [&](int64_t d, int64_t t) { line.Update(d, t); }, [] { return g_interrupted.load(); });
+    if (s.reason() == "interrupted") return Interrupted(out / "checkpoints", result->steps, tty);
     if (!s.ok()) return Fail(s);
     auto f = factory::SketchFile::Open(out / "sketches.bin");
     if (!f.ok()) return Fail(f.status());
@@ -346,6 +341,18 @@ int RunFactoryTrain(const Common& c, const FactoryTrainArgs& a) {
         {"seed", (*f)->seed()},
         {"seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()}};
   }
+  if (g_interrupted) return Interrupted(out / "checkpoints", result->steps, tty);
+
+  // Sketches first (above), then the adapter files, then training.json last: it marks a
+  // finished adapter. An interruption before this point leaves only checkpoints; --resume then
+  // redoes evaluation and sketches from the final one.
+  std::error_code ec;
+  fs::create_directories(out, ec);
+  const fs::path staging = out / ".adapter.tmp";
+  fs::remove_all(staging, ec);
+  if (Status s = adapter.Save(staging); !s.ok()) return Fail(s);
+  if (Status s = MoveInto(staging, out); !s.ok()) return Fail(s);
+  if (Status s = WriteJsonFile(out / "metrics.json", metrics); !s.ok()) return Fail(s);
   json data = json::array();
   for (const auto& s : loaded->sources) {
     data.push_back({{"datanet", s.ref.datanet},
@@ -541,7 +548,9 @@ int RunFactoryPretrain(const Common& c, const FactoryPretrainArgs& a) {
 }
 
 int RunFactoryEval(const Common& c, const FactoryEvalArgs& a) {
-  fs::path cache = fs::temp_directory_path() / "tributary-eval-cache";
+  // Per user: other users' caches are not ours to read or write.
+  fs::path cache =
+      fs::temp_directory_path() / ("tributary-eval-cache-" + std::to_string(::getuid()));
   auto loaded = LoadAll(c, a.base, a.data, cache, a.max_seq_len, a.heldout);
   if (!loaded.ok()) return Fail(loaded.status());
   std::optional<model::LoraAdapter> adapter;

@@ -78,12 +78,7 @@ Result<SketchProjection> SketchProjection::Create(const model::LoraAdapter& adap
     p.modules_.push_back(std::move(m));
   }
   if (p.modules_.empty()) return Status::InvalidArgument("the adapter targets no module");
-  if (options.dim < 2 * rank_sum) {
-    return Status::InvalidArgument("sketch dim " + std::to_string(options.dim) +
-                                       " is below 2 x the adapter's total rank (" +
-                                       std::to_string(2 * rank_sum) + ")",
-                                   "bad_option");
-  }
+  if (options.dim < 1) return Status::InvalidArgument("sketch dim must be positive", "bad_option");
   p.k_ = std::max<int64_t>(1, options.dim / (2 * rank_sum));
   p.dim_ = 2 * p.k_ * rank_sum;
   torch::NoGradGuard no_grad;
@@ -236,7 +231,8 @@ Result<torch::Tensor> SketchProjection::ProjectGradients(
 Status WriteSketches(const fs::path& path, const model::LlamaModel& base,
                      const model::LoraAdapter& adapter, const std::vector<const Example*>& examples,
                      const SketchOptions& options,
-                     const std::function<void(int64_t, int64_t)>& progress) {
+                     const std::function<void(int64_t, int64_t)>& progress,
+                     const std::function<bool()>& should_stop) {
   TRIB_ASSIGN_OR_RETURN(SketchProjection proj, SketchProjection::Create(adapter, options));
   const uint64_t count = examples.size();
   const std::string desc = proj.ToJson().dump();
@@ -273,8 +269,14 @@ Status WriteSketches(const fs::path& path, const model::LlamaModel& base,
   std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
   if (!out) return Status::IOError("cannot write " + tmp.string());
   out.write(head.data(), static_cast<std::streamsize>(head.size()));
-  const int64_t chunk = 256;
+  const int64_t chunk = 64;
   for (int64_t b0 = 0; b0 < static_cast<int64_t>(count); b0 += chunk) {
+    if (should_stop && should_stop()) {
+      out.close();
+      std::error_code rm;
+      fs::remove(tmp, rm);
+      return Status::FailedPrecondition("sketching was interrupted", "interrupted");
+    }
     const int64_t b1 = std::min<int64_t>(static_cast<int64_t>(count), b0 + chunk);
     std::vector<const Example*> part(examples.begin() + b0, examples.begin() + b1);
     TRIB_ASSIGN_OR_RETURN(torch::Tensor s, proj.Compute(base, adapter, part, options.batch_size));

@@ -11,9 +11,10 @@
 //   S_A = (dL/dA) R_inᵀ = s · Σ_t (Bᵀ g_t)(R_in x_t)ᵀ   [r, k]
 //   S_B = R_out (dL/dB) = s · Σ_t (R_out g_t)(A x_t)ᵀ   [k, r]
 // R_in [k, in] and R_out [k, out] are Gaussian with variance 1/k, drawn per module from a
-// generator seeded with Mix(seed, layer, module index) (see ProjectionMatrix). k = max(1,
-// floor(dim / (2 Σ r))). The sketch is the concatenation, over modules in (layer, module) order,
-// of S_A then S_B flattened row-major: its length is 2 k Σ r (close to the requested dim).
+// generator seeded with Mix(seed, layer, module index). k = max(1, floor(dim / (2 Σ r))), so a
+// deep adapter whose 2 Σ r exceeds the requested dim gets k = 1 and a longer sketch. The sketch is
+// the concatenation, over modules in (layer, module) order, of S_A then S_B flattened row-major:
+// its length is 2 k Σ r (close to the requested dim).
 //
 // File (sketches.bin, little-endian, memory-mappable):
 //   0   8   magic "TRBSKCH1"
@@ -51,7 +52,7 @@ class LoraAdapter;
 namespace tributary::factory {
 
 struct SketchOptions {
-  int64_t dim = 1024;  //!< requested length (the actual one is 2 k Σ r, see above)
+  int64_t dim = 1024;  //!< requested length (the actual one is 2 k Σ r, at least 2 Σ r)
   uint64_t seed = 0x534B45544348ULL;
   bool half = false;  //!< store float16 (halves the file; scores lose ~3 digits)
   int64_t batch_size = 8;
@@ -95,11 +96,14 @@ struct SketchKey {
   std::string row_id, contribution, contributor;
 };
 
-//! Writes DIR/sketches.bin for `examples` (the training ones) atomically; `progress(done,total)`.
+//! Writes `path` (sketches.bin) for `examples` (the training ones) atomically;
+//! `progress(done, total)`. When `should_stop` returns true (polled every 64 examples) nothing is
+//! written and the status has reason "interrupted".
 Status WriteSketches(const std::filesystem::path& path, const model::LlamaModel& base,
                      const model::LoraAdapter& adapter, const std::vector<const Example*>& examples,
                      const SketchOptions& options,
-                     const std::function<void(int64_t, int64_t)>& progress = {});
+                     const std::function<void(int64_t, int64_t)>& progress = {},
+                     const std::function<bool()>& should_stop = {});
 
 //! A memory-mapped sketch file. Immutable; safe to share between threads.
 class SketchFile {

@@ -1,0 +1,344 @@
+// ShardReader: a memory-mapped shard and the suffix-array searches over it.
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include <algorithm>
+#include <cstring>
+#include <string>
+
+#include "shard_format.h"
+#include "tributary/attribution/span_index.h"
+#include "tributary/base/bytes.h"
+
+namespace tributary::attribution {
+
+namespace fs = std::filesystem;
+using namespace internal;
+
+namespace {
+
+uint32_t Crc(const uint8_t* p, uint64_t n) {
+  uint32_t crc = 0;
+  while (n > 0) {
+    const auto chunk = static_cast<uInt>(std::min<uint64_t>(n, uint64_t{1} << 30));
+    crc = static_cast<uint32_t>(crc32(crc, p, chunk));
+    p += chunk;
+    n -= chunk;
+  }
+  return crc;
+}
+
+// Binary searches over one shard, for a token width W and a position width P. Every read is
+// bounds-checked (a damaged suffix array points anywhere), so a damaged shard answers wrongly
+// but safely. Query tokens are below the separator (callers cut queries there).
+template <uint32_t W, uint32_t P>
+struct Searcher {
+  const uint8_t* text;
+  const uint8_t* sa;
+  uint64_t T, N;
+  uint32_t sep;
+
+  uint32_t Tok(uint64_t pos) const { return pos < T ? LoadToken<W>(text + pos * W) : sep; }
+  uint64_t Pos(uint64_t i) const { return LoadPosition<P>(sa + i * P); }
+
+  // Compares the suffix at `pos` with q[0, m), knowing the first k tokens agree: < 0 when the
+  // suffix is smaller at the first difference, > 0 when larger, 0 when q is a prefix of it.
+  // Leaves k at the length of the common prefix (at most m).
+  int Compare(uint64_t pos, const uint32_t* q, size_t m, size_t& k) const {
+    for (; k < m; ++k) {
+      const uint32_t t = Tok(pos + k);
+      if (t != q[k]) return t < q[k] ? -1 : 1;
+    }
+    return 0;
+  }
+
+  // The first suffix not below q (a suffix with prefix q counts as equal). With `upper`, the
+  // first suffix above q. `best` gets the longest common prefix of q with the suffixes next to
+  // the answer, which is the longest with any suffix. Lower and upper bounds narrow to the
+  // common prefix of both ends of the range, which every suffix between them shares with q.
+  uint64_t Bound(const uint32_t* q, size_t m, bool upper, size_t* best) const {
+    uint64_t lo = 0, hi = N;
+    size_t llcp = 0, rlcp = 0;
+    while (lo < hi) {
+      const uint64_t mid = lo + (hi - lo) / 2;
+      size_t k = std::min(llcp, rlcp);
+      const int c = Compare(Pos(mid), q, m, k);
+      if (c < 0 || (upper && c == 0)) {
+        lo = mid + 1;
+        llcp = k;
+      } else {
+        hi = mid;
+        rlcp = k;
+      }
+    }
+    if (best) *best = std::max(lo > 0 ? llcp : 0, lo < N ? rlcp : 0);
+    return lo;
+  }
+};
+
+template <typename F>
+auto Dispatch(uint32_t w, uint32_t p, const uint8_t* text, const uint8_t* sa, uint64_t t,
+              uint64_t n, uint32_t sep, F&& f) {
+  if (p == 4) {
+    if (w == 2) return f(Searcher<2, 4>{text, sa, t, n, sep});
+    if (w == 3) return f(Searcher<3, 4>{text, sa, t, n, sep});
+    return f(Searcher<4, 4>{text, sa, t, n, sep});
+  }
+  if (w == 2) return f(Searcher<2, 5>{text, sa, t, n, sep});
+  if (w == 3) return f(Searcher<3, 5>{text, sa, t, n, sep});
+  return f(Searcher<4, 5>{text, sa, t, n, sep});
+}
+
+// The query up to its first token that is not below the separator.
+size_t ValidPrefix(std::span<const uint32_t> q, uint32_t sep) {
+  size_t m = 0;
+  while (m < q.size() && q[m] < sep) ++m;
+  return m;
+}
+
+}  // namespace
+
+ShardReader::~ShardReader() {
+  if (map_) ::munmap(map_, size_);
+}
+
+Result<std::unique_ptr<ShardReader>> ShardReader::Open(const fs::path& path, OpenOptions options) {
+  auto bad = [&](const std::string& m) {
+    return Status::Corruption(path.string() + ": " + m, "bad_span_index");
+  };
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT) return Status::NotFound("no span index " + path.string(), "no_span_index");
+    return Status::IOError("cannot open " + path.string() + ": " + std::strerror(errno));
+  }
+  struct stat st;
+  if (::fstat(fd, &st) != 0) {
+    ::close(fd);
+    return Status::IOError("cannot stat " + path.string());
+  }
+  const auto size = static_cast<uint64_t>(st.st_size);
+  if (size < kHeaderBytes) {
+    ::close(fd);
+    return bad("too short for a header (" + std::to_string(size) + " bytes)");
+  }
+  void* map = ::mmap(nullptr, size, PROT_READ, MAP_SHARED, fd, 0);
+  ::close(fd);
+  if (map == MAP_FAILED) return Status::IOError("cannot map " + path.string());
+  std::unique_ptr<ShardReader> r(new ShardReader());
+  r->path_ = path;
+  r->map_ = map;
+  r->size_ = size;
+  const auto* b = static_cast<const uint8_t*>(map);
+  if (std::memcmp(b, kMagic, 8) != 0) return bad("not a span index (bad magic)");
+  if (GetU32(b + kHeaderCrcOffset) != Crc(b, kHeaderCrcOffset)) return bad("header CRC mismatch");
+  if (GetU32(b + 8) != kFormatVersion) return bad("unknown format version");
+  r->token_bytes_ = GetU32(b + 12);
+  r->position_bytes_ = GetU32(b + 16);
+  if (r->token_bytes_ < 2 || r->token_bytes_ > 4) return bad("bad token width");
+  if (r->position_bytes_ != 4 && r->position_bytes_ != 5) return bad("bad position width");
+  r->separator_ = SeparatorFor(r->token_bytes_);
+  r->stream_length_ = GetU64(b + 24);
+  r->tokens_ = GetU64(b + 32);
+  r->rows_ = GetU64(b + 40);
+  r->contributions_ = GetU64(b + 48);
+  r->contributors_ = GetU64(b + 56);
+  const uint64_t T = r->stream_length_, R = r->rows_;
+  if (T >= (uint64_t{1} << 40) || R > T || r->tokens_ != T - R) return bad("inconsistent counts");
+  if (r->position_bytes_ == 4 && T >= (uint64_t{1} << 32)) return bad("positions too narrow");
+  if (r->contributions_ > R || r->contributors_ > r->contributions_) {
+    return bad("more contributions or contributors than rows");
+  }
+  const uint64_t expected[kSectionCount] = {
+      0,  // meta: any length
+      r->contributors_ * kContributorBytes,
+      r->contributions_ * kContributionBytes,
+      R * kRowBytes,
+      (R + 1) * 8,
+      T * r->token_bytes_,
+      r->tokens_ * r->position_bytes_,
+  };
+  Section sec[kSectionCount];
+  uint64_t end = kHeaderBytes;
+  for (int id = 0; id < kSectionCount; ++id) {
+    const uint8_t* e = b + kSectionTableOffset + id * kSectionEntryBytes;
+    sec[id] = {GetU64(e), GetU64(e + 8), GetU32(e + 16)};
+    if (sec[id].offset != AlignUp(end) || sec[id].offset > size ||
+        sec[id].length > size - sec[id].offset || (id != kMeta && sec[id].length != expected[id])) {
+      return bad("section " + std::to_string(id) + " does not fit the file of " +
+                 std::to_string(size) + " bytes");
+    }
+    end = sec[id].offset + sec[id].length;
+  }
+  if (end != size)
+    return bad("the file has " + std::to_string(size) + " bytes, the sections " +
+               std::to_string(end));
+  for (int id = kMeta; id <= kRowStarts; ++id) {
+    if (Crc(b + sec[id].offset, sec[id].length) != sec[id].crc) {
+      return bad("section " + std::to_string(id) + " CRC mismatch");
+    }
+  }
+  auto meta = nlohmann::json::parse(
+      std::string(reinterpret_cast<const char*>(b + sec[kMeta].offset), sec[kMeta].length), nullptr,
+      false);
+  if (meta.is_discarded()) return bad("the meta section is not JSON");
+  auto info = ShardInfoFromJson(meta);
+  if (!info.ok()) return bad(info.status().message());
+  r->info_ = std::move(info).value();
+  r->contributor_table_ = b + sec[kContributors].offset;
+  r->contribution_table_ = b + sec[kContributions].offset;
+  r->row_table_ = b + sec[kRows].offset;
+  r->row_starts_ = b + sec[kRowStarts].offset;
+  r->text_ = b + sec[kText].offset;
+  r->suffixes_ = b + sec[kSuffixArray].offset;
+  r->text_section_ = sec[kText];
+  r->sa_section_ = sec[kSuffixArray];
+  // The row tables: indexes in range, row starts increasing from 0 to T.
+  for (uint64_t c = 0; c < r->contributions_; ++c) {
+    if (GetU32(r->contribution_table_ + c * kContributionBytes + 32) >= r->contributors_) {
+      return bad("contribution " + std::to_string(c) + " names no contributor");
+    }
+  }
+  uint64_t prev = GetU64(r->row_starts_);
+  if (prev != 0 || GetU64(r->row_starts_ + R * 8) != T) return bad("row starts do not span T");
+  for (uint64_t i = 0; i < R; ++i) {
+    if (GetU32(r->row_table_ + i * kRowBytes + 32) >= r->contributions_) {
+      return bad("row " + std::to_string(i) + " names no contribution");
+    }
+    const uint64_t next = GetU64(r->row_starts_ + (i + 1) * 8);
+    if (next <= prev) return bad("row starts do not increase");
+    prev = next;
+  }
+  // Queries read the text and the suffix array at random: no read-ahead.
+  auto advise = [&](const Section& s) {
+    const uint64_t page = static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
+    const uint64_t from = s.offset / page * page;
+    if (s.length > 0)
+      ::madvise(static_cast<uint8_t*>(map) + from, s.offset + s.length - from, MADV_RANDOM);
+  };
+  advise(sec[kText]);
+  advise(sec[kSuffixArray]);
+  if (options.verify) TRIB_RETURN_IF_ERROR(r->Verify());
+  return r;
+}
+
+Status ShardReader::Verify() const {
+  auto bad = [&](const std::string& m) {
+    return Status::Corruption(path_.string() + ": " + m, "bad_span_index");
+  };
+  if (Crc(text_, text_section_.length) != text_section_.crc) return bad("text CRC mismatch");
+  if (Crc(suffixes_, sa_section_.length) != sa_section_.crc) {
+    return bad("suffix array CRC mismatch");
+  }
+  return Status::OK();
+}
+
+RowInfo ShardReader::Row(uint64_t r) const {
+  RowInfo info;
+  const uint8_t* rec = row_table_ + r * kRowBytes;
+  info.row_id = ToHex(ByteView(rec, 32));
+  const uint8_t* c = contribution_table_ + GetU32(rec + 32) * kContributionBytes;
+  info.contribution = ToHex(ByteView(c, 32));
+  const char* a =
+      reinterpret_cast<const char*>(contributor_table_ + GetU32(c + 32) * kContributorBytes);
+  info.contributor.assign(a, strnlen(a, kContributorBytes));
+  info.begin = GetU64(row_starts_ + r * 8);
+  info.length = GetU64(row_starts_ + (r + 1) * 8) - info.begin - 1;
+  return info;
+}
+
+std::vector<uint32_t> ShardReader::RowTokens(uint64_t r) const {
+  const RowInfo info = Row(r);
+  std::vector<uint32_t> out;
+  out.reserve(info.length);
+  for (uint64_t i = 0; i < info.length; ++i) out.push_back(TokenAt(info.begin + i));
+  return out;
+}
+
+uint64_t ShardReader::RowOf(uint64_t pos) const {
+  // The last row whose start is <= pos.
+  uint64_t lo = 0, hi = rows_;  // answer in [lo, hi)
+  while (hi - lo > 1) {
+    const uint64_t mid = lo + (hi - lo) / 2;
+    if (GetU64(row_starts_ + mid * 8) <= pos) {
+      lo = mid;
+    } else {
+      hi = mid;
+    }
+  }
+  return lo;
+}
+
+uint64_t ShardReader::RowBegin(uint64_t r) const { return GetU64(row_starts_ + r * 8); }
+
+uint32_t ShardReader::TokenAt(uint64_t pos) const {
+  if (pos >= stream_length_) return separator_;
+  const uint8_t* p = text_ + pos * token_bytes_;
+  if (token_bytes_ == 2) return LoadToken<2>(p);
+  if (token_bytes_ == 3) return LoadToken<3>(p);
+  return LoadToken<4>(p);
+}
+
+uint64_t ShardReader::SuffixAt(uint64_t i) const {
+  const uint8_t* p = suffixes_ + i * position_bytes_;
+  return position_bytes_ == 4 ? LoadPosition<4>(p) : LoadPosition<5>(p);
+}
+
+std::pair<uint64_t, uint64_t> ShardReader::Find(std::span<const uint32_t> query) const {
+  const size_t m = query.size();
+  if (m == 0 || ValidPrefix(query, separator_) != m || tokens_ == 0) return {0, 0};
+  return Dispatch(token_bytes_, position_bytes_, text_, suffixes_, stream_length_, tokens_,
+                  separator_, [&](const auto& s) {
+                    const uint64_t lo = s.Bound(query.data(), m, false, nullptr);
+                    const uint64_t hi = s.Bound(query.data(), m, true, nullptr);
+                    return std::pair<uint64_t, uint64_t>(lo, std::max(lo, hi));
+                  });
+}
+
+uint64_t ShardReader::Count(std::span<const uint32_t> query) const {
+  auto [lo, hi] = Find(query);
+  return hi - lo;
+}
+
+size_t ShardReader::LongestPrefix(std::span<const uint32_t> query) const {
+  const size_t m = ValidPrefix(query, separator_);
+  if (m == 0 || tokens_ == 0) return 0;
+  return Dispatch(token_bytes_, position_bytes_, text_, suffixes_, stream_length_, tokens_,
+                  separator_, [&](const auto& s) {
+                    size_t best = 0;
+                    s.Bound(query.data(), m, false, &best);
+                    return best;
+                  });
+}
+
+Occurrence ShardReader::OccurrenceAt(uint64_t pos, int64_t length) const {
+  Occurrence o;
+  o.row = RowOf(pos);
+  RowInfo info = Row(o.row);
+  o.offset = pos - info.begin;
+  o.output_end = length;
+  o.row_id = std::move(info.row_id);
+  o.contribution = std::move(info.contribution);
+  o.contributor = std::move(info.contributor);
+  return o;
+}
+
+std::vector<Occurrence> ShardReader::Locate(std::span<const uint32_t> query, size_t limit) const {
+  auto [lo, hi] = Find(query);
+  std::vector<uint64_t> positions;
+  for (uint64_t i = lo; i < hi && positions.size() < limit; ++i) {
+    const uint64_t pos = SuffixAt(i);
+    if (pos < stream_length_) positions.push_back(pos);
+  }
+  std::sort(positions.begin(), positions.end());
+  std::vector<Occurrence> out;
+  out.reserve(positions.size());
+  for (uint64_t pos : positions) {
+    out.push_back(OccurrenceAt(pos, static_cast<int64_t>(query.size())));
+  }
+  return out;
+}
+
+}  // namespace tributary::attribution
