@@ -449,7 +449,9 @@ Result<CreatePayload> CreatePayload::Decode(ByteView b) {
 }
 
 json CreatePayload::ToJson() const {
-  json j = Datanet{.spec = spec}.ToJson();
+  Datanet d;
+  d.spec = spec;
+  json j = d.ToJson();
   for (const char* k : {"id", "owner", "created_height", "created_ms", "stats"}) j.erase(k);
   j["near_duplicate_bps"] = spec.near_duplicate_bps;
   j.erase("near_duplicate_threshold");

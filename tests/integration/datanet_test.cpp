@@ -420,10 +420,6 @@ TEST(DatanetCrashTest, CrashDuringIngestionLeavesNoPartialState) {
   NodeProcess node(tmp.path() / "data", tmp.path() / "home", slow_blocks);
   ASSERT_TRUE(node.Start()) << node.output();
   auto env = std::vector<std::string>{"TRIBUTARY_HOME=" + node.home().string()};
-  auto cli = [&](std::vector<std::string> args) {
-    args.insert(args.begin(), {"--node", node.url()});
-    return RunTributary(args, env);
-  };
   // Blocks come every 10 minutes here, so create the Datanet in a node with fast blocks first.
   node.Stop();
   {
