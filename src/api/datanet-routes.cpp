@@ -1,5 +1,7 @@
 // The Datanet routes: create/update/list Datanets, upload and review contributions, publish
 // versions, read rows with provenance and proofs, and the contributor leaderboard.
+#include <charconv>
+
 #include "http.h"
 #include "tributary/datanet/kinds.h"
 
@@ -127,8 +129,12 @@ void AddDatanetRoutes(httplib::Server& server, const RouteContext& ctx) {
     for (const auto& e : l->receipt.events) {
       if (e.type != "datanet.created") continue;
       for (const auto& [k, v] : e.attrs) {
-        if (k != "datanet") continue;
-        auto d = svc->GetDatanet(std::stoull(v));
+        uint64_t id = 0;
+        if (k != "datanet" ||
+            std::from_chars(v.data(), v.data() + v.size(), id).ec != std::errc()) {
+          continue;
+        }
+        auto d = svc->GetDatanet(id);
         if (!d.ok()) return SendStatus(res, d.status());
         return SendJson(
             res, 201,

@@ -1,6 +1,7 @@
 #include "tributary/datanet/service.h"
 
 #include <algorithm>
+#include <charconv>
 
 #include "tributary/base/hash.h"
 #include "tributary/ledger/block.h"
@@ -113,8 +114,12 @@ void DatanetService::OnCommit(const CommittedBlock& b) {
       for (const auto& e : r.events) {
         if (e.type != "contribution.reviewed") continue;
         for (const auto& [k, v] : e.attrs) {
-          if (k != "datanet") continue;
-          auto it = indexes_.find(std::stoull(v));
+          uint64_t datanet = 0;
+          if (k != "datanet" ||
+              std::from_chars(v.data(), v.data() + v.size(), datanet).ec != std::errc()) {
+            continue;
+          }
+          auto it = indexes_.find(datanet);
           auto ids = rows_->ContributionRowIds(p->contribution);
           if (it != indexes_.end() && ids.ok()) {
             for (const auto& id : *ids) (void)it->second->Remove(id);
