@@ -5,6 +5,7 @@
 #include "tributary/base/encoding.h"
 #include "tributary/ledger/account.h"
 #include "tributary/ledger/merkle.h"
+#include "tributary/ledger/payload_kind.h"
 #include "tributary/ledger/tx.h"
 
 namespace tributary::datanet {
@@ -12,88 +13,7 @@ namespace {
 
 using json = nlohmann::json;
 
-Status BadPayload(const std::string& msg) { return Status::InvalidArgument(msg, "bad_payload"); }
-Status Malformed(const Status& s) {
-  return Status::InvalidArgument("payload: " + s.message(), "malformed_encoding");
-}
-
-// ---- JSON field readers: one clear message per kind of mistake ----
-
-Result<std::string> JsonString(const json& j, const char* field, std::optional<std::string> dflt) {
-  if (!j.is_object()) return BadPayload("payload must be a JSON object");
-  auto it = j.find(field);
-  if (it == j.end() || it->is_null()) {
-    if (dflt) return *dflt;
-    return BadPayload(std::string("payload.") + field + " is required");
-  }
-  if (!it->is_string()) return BadPayload(std::string("payload.") + field + " must be a string");
-  return it->get<std::string>();
-}
-
-Result<uint64_t> JsonU64(const json& j, const char* field, std::optional<uint64_t> dflt) {
-  auto it = j.find(field);
-  if (it == j.end() || it->is_null()) {
-    if (dflt) return *dflt;
-    return BadPayload(std::string("payload.") + field + " is required");
-  }
-  // nlohmann stores small literals as signed integers: accept any integer >= 0.
-  if (!it->is_number_integer() || (!it->is_number_unsigned() && it->get<int64_t>() < 0)) {
-    return BadPayload(std::string("payload.") + field + " must be a non-negative integer");
-  }
-  return it->get<uint64_t>();
-}
-
-Result<bool> JsonBool(const json& j, const char* field, bool dflt) {
-  auto it = j.find(field);
-  if (it == j.end() || it->is_null()) return dflt;
-  if (!it->is_boolean()) return BadPayload(std::string("payload.") + field + " must be true/false");
-  return it->get<bool>();
-}
-
-Result<Hash32> JsonHash(const json& j, const char* field) {
-  TRIB_ASSIGN_OR_RETURN(std::string hex, JsonString(j, field, std::nullopt));
-  auto h = FixedFromHex<32>(hex);
-  if (!h.ok()) return BadPayload(std::string("payload.") + field + " must be 64 hex digits");
-  return *h;
-}
-
-Result<std::vector<std::string>> JsonStrings(const json& j, const char* field) {
-  std::vector<std::string> out;
-  auto it = j.find(field);
-  if (it == j.end() || it->is_null()) return out;
-  if (!it->is_array()) return BadPayload(std::string("payload.") + field + " must be an array");
-  for (const auto& v : *it) {
-    if (!v.is_string()) {
-      return BadPayload(std::string("payload.") + field + " must hold strings");
-    }
-    out.push_back(v.get<std::string>());
-  }
-  return out;
-}
-
 uint32_t ToU32(uint64_t v) { return static_cast<uint32_t>(std::min<uint64_t>(v, UINT32_MAX)); }
-
-// ---- funds ----
-
-Status MoveFunds(Overlay& s, const Address& from, const Address& to, Amount amount,
-                 const char* what) {
-  if (amount == 0) return Status::OK();
-  TRIB_ASSIGN_OR_RETURN(Account a, LoadAccount(s, from));
-  auto left = CheckedSub(a.balance, amount);
-  if (!left) {
-    return Status::FailedPrecondition(std::string(what) + ": have " + AmountToString(a.balance) +
-                                          ", need " + AmountToString(amount) + " base units",
-                                      "insufficient_balance");
-  }
-  a.balance = *left;
-  StoreAccount(s, from, a);
-  TRIB_ASSIGN_OR_RETURN(Account b, LoadAccount(s, to));
-  auto sum = CheckedAdd(b.balance, amount);
-  if (!sum) return Status::FailedPrecondition("balance would overflow", "amount_overflow");
-  b.balance = *sum;
-  StoreAccount(s, to, b);
-  return Status::OK();
-}
 
 Result<Datanet> RequireDatanet(const StateReader& s, uint64_t id) {
   TRIB_ASSIGN_OR_RETURN(auto d, LoadDatanet(s, id));
@@ -110,34 +30,6 @@ Status RequireOwner(const Datanet& d, const Address& sender, const char* action)
   }
   return Status::OK();
 }
-
-// A kind whose payload is a struct P with Encode/Decode/ToJson/FromJson and a Check.
-template <typename P>
-class PayloadKind : public TxKind {
- public:
-  Status CheckPayload(ByteView p) const override {
-    auto d = P::Decode(p);
-    if (!d.ok()) return d.status();
-    return Check(*d);
-  }
-  Result<json> PayloadToJson(ByteView p) const override {
-    TRIB_ASSIGN_OR_RETURN(P d, P::Decode(p));
-    return d.ToJson();
-  }
-  Result<Bytes> PayloadFromJson(const json& j) const override {
-    TRIB_ASSIGN_OR_RETURN(P d, P::FromJson(j));
-    TRIB_RETURN_IF_ERROR(Check(d));
-    return d.Encode();
-  }
-  Status Apply(TxContext& ctx, ByteView p) const override {
-    TRIB_ASSIGN_OR_RETURN(P d, P::Decode(p));
-    return Run(ctx, d);
-  }
-
- protected:
-  virtual Status Check(const P& p) const = 0;
-  virtual Status Run(TxContext& ctx, const P& p) const = 0;
-};
 
 class CreateKind final : public PayloadKind<CreatePayload> {
  public:
@@ -276,7 +168,7 @@ class SubmitKind final : public PayloadKind<SubmitPayload> {
       c.status = ContributionStatus::kPending;
       c.stake = d.spec.stake;
       TRIB_RETURN_IF_ERROR(
-          MoveFunds(ctx.state, ctx.sender, EscrowAddress(), c.stake, "contribution stake"));
+          MoveBalance(ctx.state, ctx.sender, EscrowAddress(), c.stake, "contribution stake"));
       st.pending++;
     } else {
       c.status = ContributionStatus::kAccepted;
@@ -352,11 +244,11 @@ class ReviewKind final : public PayloadKind<ReviewPayload> {
         returned = c.stake - c.slashed;
         st.slashed_count++;
         TRIB_RETURN_IF_ERROR(
-            MoveFunds(ctx.state, EscrowAddress(), TreasuryAddress(), c.slashed, "slash"));
+            MoveBalance(ctx.state, EscrowAddress(), TreasuryAddress(), c.slashed, "slash"));
       }
     }
     TRIB_RETURN_IF_ERROR(
-        MoveFunds(ctx.state, EscrowAddress(), c.contributor, returned, "stake release"));
+        MoveBalance(ctx.state, EscrowAddress(), c.contributor, returned, "stake release"));
     c.reviewed_height = ctx.height;
     StoreStats(ctx.state, d.id, c.contributor, st);
     StoreContribution(ctx.state, c);
@@ -439,11 +331,12 @@ Bytes CreatePayload::Encode() const {
 
 Result<CreatePayload> CreatePayload::Decode(ByteView b) {
   auto d = Datanet::Decode(b);
-  if (!d.ok()) return Malformed(d.status());
+  if (!d.ok()) return MalformedPayload(d.status());
   Datanet zero;
   zero.spec = d->spec;
   if (zero.Encode() != Bytes(b.begin(), b.end())) {
-    return Malformed(Status::InvalidArgument("record fields must be zero in a create payload"));
+    return MalformedPayload(
+        Status::InvalidArgument("record fields must be zero in a create payload"));
   }
   return CreatePayload{d->spec};
 }
@@ -462,29 +355,29 @@ Result<CreatePayload> CreatePayload::FromJson(const json& j) {
   if (!j.is_object()) return BadPayload("payload must be a JSON object");
   CreatePayload p;
   DatanetSpec& s = p.spec;
-  TRIB_ASSIGN_OR_RETURN(s.name, JsonString(j, "name", std::nullopt));
-  TRIB_ASSIGN_OR_RETURN(s.summary, JsonString(j, "summary", ""));
-  TRIB_ASSIGN_OR_RETURN(s.description, JsonString(j, "description", ""));
-  TRIB_ASSIGN_OR_RETURN(s.tags, JsonStrings(j, "tags"));
-  TRIB_ASSIGN_OR_RETURN(s.modality, JsonString(j, "modality", "text"));
-  TRIB_ASSIGN_OR_RETURN(s.license, JsonString(j, "license", std::nullopt));
-  TRIB_ASSIGN_OR_RETURN(std::string policy, JsonString(j, "policy", "open"));
+  TRIB_ASSIGN_OR_RETURN(s.name, PayloadString(j, "name", std::nullopt));
+  TRIB_ASSIGN_OR_RETURN(s.summary, PayloadString(j, "summary", ""));
+  TRIB_ASSIGN_OR_RETURN(s.description, PayloadString(j, "description", ""));
+  TRIB_ASSIGN_OR_RETURN(s.tags, PayloadStrings(j, "tags"));
+  TRIB_ASSIGN_OR_RETURN(s.modality, PayloadString(j, "modality", "text"));
+  TRIB_ASSIGN_OR_RETURN(s.license, PayloadString(j, "license", std::nullopt));
+  TRIB_ASSIGN_OR_RETURN(std::string policy, PayloadString(j, "policy", "open"));
   TRIB_ASSIGN_OR_RETURN(s.policy, ParsePolicy(policy));
-  TRIB_ASSIGN_OR_RETURN(std::string stake, JsonString(j, "stake", "0"));
+  TRIB_ASSIGN_OR_RETURN(std::string stake, PayloadString(j, "stake", "0"));
   TRIB_ASSIGN_OR_RETURN(s.stake, ParseAmount(stake));
-  TRIB_ASSIGN_OR_RETURN(uint64_t slash, JsonU64(j, "slash_bps", 10000));
+  TRIB_ASSIGN_OR_RETURN(uint64_t slash, PayloadU64(j, "slash_bps", 10000));
   s.slash_bps = ToU32(slash);
-  TRIB_ASSIGN_OR_RETURN(uint64_t near, JsonU64(j, "near_duplicate_bps", 8000));
+  TRIB_ASSIGN_OR_RETURN(uint64_t near, PayloadU64(j, "near_duplicate_bps", 8000));
   s.near_duplicate_bps = ToU32(near);
   if (j.contains("quotas") && !j["quotas"].is_null()) {
     const json& q = j["quotas"];
     if (!q.is_object()) return BadPayload("payload.quotas must be an object");
     TRIB_ASSIGN_OR_RETURN(s.quotas.bytes_per_day,
-                          JsonU64(q, "bytes_per_day", s.quotas.bytes_per_day));
-    TRIB_ASSIGN_OR_RETURN(uint64_t files, JsonU64(q, "files_per_day", s.quotas.files_per_day));
+                          PayloadU64(q, "bytes_per_day", s.quotas.bytes_per_day));
+    TRIB_ASSIGN_OR_RETURN(uint64_t files, PayloadU64(q, "files_per_day", s.quotas.files_per_day));
     s.quotas.files_per_day = ToU32(files);
     TRIB_ASSIGN_OR_RETURN(s.quotas.bytes_per_file,
-                          JsonU64(q, "bytes_per_file", s.quotas.bytes_per_file));
+                          PayloadU64(q, "bytes_per_file", s.quotas.bytes_per_file));
   }
   if (j.contains("schema") && !j["schema"].is_null()) {
     auto schema = RowSchema::FromJson(j["schema"]);
@@ -515,7 +408,7 @@ Result<UpdatePayload> UpdatePayload::Decode(ByteView b) {
     s = r.Str(&p.tags.back(), 256);
   }
   if (s.ok()) s = r.ExpectEnd();
-  if (!s.ok()) return Malformed(s);
+  if (!s.ok()) return MalformedPayload(s);
   return p;
 }
 
@@ -527,10 +420,10 @@ json UpdatePayload::ToJson() const {
 Result<UpdatePayload> UpdatePayload::FromJson(const json& j) {
   if (!j.is_object()) return BadPayload("payload must be a JSON object");
   UpdatePayload p;
-  TRIB_ASSIGN_OR_RETURN(p.datanet, JsonU64(j, "datanet", std::nullopt));
-  TRIB_ASSIGN_OR_RETURN(p.summary, JsonString(j, "summary", ""));
-  TRIB_ASSIGN_OR_RETURN(p.description, JsonString(j, "description", ""));
-  TRIB_ASSIGN_OR_RETURN(p.tags, JsonStrings(j, "tags"));
+  TRIB_ASSIGN_OR_RETURN(p.datanet, PayloadU64(j, "datanet", std::nullopt));
+  TRIB_ASSIGN_OR_RETURN(p.summary, PayloadString(j, "summary", ""));
+  TRIB_ASSIGN_OR_RETURN(p.description, PayloadString(j, "description", ""));
+  TRIB_ASSIGN_OR_RETURN(p.tags, PayloadStrings(j, "tags"));
   return p;
 }
 
@@ -563,7 +456,7 @@ Result<SubmitPayload> SubmitPayload::Decode(ByteView b) {
   }
   if (s.ok()) s = r.Fixed(&p.report_hash);
   if (s.ok()) s = r.ExpectEnd();
-  if (!s.ok()) return Malformed(s);
+  if (!s.ok()) return MalformedPayload(s);
   return p;
 }
 
@@ -584,20 +477,20 @@ json SubmitPayload::ToJson() const {
 Result<SubmitPayload> SubmitPayload::FromJson(const json& j) {
   if (!j.is_object()) return BadPayload("payload must be a JSON object");
   SubmitPayload p;
-  TRIB_ASSIGN_OR_RETURN(p.datanet, JsonU64(j, "datanet", std::nullopt));
-  TRIB_ASSIGN_OR_RETURN(p.content_root, JsonHash(j, "content_root"));
-  TRIB_ASSIGN_OR_RETURN(p.rows, JsonU64(j, "rows", std::nullopt));
-  TRIB_ASSIGN_OR_RETURN(p.bytes, JsonU64(j, "bytes", std::nullopt));
-  TRIB_ASSIGN_OR_RETURN(p.rejected_rows, JsonU64(j, "rejected_rows", 0));
-  TRIB_ASSIGN_OR_RETURN(p.report_hash, JsonHash(j, "report_hash"));
+  TRIB_ASSIGN_OR_RETURN(p.datanet, PayloadU64(j, "datanet", std::nullopt));
+  TRIB_ASSIGN_OR_RETURN(p.content_root, PayloadHash(j, "content_root"));
+  TRIB_ASSIGN_OR_RETURN(p.rows, PayloadU64(j, "rows", std::nullopt));
+  TRIB_ASSIGN_OR_RETURN(p.bytes, PayloadU64(j, "bytes", std::nullopt));
+  TRIB_ASSIGN_OR_RETURN(p.rejected_rows, PayloadU64(j, "rejected_rows", 0));
+  TRIB_ASSIGN_OR_RETURN(p.report_hash, PayloadHash(j, "report_hash"));
   auto it = j.find("files");
   if (it == j.end() || !it->is_array()) return BadPayload("payload.files must be an array");
   for (const auto& f : *it) {
     if (!f.is_object()) return BadPayload("payload.files must hold objects");
     FileEntry e;
-    TRIB_ASSIGN_OR_RETURN(e.name, JsonString(f, "name", std::nullopt));
-    TRIB_ASSIGN_OR_RETURN(e.type, JsonString(f, "type", std::nullopt));
-    TRIB_ASSIGN_OR_RETURN(e.bytes, JsonU64(f, "bytes", std::nullopt));
+    TRIB_ASSIGN_OR_RETURN(e.name, PayloadString(f, "name", std::nullopt));
+    TRIB_ASSIGN_OR_RETURN(e.type, PayloadString(f, "type", std::nullopt));
+    TRIB_ASSIGN_OR_RETURN(e.bytes, PayloadU64(f, "bytes", std::nullopt));
     p.files.push_back(std::move(e));
   }
   return p;
@@ -617,7 +510,7 @@ Result<ReviewPayload> ReviewPayload::Decode(ByteView b) {
   if (s.ok()) s = r.U8(&spam);
   if (s.ok() && (approve > 1 || spam > 1)) s = Status::InvalidArgument("bad boolean");
   if (s.ok()) s = r.ExpectEnd();
-  if (!s.ok()) return Malformed(s);
+  if (!s.ok()) return MalformedPayload(s);
   p.approve = approve == 1;
   p.spam = spam == 1;
   return p;
@@ -635,12 +528,12 @@ json ReviewPayload::ToJson() const {
 Result<ReviewPayload> ReviewPayload::FromJson(const json& j) {
   if (!j.is_object()) return BadPayload("payload must be a JSON object");
   ReviewPayload p;
-  TRIB_ASSIGN_OR_RETURN(p.contribution, JsonHash(j, "contribution"));
+  TRIB_ASSIGN_OR_RETURN(p.contribution, PayloadHash(j, "contribution"));
   auto it = j.find("approve");
   if (it == j.end() || !it->is_boolean()) return BadPayload("payload.approve must be true/false");
   p.approve = it->get<bool>();
-  TRIB_ASSIGN_OR_RETURN(p.reason, JsonString(j, "reason", ""));
-  TRIB_ASSIGN_OR_RETURN(p.spam, JsonBool(j, "spam", false));
+  TRIB_ASSIGN_OR_RETURN(p.reason, PayloadString(j, "reason", ""));
+  TRIB_ASSIGN_OR_RETURN(p.spam, PayloadBool(j, "spam", false));
   return p;
 }
 
@@ -651,7 +544,7 @@ Result<PublishPayload> PublishPayload::Decode(ByteView b) {
   PublishPayload p;
   Status s = r.U64(&p.datanet);
   if (s.ok()) s = r.ExpectEnd();
-  if (!s.ok()) return Malformed(s);
+  if (!s.ok()) return MalformedPayload(s);
   return p;
 }
 
@@ -660,7 +553,7 @@ json PublishPayload::ToJson() const { return json{{"datanet", datanet}}; }
 Result<PublishPayload> PublishPayload::FromJson(const json& j) {
   if (!j.is_object()) return BadPayload("payload must be a JSON object");
   PublishPayload p;
-  TRIB_ASSIGN_OR_RETURN(p.datanet, JsonU64(j, "datanet", std::nullopt));
+  TRIB_ASSIGN_OR_RETURN(p.datanet, PayloadU64(j, "datanet", std::nullopt));
   return p;
 }
 

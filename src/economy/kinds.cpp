@@ -4,6 +4,7 @@
 
 #include "tributary/base/encoding.h"
 #include "tributary/datanet/records.h"
+#include "tributary/ledger/payload_kind.h"
 #include "tributary/ledger/tx.h"
 
 namespace tributary::economy {
@@ -11,76 +12,12 @@ namespace {
 
 using json = nlohmann::json;
 
-Status BadPayload(const std::string& msg) { return Status::InvalidArgument(msg, "bad_payload"); }
-Status Malformed(const Status& s) {
-  return Status::InvalidArgument("payload: " + s.message(), "malformed_encoding");
-}
-
-// ---- JSON field readers: one clear message per kind of mistake ----
-
-Result<std::string> JsonString(const json& j, const char* field) {
-  auto it = j.find(field);
-  if (it == j.end() || it->is_null()) {
-    return BadPayload(std::string("payload.") + field + " is required");
-  }
-  if (!it->is_string()) return BadPayload(std::string("payload.") + field + " must be a string");
-  return it->get<std::string>();
-}
-
-Result<uint64_t> JsonU64(const json& j, const char* field) {
-  auto it = j.find(field);
-  if (it == j.end() || it->is_null()) {
-    return BadPayload(std::string("payload.") + field + " is required");
-  }
-  // nlohmann stores small literals as signed integers: accept any integer >= 0.
-  if (!it->is_number_integer() || (!it->is_number_unsigned() && it->get<int64_t>() < 0)) {
-    return BadPayload(std::string("payload.") + field + " must be a non-negative integer");
-  }
-  return it->get<uint64_t>();
-}
-
-Result<Hash32> JsonHash(const json& j, const char* field) {
-  TRIB_ASSIGN_OR_RETURN(std::string hex, JsonString(j, field));
-  auto h = FixedFromHex<32>(hex);
-  if (!h.ok()) return BadPayload(std::string("payload.") + field + " must be 64 hex digits");
-  return *h;
-}
-
 bool IsZero(const Hash32& h) {
   for (uint8_t b : h) {
     if (b) return false;
   }
   return true;
 }
-
-// A kind whose payload is a struct P with Encode/Decode/ToJson/FromJson and a Check (the same
-// shape as the Datanet kinds).
-template <typename P>
-class PayloadKind : public TxKind {
- public:
-  Status CheckPayload(ByteView p) const override {
-    auto d = P::Decode(p);
-    if (!d.ok()) return d.status();
-    return Check(*d);
-  }
-  Result<json> PayloadToJson(ByteView p) const override {
-    TRIB_ASSIGN_OR_RETURN(P d, P::Decode(p));
-    return d.ToJson();
-  }
-  Result<Bytes> PayloadFromJson(const json& j) const override {
-    TRIB_ASSIGN_OR_RETURN(P d, P::FromJson(j));
-    TRIB_RETURN_IF_ERROR(Check(d));
-    return d.Encode();
-  }
-  Status Apply(TxContext& ctx, ByteView p) const override {
-    TRIB_ASSIGN_OR_RETURN(P d, P::Decode(p));
-    return Run(ctx, d);
-  }
-
- protected:
-  virtual Status Check(const P& p) const = 0;
-  virtual Status Run(TxContext& ctx, const P& p) const = 0;
-};
 
 class RegisterModelKind final : public PayloadKind<RegisterModelPayload> {
  public:
@@ -173,7 +110,7 @@ Result<RegisterModelPayload> RegisterModelPayload::Decode(ByteView b) {
   if (s.ok()) s = r.Str(&p.metrics, kMaxMetricsBytes);
   if (s.ok()) s = r.U128(&p.price_per_1k_tokens);
   if (s.ok()) s = r.ExpectEnd();
-  if (!s.ok()) return Malformed(s);
+  if (!s.ok()) return MalformedPayload(s);
   return p;
 }
 
@@ -205,10 +142,10 @@ json RegisterModelPayload::ToJson() const {
 Result<RegisterModelPayload> RegisterModelPayload::FromJson(const json& j) {
   if (!j.is_object()) return BadPayload("payload must be a JSON object");
   RegisterModelPayload p;
-  TRIB_ASSIGN_OR_RETURN(p.name, JsonString(j, "name"));
-  TRIB_ASSIGN_OR_RETURN(p.base_hash, JsonHash(j, "base_hash"));
-  TRIB_ASSIGN_OR_RETURN(p.adapter_hash, JsonHash(j, "adapter_hash"));
-  TRIB_ASSIGN_OR_RETURN(p.config_hash, JsonHash(j, "config_hash"));
+  TRIB_ASSIGN_OR_RETURN(p.name, PayloadString(j, "name"));
+  TRIB_ASSIGN_OR_RETURN(p.base_hash, PayloadHash(j, "base_hash"));
+  TRIB_ASSIGN_OR_RETURN(p.adapter_hash, PayloadHash(j, "adapter_hash"));
+  TRIB_ASSIGN_OR_RETURN(p.config_hash, PayloadHash(j, "config_hash"));
   auto it = j.find("data");
   if (it == j.end() || !it->is_array()) {
     return BadPayload("payload.data must be an array of {datanet, version, root}");
@@ -220,11 +157,11 @@ Result<RegisterModelPayload> RegisterModelPayload::FromJson(const json& j) {
   for (const auto& d : *it) {
     if (!d.is_object()) return BadPayload("payload.data must hold {datanet, version, root}");
     DataRef ref;
-    TRIB_ASSIGN_OR_RETURN(ref.datanet, JsonU64(d, "datanet"));
-    TRIB_ASSIGN_OR_RETURN(uint64_t version, JsonU64(d, "version"));
+    TRIB_ASSIGN_OR_RETURN(ref.datanet, PayloadU64(d, "datanet"));
+    TRIB_ASSIGN_OR_RETURN(uint64_t version, PayloadU64(d, "version"));
     if (version > UINT32_MAX) return BadPayload("payload.data version is out of range");
     ref.version = static_cast<uint32_t>(version);
-    TRIB_ASSIGN_OR_RETURN(ref.root, JsonHash(d, "root"));
+    TRIB_ASSIGN_OR_RETURN(ref.root, PayloadHash(d, "root"));
     p.data.push_back(ref);
   }
   auto mt = j.find("metrics");
@@ -233,7 +170,7 @@ Result<RegisterModelPayload> RegisterModelPayload::FromJson(const json& j) {
     if (!canonical.ok()) return BadPayload("payload.metrics: " + canonical.status().message());
     p.metrics = std::move(*canonical);
   }
-  TRIB_ASSIGN_OR_RETURN(std::string price, JsonString(j, "price_per_1k_tokens"));
+  TRIB_ASSIGN_OR_RETURN(std::string price, PayloadString(j, "price_per_1k_tokens"));
   auto amount = ParseAmount(price);
   if (!amount.ok()) {
     return BadPayload("payload.price_per_1k_tokens must be a decimal string of base units: " +

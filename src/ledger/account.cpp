@@ -40,6 +40,29 @@ Address TreasuryAddress() {
   return treasury;
 }
 
+Status MoveBalance(Overlay& state, const Address& from, const Address& to, Amount amount,
+                   const std::string& what) {
+  if (amount == 0) return Status::OK();
+  TRIB_ASSIGN_OR_RETURN(Account a, LoadAccount(state, from));
+  auto left = CheckedSub(a.balance, amount);
+  if (!left) {
+    return Status::FailedPrecondition(what + ": have " + AmountToString(a.balance) + ", need " +
+                                          AmountToString(amount) + " base units",
+                                      "insufficient_balance");
+  }
+  Overlay staged(&state);  // nothing reaches `state` unless both sides succeed
+  a.balance = *left;
+  StoreAccount(staged, from, a);
+  TRIB_ASSIGN_OR_RETURN(Account b, LoadAccount(staged, to));
+  auto sum = CheckedAdd(b.balance, amount);
+  if (!sum)
+    return Status::FailedPrecondition("recipient balance would overflow", "amount_overflow");
+  b.balance = *sum;
+  StoreAccount(staged, to, b);
+  staged.MergeInto(&state);
+  return Status::OK();
+}
+
 std::string AccountKey(const Address& address) {
   std::string k(1, 'a');
   k.append(reinterpret_cast<const char*>(address.bytes.data()), address.bytes.size());

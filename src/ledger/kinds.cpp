@@ -3,6 +3,7 @@
 
 #include "tributary/base/encoding.h"
 #include "tributary/ledger/account.h"
+#include "tributary/ledger/payload_kind.h"
 #include "tributary/ledger/tx.h"
 #include "tributary/ledger/tx_kind.h"
 
@@ -25,10 +26,6 @@ Result<Amount> AmountFromJson(const json& j, const char* field) {
   return ParseAmount(j[field].get<std::string>());
 }
 
-Status Malformed(const Status& s) {
-  return Status::InvalidArgument("payload: " + s.message(), "malformed_encoding");
-}
-
 // transfer: 20B recipient | u128 amount
 class TransferKind final : public TxKind {
  public:
@@ -39,7 +36,7 @@ class TransferKind final : public TxKind {
     Status s = r.Fixed(&to->bytes);
     if (s.ok()) s = r.U128(amount);
     if (s.ok()) s = r.ExpectEnd();
-    return s.ok() ? s : Malformed(s);
+    return s.ok() ? s : MalformedPayload(s);
   }
   Status CheckPayload(ByteView p) const override {
     Address to;
@@ -67,17 +64,7 @@ class TransferKind final : public TxKind {
     Address to;
     Amount amount;
     TRIB_RETURN_IF_ERROR(Decode(p, &to, &amount));
-    TRIB_ASSIGN_OR_RETURN(Account from, LoadAccount(ctx.state, ctx.sender));
-    auto left = CheckedSub(from.balance, amount);
-    if (!left) return InsufficientBalance("transfer", from.balance, amount);
-    from.balance = *left;
-    StoreAccount(ctx.state, ctx.sender, from);
-    TRIB_ASSIGN_OR_RETURN(Account dest, LoadAccount(ctx.state, to));
-    auto sum = CheckedAdd(dest.balance, amount);
-    if (!sum)
-      return Status::FailedPrecondition("recipient balance would overflow", "amount_overflow");
-    dest.balance = *sum;
-    StoreAccount(ctx.state, to, dest);
+    TRIB_RETURN_IF_ERROR(MoveBalance(ctx.state, ctx.sender, to, amount, "transfer"));
     ctx.events.push_back({"transfer",
                           {{"from", ctx.sender.ToString()},
                            {"to", to.ToString()},
@@ -93,7 +80,7 @@ class AmountOnlyKind : public TxKind {
     Reader r(p);
     Status s = r.U128(amount);
     if (s.ok()) s = r.ExpectEnd();
-    return s.ok() ? s : Malformed(s);
+    return s.ok() ? s : MalformedPayload(s);
   }
   Status CheckPayload(ByteView p) const override {
     Amount amount;

@@ -37,6 +37,11 @@ std::string AccountKey(const Address& address);
 Result<Account> LoadAccount(const StateReader& state, const Address& address);
 void StoreAccount(Overlay& state, const Address& address, const Account& account);
 
+//! Moves `amount` from `from`'s balance to `to`'s: insufficient_balance ("<what>: have X, need
+//! Y base units") or amount_overflow, with `state` unchanged on error. Zero moves nothing.
+Status MoveBalance(Overlay& state, const Address& from, const Address& to, Amount amount,
+                   const std::string& what);
+
 struct UnbondingEntry {
   Address address;
   Amount amount = 0;
