@@ -1,7 +1,5 @@
 // The Datanet routes: create/update/list Datanets, upload and review contributions, publish
 // versions, read rows with provenance and proofs, and the contributor leaderboard.
-#include <charconv>
-
 #include "http.h"
 #include "tributary/datanet/kinds.h"
 
@@ -126,20 +124,13 @@ void AddDatanetRoutes(httplib::Server& server, const RouteContext& ctx) {
     if (!tx.ok()) return SendStatus(res, tx.status());
     auto l = SubmitAndWait(chain, *tx, opts->max_wait);
     if (!l.ok()) return SendStatus(res, l.status());
-    for (const auto& e : l->receipt.events) {
-      if (e.type != "datanet.created") continue;
-      for (const auto& [k, v] : e.attrs) {
-        uint64_t id = 0;
-        if (k != "datanet" ||
-            std::from_chars(v.data(), v.data() + v.size(), id).ec != std::errc()) {
-          continue;
-        }
-        auto d = svc->GetDatanet(id);
-        if (!d.ok()) return SendStatus(res, d.status());
-        return SendJson(
-            res, 201,
-            {{"datanet", d->ToJson()}, {"tx", ToHex(l->receipt.tx_hash)}, {"height", l->height}});
-      }
+    auto id = EventId(l->receipt, "datanet.created", "datanet");
+    if (id) {
+      auto d = svc->GetDatanet(*id);
+      if (!d.ok()) return SendStatus(res, d.status());
+      return SendJson(
+          res, 201,
+          {{"datanet", d->ToJson()}, {"tx", ToHex(l->receipt.tx_hash)}, {"height", l->height}});
     }
     SendError(res, 500, "internal", "datanet.created event missing from the receipt");
   });

@@ -1,5 +1,7 @@
 #include "http.h"
 
+#include <charconv>
+
 #include "tributary/api/node_server.h"
 
 namespace tributary::http {
@@ -99,6 +101,20 @@ Result<TxLookup> SubmitAndWait(Chain* chain, const Transaction& tx,
     return Status::FailedPrecondition(colon == std::string::npos ? e : e.substr(colon + 2), reason);
   }
   return l;
+}
+
+std::optional<uint64_t> EventId(const Receipt& receipt, std::string_view type,
+                                std::string_view attr) {
+  for (const auto& e : receipt.events) {
+    if (e.type != type) continue;
+    for (const auto& [k, v] : e.attrs) {
+      uint64_t id = 0;
+      if (k == attr && std::from_chars(v.data(), v.data() + v.size(), id).ec == std::errc()) {
+        return id;
+      }
+    }
+  }
+  return std::nullopt;
 }
 
 }  // namespace tributary::http

@@ -35,6 +35,10 @@ Result<Hash32> ParseHash(const std::string& text, const char* what);
 //! becomes the error it records (reason taken from the receipt's error text).
 Result<TxLookup> SubmitAndWait(Chain* chain, const Transaction& tx, std::chrono::milliseconds wait);
 
+//! The numeric attribute `attr` of the first event `type` in `receipt` (ids the kinds assign).
+std::optional<uint64_t> EventId(const Receipt& receipt, std::string_view type,
+                                std::string_view attr);
+
 //! What route files need from the server.
 struct RouteContext {
   Chain* chain;

@@ -70,16 +70,13 @@ void AddModelRoutes(httplib::Server& server, const RouteContext& ctx) {
     if (!tx.ok()) return SendStatus(res, tx.status());
     auto l = SubmitAndWait(chain, *tx, opts->max_wait);
     if (!l.ok()) return SendStatus(res, l.status());
-    for (const auto& e : l->receipt.events) {
-      if (e.type != "model.registered") continue;
-      for (const auto& [k, v] : e.attrs) {
-        if (k != "model") continue;
-        auto m = GetModel(chain, std::stoull(v));
-        if (!m.ok()) return SendStatus(res, m.status());
-        return SendJson(
-            res, 201,
-            {{"model", m->ToJson()}, {"tx", ToHex(l->receipt.tx_hash)}, {"height", l->height}});
-      }
+    auto id = EventId(l->receipt, "model.registered", "model");
+    if (id) {
+      auto m = GetModel(chain, *id);
+      if (!m.ok()) return SendStatus(res, m.status());
+      return SendJson(
+          res, 201,
+          {{"model", m->ToJson()}, {"tx", ToHex(l->receipt.tx_hash)}, {"height", l->height}});
     }
     SendError(res, 500, "internal", "model.registered event missing from the receipt");
   });

@@ -22,16 +22,6 @@ Result<std::string> ReadWholeFile(const std::string& path) {
   return ss.str();
 }
 
-std::vector<std::string> SplitComma(const std::string& s) {
-  std::vector<std::string> out;
-  std::stringstream ss(s);
-  std::string item;
-  while (std::getline(ss, item, ',')) {
-    if (!item.empty()) out.push_back(item);
-  }
-  return out;
-}
-
 json SchemaJson(const std::string& schema, bool per_file) {
   if (schema == "text") return {{"kind", "text"}, {"paragraphs", !per_file}};
   if (schema == "prompt,response") return {{"kind", "prompt_response"}};

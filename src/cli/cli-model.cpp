@@ -9,19 +9,7 @@
 #include "tributary/model/tokenizer.h"
 
 namespace tributary::cli {
-namespace {
-
-std::vector<std::string> SplitComma(const std::string& s) {
-  std::vector<std::string> out;
-  std::stringstream ss(s);
-  std::string item;
-  while (std::getline(ss, item, ',')) {
-    if (!item.empty()) out.push_back(item);
-  }
-  return out;
-}
-
-}  // namespace
+namespace {}  // namespace
 
 int RunModelInit(const Common& common, const ModelInitArgs& a) {
   model::ModelConfig c;

@@ -23,6 +23,9 @@ int Fail(const Status& s);
 //! Prints JSON (pretty) to stdout.
 void PrintJson(const nlohmann::json& j);
 
+//! The non-empty items of a comma-separated list ("a,,b" -> {a, b}).
+std::vector<std::string> SplitComma(const std::string& s);
+
 //! A JSON HTTP call to the node. Non-2xx answers become a Status carrying the node's error.
 Result<nlohmann::json> NodeGet(const Common& c, const std::string& path);
 Result<nlohmann::json> NodePost(const Common& c, const std::string& path,
