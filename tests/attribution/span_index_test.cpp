@@ -15,6 +15,8 @@
 #include <sstream>
 #include <unordered_map>
 
+#include "support/fortunes.h"
+
 namespace tributary::attribution {
 namespace {
 
@@ -264,21 +266,7 @@ TEST(SpanIndexTest, EmptyInputs) {
 }
 
 // Fortune entries as rows, tokenized by whitespace-separated words or by bytes.
-std::vector<std::string> Fortunes(const fs::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  std::vector<std::string> out;
-  std::string line, entry;
-  while (std::getline(in, line)) {
-    if (line == "%") {
-      if (!entry.empty()) out.push_back(entry);
-      entry.clear();
-    } else {
-      entry += line + "\n";
-    }
-  }
-  if (!entry.empty()) out.push_back(entry);
-  return out;
-}
+std::vector<std::string> Fortunes(const fs::path& file) { return testing::ReadFortunes(file); }
 
 TEST(SpanIndexTest, CountAndLocateMatchBruteForceOnRealText) {
   const fs::path file = "/usr/share/games/fortunes/computers";

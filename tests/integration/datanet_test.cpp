@@ -13,6 +13,7 @@
 #include <sstream>
 #include <thread>
 
+#include "support/fortunes.h"
 #include "support/test_util.h"
 #include "support/tx_util.h"
 #include "tributary/datanet/kinds.h"
@@ -25,24 +26,10 @@ namespace {
 namespace fs = std::filesystem;
 using json = nlohmann::json;
 
-const fs::path kFortunes = "/usr/share/games/fortunes";
+const fs::path& kFortunes = kFortunesDir;
 
 // The fortunes of one file (entries are separated by lines holding only "%").
-std::vector<std::string> Fortunes(const std::string& name) {
-  std::ifstream in(kFortunes / name);
-  std::vector<std::string> out;
-  std::string line, cur;
-  while (std::getline(in, line)) {
-    if (line == "%") {
-      if (!cur.empty()) out.push_back(cur);
-      cur.clear();
-    } else {
-      cur += line + "\n";
-    }
-  }
-  if (!cur.empty()) out.push_back(cur);
-  return out;
-}
+std::vector<std::string> Fortunes(const std::string& name) { return ReadFortunes(name); }
 
 // Fortunes as a .txt contribution: one paragraph each (inner blank lines would split them, so
 // they are dropped).

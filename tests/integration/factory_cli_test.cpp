@@ -16,6 +16,7 @@
 #include <sstream>
 #include <thread>
 
+#include "support/fortunes.h"
 #include "support/test_util.h"
 #include "support/tx_util.h"
 #include "tributary/base/bytes.h"
@@ -28,23 +29,9 @@ namespace {
 namespace fs = std::filesystem;
 using json = nlohmann::json;
 
-const fs::path kFortunes = "/usr/share/games/fortunes";
+const fs::path& kFortunes = kFortunesDir;
 
-std::vector<std::string> Fortunes(const std::string& name) {
-  std::ifstream in(kFortunes / name);
-  std::vector<std::string> out;
-  std::string line, cur;
-  while (std::getline(in, line)) {
-    if (line == "%") {
-      if (!cur.empty()) out.push_back(cur);
-      cur.clear();
-    } else if (line.find_first_not_of(" \t\r") != std::string::npos) {
-      cur += line + "\n";  // no blank lines inside a fortune: one paragraph, one row
-    }
-  }
-  if (!cur.empty()) out.push_back(cur);
-  return out;
-}
+std::vector<std::string> Fortunes(const std::string& name) { return ReadFortunes(name, true); }
 
 // 40 planted facts about made-up places: "Capital of Velmarkora?" -> "Tesbu.".
 std::string FactsJsonl() {

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "support/fortunes.h"
 #include "tributary/model/tokenizer.h"
 
 namespace tributary::model {
@@ -24,7 +25,7 @@ namespace fs = std::filesystem;
 using Merges = std::vector<std::pair<std::string, std::string>>;
 using PreTok = ByteLevelTokenizerOptions::PreTokenizer;
 
-const fs::path kFortunes = "/usr/share/games/fortunes";
+const fs::path& kFortunes = testing::kFortunesDir;
 
 class TempDir {
  public:
@@ -51,21 +52,7 @@ std::string ReadText(const fs::path& path) {
 
 // The fortunes of one Debian fortunes file (entries end with a line holding only "%"); empty
 // when the package is not installed.
-std::vector<std::string> Fortunes(const std::string& name) {
-  std::ifstream in(kFortunes / name);
-  std::vector<std::string> out;
-  std::string line, cur;
-  while (std::getline(in, line)) {
-    if (line == "%") {
-      if (!cur.empty()) out.push_back(cur);
-      cur.clear();
-    } else {
-      cur += line + "\n";
-    }
-  }
-  if (!cur.empty()) out.push_back(cur);
-  return out;
-}
+std::vector<std::string> Fortunes(const std::string& name) { return testing::ReadFortunes(name); }
 
 #define REQUIRE_FORTUNES(var, name)                                                       \
   const std::vector<std::string> var = Fortunes(name);                                    \
