@@ -90,24 +90,12 @@ class DatanetTest : public ::testing::Test {
     ASSERT_TRUE(fs::exists(kFortunes / "computers")) << "the fortunes package is missing";
   }
 
-  static CommandResult Cli(std::vector<std::string> args) {
-    args.insert(args.begin(), {"--node", node_->url()});
-    return RunTributary(args, {"TRIBUTARY_HOME=" + node_->home().string()});
-  }
-  static json CliJson(std::vector<std::string> args) {
-    args.insert(args.begin(), "--json");
-    auto r = Cli(args);
-    EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
-    json j = json::parse(r.out, nullptr, false);
-    return j.is_discarded() ? json::object() : j;
-  }
+  static CommandResult Cli(std::vector<std::string> args) { return RunCli(*node_, args); }
+  static json CliJson(std::vector<std::string> args) { return RunCliJson(*node_, args); }
   static std::string FundedKey(const std::string& name, const std::string& amount) {
-    Cli({"keys", "new", "--name", name});
-    auto r = Cli({"tx", "transfer", "--from", "dev", "--to", name, "--amount", amount, "--wait"});
-    EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
-    auto a = Cli({"keys", "show", name, "--address"}).out;
-    return a.substr(0, a.find('\n'));
+    return testing::FundedKey(*node_, name, amount);
   }
+
   static fs::path WriteFile(const std::string& name, const std::string& content) {
     fs::path p = tmp_->path() / name;
     WriteFileBytes(p, content);

@@ -93,10 +93,7 @@ class FactoryCliTest : public ::testing::Test {
     ASSERT_GT(text_, 0u);
   }
 
-  static CommandResult Cli(std::vector<std::string> args) {
-    args.insert(args.begin(), {"--node", node_->url()});
-    return RunTributary(args, {"TRIBUTARY_HOME=" + node_->home().string()});
-  }
+  static CommandResult Cli(std::vector<std::string> args) { return RunCli(*node_, args); }
   static uint64_t CreateAndPublish(const std::string& name, std::vector<std::string> extra,
                                    const std::string& file, const std::string& content) {
     std::vector<std::string> args = {"--json",    "datanet", "create",    "--name", name,

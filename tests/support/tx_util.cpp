@@ -221,4 +221,26 @@ std::string FlipHexDigit(std::string hex, size_t pos) {
   return ::testing::AssertionSuccess();
 }
 
+CommandResult RunCli(const NodeProcess& node, std::vector<std::string> args) {
+  args.insert(args.begin(), {"--node", node.url()});
+  return RunTributary(args, {"TRIBUTARY_HOME=" + node.home().string()});
+}
+
+nlohmann::json RunCliJson(const NodeProcess& node, std::vector<std::string> args) {
+  args.insert(args.begin(), "--json");
+  auto r = RunCli(node, args);
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  auto j = nlohmann::json::parse(r.out, nullptr, false);
+  return j.is_discarded() ? nlohmann::json::object() : j;
+}
+
+std::string FundedKey(const NodeProcess& node, const std::string& name, const std::string& amount) {
+  RunCli(node, {"keys", "new", "--name", name});
+  auto r =
+      RunCli(node, {"tx", "transfer", "--from", "dev", "--to", name, "--amount", amount, "--wait"});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  auto a = RunCli(node, {"keys", "show", name, "--address"}).out;
+  return a.substr(0, a.find('\n'));
+}
+
 }  // namespace tributary::testing

@@ -75,6 +75,15 @@ struct TimedCommandResult {
 TimedCommandResult RunTributaryTimed(const std::vector<std::string>& args,
                                      const std::vector<std::string>& env, int timeout_ms);
 
+//! `tributary --node URL ARGS...` against `node`, with its TRIBUTARY_HOME.
+CommandResult RunCli(const NodeProcess& node, std::vector<std::string> args);
+//! RunCli with --json: expects exit 0 (a test failure otherwise) and returns the parsed output
+//! ({} when it is not JSON).
+nlohmann::json RunCliJson(const NodeProcess& node, std::vector<std::string> args);
+//! Creates the local key `name` if needed, funds it with `amount` tokens from `dev` and returns
+//! its address.
+std::string FundedKey(const NodeProcess& node, const std::string& name, const std::string& amount);
+
 //! One "error: ..." line on stderr (containing `needle`) and a plain non-zero exit.
 ::testing::AssertionResult FailsWithOneErrorLine(const CommandResult& r,
                                                  const std::string& needle = "");
