@@ -267,20 +267,23 @@ Result<uint64_t> Chain::ProduceBlockLocked(std::unique_lock<std::mutex>& lock) {
 
   StoredBlock block;
   block.height = height;
-  std::vector<Hash32> included;
+  CommittedBlock committed;  // what commit listeners see: the decoded txs and receipts
+  std::vector<bool> is_included;
   size_t take = std::min<size_t>(mempool_.size(), genesis_.params.max_block_txs);
   size_t dropped = 0;
   for (size_t i = 0; i < take; ++i) {
     const PendingTx& p = mempool_[i];
     auto receipt = executor_.ApplyTx(block_state, p.tx, p.hash, p.raw.size(), height, timestamp,
                                      fee_collector_);
+    is_included.push_back(receipt.ok());
     if (!receipt.ok()) {
       dropped++;  // became invalid; RebuildPendingLocked removes it below
       continue;
     }
     block.txs.push_back(p.raw);
     block.receipts.push_back(receipt->Encode());
-    included.push_back(p.hash);
+    committed.hashes.push_back(p.hash);
+    committed.receipts.push_back(std::move(*receipt));
   }
 
   // Apply to the committed state, remembering what it was in case the write fails.
@@ -317,6 +320,7 @@ Result<uint64_t> Chain::ProduceBlockLocked(std::unique_lock<std::mutex>& lock) {
   // Committed txs leave the mempool: they are the first `take` minus any dropped ones.
   for (size_t i = 0; i < take; ++i) {
     pending_hashes_.erase(HashKey(mempool_.front().hash));
+    if (is_included[i]) committed.txs.push_back(std::move(mempool_.front().tx));
     mempool_.pop_front();
   }
   if (dropped) txs_rejected_ += dropped;
@@ -326,7 +330,7 @@ Result<uint64_t> Chain::ProduceBlockLocked(std::unique_lock<std::mutex>& lock) {
                                           std::chrono::steady_clock::now() - start)
                                           .count());
   blocks_committed_++;
-  txs_committed_ += included.size();
+  txs_committed_ += committed.hashes.size();
   commits_++;
   commit_micros_sum_ += micros;
   last_commit_micros_ = micros;
@@ -336,19 +340,8 @@ Result<uint64_t> Chain::ProduceBlockLocked(std::unique_lock<std::mutex>& lock) {
   lock.unlock();
   {
     std::lock_guard<std::mutex> listeners(listeners_mu_);
-    if (!commit_listeners_.empty()) {
-      CommittedBlock committed;
-      committed.header = h;
-      committed.hashes = included;
-      for (size_t i = 0; i < block.txs.size(); ++i) {
-        auto tx = Transaction::Decode(block.txs[i]);
-        auto receipt = Receipt::Decode(block.receipts[i]);
-        if (!tx.ok() || !receipt.ok()) break;  // cannot happen: we encoded them just now
-        committed.txs.push_back(std::move(*tx));
-        committed.receipts.push_back(std::move(*receipt));
-      }
-      for (const auto& [id, fn] : commit_listeners_) fn(committed);
-    }
+    committed.header = h;
+    for (const auto& [id, fn] : commit_listeners_) fn(committed);
   }
   lock.lock();
   return height;
