@@ -50,5 +50,9 @@ struct RouteContext {
 void AddDatanetRoutes(httplib::Server& server, const RouteContext& ctx);
 //! The model registry routes (model-routes.cpp); they need only ctx.chain.
 void AddModelRoutes(httplib::Server& server, const RouteContext& ctx);
+//! GET /v1/index/status (index-routes.cpp).
+void AddIndexRoutes(httplib::Server& server, const RouteContext& ctx);
+//! POST /v1/attribution (attribution-routes.cpp).
+void AddAttributionRoutes(httplib::Server& server, const RouteContext& ctx);
 
 }  // namespace tributary::http

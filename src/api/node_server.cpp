@@ -175,6 +175,8 @@ class NodeServer::Impl {
       http::AddDatanetRoutes(server_, http::RouteContext{chain_, datanets_, &opts_});
     }
     http::AddModelRoutes(server_, http::RouteContext{chain_, datanets_, &opts_});
+    http::AddIndexRoutes(server_, http::RouteContext{chain_, datanets_, &opts_});
+    http::AddAttributionRoutes(server_, http::RouteContext{chain_, datanets_, &opts_});
     server_.Get("/healthz", [this](const httplib::Request&, httplib::Response& res) {
       SendJson(res, 200, {{"status", "ok"}, {"height", chain_->height()}});
     });

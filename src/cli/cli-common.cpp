@@ -161,7 +161,10 @@ bool IsModelCommand(int argc, char** argv) {
     }
     if (!a.empty() && a[0] == '-') continue;
     if (!model) {
-      if (a != "model") return a == "generate" || a == "factory";
+      if (a != "model") {
+        return a == "generate" || a == "factory" || a == "index" || a == "attribute" ||
+               a == "attribution";
+      }
       model = true;
       continue;
     }
@@ -171,11 +174,14 @@ bool IsModelCommand(int argc, char** argv) {
   return false;  // `tributary model` or `model --help`: tributary's own help (names the rest)
 }
 
-int ExecModelBinary(int argc, char** argv) {
+std::filesystem::path ModelToolPath() {
   std::error_code ec;
   auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
-  auto bin =
-      (ec ? std::filesystem::path(argv[0]).parent_path() : self.parent_path()) / "tributary-model";
+  return (ec ? std::filesystem::path(".") : self.parent_path()) / "tributary-model";
+}
+
+int ExecModelBinary(int argc, char** argv) {
+  auto bin = ModelToolPath();
   std::vector<char*> args(argv, argv + argc);
   args.push_back(nullptr);
   std::string path = bin.string();

@@ -225,16 +225,6 @@ Status SeedDemo(Chain* chain, DatanetService* datanets, std::ostream& log) {
 // libtorch); each step is skipped when its output exists, so a restart resumes the demo.
 
 namespace tributary::cli {
-namespace {
-
-fs::path SelfDir() {
-  std::error_code ec;
-  auto self = fs::read_symlink("/proc/self/exe", ec);
-  return ec ? fs::path(".") : self.parent_path();
-}
-
-}  // namespace
-
 DemoModels::DemoModels(std::string url, fs::path data_dir, bool quiet)
     : url_(std::move(url)), dir_(std::move(data_dir) / "models"), quiet_(quiet) {}
 
@@ -282,8 +272,8 @@ int DemoModels::RunChild(const std::vector<std::string>& args) {
 void DemoModels::Run() {
   std::error_code ec;
   fs::create_directories(dir_, ec);
-  const std::string model_bin = (SelfDir() / "tributary-model").string();
-  const std::string self_bin = (SelfDir() / "tributary").string();
+  const std::string model_bin = ModelToolPath().string();
+  const std::string self_bin = (ModelToolPath().parent_path() / "tributary").string();
   const fs::path base = dir_ / "demo-base";
   auto say = [&](const std::string& line) {
     std::lock_guard<std::mutex> lock(log_mu_);

@@ -127,6 +127,9 @@ int RunNode(const Common& common, const NodeArgs& args) {
   so.port = listen->second;
   so.rate_limit_rps = args.rate_limit;
   so.rate_limit_burst = std::max(1.0, args.rate_limit * 2);
+  so.index_dir = (data / "index").string();
+  so.models_dir = (data / "models").string();
+  so.model_tool = ModelToolPath().string();
   NodeServer server(chain->get(), so, datanets->get());
   (*chain)->StartProducer(std::chrono::milliseconds(args.block_interval_ms));
   // Seeded before the API opens, so the first answer already shows the demo.

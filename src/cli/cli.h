@@ -2,6 +2,7 @@
 #pragma once
 
 #include <chrono>
+#include <filesystem>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -57,8 +58,10 @@ class ProgressLine {
 };
 
 //! True when the command line names a command run by tributary-model (model init,
-//! model init-adapter, generate, factory ...).
+//! model init-adapter, generate, factory ..., index ..., attribute, attribution ...).
 bool IsModelCommand(int argc, char** argv);
+//! tributary-model beside this executable.
+std::filesystem::path ModelToolPath();
 //! Replaces this process with tributary-model (beside this executable) and the same arguments;
 //! returns only on failure, with the exit code.
 int ExecModelBinary(int argc, char** argv);

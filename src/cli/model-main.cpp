@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 
+#include "cli/attribution-commands.h"
 #include "cli/commands.h"
 #include "cli/factory-commands.h"
 
@@ -119,6 +120,41 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   eval->add_flag("--all-rows", ev.all_rows, "evaluate every row, not only the held-out ones");
 
+  auto* index = app.add_subcommand("index", "span-attribution indexes of Datanet versions");
+  index->require_subcommand(1);
+  IndexBuildArgs ib;
+  auto* index_build = index->add_subcommand(
+      "build", "index Datanet versions' rows with a tokenizer (one shard per version)");
+  index_build->add_option("--datanet", ib.datanet, "DATANET@VERSION[,...] (default: --model's)");
+  index_build->add_option("--model", ib.model, "registered model: its base's tokenizer");
+  index_build->add_option("--tokenizer", ib.tokenizer, "tokenizer.json or a directory with one");
+  index_build->add_option("--index", ib.index_dir, "index directory")->capture_default_str();
+  index_build->add_option("--models", ib.models_dir, "where model files are found")
+      ->capture_default_str();
+  IndexStatusArgs is;
+  auto* index_status = index->add_subcommand("status", "list the built shards");
+  index_status->add_option("--index", is.index_dir, "index directory")->capture_default_str();
+
+  AttributeArgs at;
+  auto* attribute = app.add_subcommand(
+      "attribute", "which Datanet contributions an answer of a model came from");
+  attribute->add_option("--model", at.model, "registered model id");
+  attribute->add_option("--prompt", at.prompt, "the prompt");
+  attribute->add_option("--output", at.output, "the answer to attribute");
+  attribute->add_flag("--generate", at.generate, "generate the answer (greedy) and attribute it");
+  attribute->add_option("--max-tokens", at.max_tokens, "with --generate")->capture_default_str();
+  attribute->add_option("--method", at.method, "influence method: trak or tracin")
+      ->capture_default_str();
+  attribute->add_option("--min-len", at.min_len, "shortest span, in tokens")->capture_default_str();
+  attribute->add_option("--max-count", at.max_count, "spans occurring more often are dropped")
+      ->capture_default_str();
+  attribute->add_option("--top-k", at.top_k, "influential examples shown")->capture_default_str();
+  attribute->add_option("--request", at.request, "'-': read the request as JSON from stdin");
+  attribute->add_option("--index", at.index_dir, "index directory")->capture_default_str();
+  attribute->add_option("--models", at.models_dir, "where model files are found")
+      ->capture_default_str();
+  attribute->add_option("--base", at.base, "base model directory (default: training.json's)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -131,6 +167,9 @@ int main(int argc, char** argv) {
     if (*train) return RunFactoryTrain(common, tr);
     if (*eval) return RunFactoryEval(common, ev);
     if (*pretrain) return RunFactoryPretrain(common, pt);
+    if (*index_build) return RunIndexBuild(common, ib);
+    if (*index_status) return RunIndexStatus(common, is);
+    if (*attribute) return RunAttribute(common, at);
   } catch (const std::exception& e) {
     std::cerr << "error: " << e.what() << "\n";
     return 1;

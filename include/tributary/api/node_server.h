@@ -32,6 +32,15 @@ struct ServerOptions {
   double rate_limit_burst = 400;
   int threads = 16;
   std::chrono::milliseconds max_wait{30000};  //!< longest ?wait=commit
+  //! Span-index shards (attribution/index_catalog.h) that GET /v1/index/status lists; empty:
+  //! the route answers 503 index_unavailable.
+  std::string index_dir;
+  //! POST /v1/attribution runs `<model_tool> attribute --request -` (tributary-model, which
+  //! loads libtorch; the node does not) with these directories; empty model_tool: 503.
+  std::string model_tool;
+  std::string models_dir;
+  int attribution_workers = 2;  //!< concurrent attribution processes; more get 503 busy
+  std::chrono::milliseconds attribution_timeout{300000};
 };
 
 //! The registry of every tx kind this node knows (the ledger's and, later, the other libraries').
