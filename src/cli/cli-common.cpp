@@ -33,6 +33,32 @@ std::vector<std::string> SplitComma(const std::string& s) {
   return out;
 }
 
+Result<std::vector<VersionRef>> ParseVersions(const std::string& text, const std::string& option) {
+  std::vector<VersionRef> out;
+  for (const auto& item : SplitComma(text)) {
+    auto at = item.find('@');
+    auto digits = [](const std::string& s) {
+      return !s.empty() && s.size() <= 9 && s.find_first_not_of("0123456789") == std::string::npos;
+    };
+    if (at == std::string::npos || !digits(item.substr(0, at)) || !digits(item.substr(at + 1))) {
+      return Status::InvalidArgument(
+          option + " takes DATANET@VERSION[,...] such as 1@2, not '" + item + "'", "bad_data");
+    }
+    VersionRef ref{std::stoull(item.substr(0, at)),
+                   static_cast<uint32_t>(std::stoul(item.substr(at + 1)))};
+    for (const auto& r : out) {
+      if (r.datanet == ref.datanet && r.version == ref.version) {
+        return Status::InvalidArgument(option + " names " + item + " twice", "bad_data");
+      }
+    }
+    out.push_back(ref);
+  }
+  if (out.empty()) {
+    return Status::InvalidArgument(option + " names no Datanet version", "bad_data");
+  }
+  return out;
+}
+
 bool ShowProgress(const Common& c) { return !c.json && ::isatty(STDERR_FILENO); }
 
 namespace {

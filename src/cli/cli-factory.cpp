@@ -31,35 +31,6 @@ namespace fs = std::filesystem;
 std::atomic<bool> g_interrupted{false};
 void OnSignal(int) { g_interrupted = true; }
 
-struct VersionRef {
-  uint64_t datanet = 0;
-  uint32_t version = 0;
-};
-
-Result<std::vector<VersionRef>> ParseVersions(const std::string& text) {
-  std::vector<VersionRef> out;
-  for (const auto& item : SplitComma(text)) {
-    auto at = item.find('@');
-    auto digits = [](const std::string& s) {
-      return !s.empty() && s.size() <= 9 && s.find_first_not_of("0123456789") == std::string::npos;
-    };
-    if (at == std::string::npos || !digits(item.substr(0, at)) || !digits(item.substr(at + 1))) {
-      return Status::InvalidArgument(
-          "--data takes DATANET@VERSION[,...] such as 1@2, not '" + item + "'", "bad_data");
-    }
-    VersionRef ref{std::stoull(item.substr(0, at)),
-                   static_cast<uint32_t>(std::stoul(item.substr(at + 1)))};
-    for (const auto& r : out) {
-      if (r.datanet == ref.datanet && r.version == ref.version) {
-        return Status::InvalidArgument("--data names " + item + " twice", "bad_data");
-      }
-    }
-    out.push_back(ref);
-  }
-  if (out.empty()) return Status::InvalidArgument("--data names no Datanet version", "bad_data");
-  return out;
-}
-
 struct Source {
   VersionRef ref;
   std::string root;
@@ -147,7 +118,7 @@ Result<Loaded> LoadAll(const Common& c, const std::string& base_dir, const std::
   if (heldout < 0 || heldout >= 1) {
     return Status::InvalidArgument("--heldout must be in [0, 1)", "bad_option");
   }
-  TRIB_ASSIGN_OR_RETURN(auto refs, ParseVersions(data));
+  TRIB_ASSIGN_OR_RETURN(auto refs, ParseVersions(data, "--data"));
   Loaded l;
   TRIB_ASSIGN_OR_RETURN(l.base, model::LlamaModel::Load(base_dir));
   TRIB_ASSIGN_OR_RETURN(auto tok, model::Tokenizer::FromDirectory(base_dir));
@@ -414,7 +385,7 @@ int RunFactoryPretrain(const Common& c, const FactoryPretrainArgs& a) {
     return Fail(Status::NotFound("no checkpoints in " + out.string() + " to resume from",
                                  "nothing_to_resume"));
   }
-  auto refs = ParseVersions(a.data);
+  auto refs = ParseVersions(a.data, "--data");
   if (!refs.ok()) return Fail(refs.status());
   const bool tty = ShowProgress(c);
   std::vector<Source> sources;

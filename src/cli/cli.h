@@ -2,6 +2,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -26,6 +27,15 @@ void PrintJson(const nlohmann::json& j);
 
 //! The non-empty items of a comma-separated list ("a,,b" -> {a, b}).
 std::vector<std::string> SplitComma(const std::string& s);
+
+//! A Datanet version named on the command line (DATANET@VERSION).
+struct VersionRef {
+  uint64_t datanet = 0;
+  uint32_t version = 0;
+};
+//! Parses "1@2,3@1": at least one item, no item twice. InvalidArgument (reason "bad_data")
+//! naming `option` (e.g. "--data") otherwise.
+Result<std::vector<VersionRef>> ParseVersions(const std::string& text, const std::string& option);
 
 //! A JSON HTTP call to the node. Non-2xx answers become a Status carrying the node's error.
 Result<nlohmann::json> NodeGet(const Common& c, const std::string& path);

@@ -16,6 +16,7 @@
 #include <sstream>
 #include <thread>
 
+#include "support/facts.h"
 #include "support/fortunes.h"
 #include "support/test_util.h"
 #include "support/tx_util.h"
@@ -35,22 +36,9 @@ std::vector<std::string> Fortunes(const std::string& name) { return ReadFortunes
 
 // 40 planted facts about made-up places: "Capital of Velmarkora?" -> "Tesbu.".
 std::string FactsJsonl() {
-  static const char* syl[] = {"zor", "bia", "quel", "lan", "mir", "row", "tes",  "sa",
-                              "ly",  "von", "dra",  "il",  "mar", "kes", "trel", "bu",
-                              "ru",  "pal", "lin",  "ve",  "san", "tel", "ul",   "ka"};
-  std::mt19937 rng(2024);  // the standard fixes mt19937's sequence
-  auto name = [&](int parts) {
-    std::string s;
-    for (int i = 0; i < parts; ++i) s += syl[rng() % 24];
-    s[0] = static_cast<char>(std::toupper(s[0]));
-    return s;
-  };
-  std::set<std::string> seen;
   std::string out;
-  while (seen.size() < 40) {
-    std::string country = name(3), city = name(2);
-    if (!seen.insert(country).second) continue;
-    out += json{{"prompt", "Capital of " + country + "?"}, {"response", city + "."}}.dump() + "\n";
+  for (const auto& [prompt, response] : PlantedCapitals(40)) {
+    out += json{{"prompt", prompt}, {"response", response}}.dump() + "\n";
   }
   return out;
 }
@@ -96,30 +84,8 @@ class FactoryCliTest : public ::testing::Test {
   static CommandResult Cli(std::vector<std::string> args) { return RunCli(*node_, args); }
   static uint64_t CreateAndPublish(const std::string& name, std::vector<std::string> extra,
                                    const std::string& file, const std::string& content) {
-    std::vector<std::string> args = {"--json",    "datanet", "create",    "--name", name,
-                                     "--summary", "test",    "--license", "MIT"};
-    args.insert(args.end(), extra.begin(), extra.end());
-    auto c = Cli(args);
-    json j = json::parse(c.out, nullptr, false);
-    if (c.exit_code != 0 || j.is_discarded()) {
-      setup_error_ = "create " + name + ": " + c.err;
-      return 0;
-    }
-    const uint64_t id = j["datanet"].value("id", uint64_t{0});
-    fs::path p = tmp_->path() / file;
-    WriteFileBytes(p, content);
-    auto up = Cli({"--json", "datanet", "contribute", "--datanet", std::to_string(id), p.string()});
-    json u = json::parse(up.out, nullptr, false);
-    if (up.exit_code != 0 || u.is_discarded() || u.value("status", "") != "accepted") {
-      setup_error_ = "contribute " + name + ": " + up.out + up.err;
-      return 0;
-    }
-    auto pub = Cli({"datanet", "publish", std::to_string(id)});
-    if (pub.exit_code != 0) {
-      setup_error_ = "publish " + name + ": " + pub.err;
-      return 0;
-    }
-    return id;
+    return CreatePublishedDatanet(*node_, tmp_->path(), name, extra, {{"", file, content}},
+                                  &setup_error_);
   }
   static std::string Facts(int version = 1) {
     return std::to_string(facts_) + "@" + std::to_string(version);

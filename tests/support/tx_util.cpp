@@ -243,4 +243,38 @@ std::string FundedKey(const NodeProcess& node, const std::string& name, const st
   return a.substr(0, a.find('\n'));
 }
 
+uint64_t CreatePublishedDatanet(const NodeProcess& node, const std::filesystem::path& dir,
+                                const std::string& name, const std::vector<std::string>& extra,
+                                const std::vector<UploadFile>& files, std::string* error) {
+  std::vector<std::string> args = {"--json",    "datanet", "create",    "--name", name,
+                                   "--summary", "test",    "--license", "MIT"};
+  args.insert(args.end(), extra.begin(), extra.end());
+  auto c = RunCli(node, args);
+  nlohmann::json j = nlohmann::json::parse(c.out, nullptr, false);
+  if (c.exit_code != 0 || j.is_discarded()) {
+    *error = "create " + name + ": " + c.err;
+    return 0;
+  }
+  const uint64_t id = j["datanet"].value("id", uint64_t{0});
+  for (const auto& f : files) {
+    std::filesystem::path p = dir / f.name;
+    WriteFileBytes(p, f.content);
+    std::vector<std::string> up_args = {"--json", "datanet", "contribute", "--datanet",
+                                        std::to_string(id), p.string()};
+    if (!f.from.empty()) up_args.insert(up_args.end(), {"--from", f.from});
+    auto up = RunCli(node, up_args);
+    nlohmann::json u = nlohmann::json::parse(up.out, nullptr, false);
+    if (up.exit_code != 0 || u.is_discarded() || u.value("status", "") != "accepted") {
+      *error = "contribute " + f.name + " to " + name + ": " + up.out + up.err;
+      return 0;
+    }
+  }
+  auto pub = RunCli(node, {"datanet", "publish", std::to_string(id)});
+  if (pub.exit_code != 0) {
+    *error = "publish " + name + ": " + pub.err;
+    return 0;
+  }
+  return id;
+}
+
 }  // namespace tributary::testing

@@ -84,6 +84,19 @@ nlohmann::json RunCliJson(const NodeProcess& node, std::vector<std::string> args
 //! its address.
 std::string FundedKey(const NodeProcess& node, const std::string& name, const std::string& amount);
 
+//! A file to upload as one contribution, signed by key `from` ("" for the CLI's default, dev).
+struct UploadFile {
+  std::string from;
+  std::string name;
+  std::string content;
+};
+//! `datanet create --name NAME --summary test --license MIT EXTRA...`, each file contributed
+//! (written under `dir` first) and accepted, then version 1 published. The Datanet's id, or 0
+//! with `error` set.
+uint64_t CreatePublishedDatanet(const NodeProcess& node, const std::filesystem::path& dir,
+                                const std::string& name, const std::vector<std::string>& extra,
+                                const std::vector<UploadFile>& files, std::string* error);
+
 //! One "error: ..." line on stderr (containing `needle`) and a plain non-zero exit.
 ::testing::AssertionResult FailsWithOneErrorLine(const CommandResult& r,
                                                  const std::string& needle = "");

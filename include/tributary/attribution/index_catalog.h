@@ -6,10 +6,13 @@
 //   <tokenizer id>/d<datanet>-v<version>.span    a shard (span_index.h) whose meta names the
 //                                                 tokenizer id and one source: rows
 //                                                 [rows(v-1), rows(v)) of version v
+//   <tokenizer id>/.lock                          held (flock) by `tributary index build`
 // The tokenizer id is the SHA-256 hex of the tokenizer.json bytes (TokenizerId), so shards built
 // by different tokenizers never mix and a changed tokenizer gets a new directory. Shards are
 // written atomically (ShardBuilder::Finish), so a directory holds only complete shards and an
-// interrupted build resumes by building the shards still missing.
+// interrupted build resumes by building the shards still missing. A version that added no rows
+// still gets its (empty) shard, so "shard present" means "version indexed" for every version
+// and LineageShards needs no other record.
 #pragma once
 
 #include <cstdint>
@@ -58,12 +61,18 @@ class IndexCatalog {
   //! Where the shard of (tokenizer, datanet, version) lives (whether or not it exists).
   std::filesystem::path ShardPath(std::string_view tokenizer, uint64_t datanet,
                                   uint32_t version) const;
-  //! Every shard under the directory, sorted by tokenizer, datanet, version. Files that are not
-  //! valid shards are skipped (and reported in `problems` when given: "path: message").
+  //! Every shard under the directory, sorted by tokenizer, datanet, version (each opened without
+  //! verify: the header, meta and row tables are checked, the text and suffix array are not).
+  //! Skipped, and reported in `problems` when given ("path: message", sorted): files that are not
+  //! valid shards or not named d<datanet>-v<version>.span, unfinished ".partial" files, and shards
+  //! whose meta names another tokenizer than their directory or is not exactly one source
+  //! matching the name. Hidden files (a build's .lock) are ignored; a missing directory is an
+  //! empty catalog.
   std::vector<CatalogShard> List(std::vector<std::string>* problems = nullptr) const;
   //! The shard paths that cover `versions` under `tokenizer`: (d, 1..v) for every (d, v),
-  //! each once, in order. FailedPrecondition (reason "index_missing") naming the missing
-  //! (datanet, version) pairs and the command that builds them when any is absent.
+  //! each once, in order. Only checks that the files exist (cheap; SpanIndex::Open checks
+  //! them). FailedPrecondition (reason "index_missing") naming the missing pairs ("1@1, 1@2")
+  //! and the command that builds them when any is absent; InvalidArgument for version 0.
   Result<std::vector<std::filesystem::path>> LineageShards(
       std::string_view tokenizer, const std::vector<VersionKey>& versions) const;
 
