@@ -26,11 +26,25 @@
 // --shards K also splits the largest size into K shards (a lineage of K versions) and traces
 // over all of them. --cold N: N outputs of each kind traced with the index out of the page
 // cache (default 5; 0 skips).
+//
+// Influence (include/tributary/attribution/influence.h), with --influence-sizes N,N,...:
+//   attribution_bench --influence-sizes 10000,100000,1000000 [--influence-dim 1024]
+//                     [--influence-half] [--influence-queries 10] [--influence-only]
+// For each size, a synthetic sketch file of N rows (values uniform in [-1, 1), float32 or with
+// --influence-half float16; contributions of 64 rows) is written to --dir, then: the one-time
+// cache build for tracin (SHA-256 of the file + norms) and for trak (G^T G, Cholesky, whitened
+// norms), Open with the cache in place, and per-query Score latency (median over the queries,
+// after one warm-up) for both methods. The baseline, in the same process and on the same mapped
+// matrix, is a raw scan: the sum of the matrix as 64-bit words, one thread per core.
+// The ratio score/scan is how far a query is from the memory-bandwidth floor. --influence-only
+// skips the span-index part (and needs no fortunes).
 #include <fcntl.h>
 #include <sys/resource.h>
+#include <torch/torch.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -43,10 +57,13 @@
 #include <random>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <unordered_map>
 #include <vector>
 
+#include "tributary/attribution/influence.h"
 #include "tributary/attribution/span_index.h"
+#include "tributary/factory/sketch.h"
 
 namespace fs = std::filesystem;
 using namespace tributary::attribution;
@@ -240,6 +257,11 @@ struct Args {
   uint64_t seed = 1;
   bool keep = false;
   bool json = false;
+  std::vector<uint64_t> influence_sizes;
+  uint32_t influence_dim = 1024;
+  bool influence_half = false;
+  int influence_queries = 10;
+  bool influence_only = false;
 };
 
 // Rows of a size: the real rows first (in order), then synthetic ones. Calls add(row index,
@@ -475,6 +497,206 @@ void PrintRecord(const json& r) {
   std::fflush(stdout);
 }
 
+// ---- Influence ----
+
+// A sketch file in the format of factory/sketch.h with synthetic rows (see the top comment).
+void WriteSyntheticSketches(const fs::path& path, uint64_t count, uint32_t dim, bool half,
+                            uint64_t seed) {
+  auto put32 = [](std::string& b, size_t at, uint32_t v) { std::memcpy(b.data() + at, &v, 4); };
+  auto put64 = [](std::string& b, size_t at, uint64_t v) { std::memcpy(b.data() + at, &v, 8); };
+  auto align = [](uint64_t n) { return (n + 63) / 64 * 64; };
+  const std::string desc = R"({"method":"synthetic","k":1})";
+  const uint64_t keys = align(128 + desc.size());
+  const uint64_t matrix = align(keys + count * 128);
+  std::string head(matrix, '\0');
+  std::memcpy(head.data(), "TRBSKCH1", 8);
+  put32(head, 8, 1);
+  put32(head, 12, half ? 1 : 0);
+  put32(head, 16, dim);
+  put64(head, 24, count);
+  put64(head, 32, seed);
+  put64(head, 40, 128);
+  put64(head, 48, desc.size());
+  put64(head, 56, keys);
+  put64(head, 64, matrix);
+  std::memcpy(head.data() + 128, desc.data(), desc.size());
+  for (uint64_t i = 0; i < count; ++i) {
+    char* rec = head.data() + keys + i * 128;
+    uint64_t r = seed * 0x100000001B3ULL + i, c = (seed + 1) * 0x100000001B3ULL + i / 64;
+    for (int k = 0; k < 4; ++k) {
+      const uint64_t a = SplitMix(r), b = SplitMix(c);
+      std::memcpy(rec + 8 * k, &a, 8);
+      std::memcpy(rec + 32 + 8 * k, &b, 8);
+    }
+    const std::string who = "trb1" + Hex32(3, (i / 64) % 5000).substr(0, 38);
+    std::memcpy(rec + 64, who.data(), who.size());
+  }
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out.write(head.data(), static_cast<std::streamsize>(head.size()));
+  const uint64_t chunk_rows = 4096;
+  std::vector<float> f(chunk_rows * dim);
+  std::vector<c10::Half> h(half ? f.size() : 0);
+  uint64_t state = seed;
+  for (uint64_t r0 = 0; r0 < count; r0 += chunk_rows) {
+    const uint64_t n = std::min(chunk_rows, count - r0) * dim;
+    for (uint64_t k = 0; k < n; k += 2) {
+      const uint64_t z = SplitMix(state);
+      f[k] = static_cast<float>(static_cast<int32_t>(z)) * 0x1p-31f;
+      if (k + 1 < n) f[k + 1] = static_cast<float>(static_cast<int32_t>(z >> 32)) * 0x1p-31f;
+    }
+    if (half) {
+      for (uint64_t k = 0; k < n; ++k) h[k] = c10::Half(f[k]);
+      out.write(reinterpret_cast<const char*>(h.data()), static_cast<std::streamsize>(n * 2));
+    } else {
+      out.write(reinterpret_cast<const char*>(f.data()), static_cast<std::streamsize>(n * 4));
+    }
+  }
+  if (!out.flush()) {
+    std::fprintf(stderr, "attribution_bench: cannot write %s\n", path.c_str());
+    std::exit(1);
+  }
+}
+
+template <typename T>
+T OrDie(tributary::Result<T> r) {
+  if (!r.ok()) {
+    std::fprintf(stderr, "attribution_bench: %s\n", r.status().ToString().c_str());
+    std::exit(1);
+  }
+  return std::move(r).value();
+}
+
+json InfluenceBench(const Args& args, uint64_t count) {
+  const uint32_t dim = args.influence_dim;
+  const fs::path path = args.dir / ("sketches-" + std::to_string(count) + ".bin");
+  json rec;
+  rec["rows"] = count;
+  rec["dim"] = dim;
+  rec["dtype"] = args.influence_half ? "float16" : "float32";
+  rec["torch_threads"] = torch::get_num_threads();
+  rec["queries"] = args.influence_queries;
+  auto t0 = Clock::now();
+  WriteSyntheticSketches(path, count, dim, args.influence_half, args.seed);
+  rec["write_s"] = Seconds(t0, Clock::now());
+  rec["file_bytes"] = fs::file_size(path);
+
+  std::mt19937_64 rng(args.seed * 7 + count);
+  std::uniform_real_distribution<float> uni(-1, 1);
+  std::vector<std::vector<float>> queries(static_cast<size_t>(args.influence_queries) + 1);
+  for (auto& q : queries) {
+    q.resize(dim);
+    for (float& v : q) v = uni(rng);
+  }
+
+  // Raw scan: the floor any full pass over the mapped matrix can reach. The matrix is summed as
+  // 64-bit words (the memory traffic of summing its floats, without float16 conversion).
+  {
+    auto file = OrDie(tributary::factory::SketchFile::Open(path));
+    const torch::Tensor m = file->Matrix();
+    const auto* words = static_cast<const uint64_t*>(m.data_ptr());
+    const int64_t n = static_cast<int64_t>(m.numel() * m.element_size() / 8);
+    uint64_t sink = 0;
+    const int64_t scan_threads = std::max(1u, std::thread::hardware_concurrency());
+    rec["scan_threads"] = scan_threads;
+    std::vector<double> lat;
+    for (size_t k = 0; k < queries.size(); ++k) {
+      t0 = Clock::now();
+      // One thread per core: the machine's floor (OpenBLAS's float32 product uses every core).
+      std::atomic<uint64_t> total{0};
+      std::vector<std::thread> threads;
+      for (int64_t t = 0; t < scan_threads; ++t) {
+        threads.emplace_back([&, t] {
+          const int64_t b = n * t / scan_threads, e = n * (t + 1) / scan_threads;
+          uint64_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+          int64_t i = b;
+          for (; i + 4 <= e; i += 4) {
+            a0 += words[i];
+            a1 += words[i + 1];
+            a2 += words[i + 2];
+            a3 += words[i + 3];
+          }
+          for (; i < e; ++i) a0 += words[i];
+          total += a0 + a1 + a2 + a3;
+        });
+      }
+      for (auto& th : threads) th.join();
+      sink += total;
+      if (k > 0) lat.push_back(Seconds(t0, Clock::now()) * 1e3);
+    }
+    rec["scan_p50_ms"] = Percentile(lat, 0.5);
+    rec["scan_gb_per_s"] = static_cast<double>(n) * 8 / (Percentile(lat, 0.5) * 1e6);
+    if (sink == 12345) std::printf(" ");  // keeps the sums
+  }
+
+  for (InfluenceMethod method : {InfluenceMethod::kTracIn, InfluenceMethod::kTrak}) {
+    const std::string name(InfluenceMethodName(method));
+    InfluenceOptions o;
+    o.method = method;
+    Progress progress;
+    t0 = Clock::now();
+    auto built = OrDie(InfluenceIndex::Open(path, o, [&](int64_t done, int64_t total) {
+      if (progress.tty) {
+        std::fprintf(stderr, "\r  %s cache %5.1f%%  %6.1f s   ", name.c_str(),
+                     100.0 * static_cast<double>(done) / static_cast<double>(total),
+                     Seconds(progress.start, Clock::now()));
+      }
+    }));
+    progress.Done();
+    rec[name]["build_s"] = Seconds(t0, Clock::now());
+    built.reset();
+    t0 = Clock::now();
+    auto index = OrDie(InfluenceIndex::Open(path, o));
+    rec[name]["open_cached_ms"] = Seconds(t0, Clock::now()) * 1e3;
+    std::vector<double> lat, all_lat;
+    for (size_t k = 0; k < queries.size(); ++k) {
+      t0 = Clock::now();
+      auto r = OrDie(index->Score(queries[k]));
+      if (k > 0) lat.push_back(Seconds(t0, Clock::now()) * 1e3);
+      t0 = Clock::now();
+      auto all = OrDie(index->ScoreAll(queries[k]));
+      if (k > 0) all_lat.push_back(Seconds(t0, Clock::now()) * 1e3);
+    }
+    rec[name]["score_p50_ms"] = Percentile(lat, 0.5);
+    rec[name]["score_max_ms"] = Percentile(lat, 1.0);
+    rec[name]["score_all_p50_ms"] = Percentile(all_lat, 0.5);
+    rec[name]["x_scan"] = Percentile(lat, 0.5) / rec["scan_p50_ms"].get<double>();
+  }
+  rec["cache_bytes"] = fs::file_size(fs::path(path) += ".influence");
+  if (!args.keep) {
+    fs::remove(path);
+    fs::remove(fs::path(path) += ".influence");
+  }
+  return rec;
+}
+
+void PrintInfluence(const json& records) {
+  if (records.empty()) return;
+  const json& f = records[0];
+  std::printf(
+      "\n== influence: dim %u, %s, %d queries (median after a warm-up), torch threads %d, scan "
+      "threads %d\n",
+      f["dim"].get<uint32_t>(), f["dtype"].get<std::string>().c_str(), f["queries"].get<int>(),
+      f["torch_threads"].get<int>(), f["scan_threads"].get<int>());
+  std::printf("%9s %9s | %9s %9s | %9s %9s | %9s %9s | %10s %12s %12s\n", "rows", "file MB",
+              "tracin s", "trak s", "open ms", "(trak)", "scan ms", "GB/s", "Score ms",
+              "tracin/scan", "trak/scan");
+  for (const json& r : records) {
+    const json& a = r["tracin"];
+    const json& b = r["trak"];
+    std::printf(
+        "%9llu %9.0f | %9.2f %9.2f | %9.1f %9.1f | %9.2f %9.1f | %4.1f/%-5.1f %12.2f %12.2f\n",
+        r["rows"].get<unsigned long long>(), r["file_bytes"].get<double>() / 1e6,
+        a["build_s"].get<double>(), b["build_s"].get<double>(), a["open_cached_ms"].get<double>(),
+        b["open_cached_ms"].get<double>(), r["scan_p50_ms"].get<double>(),
+        r["scan_gb_per_s"].get<double>(), a["score_p50_ms"].get<double>(),
+        b["score_p50_ms"].get<double>(), a["x_scan"].get<double>(), b["x_scan"].get<double>());
+  }
+  std::printf(
+      "(tracin s: first Open, SHA-256 + norms; trak s: first trak Open, G^T G + Cholesky + "
+      "whitened norms; open ms: Open with the cache; Score ms: tracin/trak p50)\n");
+  std::fflush(stdout);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -511,11 +733,25 @@ int main(int argc, char** argv) {
       args.keep = true;
     } else if (a == "--json") {
       args.json = true;
+    } else if (a == "--influence-sizes") {
+      std::stringstream ss(next());
+      std::string part;
+      while (std::getline(ss, part, ',')) args.influence_sizes.push_back(std::stoull(part));
+    } else if (a == "--influence-dim") {
+      args.influence_dim = static_cast<uint32_t>(std::stoul(next()));
+    } else if (a == "--influence-half") {
+      args.influence_half = true;
+    } else if (a == "--influence-queries") {
+      args.influence_queries = std::max(1, std::stoi(next()));
+    } else if (a == "--influence-only") {
+      args.influence_only = true;
     } else {
       std::fprintf(
           stderr,
           "usage: attribution_bench [--sizes N,N,...] [--outputs N] [--repeat N] "
-          "[--shards K] [--cold N] [--dir DIR] [--fortunes DIR] [--seed S] [--keep] [--json]\n");
+          "[--shards K] [--cold N] [--dir DIR] [--fortunes DIR] [--seed S] [--keep] [--json]\n"
+          "       [--influence-sizes N,N,...] [--influence-dim D] [--influence-half]\n"
+          "       [--influence-queries N] [--influence-only]\n");
       return 2;
     }
   }
@@ -523,6 +759,18 @@ int main(int argc, char** argv) {
     args.dir = fs::temp_directory_path() / ("attribution-bench-" + std::to_string(getpid()));
   }
   fs::create_directories(args.dir);
+  auto run_influence = [&] {
+    json influence = json::array();
+    for (uint64_t n : args.influence_sizes) influence.push_back(InfluenceBench(args, n));
+    if (!args.json) PrintInfluence(influence);
+    return influence;
+  };
+  if (args.influence_only) {
+    const json influence = run_influence();
+    if (args.json) std::printf("%s\n", json{{"influence", influence}}.dump(2).c_str());
+    if (!args.keep) fs::remove_all(args.dir);
+    return 0;
+  }
 
   Corpus c;
   const auto texts = LoadFortunes(args.fortunes);
@@ -597,7 +845,14 @@ int main(int argc, char** argv) {
   };
   for (uint64_t size : args.sizes) run(size, 1);
   if (args.shards > 1) run(args.sizes.back(), args.shards);
-  if (args.json) std::printf("%s\n", records.dump(2).c_str());
+  if (!args.influence_sizes.empty()) {
+    const json influence = run_influence();
+    if (args.json) {
+      std::printf("%s\n", json{{"span", records}, {"influence", influence}}.dump(2).c_str());
+    }
+  } else if (args.json) {
+    std::printf("%s\n", records.dump(2).c_str());
+  }
   if (!args.keep) fs::remove_all(args.dir);
   return 0;
 }

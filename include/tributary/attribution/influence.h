@@ -21,7 +21,9 @@
 // computed once per sketch file and damping (reading the whole matrix: O(count · dim^2)) and kept
 // beside it in "<sketches>.influence" (written atomically; reused while the sketch file's size,
 // modification time and SHA-256, recorded in it, still match the size and time on disk). The
-// SHA-256 of the sketch file is what attribution results record.
+// SHA-256 of the sketch file is what attribution results record. The cache format is documented
+// in src/attribution/ml/influence_cache.h; it holds one trak section (the last damping opened),
+// and a cache that is corrupt, truncated, stale or unwritable is recomputed or kept in memory.
 #pragma once
 
 #include <cstdint>
@@ -61,10 +63,10 @@ struct ExampleInfluence {
 
 struct ContributionInfluence {
   std::string contribution, contributor;
-  double score = 0;     //!< Σ s_i over all its examples (signed; what LDS sums)
-  double positive = 0;  //!< Σ max(0, s_i) over its examples among the aggregate_examples best
-  double best_cosine = 0;
-  int64_t examples = 0;  //!< its sketches
+  double score = 0;        //!< Σ s_i over all its examples (signed; what LDS sums)
+  double positive = 0;     //!< Σ max(0, s_i) over its examples among the aggregate_examples best
+  double best_cosine = 0;  //!< the largest cos_i among its examples (negative if all are)
+  int64_t examples = 0;    //!< its sketches
 };
 
 struct InfluenceResult {
@@ -77,15 +79,18 @@ struct InfluenceResult {
   nlohmann::json ToJson(size_t max_contributions = 20) const;
 };
 
-//! Progress of the one-time cache computation: done of total sketches.
+//! Progress of the one-time cache computation: done of total sketches, done rising to total
+//! over the whole computation (hashing the file, then one or two passes over the matrix). Not
+//! called when the cache is reused.
 using InfluenceProgressFn = std::function<void(int64_t done, int64_t total)>;
 
 //! An adapter's sketches, ready to score queries. Immutable after Open; Score is thread-safe.
 class InfluenceIndex {
  public:
   //! Maps `sketches` and loads (or computes and writes) its cache. NotFound when the file is
-  //! missing; Corruption (reason "bad_sketches") when it is not a sketch file; InvalidArgument
-  //! (reason "bad_option") for damping <= 0.
+  //! missing; Corruption (reason "bad_sketches") when it is not a sketch file or a sketch value
+  //! is not finite; InvalidArgument (reason "bad_option") for damping <= 0 (checked for both
+  //! methods).
   static Result<std::unique_ptr<InfluenceIndex>> Open(const std::filesystem::path& sketches,
                                                       const InfluenceOptions& options,
                                                       const InfluenceProgressFn& progress = {});
