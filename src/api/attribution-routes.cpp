@@ -1,6 +1,188 @@
-// (in progress)
+// POST /v1/attribution: the node runs `tributary-model attribute --request - --json` (which
+// loads libtorch, the model, its sketches and span index; the node itself never loads libtorch)
+// and answers with what it prints. A crash or hang there cannot take the node down: the child is
+// killed at the timeout and the caller gets a 503.
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstring>
+
 #include "api/http.h"
 
+extern char** environ;
+
 namespace tributary::http {
-void AddAttributionRoutes(httplib::Server&, const RouteContext&) {}
+namespace {
+
+using json = nlohmann::json;
+
+struct ChildResult {
+  bool timed_out = false;
+  int status = 0;
+  std::string out;
+};
+
+// Runs argv with `input` on stdin; collects stdout (stderr is discarded) until exit or timeout.
+Result<ChildResult> RunChild(const std::vector<std::string>& argv, const std::string& input,
+                             std::chrono::milliseconds timeout) {
+  int in_pipe[2], out_pipe[2];
+  if (::pipe2(in_pipe, O_CLOEXEC) != 0) return Status::IOError("pipe failed");
+  if (::pipe2(out_pipe, O_CLOEXEC) != 0) {
+    ::close(in_pipe[0]);
+    ::close(in_pipe[1]);
+    return Status::IOError("pipe failed");
+  }
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_adddup2(&fa, in_pipe[0], 0);
+  posix_spawn_file_actions_adddup2(&fa, out_pipe[1], 1);
+  posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  sigset_t none;
+  sigemptyset(&none);
+  posix_spawnattr_setsigmask(&attr, &none);  // the node blocks SIGINT/SIGTERM in every thread
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  pid_t pid = -1;
+  int rc = ::posix_spawn(&pid, args[0], &fa, &attr, args.data(), environ);
+  posix_spawn_file_actions_destroy(&fa);
+  posix_spawnattr_destroy(&attr);
+  ::close(in_pipe[0]);
+  ::close(out_pipe[1]);
+  if (rc != 0) {
+    ::close(in_pipe[1]);
+    ::close(out_pipe[0]);
+    return Status::Unavailable("cannot run " + argv[0] + ": " + std::strerror(rc),
+                               "attribution_unavailable");
+  }
+  ChildResult r;
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  size_t written = 0;
+  ::fcntl(in_pipe[1], F_SETFL, O_NONBLOCK);
+  int in_fd = in_pipe[1], out_fd = out_pipe[0];
+  if (input.empty()) {
+    ::close(in_fd);
+    in_fd = -1;
+  }
+  char buf[65536];
+  while (out_fd >= 0) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) {
+      r.timed_out = true;
+      break;
+    }
+    pollfd fds[2] = {{out_fd, POLLIN, 0}, {in_fd, POLLOUT, 0}};
+    int n =
+        ::poll(fds, in_fd >= 0 ? 2 : 1, static_cast<int>(std::min<int64_t>(left.count(), 1000)));
+    if (n < 0 && errno != EINTR) break;
+    if (in_fd >= 0 && (fds[1].revents & (POLLOUT | POLLERR | POLLHUP))) {
+      ssize_t w = ::write(in_fd, input.data() + written, input.size() - written);
+      if (w > 0) written += static_cast<size_t>(w);
+      if (w < 0 && errno != EAGAIN) written = input.size();  // the child stopped reading
+      if (written == input.size()) {
+        ::close(in_fd);
+        in_fd = -1;
+      }
+    }
+    if (fds[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+      ssize_t got = ::read(out_fd, buf, sizeof buf);
+      if (got > 0) {
+        r.out.append(buf, static_cast<size_t>(got));
+      } else if (got == 0 || errno != EINTR) {
+        ::close(out_fd);
+        out_fd = -1;
+      }
+    }
+  }
+  if (in_fd >= 0) ::close(in_fd);
+  if (out_fd >= 0) ::close(out_fd);
+  if (r.timed_out) ::kill(pid, SIGKILL);
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  r.status = status;
+  return r;
+}
+
+Code CodeFromName(std::string_view name) {
+  for (Code c : {Code::kInvalidArgument, Code::kNotFound, Code::kAlreadyExists,
+                 Code::kFailedPrecondition, Code::kPermissionDenied, Code::kResourceExhausted,
+                 Code::kUnavailable, Code::kCorruption, Code::kIOError}) {
+    if (CodeName(c) == name) return c;
+  }
+  return Code::kInternal;
+}
+
+}  // namespace
+
+void AddAttributionRoutes(httplib::Server& server, const RouteContext& ctx) {
+  const ServerOptions* opts = ctx.opts;
+  auto running = std::make_shared<std::atomic<int>>(0);
+  server.Post("/v1/attribution", [opts, running](const httplib::Request& req,
+                                                 httplib::Response& res) {
+    auto body = ParseBody(req, res, opts->max_json_depth, opts->max_body_bytes);
+    if (!body) return;
+    if (!body->is_object()) {
+      return SendError(res, 400, "bad_request", "the body must be a JSON object");
+    }
+    if (opts->model_tool.empty()) {
+      return SendError(res, 503, "attribution_unavailable",
+                       "this node runs no attribution (no model tool configured)");
+    }
+    if (running->fetch_add(1) >= opts->attribution_workers) {
+      running->fetch_sub(1);
+      return SendError(res, 503, "busy",
+                       "all attribution workers are busy; retry in a few seconds");
+    }
+    std::string host = req.local_addr.empty() ? "127.0.0.1" : req.local_addr;
+    if (host.find(':') != std::string::npos) host = "[" + host + "]";
+    std::vector<std::string> argv = {opts->model_tool,
+                                     "--node",
+                                     "http://" + host + ":" + std::to_string(req.local_port),
+                                     "--json",
+                                     "attribute",
+                                     "--request",
+                                     "-",
+                                     "--index",
+                                     opts->index_dir,
+                                     "--models",
+                                     opts->models_dir};
+    auto child = RunChild(argv, body->dump(), opts->attribution_timeout);
+    running->fetch_sub(1);
+    if (!child.ok()) return SendStatus(res, child.status());
+    if (child->timed_out) {
+      return SendError(res, 503, "attribution_timeout",
+                       "attribution took longer than " +
+                           std::to_string(opts->attribution_timeout.count() / 1000) + " s");
+    }
+    // The answer is the last line it printed.
+    std::string_view out = child->out;
+    while (!out.empty() && out.back() == '\n') out.remove_suffix(1);
+    auto nl = out.rfind('\n');
+    json j = json::parse(nl == std::string_view::npos ? out : out.substr(nl + 1), nullptr, false);
+    if (j.is_object() && j.contains("error") && j["error"].is_object()) {
+      const json& e = j["error"];
+      return SendStatus(res, Status(CodeFromName(e.value("status", "")), e.value("code", "error"),
+                                    e.value("message", "attribution failed")));
+    }
+    if (!j.is_object() || !WIFEXITED(child->status) || WEXITSTATUS(child->status) != 0) {
+      return SendError(
+          res, 500, "attribution_failed",
+          "the attribution process failed (exit status " + std::to_string(child->status) + ")");
+    }
+    j["object"] = "attribution";
+    SendJson(res, 200, j);
+  });
+}
+
 }  // namespace tributary::http

@@ -18,6 +18,15 @@ Status CombineOptions::Validate() const {
   return Status::OK();
 }
 
+CombineOptions CombineOptions::ForMethod(std::string_view method) {
+  CombineOptions o;
+  if (method == "tracin") {
+    o.cosine_floor = 0.8;
+    o.cosine_full = 0.95;
+  }
+  return o;
+}
+
 json CombineOptions::ToJson() const {
   return {
       {"span_weight", span_weight}, {"cosine_floor", cosine_floor}, {"cosine_full", cosine_full}};

@@ -7,6 +7,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -241,9 +244,11 @@ void DemoModels::Stop() {
   if (thread_.joinable()) thread_.join();
 }
 
-int DemoModels::RunChild(const std::vector<std::string>& args) {
+int DemoModels::RunChild(const std::vector<std::string>& args, std::string* out) {
   if (stop_) return -1;
   const std::string log = (dir_ / "demo.log").string();
+  int pipe_fds[2] = {-1, -1};
+  if (out && ::pipe(pipe_fds) != 0) return -1;
   pid_t pid = ::fork();
   if (pid == 0) {
     // The node blocks SIGINT/SIGTERM in every thread; the child must receive them.
@@ -253,16 +258,29 @@ int DemoModels::RunChild(const std::vector<std::string>& args) {
     int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
     int in = ::open("/dev/null", O_RDONLY);
     ::dup2(in, 0);
-    ::dup2(fd, 1);
-    if (quiet_) ::dup2(fd, 2);  // on a terminal stderr stays: the progress lines show there
+    ::dup2(out ? pipe_fds[1] : fd, 1);
+    if (out) ::close(pipe_fds[0]);
+    if (quiet_ || out) ::dup2(fd, 2);  // on a terminal stderr stays: the progress lines show there
     std::vector<char*> argv;
     for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
     argv.push_back(nullptr);
     ::execv(argv[0], argv.data());
     ::_exit(127);
   }
-  if (pid < 0) return -1;
+  if (out) ::close(pipe_fds[1]);
+  if (pid < 0) {
+    if (out) ::close(pipe_fds[0]);
+    return -1;
+  }
   child_ = pid;
+  if (out) {
+    char buf[4096];
+    ssize_t n;
+    while ((n = ::read(pipe_fds[0], buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR)) {
+      if (n > 0) out->append(buf, static_cast<size_t>(n));
+    }
+    ::close(pipe_fds[0]);
+  }
   int status = 0;
   ::waitpid(pid, &status, 0);
   child_ = 0;
@@ -324,6 +342,62 @@ void DemoModels::Run() {
   }
   say("demo: models ready: build/tributary model list; build/tributary generate --model " +
       base.string() + " --adapter " + (dir_ / "demo-computing").string() + " --prompt \"A\"");
+
+  // Proof of Attribution: index each model's Datanet version, then attribute the model's own
+  // answer to the opening words of a row it was trained on.
+  const Common node{url_, true};
+  const std::string index_dir = (dir_.parent_path() / "index").string();
+  for (const Adapter& a : {Adapter{"demo-computing", "1@1"}, Adapter{"demo-science", "2@1"}}) {
+    std::ifstream in(dir_ / a.name / "training.json");
+    json training = json::parse(in, nullptr, false);
+    if (training.is_discarded()) return;
+    auto listed = NodeGet(node, "/v1/models?adapter_hash=" + training.value("adapter_hash", ""));
+    if (!listed.ok() || (*listed)["models"].empty()) return;
+    const std::string id = std::to_string((*listed)["models"][0]["id"].get<uint64_t>());
+    int rc = RunChild({model_bin, "--node", url_, "index", "build", "--model", id, "--index",
+                       index_dir, "--models", dir_.string()});
+    if (rc != 0) {
+      if (!stop_) say(std::string("demo: indexing ") + a.name + "'s data failed; see the log");
+      return;
+    }
+    const std::string datanet = std::string(a.data).substr(0, 1);
+    auto rows = NodeGet(node, "/v1/datanets/" + datanet + "/versions/1/rows?offset=3&limit=1");
+    if (!rows.ok() || (*rows)["rows"].empty()) return;
+    std::istringstream words((*rows)["rows"][0]["row"].value("text", ""));
+    std::string prompt, w;
+    for (int i = 0; i < 5 && words >> w; ++i) prompt += (i ? " " : "") + w;
+    std::string out;
+    rc = RunChild(
+        {model_bin, "--node", url_, "--json", "attribute", "--model", id, "--prompt", prompt,
+         "--generate", "--max-tokens", "32", "--index", index_dir, "--models", dir_.string()},
+        &out);
+    json r = json::parse(out, nullptr, false);
+    if (rc != 0 || !r.is_object() || !r.contains("weights")) {
+      if (!stop_) say(std::string("demo: attributing ") + a.name + "'s answer failed; see the log");
+      return;
+    }
+    std::string answer = r.value("output", "");
+    std::replace(answer.begin(), answer.end(), '\n', ' ');
+    std::ostringstream line;
+    line << "demo: model " << id << " (" << a.name << ") continued \"" << prompt << "\" with \""
+         << answer << "\"\n      " << r["spans"].size() << " span(s) found verbatim in its data;"
+         << " weights:";
+    int shown = 0;
+    for (const auto& wt : r["weights"]) {
+      if (shown++ == 3) break;
+      char pct[32];
+      std::snprintf(pct, sizeof pct, " %.1f%%", 100 * wt["weight"].get<double>());
+      line << pct << " contribution " << wt["contribution"].get<std::string>().substr(0, 10) << " ("
+           << wt["contributor"].get<std::string>().substr(0, 14) << "),";
+    }
+    char un[48];
+    std::snprintf(un, sizeof un, " %.1f%% unattributed", 100 * r["unattributed"].get<double>());
+    line << un;
+    say(line.str());
+  }
+  say("demo: attribute any answer: build/tributary attribute --model 1 --prompt \"...\" "
+      "--generate --index " +
+      index_dir + " --models " + dir_.string() + "   (or POST " + url_ + "/v1/attribution)");
 }
 
 }  // namespace tributary::cli

@@ -54,7 +54,8 @@ class DemoModels {
 
  private:
   void Run();
-  int RunChild(const std::vector<std::string>& args);
+  //! Runs a child to completion (its output goes to the log; stdout into `out` when given).
+  int RunChild(const std::vector<std::string>& args, std::string* out = nullptr);
   std::string url_;
   std::filesystem::path dir_;
   bool quiet_;

@@ -62,7 +62,9 @@ TEST(Combine, PartialCoverageLeavesTheRestUnattributed) {
 }
 
 TEST(Combine, InfluenceRelevanceScalesTheAttributedMass) {
-  CombineOptions o;  // floor 0.2, full 0.6
+  CombineOptions o;
+  o.cosine_floor = 0.2;
+  o.cosine_full = 0.6;
   std::vector<InfluenceEvidence> ev = {{Id(1), "a1", 3.0}, {Id(2), "a2", 1.0}, {Id(3), "a3", 0}};
   auto below = CombineEvidence(10, {}, ev, 0.15, o);
   ASSERT_TRUE(below.ok());
@@ -128,12 +130,22 @@ TEST(Combine, PartsAlwaysSumToOneMillionAndAreDeterministic) {
   }
 }
 
+TEST(Combine, DefaultsAreCalibratedPerMethod) {
+  EXPECT_EQ(CombineOptions::ForMethod("trak").cosine_floor, CombineOptions{}.cosine_floor);
+  EXPECT_GT(CombineOptions::ForMethod("tracin").cosine_floor, CombineOptions{}.cosine_floor);
+  EXPECT_TRUE(CombineOptions::ForMethod("tracin").Validate().ok());
+  // An unrelated answer's typical best cosine under tracin (0.7) pays no one.
+  auto w = CombineEvidence(10, {}, {{Id(1), "a1", 1.0}}, 0.7, CombineOptions::ForMethod("tracin"));
+  ASSERT_TRUE(w.ok());
+  EXPECT_EQ(w->unattributed_parts, 1'000'000u);
+}
+
 TEST(Combine, RefusesBadOptionsAndSpans) {
   CombineOptions o;
   o.span_weight = 1.5;
   EXPECT_EQ(CombineEvidence(10, {}, {}, 0, o).status().reason(), "bad_option");
   o = {};
-  o.cosine_floor = 0.7;  // above cosine_full
+  o.cosine_floor = 0.95;  // above cosine_full
   EXPECT_EQ(CombineEvidence(10, {}, {}, 0, o).status().reason(), "bad_option");
   EXPECT_EQ(CombineEvidence(10, {MakeSpan(5, 12, {1})}, {}, 0, {}).status().reason(), "bad_span");
   EXPECT_EQ(CombineEvidence(-1, {}, {}, 0, {}).status().reason(), "bad_option");

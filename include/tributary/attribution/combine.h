@@ -9,8 +9,8 @@
 //     p_span(c) is contribution c's part of it, normalised to sum to 1.
 //  2. Influence evidence. R = clamp((max_cosine - cosine_floor) / (cosine_full - cosine_floor),
 //     0, 1): how far the output's gradient lines up with some training example's (0 when the
-//     best alignment is no better than unrelated text, 1 when it is as close as a memorised
-//     one). p_infl(c) = positive(c) / Σ positive (contributions' positive influence among the
+//     best alignment is no better than answers about nothing in the data, 1 when it is as close
+//     as a memorised one; the two points are calibrated per influence method, ForMethod). p_infl(c) = positive(c) / Σ positive (contributions' positive influence among the
 //     top-scoring examples). R = 0 when no example scores above 0.
 //  3. Either kind of evidence can explain the answer: the attributed mass is
 //     M = 1 - (1 - S)(1 - R), and it is split by the mixture
@@ -29,6 +29,7 @@
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "tributary/attribution/span_index.h"
@@ -38,8 +39,13 @@ namespace tributary::attribution {
 
 struct CombineOptions {
   double span_weight = 0.5;   //!< β
-  double cosine_floor = 0.2;  //!< relevance 0 at or below this best cosine
-  double cosine_full = 0.6;   //!< relevance 1 at or above it
+  double cosine_floor = 0.6;  //!< relevance 0 at or below this best cosine
+  double cosine_full = 0.9;   //!< relevance 1 at or above it
+  //! The calibrated defaults for an influence method ("trak": 0.6 / 0.9, "tracin": 0.8 / 0.95):
+  //! the best cosine of answers about nothing in the data sits near 0.5 under trak's whitened
+  //! metric and near 0.7 under tracin's plain one (docs/attribution.md, Evaluation), so one
+  //! scale for both would pay contributors for answers they did not shape.
+  static CombineOptions ForMethod(std::string_view method);
   //! InvalidArgument (reason "bad_option") unless 0 <= span_weight <= 1 and
   //! 0 <= cosine_floor < cosine_full <= 1.
   Status Validate() const;
