@@ -63,4 +63,21 @@ struct AttributeArgs {
 };
 int RunAttribute(const Common& c, const AttributeArgs& a);
 
+struct AttributionEvalArgs {
+  std::string base, out;
+  std::string protocol = "all";  //!< planted, noisy, lds or all
+  int64_t facts = 50;            //!< planted facts (and as many unplanted questions)
+  int64_t distractors = 2000;    //!< planted: fortune rows spread over the contributions
+  int64_t contributions = 100;   //!< planted and noisy
+  int64_t lds_contributions = 40;
+  int64_t epochs = 0;  //!< 0: each protocol's default
+  int64_t subsets = 20;
+  uint64_t seed = 1;
+  double lr = 1e-2;
+  int64_t sketch_dim = 1024;
+  std::string fortunes = "/usr/share/games/fortunes";
+};
+//! `tributary attribution eval`: the evaluation protocols of docs/attribution.md, in-process.
+int RunAttributionEval(const Common& c, const AttributionEvalArgs& a);
+
 }  // namespace tributary::cli

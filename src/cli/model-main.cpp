@@ -155,6 +155,29 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   attribute->add_option("--base", at.base, "base model directory (default: training.json's)");
 
+  AttributionEvalArgs ae;
+  auto* attribution_cmd = app.add_subcommand("attribution", "evaluate Proof of Attribution");
+  attribution_cmd->require_subcommand(1);
+  auto* attribution_eval = attribution_cmd->add_subcommand(
+      "eval", "run data-attribution evaluation protocols in-process on a base model");
+  attribution_eval->add_option("--base", ae.base, "base model directory")->required();
+  attribution_eval->add_option("--protocol", ae.protocol, "planted, noisy, lds or all")
+      ->capture_default_str();
+  attribution_eval->add_option("--out", ae.out, "output directory (eval.json)")->required();
+  attribution_eval->add_option("--facts", ae.facts)->capture_default_str();
+  attribution_eval->add_option("--distractors", ae.distractors)->capture_default_str();
+  attribution_eval->add_option("--contributions", ae.contributions)->capture_default_str();
+  attribution_eval->add_option("--lds-contributions", ae.lds_contributions)->capture_default_str();
+  attribution_eval->add_option("--epochs", ae.epochs, "0 = each protocol's default")
+      ->capture_default_str();
+  attribution_eval->add_option("--subsets", ae.subsets, "LDS: half-data adapters")
+      ->capture_default_str();
+  attribution_eval->add_option("--seed", ae.seed)->capture_default_str();
+  attribution_eval->add_option("--lr", ae.lr)->capture_default_str();
+  attribution_eval->add_option("--sketch-dim", ae.sketch_dim)->capture_default_str();
+  attribution_eval->add_option("--fortunes", ae.fortunes, "fortune files (distractor text)")
+      ->capture_default_str();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -170,6 +193,7 @@ int main(int argc, char** argv) {
     if (*index_build) return RunIndexBuild(common, ib);
     if (*index_status) return RunIndexStatus(common, is);
     if (*attribute) return RunAttribute(common, at);
+    if (*attribution_eval) return RunAttributionEval(common, ae);
   } catch (const std::exception& e) {
     std::cerr << "error: " << e.what() << "\n";
     return 1;
