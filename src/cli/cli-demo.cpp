@@ -343,10 +343,32 @@ void DemoModels::Run() {
   say("demo: models ready: build/tributary model list; build/tributary generate --model " +
       base.string() + " --adapter " + (dir_ / "demo-computing").string() + " --prompt \"A\"");
 
-  // Proof of Attribution: index each model's Datanet version, then attribute the model's own
-  // answer to the opening words of a row it was trained on.
+  // Proof of Attribution: index each model's Datanet version, then attribute two answers to the
+  // opening words of a row it was trained on: the row's own continuation (quoted from the data)
+  // and the model's greedy answer.
   const Common node{url_, true};
   const std::string index_dir = (dir_.parent_path() / "index").string();
+  auto summary = [](const json& r) {
+    std::ostringstream line;
+    line << r["spans"].size() << " span(s) in its data ->";
+    int shown = 0;
+    for (const auto& wt : r["weights"]) {
+      if (shown++ == 3) break;
+      char pct[32];
+      std::snprintf(pct, sizeof pct, " %.1f%%", 100 * wt["weight"].get<double>());
+      line << pct << " contribution " << wt["contribution"].get<std::string>().substr(0, 10) << " ("
+           << wt["contributor"].get<std::string>().substr(0, 14) << "),";
+    }
+    char un[48];
+    std::snprintf(un, sizeof un, " %.1f%% unattributed", 100 * r["unattributed"].get<double>());
+    line << un;
+    return line.str();
+  };
+  auto oneline = [](std::string t) {
+    std::replace(t.begin(), t.end(), '\n', ' ');
+    std::replace(t.begin(), t.end(), '\t', ' ');
+    return t;
+  };
   for (const Adapter& a : {Adapter{"demo-computing", "1@1"}, Adapter{"demo-science", "2@1"}}) {
     std::ifstream in(dir_ / a.name / "training.json");
     json training = json::parse(in, nullptr, false);
@@ -363,41 +385,41 @@ void DemoModels::Run() {
     const std::string datanet = std::string(a.data).substr(0, 1);
     auto rows = NodeGet(node, "/v1/datanets/" + datanet + "/versions/1/rows?offset=3&limit=1");
     if (!rows.ok() || (*rows)["rows"].empty()) return;
-    std::istringstream words((*rows)["rows"][0]["row"].value("text", ""));
-    std::string prompt, w;
-    for (int i = 0; i < 5 && words >> w; ++i) prompt += (i ? " " : "") + w;
-    std::string out;
-    rc = RunChild(
-        {model_bin, "--node", url_, "--json", "attribute", "--model", id, "--prompt", prompt,
-         "--generate", "--max-tokens", "32", "--index", index_dir, "--models", dir_.string()},
-        &out);
-    json r = json::parse(out, nullptr, false);
-    if (rc != 0 || !r.is_object() || !r.contains("weights")) {
-      if (!stop_) say(std::string("demo: attributing ") + a.name + "'s answer failed; see the log");
-      return;
+    // The prompt is the row's first five words; the quote, the next 60-odd characters verbatim.
+    const std::string text = (*rows)["rows"][0]["row"].value("text", "");
+    size_t end = 0;
+    for (int word = 0; word < 5 && end < text.size(); ++word) {
+      end = text.find_first_not_of(" \n\t", end);
+      end = std::min(text.find_first_of(" \n\t", end), text.size());
     }
-    std::string answer = r.value("output", "");
-    std::replace(answer.begin(), answer.end(), '\n', ' ');
-    std::ostringstream line;
-    line << "demo: model " << id << " (" << a.name << ") continued \"" << prompt << "\" with \""
-         << answer << "\"\n      " << r["spans"].size() << " span(s) found verbatim in its data;"
-         << " weights:";
-    int shown = 0;
-    for (const auto& wt : r["weights"]) {
-      if (shown++ == 3) break;
-      char pct[32];
-      std::snprintf(pct, sizeof pct, " %.1f%%", 100 * wt["weight"].get<double>());
-      line << pct << " contribution " << wt["contribution"].get<std::string>().substr(0, 10) << " ("
-           << wt["contributor"].get<std::string>().substr(0, 14) << "),";
+    const std::string prompt = text.substr(0, end);
+    std::string quote = text.substr(end, 70);
+    if (end + 70 < text.size()) quote = quote.substr(0, quote.find_last_of(" \n\t"));
+    say("demo: model " + id + " (" + a.name + "), prompt \"" + oneline(prompt) + "\":");
+    for (bool generate : {false, true}) {
+      std::vector<std::string> args = {model_bin, "--node",   url_,         "--json", "attribute",
+                                       "--model", id,         "--prompt",   prompt,   "--index",
+                                       index_dir, "--models", dir_.string()};
+      if (generate) {
+        args.insert(args.end(), {"--generate", "--max-tokens", "24"});
+      } else {
+        args.insert(args.end(), {"--output", quote});
+      }
+      std::string out;
+      rc = RunChild(args, &out);
+      json r = json::parse(out, nullptr, false);
+      if (rc != 0 || !r.is_object() || !r.contains("weights")) {
+        if (!stop_)
+          say(std::string("demo: attributing ") + a.name + "'s answer failed; see the log");
+        return;
+      }
+      say(std::string(generate ? "      its own answer  \"" : "      quoting its data \"") +
+          oneline(r.value("output", "")) + "\"\n        " + summary(r));
     }
-    char un[48];
-    std::snprintf(un, sizeof un, " %.1f%% unattributed", 100 * r["unattributed"].get<double>());
-    line << un;
-    say(line.str());
   }
   say("demo: attribute any answer: build/tributary attribute --model 1 --prompt \"...\" "
-      "--generate --index " +
-      index_dir + " --models " + dir_.string() + "   (or POST " + url_ + "/v1/attribution)");
+      "--generate   (or POST " +
+      url_ + "/v1/attribution); see docs/attribution.md");
 }
 
 }  // namespace tributary::cli
