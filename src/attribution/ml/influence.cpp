@@ -3,10 +3,12 @@
 #include "tributary/attribution/influence.h"
 
 #include <fcntl.h>
-#include <immintrin.h>
 #include <sys/stat.h>
 #include <torch/torch.h>
 #include <unistd.h>
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
 
 #include <algorithm>
 #include <cerrno>
@@ -131,6 +133,7 @@ std::vector<int64_t> TopK(const std::vector<float>& s, size_t k) {
   return heap;
 }
 
+#if defined(__x86_64__)
 bool HasF16c() {
   static const bool yes = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
                           __builtin_cpu_supports("f16c");
@@ -160,6 +163,11 @@ __attribute__((target("avx2,fma,f16c"))) void HalfGemvF16c(const uint16_t* h, in
     s[i] = sum;
   }
 }
+#else
+// Other architectures score float16 files through the chunked torch conversion.
+bool HasF16c() { return false; }
+void HalfGemvF16c(const uint16_t*, int64_t, int64_t, const float*, float*) {}
+#endif
 
 Status TorchError(const char* what, const std::exception& e) {
   const auto* c10 = dynamic_cast<const c10::Error*>(&e);
