@@ -10,6 +10,7 @@
 #include "tributary/attribution/index_catalog.h"
 #include "tributary/attribution/span_index.h"
 #include "tributary/base/bytes.h"
+#include "tributary/base/file_hash.h"
 #include "tributary/base/hash.h"
 
 namespace tributary::attribution {
@@ -65,6 +66,35 @@ Result<std::string> TokenizerIdOfFile(const fs::path& tokenizer_json) {
   bytes << in.rdbuf();
   if (!in || in.bad()) return Status::IOError("cannot read " + tokenizer_json.string());
   return TokenizerId(bytes.str());
+}
+
+Result<std::string> ShardSha256(const fs::path& shard) {
+  std::error_code ec;
+  const uint64_t size = fs::file_size(shard, ec);
+  if (ec) return Status::NotFound("no span index " + shard.string(), "index_missing");
+  const auto mtime = fs::last_write_time(shard, ec).time_since_epoch().count();
+  const fs::path cache = shard.parent_path() / ("." + shard.filename().string() + ".sha256");
+  // "<size> <mtime> <sha256 hex>"
+  const std::string stamp = std::to_string(size) + " " + std::to_string(mtime) + " ";
+  {
+    std::ifstream in(cache);
+    std::string line;
+    if (in && std::getline(in, line) && line.size() == stamp.size() + 64 &&
+        line.compare(0, stamp.size(), stamp) == 0) {
+      return line.substr(stamp.size());
+    }
+  }
+  TRIB_ASSIGN_OR_RETURN(Hash32 h, Sha256File(shard));
+  const std::string hex = ToHex(h);
+  const fs::path tmp = cache.string() + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << stamp << hex << "\n";
+    if (!out.flush()) return hex;  // a read-only index still answers
+  }
+  fs::rename(tmp, cache, ec);
+  if (ec) fs::remove(tmp, ec);
+  return hex;
 }
 
 json CatalogShard::ToJson() const {

@@ -62,4 +62,26 @@ Result<Hash32> HashModelFiles(const fs::path& dir, ModelFiles kind) {
   return h.Finish();
 }
 
+Result<Hash32> Sha256File(const fs::path& path,
+                          const std::function<void(uint64_t, uint64_t)>& progress) {
+  std::error_code ec;
+  const uint64_t total = fs::file_size(path, ec);
+  if (ec) return Status::NotFound("cannot read " + path.string() + ": " + ec.message());
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::IOError("cannot read " + path.string());
+  Sha256Hasher h;
+  std::vector<char> buf(size_t{1} << 20);
+  uint64_t done = 0;
+  while (in) {
+    in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
+    const auto got = static_cast<size_t>(in.gcount());
+    if (got == 0) break;
+    h.Update(ByteView(reinterpret_cast<const uint8_t*>(buf.data()), got));
+    done += got;
+    if (progress && (done >> 20) % 64 == 0) progress(done, total);
+  }
+  if (in.bad()) return Status::IOError("cannot read " + path.string());
+  return h.Finish();
+}
+
 }  // namespace tributary

@@ -210,7 +210,9 @@ Status BuildOne(const Common& c, const LoadedTokenizer& tok, const Planned& p, c
     }
     it->second.Update(b.done, b.total);
   };
-  return builder.Finish(path, on_stage);
+  TRIB_RETURN_IF_ERROR(builder.Finish(path, on_stage));
+  // Attribution results record the shard's SHA-256; computing it now spares the first query.
+  return attribution::ShardSha256(path).status();
 }
 
 // Holds an exclusive lock on the tokenizer's directory so that two builds never write the same

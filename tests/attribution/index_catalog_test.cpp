@@ -9,6 +9,7 @@
 #include <random>
 
 #include "tributary/attribution/span_index.h"
+#include "tributary/base/file_hash.h"
 
 namespace tributary::attribution {
 namespace {
@@ -208,6 +209,33 @@ TEST(IndexCatalogTest, LineageShards) {
   EXPECT_NE(gap.status().message().find("--datanet 1@2,4@2 "), std::string::npos)
       << gap.status().message();
   EXPECT_EQ(cat.LineageShards(kTokA, {{1, 0}}).status().code(), Code::kInvalidArgument);
+}
+
+TEST(IndexCatalogTest, ShardSha256IsCachedBesideTheShardAndFollowsChanges) {
+  TempDir dir;
+  IndexCatalog cat(dir.path / "index");
+  Build(cat, kTokA, 1, 1, 0, 3);
+  const fs::path shard = cat.ShardPath(kTokA, 1, 1);
+  auto first = ShardSha256(shard);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  auto direct = Sha256File(shard);
+  ASSERT_TRUE(direct.ok());
+  EXPECT_EQ(*first, ToHex(*direct));
+  const fs::path cache = shard.parent_path() / ".d1-v1.span.sha256";
+  EXPECT_TRUE(fs::exists(cache));
+  std::vector<std::string> problems;
+  EXPECT_EQ(cat.List(&problems).size(), 1u);  // the hidden cache is not a shard or a problem
+  EXPECT_TRUE(problems.empty());
+
+  // A cache that lies about the hash is believed only while size and time match.
+  WriteFile(cache, "garbage");
+  EXPECT_EQ(*ShardSha256(shard), *first);  // unreadable cache: recomputed
+  Build(cat, kTokA, 1, 1, 0, 5);           // the shard is rebuilt with other rows
+  auto rebuilt = ShardSha256(shard);
+  ASSERT_TRUE(rebuilt.ok());
+  EXPECT_NE(*rebuilt, *first);
+  EXPECT_EQ(*rebuilt, ToHex(*Sha256File(shard)));
+  EXPECT_EQ(ShardSha256(dir.path / "none.span").status().reason(), "index_missing");
 }
 
 }  // namespace

@@ -189,6 +189,7 @@ TEST_F(AttributionCliTest, WeightsAreDeterministicAndRecordHowToRecomputeThem) {
   EXPECT_EQ(p["span"]["tokenizer"].get<std::string>().size(), 64u);
   ASSERT_EQ(p["span"]["shards"].size(), 1u);
   EXPECT_EQ(p["span"]["shards"][0]["rows"], 40);
+  EXPECT_EQ(p["span"]["shards"][0]["sha256"].get<std::string>().size(), 64u);
   // Two planted answers: both contributions are paid.
   std::map<std::string, double> w;
   for (const auto& x : a["weights"]) w[x["contribution"]] = x["weight"];

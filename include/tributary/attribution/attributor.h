@@ -51,7 +51,7 @@ struct Attribution {
   InfluenceResult influence;
   CombinedWeights combined;
   //! How to recompute it: methods, parameters, the sketch file's SHA-256, the shards (file name,
-  //! tokens, rows, tokenizer id), the base and adapter directories.
+  //! SHA-256, tokens, rows, source version) and the tokenizer id.
   nlohmann::json provenance;
   //! {"output", "output_tokens", "spans": [...], "influence": InfluenceResult::ToJson,
   //!  "weights": [{"contribution","contributor","weight",...}], "unattributed", ...,

@@ -31,6 +31,12 @@ std::string TokenizerId(std::string_view tokenizer_json);
 //! TokenizerId of the file; NotFound / IOError when it cannot be read.
 Result<std::string> TokenizerIdOfFile(const std::filesystem::path& tokenizer_json);
 
+//! SHA-256 hex of a shard file's bytes: what attribution results record so anyone can check they
+//! used the same index. Cached beside the shard in ".<name>.sha256" (hidden, so the catalog does
+//! not list it) with the file's size and modification time; recomputed when either differs or
+//! the cache cannot be read, and kept only in the result when it cannot be written.
+Result<std::string> ShardSha256(const std::filesystem::path& shard);
+
 //! A shard found in the catalog, as its header and meta describe it.
 struct CatalogShard {
   std::string tokenizer;  //!< tokenizer id

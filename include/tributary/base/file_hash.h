@@ -8,6 +8,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -22,5 +23,9 @@ enum class ModelFiles { kBase, kAdapter };
 Result<std::vector<std::string>> SelectModelFiles(const std::filesystem::path& dir,
                                                   ModelFiles kind);
 Result<Hash32> HashModelFiles(const std::filesystem::path& dir, ModelFiles kind);
+
+//! SHA-256 of one file's bytes, read in 1 MiB blocks; `progress(done, total)` every 64 MiB.
+Result<Hash32> Sha256File(const std::filesystem::path& path,
+                          const std::function<void(uint64_t, uint64_t)>& progress = {});
 
 }  // namespace tributary

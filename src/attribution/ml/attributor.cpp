@@ -112,7 +112,9 @@ Result<std::unique_ptr<Attributor>> Attributor::Open(const AttributorConfig& con
                                          ", not this model's " + m.tokenizer_id,
                                      "tokenizer_mismatch");
     }
+    TRIB_ASSIGN_OR_RETURN(std::string sha, ShardSha256(s.path()));
     m.shards_json.push_back({{"file", s.path().filename().string()},
+                             {"sha256", sha},
                              {"tokens", s.tokens()},
                              {"rows", s.rows()},
                              {"sources", ShardInfoToJson(s.info())["sources"]}});

@@ -18,7 +18,7 @@
 #include <new>
 
 #include "influence_cache.h"
-#include "tributary/base/hash.h"
+#include "tributary/base/file_hash.h"
 #include "tributary/factory/sketch.h"
 
 namespace tributary::attribution {
@@ -74,30 +74,6 @@ class StageProgress {
   int stages_;
   int stage_ = 0;
 };
-
-Result<std::string> HashFile(const fs::path& path, uint64_t size, const StageProgress& progress) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return Status::IOError("cannot read " + path.string());
-  Sha256Hasher h;
-  std::vector<uint8_t> buf(size_t{1} << 20);
-  uint64_t done = 0;
-  for (;;) {
-    const ssize_t got = ::read(fd, buf.data(), buf.size());
-    if (got < 0 && errno == EINTR) continue;
-    if (got < 0) {
-      ::close(fd);
-      return Status::IOError("cannot read " + path.string());
-    }
-    if (got == 0) break;
-    h.Update(ByteView(buf.data(), static_cast<size_t>(got)));
-    done += static_cast<uint64_t>(got);
-    if ((done >> 20) % 64 == 0) {
-      progress.Report(static_cast<double>(done), static_cast<double>(size));
-    }
-  }
-  ::close(fd);
-  return ToHex(h.Finish());
-}
 
 // Orders examples by score descending, then index ascending; NaN (which a finite query over
 // finite sketches cannot give, barring overflow) sorts last so the order stays strict.
@@ -417,7 +393,10 @@ Result<std::unique_ptr<InfluenceIndex>> InfluenceIndex::Open(const fs::path& ske
     }
     StageProgress stages(progress, im.count, (have ? 0 : 2) + (need_trak ? 1 : 0));
     if (!have) {
-      TRIB_ASSIGN_OR_RETURN(cache.sha256, HashFile(sketches, stamp->size, stages));
+      TRIB_ASSIGN_OR_RETURN(Hash32 sha, Sha256File(sketches, [&](uint64_t done, uint64_t total) {
+                              stages.Report(static_cast<double>(done), static_cast<double>(total));
+                            }));
+      cache.sha256 = ToHex(sha);
       stages.Next();
     }
     if (!have || need_trak) {
