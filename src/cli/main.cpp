@@ -260,6 +260,14 @@ int main(int argc, char** argv) {
   // and the node do not load libtorch (~0.4 s per start).
   if (IsModelCommand(argc, argv)) return ExecModelBinary(argc, argv);
   CLI::App app{"tributary: payable AI node (ledger, datanets, models, attribution)"};
+  app.footer(
+      "Also (run by tributary-model, which loads libtorch; each takes --help):\n"
+      "  model init|init-adapter     random checkpoints and adapters\n"
+      "  generate                    generate text with a model and adapter\n"
+      "  factory train|eval|pretrain fine-tune and evaluate on Datanet versions\n"
+      "  index build|status          span-attribution indexes of Datanet versions\n"
+      "  attribute                   which contributions an answer came from\n"
+      "  attribution eval            the attribution evaluation protocols");
   app.require_subcommand(1);
   app.fallthrough();  // --node and --json work after the subcommand too
   Common common;
