@@ -165,6 +165,11 @@ int RunAttribute(const Common& c, const AttributeArgs& args) {
   config.influence.top_examples = a.top_k;
   config.trace.min_len = a.min_len;
   config.trace.max_count = a.max_count;
+  // The first query of a sketch file computes its influence cache (a minute at 1M sketches).
+  ProgressLine line(ShowProgress(c), "preparing the training sketches", "k sketches", 1e3);
+  config.progress = [&line](int64_t done, int64_t total) {
+    line.Update(static_cast<uint64_t>(done), static_cast<uint64_t>(total));
+  };
   auto attributor = attribution::Attributor::Open(config);
   if (!attributor.ok()) return FailAttribute(c, attributor.status());
 

@@ -34,6 +34,8 @@ struct AttributorConfig {
   InfluenceOptions influence;
   TraceOptions trace;
   CombineOptions combine;
+  //! Progress of the one-time influence cache computation (influence.h), when it runs.
+  InfluenceProgressFn progress;
 };
 
 //! A span as reported: output token range, byte range within the output text, its text.

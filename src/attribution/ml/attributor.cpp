@@ -124,7 +124,8 @@ Result<std::unique_ptr<Attributor>> Attributor::Open(const AttributorConfig& con
   m.tokenizer.emplace(std::move(tok));
   TRIB_ASSIGN_OR_RETURN(auto adapter, model::LoraAdapter::Load(config.adapter_dir, *m.base));
   m.adapter.emplace(std::move(adapter));
-  TRIB_ASSIGN_OR_RETURN(m.influence, InfluenceIndex::Open(sketches, config.influence));
+  TRIB_ASSIGN_OR_RETURN(m.influence,
+                        InfluenceIndex::Open(sketches, config.influence, config.progress));
   factory::SketchOptions so;
   so.dim = m.influence->dim();
   so.seed = m.influence->seed();
