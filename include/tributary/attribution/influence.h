@@ -49,9 +49,14 @@ struct InfluenceOptions {
   InfluenceMethod method = InfluenceMethod::kTrak;
   double damping = 0.1;      //!< trak: λ = damping · trace(G^T G) / dim; must be > 0
   size_t top_examples = 10;  //!< examples reported, highest score first
-  //! Per contribution, only its examples among the `aggregate_examples` highest-scoring ones
-  //! count toward `positive` (so thousands of tiny scores do not outweigh a few large ones).
+  //! Per contribution, only its examples among the `aggregate_examples` best-aligned ones
+  //! (highest cos_i) count toward `positive` (so thousands of tiny alignments do not outweigh a
+  //! few strong ones).
   size_t aggregate_examples = 100;
+  //! Alignment an example must exceed to count toward `positive`: examples aligned no better
+  //! than unrelated text are not evidence. The Attributor sets it to the combined rule's
+  //! cosine_floor. In [0, 1).
+  double cosine_floor = 0;
 };
 
 struct ExampleInfluence {
@@ -63,8 +68,13 @@ struct ExampleInfluence {
 
 struct ContributionInfluence {
   std::string contribution, contributor;
-  double score = 0;        //!< Σ s_i over all its examples (signed; what LDS sums)
-  double positive = 0;     //!< Σ max(0, s_i) over its examples among the aggregate_examples best
+  double score = 0;  //!< Σ s_i over all its examples (signed; what LDS sums)
+  //! Relative influence above the floor: Σ max(0, cos_i - cosine_floor) over its examples among
+  //! the aggregate_examples best-aligned ones (cos_i · |q|_M is RelatIF's s_i / |g_i|_M). Raw
+  //! scores would let high-loss, large-gradient examples outweigh the one the output lines up
+  //! with, and plain cosine sums many loosely aligned examples (docs/attribution.md,
+  //! Evaluation). What the combined rule splits by.
+  double positive = 0;
   double best_cosine = 0;  //!< the largest cos_i among its examples (negative if all are)
   int64_t examples = 0;    //!< its sketches
 };

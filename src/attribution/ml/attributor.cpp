@@ -102,6 +102,7 @@ Result<std::unique_ptr<Attributor>> Attributor::Open(const AttributorConfig& con
   std::unique_ptr<Attributor> a(new Attributor());
   Impl& m = *a->impl_;
   m.config = config;
+  m.config.influence.cosine_floor = config.combine.cosine_floor;  // one calibration for both
   TRIB_ASSIGN_OR_RETURN(m.tokenizer_id, TokenizerIdOfFile(config.base_dir / "tokenizer.json"));
   TRIB_ASSIGN_OR_RETURN(m.spans, SpanIndex::Open(config.shards));
   for (size_t i = 0; i < m.spans.shards(); ++i) {
@@ -125,7 +126,7 @@ Result<std::unique_ptr<Attributor>> Attributor::Open(const AttributorConfig& con
   TRIB_ASSIGN_OR_RETURN(auto adapter, model::LoraAdapter::Load(config.adapter_dir, *m.base));
   m.adapter.emplace(std::move(adapter));
   TRIB_ASSIGN_OR_RETURN(m.influence,
-                        InfluenceIndex::Open(sketches, config.influence, config.progress));
+                        InfluenceIndex::Open(sketches, m.config.influence, config.progress));
   factory::SketchOptions so;
   so.dim = m.influence->dim();
   so.seed = m.influence->seed();
@@ -222,6 +223,7 @@ Result<Attribution> Attributor::Attribute(std::string_view prompt, std::string_v
                    {{"method", InfluenceMethodName(io.method)},
                     {"damping", io.damping},
                     {"aggregate_examples", io.aggregate_examples},
+                    {"cosine_floor", io.cosine_floor},
                     {"sketches_sha256", m.influence->sketches_sha256()},
                     {"sketches", m.influence->count()},
                     {"dim", m.influence->dim()},

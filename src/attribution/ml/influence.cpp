@@ -298,19 +298,20 @@ InfluenceResult InfluenceIndex::Impl::Aggregate(const std::vector<float>& s, dou
     ++examples[g];
     r.max_cosine = std::max(r.max_cosine, c);
   }
-  const std::vector<int64_t> ranked =
-      TopK(s, std::max(options.top_examples, options.aggregate_examples));
-  for (size_t k = 0; k < ranked.size(); ++k) {
-    const int64_t i = ranked[k];
-    const double v = s[static_cast<size_t>(i)];
-    if (k < options.aggregate_examples && v > 0) {
-      positive[static_cast<size_t>(group[static_cast<size_t>(i)])] += v;
-    }
-    if (k < options.top_examples) {
-      factory::SketchKey key = file->Key(i);
-      r.top.push_back({i, std::move(key.row_id), std::move(key.contribution),
-                       std::move(key.contributor), v, cosine(i)});
-    }
+  // `positive` is relative influence (RelatIF): each example's score divided by its own norm,
+  // i.e. its cosine times |q|, so high-loss, large-gradient examples cannot outweigh the example
+  // the output lines up with; only the part above the floor counts, so many loosely aligned
+  // examples cannot either. Summed over the examples that align best.
+  std::vector<float> cos(static_cast<size_t>(count));
+  for (int64_t i = 0; i < count; ++i) cos[static_cast<size_t>(i)] = static_cast<float>(cosine(i));
+  for (int64_t i : TopK(cos, options.aggregate_examples)) {
+    const double c = cosine(i) - options.cosine_floor;  // in double; `cos` only ranks
+    if (c > 0) positive[static_cast<size_t>(group[static_cast<size_t>(i)])] += c;
+  }
+  for (int64_t i : TopK(s, options.top_examples)) {
+    factory::SketchKey key = file->Key(i);
+    r.top.push_back({i, std::move(key.row_id), std::move(key.contribution),
+                     std::move(key.contributor), s[static_cast<size_t>(i)], cosine(i)});
   }
   r.contributions.reserve(nc);
   for (size_t g = 0; g < nc; ++g) {
@@ -334,6 +335,9 @@ Result<std::unique_ptr<InfluenceIndex>> InfluenceIndex::Open(const fs::path& ske
                                                              const InfluenceProgressFn& progress) {
   if (!(options.damping > 0) || !std::isfinite(options.damping)) {
     return Status::InvalidArgument("damping must be a positive number", "bad_option");
+  }
+  if (!(options.cosine_floor >= 0 && options.cosine_floor < 1)) {
+    return Status::InvalidArgument("cosine_floor must be in [0, 1)", "bad_option");
   }
   // Stamped before mapping: if the file is replaced in between, the cache gets the older stamp
   // and is merely recomputed next time, never reused for content it was not computed from.

@@ -292,7 +292,7 @@ TEST(InfluenceTest, AggregatesPerContribution) {
   WriteSketchFile(dir.path / "s.bin", s);
   InfluenceOptions o = Method(InfluenceMethod::kTracIn);
   o.top_examples = 4;
-  o.aggregate_examples = 4;  // 5 (c0), 4 (c2), 3 (c1, row 2), 3 (c1, row 3)
+  o.aggregate_examples = 4;  // best aligned: rows 0 (c0), 5 (c2), 2 and 3 (c1)
   auto index = OpenOk(dir.path / "s.bin", o);
   ASSERT_TRUE(index);
   const std::vector<float> q = {1, 0};
@@ -302,15 +302,20 @@ TEST(InfluenceTest, AggregatesPerContribution) {
   const std::vector<int64_t> top = {0, 5, 2, 3};  // tie at 3: lower index first
   for (size_t k = 0; k < 4; ++k) EXPECT_EQ(r->top[k].index, top[k]);
   EXPECT_DOUBLE_EQ(r->top[0].cosine, 5 / std::sqrt(26.0));
-  // positive: c1 6, c0 5, c2 4, the rest 0 (outside the best 4), ordered then by score:
-  // c5 2 > c3 1 > c4 -2.
+  // positive sums the cosines (relative influence): c1 2·3/√10, c0 5/√26, c2 4/√17, the rest 0
+  // (outside the best 4), ordered then by score: c5 2 > c3 1 > c4 -2. A raw-score sum would
+  // give the same order here; RelativeInfluenceIsNotBoughtByGradientSize shows where not.
   struct Want {
     int id;
     double score, positive;
     int64_t examples;
   };
-  const std::vector<Want> want = {{1, -4, 6, 3}, {0, 4, 5, 2}, {2, 4.5, 4, 2},
-                                  {5, 2, 0, 1},  {3, 1, 0, 1}, {4, -2, 0, 1}};
+  const std::vector<Want> want = {{1, -4, 6 / std::sqrt(10.0), 3},
+                                  {0, 4, 5 / std::sqrt(26.0), 2},
+                                  {2, 4.5, 4 / std::sqrt(17.0), 2},
+                                  {5, 2, 0, 1},
+                                  {3, 1, 0, 1},
+                                  {4, -2, 0, 1}};
   ASSERT_EQ(r->contributions.size(), want.size());
   for (size_t k = 0; k < want.size(); ++k) {
     const ContributionInfluence& c = r->contributions[k];
@@ -350,7 +355,7 @@ TEST(InfluenceTest, AggregatesPerContribution) {
   EXPECT_TRUE(j["top"][0].contains("contribution"));
   ASSERT_EQ(j["contributions"].size(), 2u);
   EXPECT_EQ(j["contributions"][0]["contribution"], Hex64(2, 1));
-  EXPECT_EQ(j["contributions"][0]["positive"], 6.0);
+  EXPECT_DOUBLE_EQ(j["contributions"][0]["positive"].get<double>(), 6 / std::sqrt(10.0));
   EXPECT_EQ(j["contributions"][0]["score"], -4.0);
   EXPECT_EQ(j["contributions"][0]["examples"], 3);
   EXPECT_TRUE(j["contributions"][0].contains("best_cosine"));
@@ -358,6 +363,42 @@ TEST(InfluenceTest, AggregatesPerContribution) {
   EXPECT_EQ(j["contributions_total"], 6);
   EXPECT_DOUBLE_EQ(j["max_cosine"].get<double>(), r->max_cosine);
   EXPECT_EQ(j["query_norm"], 1.0);
+}
+
+// One example identical to the query against a contribution of many large, loosely aligned
+// ones: raw scores favour the big contribution, relative influence the aligned example's.
+TEST(InfluenceTest, RelativeInfluenceIsNotBoughtByGradientSize) {
+  TempDir dir;
+  Sketches s;
+  s.dim = 2;
+  s.g = {1, 0};  // row 0, contribution 0: the query itself
+  s.contribution = {0};
+  for (int i = 0; i < 5; ++i) {  // rows 1-5, contribution 1: norm ~20, cosine 0.6
+    s.g.insert(s.g.end(), {12, 16});
+    s.contribution.push_back(1);
+  }
+  s.count = 6;
+  WriteSketchFile(dir.path / "s.bin", s);
+  auto index = OpenOk(dir.path / "s.bin", Method(InfluenceMethod::kTracIn));
+  ASSERT_TRUE(index);
+  const std::vector<float> q = {1, 0};
+  auto r = index->Score(q);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->top[0].index, 1);  // the raw score 12 beats the identical example's 1
+  ASSERT_EQ(r->contributions.size(), 2u);
+  EXPECT_EQ(r->contributions[0].contribution, Hex64(2, 1));  // 5 · 0.6 = 3 > 1
+  // Only alignment above a floor counts: then the identical example wins.
+  InfluenceOptions o = Method(InfluenceMethod::kTracIn);
+  o.cosine_floor = 0.7;
+  auto narrow = OpenOk(dir.path / "s.bin", o);
+  ASSERT_TRUE(narrow);
+  auto n = narrow->Score(q);
+  ASSERT_TRUE(n.ok());
+  EXPECT_EQ(n->contributions[0].contribution, Hex64(2, 0));
+  EXPECT_NEAR(n->contributions[0].positive, 0.3, 1e-6);
+  EXPECT_EQ(n->contributions[1].positive, 0);
+  o.cosine_floor = 1;
+  EXPECT_EQ(InfluenceIndex::Open(dir.path / "s.bin", o).status().reason(), "bad_option");
 }
 
 TEST(InfluenceTest, CacheIsReusedAndInvalidated) {
