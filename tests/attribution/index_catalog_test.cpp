@@ -8,6 +8,7 @@
 #include <fstream>
 #include <random>
 
+#include "support/temp_dir.h"
 #include "tributary/attribution/span_index.h"
 #include "tributary/base/file_hash.h"
 
@@ -16,15 +17,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct TempDir {
-  TempDir()
-      : path(fs::temp_directory_path() / ("tributary-catalog-" + std::to_string(::getpid()) + "-" +
-                                          std::to_string(std::random_device()()))) {
-    fs::create_directories(path);
-  }
-  ~TempDir() { fs::remove_all(path); }
-  fs::path path;
-};
+using tributary::testing::TempDir;
 
 std::string Hex64(uint64_t tag, uint64_t v) {
   char buf[65];
@@ -63,13 +56,13 @@ TEST(IndexCatalogTest, TokenizerId) {
   EXPECT_EQ(TokenizerId("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
   EXPECT_EQ(TokenizerId("").size(), 64u);
   TempDir dir;
-  WriteFile(dir.path / "tokenizer.json", "abc");
-  auto id = TokenizerIdOfFile(dir.path / "tokenizer.json");
+  WriteFile(dir.path() / "tokenizer.json", "abc");
+  auto id = TokenizerIdOfFile(dir.path() / "tokenizer.json");
   ASSERT_TRUE(id.ok()) << id.status().ToString();
   EXPECT_EQ(*id, TokenizerId("abc"));
-  auto missing = TokenizerIdOfFile(dir.path / "nope.json");
+  auto missing = TokenizerIdOfFile(dir.path() / "nope.json");
   EXPECT_EQ(missing.status().code(), Code::kNotFound);
-  EXPECT_EQ(TokenizerIdOfFile(dir.path).status().code(), Code::kNotFound);  // a directory
+  EXPECT_EQ(TokenizerIdOfFile(dir.path()).status().code(), Code::kNotFound);  // a directory
 }
 
 TEST(IndexCatalogTest, ShardPath) {
@@ -82,7 +75,7 @@ TEST(IndexCatalogTest, ShardPath) {
 
 TEST(IndexCatalogTest, ListSortsAndDescribesShards) {
   TempDir dir;
-  IndexCatalog cat(dir.path / "index");
+  IndexCatalog cat(dir.path() / "index");
   std::vector<std::string> problems = {"stale"};
   EXPECT_TRUE(cat.List(&problems).empty());  // no directory yet: empty, no problem
   EXPECT_TRUE(problems.empty());
@@ -130,18 +123,18 @@ TEST(IndexCatalogTest, ListSortsAndDescribesShards) {
 
 TEST(IndexCatalogTest, ListReportsAndSkipsWhatIsNotAShard) {
   TempDir dir;
-  IndexCatalog cat(dir.path);
+  IndexCatalog cat(dir.path());
   Build(cat, kTokA, 1, 1, 0, 2);
   // Garbage under a shard's name, a file not named as a shard, an unfinished build, a file at
   // the top level, and a shard in another tokenizer's directory or under another version's name.
   WriteFile(cat.ShardPath(kTokA, 1, 2), "not a shard at all");
-  WriteFile(dir.path / kTokA / "notes.txt", "hello");
-  WriteFile(dir.path / kTokA / "d01-v1.span", "leading zero");
-  WriteFile(dir.path / kTokA / "d1-v3.span.partial", "half written");
-  WriteFile(dir.path / "README", "top-level file");
-  WriteFile(dir.path / kTokA / ".lock", "");  // hidden files are ignored
-  WriteFile(dir.path / ".cache" / "x", "");
-  fs::create_directories(dir.path / kTokB);
+  WriteFile(dir.path() / kTokA / "notes.txt", "hello");
+  WriteFile(dir.path() / kTokA / "d01-v1.span", "leading zero");
+  WriteFile(dir.path() / kTokA / "d1-v3.span.partial", "half written");
+  WriteFile(dir.path() / "README", "top-level file");
+  WriteFile(dir.path() / kTokA / ".lock", "");  // hidden files are ignored
+  WriteFile(dir.path() / ".cache" / "x", "");
+  fs::create_directories(dir.path() / kTokB);
   fs::copy_file(cat.ShardPath(kTokA, 1, 1), cat.ShardPath(kTokB, 1, 1));
   fs::copy_file(cat.ShardPath(kTokA, 1, 1), cat.ShardPath(kTokA, 1, 4));
   // A shard with two sources is not a catalog shard.
@@ -164,10 +157,10 @@ TEST(IndexCatalogTest, ListReportsAndSkipsWhatIsNotAShard) {
     return false;
   };
   EXPECT_TRUE(has(cat.ShardPath(kTokA, 1, 2), ""));
-  EXPECT_TRUE(has(dir.path / kTokA / "notes.txt", "not a shard name"));
-  EXPECT_TRUE(has(dir.path / kTokA / "d01-v1.span", "not a shard name"));
-  EXPECT_TRUE(has(dir.path / kTokA / "d1-v3.span.partial", "unfinished"));
-  EXPECT_TRUE(has(dir.path / "README", "not a tokenizer directory"));
+  EXPECT_TRUE(has(dir.path() / kTokA / "notes.txt", "not a shard name"));
+  EXPECT_TRUE(has(dir.path() / kTokA / "d01-v1.span", "not a shard name"));
+  EXPECT_TRUE(has(dir.path() / kTokA / "d1-v3.span.partial", "unfinished"));
+  EXPECT_TRUE(has(dir.path() / "README", "not a tokenizer directory"));
   EXPECT_TRUE(has(cat.ShardPath(kTokB, 1, 1), "names tokenizer"));
   EXPECT_TRUE(has(cat.ShardPath(kTokA, 1, 4), "version 4"));
   EXPECT_TRUE(has(cat.ShardPath(kTokA, 1, 5), "version 5"));
@@ -175,7 +168,7 @@ TEST(IndexCatalogTest, ListReportsAndSkipsWhatIsNotAShard) {
 
 TEST(IndexCatalogTest, LineageShards) {
   TempDir dir;
-  IndexCatalog cat(dir.path);
+  IndexCatalog cat(dir.path());
   Build(cat, kTokA, 1, 1, 0, 2);
   Build(cat, kTokA, 1, 2, 2, 2);
   Build(cat, kTokA, 1, 3, 4, 0);  // empty versions count as indexed
@@ -213,7 +206,7 @@ TEST(IndexCatalogTest, LineageShards) {
 
 TEST(IndexCatalogTest, ShardSha256IsCachedBesideTheShardAndFollowsChanges) {
   TempDir dir;
-  IndexCatalog cat(dir.path / "index");
+  IndexCatalog cat(dir.path() / "index");
   Build(cat, kTokA, 1, 1, 0, 3);
   const fs::path shard = cat.ShardPath(kTokA, 1, 1);
   auto first = ShardSha256(shard);
@@ -235,7 +228,7 @@ TEST(IndexCatalogTest, ShardSha256IsCachedBesideTheShardAndFollowsChanges) {
   ASSERT_TRUE(rebuilt.ok());
   EXPECT_NE(*rebuilt, *first);
   EXPECT_EQ(*rebuilt, ToHex(*Sha256File(shard)));
-  EXPECT_EQ(ShardSha256(dir.path / "none.span").status().reason(), "index_missing");
+  EXPECT_EQ(ShardSha256(dir.path() / "none.span").status().reason(), "index_missing");
 }
 
 }  // namespace

@@ -16,21 +16,14 @@
 #include <unordered_map>
 
 #include "support/fortunes.h"
+#include "support/temp_dir.h"
 
 namespace tributary::attribution {
 namespace {
 
 namespace fs = std::filesystem;
 
-struct TempDir {
-  TempDir()
-      : path(fs::temp_directory_path() / ("tributary-span-" + std::to_string(::getpid()) + "-" +
-                                          std::to_string(std::random_device()()))) {
-    fs::create_directories(path);
-  }
-  ~TempDir() { fs::remove_all(path); }
-  fs::path path;
-};
+using tributary::testing::TempDir;
 
 std::string Hex(uint64_t tag, uint64_t v) {
   char buf[17];
@@ -210,7 +203,7 @@ TEST(SpanIndexTest, SuffixArrayMatchesBruteForceOnRandomStreams) {
     std::vector<uint32_t> ext = rows[3].tokens;
     ext.push_back(c.base);
     rows.push_back(MakeRow(1001, ext));
-    auto r = BuildAndOpen(rows, dir.path / ("sa" + std::to_string(n++)), c.options);
+    auto r = BuildAndOpen(rows, dir.path() / ("sa" + std::to_string(n++)), c.options);
     ASSERT_TRUE(r);
     if (c.options.position_bytes == 5) {
       EXPECT_EQ(r->position_bytes(), 5u);
@@ -219,20 +212,20 @@ TEST(SpanIndexTest, SuffixArrayMatchesBruteForceOnRandomStreams) {
     CheckQueries(rows, *r, rng, 150, c.alphabet + c.base);
   }
   // Token widths chosen from the ids.
-  auto r2 = ShardReader::Open(dir.path / "sa1");
+  auto r2 = ShardReader::Open(dir.path() / "sa1");
   ASSERT_TRUE(r2.ok());
   EXPECT_EQ((*r2)->token_bytes(), 2u);
-  auto r3 = ShardReader::Open(dir.path / "sa4");
+  auto r3 = ShardReader::Open(dir.path() / "sa4");
   ASSERT_TRUE(r3.ok());
   EXPECT_EQ((*r3)->token_bytes(), 3u);
-  auto r4 = ShardReader::Open(dir.path / "sa6");
+  auto r4 = ShardReader::Open(dir.path() / "sa6");
   ASSERT_TRUE(r4.ok());
   EXPECT_EQ((*r4)->token_bytes(), 4u);
 }
 
 TEST(SpanIndexTest, EmptyInputs) {
   TempDir dir;
-  auto none = BuildAndOpen({}, dir.path / "none", Options());
+  auto none = BuildAndOpen({}, dir.path() / "none", Options());
   ASSERT_TRUE(none);
   EXPECT_EQ(none->tokens(), 0u);
   EXPECT_EQ(none->rows(), 0u);
@@ -241,13 +234,13 @@ TEST(SpanIndexTest, EmptyInputs) {
   EXPECT_TRUE(none->Locate(q, 10).empty());
   EXPECT_EQ(none->LongestPrefix(q), 0u);
 
-  auto empty_rows = BuildAndOpen({MakeRow(0, {}), MakeRow(1, {})}, dir.path / "e", Options());
+  auto empty_rows = BuildAndOpen({MakeRow(0, {}), MakeRow(1, {})}, dir.path() / "e", Options());
   ASSERT_TRUE(empty_rows);
   EXPECT_EQ(empty_rows->tokens(), 0u);
   EXPECT_EQ(empty_rows->rows(), 2u);
   EXPECT_EQ(empty_rows->Count(q), 0u);
 
-  auto index = SpanIndex::Open({dir.path / "none", dir.path / "e"});
+  auto index = SpanIndex::Open({dir.path() / "none", dir.path() / "e"});
   ASSERT_TRUE(index.ok()) << index.status().ToString();
   TraceResult t = index->Trace(std::span<const uint32_t>(q));
   EXPECT_TRUE(t.spans.empty());
@@ -255,7 +248,7 @@ TEST(SpanIndexTest, EmptyInputs) {
   EXPECT_TRUE(index->Trace(std::span<const uint32_t>()).spans.empty());
   EXPECT_EQ(SpanIndex().Count(q), 0u);
   // An empty query matches nothing.
-  auto one = BuildAndOpen({MakeRow(0, {1, 2, 3})}, dir.path / "one", Options());
+  auto one = BuildAndOpen({MakeRow(0, {1, 2, 3})}, dir.path() / "one", Options());
   ASSERT_TRUE(one);
   EXPECT_EQ(one->Count({}), 0u);
   EXPECT_EQ(one->Count(q), 1u);
@@ -286,7 +279,7 @@ TEST(SpanIndexTest, CountAndLocateMatchBruteForceOnRealText) {
       while (ss >> w) t.push_back(vocab.try_emplace(w, vocab.size()).first->second);
       rows.push_back(MakeRow(i, std::move(t), i / 10));
     }
-    auto r = BuildAndOpen(rows, dir.path / "words", Options());
+    auto r = BuildAndOpen(rows, dir.path() / "words", Options());
     ASSERT_TRUE(r);
     CheckQueries(rows, *r, rng, 300, static_cast<uint32_t>(vocab.size()));
   }
@@ -298,7 +291,7 @@ TEST(SpanIndexTest, CountAndLocateMatchBruteForceOnRealText) {
       for (auto& x : t) x &= 0xFF;
       rows.push_back(MakeRow(i, std::move(t), i / 10));
     }
-    auto r = BuildAndOpen(rows, dir.path / "bytes", Options());
+    auto r = BuildAndOpen(rows, dir.path() / "bytes", Options());
     ASSERT_TRUE(r);
     CheckQueries(rows, *r, rng, 200, 256);
     // A spot check of the whole suffix array: sorted, and a permutation of the token positions.
@@ -513,7 +506,7 @@ void CheckPlantedTrace(const Planted& p, const SpanIndex& index) {
 TEST(SpanIndexTest, TraceFindsPlantedSpans) {
   TempDir dir;
   Planted p = MakePlanted();
-  auto r = BuildAndOpen(p.corpus.rows, dir.path / "planted", Options());
+  auto r = BuildAndOpen(p.corpus.rows, dir.path() / "planted", Options());
   ASSERT_TRUE(r);
   auto index = SpanIndex::FromShards({std::shared_ptr<const ShardReader>(std::move(r))});
   ASSERT_TRUE(index.ok());
@@ -543,7 +536,7 @@ TEST(SpanIndexTest, SeveralShardsAnswerLikeOne) {
   for (size_t i = 0; i < parts.size(); ++i) {
     ShardOptions o = Options();
     o.info.sources = {{1, static_cast<uint32_t>(i + 1), 0, parts[i].size()}};
-    paths.push_back(dir.path / ("v" + std::to_string(i + 1)));
+    paths.push_back(dir.path() / ("v" + std::to_string(i + 1)));
     ASSERT_TRUE(BuildShard(parts[i], paths.back(), o).ok());
   }
   auto index = SpanIndex::Open(paths);
@@ -578,8 +571,8 @@ TEST(SpanIndexTest, SeveralShardsAnswerLikeOne) {
   }
 
   // Shards of another tokenizer do not mix.
-  ASSERT_TRUE(BuildShard(parts[0], dir.path / "other", Options("another-tokenizer")).ok());
-  auto mixed = SpanIndex::Open({paths[0], dir.path / "other"});
+  ASSERT_TRUE(BuildShard(parts[0], dir.path() / "other", Options("another-tokenizer")).ok());
+  auto mixed = SpanIndex::Open({paths[0], dir.path() / "other"});
   ASSERT_FALSE(mixed.ok());
   EXPECT_EQ(mixed.status().reason(), "tokenizer_mismatch");
 }
@@ -603,17 +596,17 @@ uint64_t Le64(const std::string& s, size_t at) {
 TEST(SpanIndexTest, DamagedFilesAreRefused) {
   TempDir dir;
   Planted p = MakePlanted();
-  const fs::path good = dir.path / "good";
+  const fs::path good = dir.path() / "good";
   ASSERT_TRUE(BuildShard(p.corpus.rows, good, Options()).ok());
   const std::string bytes = ReadFile(good);
 
-  auto missing = ShardReader::Open(dir.path / "missing");
+  auto missing = ShardReader::Open(dir.path() / "missing");
   ASSERT_FALSE(missing.ok());
   EXPECT_EQ(missing.status().code(), Code::kNotFound);
 
   auto expect_corrupt = [&](const std::string& name, const std::string& content, bool verify) {
     SCOPED_TRACE(name);
-    const fs::path path = dir.path / name;
+    const fs::path path = dir.path() / name;
     WriteFile(path, content);
     auto r = ShardReader::Open(path, {.verify = verify});
     ASSERT_FALSE(r.ok());
@@ -643,8 +636,8 @@ TEST(SpanIndexTest, DamagedFilesAreRefused) {
     } else {
       // The text and the suffix array are checked by Verify (or Open with verify).
       expect_corrupt(name + "-verify", b, true);
-      WriteFile(dir.path / name, b);
-      auto r = ShardReader::Open(dir.path / name);
+      WriteFile(dir.path() / name, b);
+      auto r = ShardReader::Open(dir.path() / name);
       ASSERT_TRUE(r.ok());
       EXPECT_EQ((*r)->Verify().code(), Code::kCorruption);
     }
@@ -656,8 +649,8 @@ TEST(SpanIndexTest, DamagedFilesAreRefused) {
     std::mt19937_64 rng(1);
     for (uint64_t i = 0; i < len; ++i)
       b[off + i] = static_cast<char>(rng() % 3 == 0 ? 0xFF : rng());
-    WriteFile(dir.path / "garbage-sa", b);
-    auto r = ShardReader::Open(dir.path / "garbage-sa");
+    WriteFile(dir.path() / "garbage-sa", b);
+    auto r = ShardReader::Open(dir.path() / "garbage-sa");
     ASSERT_TRUE(r.ok());
     auto index = SpanIndex::FromShards({std::shared_ptr<const ShardReader>(std::move(*r))});
     ASSERT_TRUE(index.ok());
@@ -673,22 +666,22 @@ TEST(SpanIndexTest, BytesAreDeterministic) {
   TempDir dir;
   Planted p = MakePlanted();
   std::vector<IndexRow> rows = p.corpus.rows;
-  ASSERT_TRUE(BuildShard(rows, dir.path / "a", Options()).ok());
-  ASSERT_TRUE(BuildShard(rows, dir.path / "b", Options()).ok());
+  ASSERT_TRUE(BuildShard(rows, dir.path() / "a", Options()).ok());
+  ASSERT_TRUE(BuildShard(rows, dir.path() / "b", Options()).ok());
   ShardOptions wide = Options();
   wide.wide_sort = true;  // the 64-bit sort gives the same suffix array
-  ASSERT_TRUE(BuildShard(rows, dir.path / "c", wide).ok());
-  const std::string a = ReadFile(dir.path / "a");
-  EXPECT_EQ(a, ReadFile(dir.path / "b"));
-  EXPECT_EQ(a, ReadFile(dir.path / "c"));
-  EXPECT_FALSE(fs::exists(dir.path / "a.partial"));
+  ASSERT_TRUE(BuildShard(rows, dir.path() / "c", wide).ok());
+  const std::string a = ReadFile(dir.path() / "a");
+  EXPECT_EQ(a, ReadFile(dir.path() / "b"));
+  EXPECT_EQ(a, ReadFile(dir.path() / "c"));
+  EXPECT_FALSE(fs::exists(dir.path() / "a.partial"));
   // Another row order is another shard.
   std::swap(rows[0], rows[1]);
-  ASSERT_TRUE(BuildShard(rows, dir.path / "d", Options()).ok());
-  EXPECT_NE(a, ReadFile(dir.path / "d"));
+  ASSERT_TRUE(BuildShard(rows, dir.path() / "d", Options()).ok());
+  EXPECT_NE(a, ReadFile(dir.path() / "d"));
   // Progress reaches the end of every stage.
   std::map<std::string, std::pair<uint64_t, uint64_t>> last;
-  ASSERT_TRUE(BuildShard(rows, dir.path / "e", Options(), [&](const BuildProgress& pr) {
+  ASSERT_TRUE(BuildShard(rows, dir.path() / "e", Options(), [&](const BuildProgress& pr) {
                 EXPECT_LE(pr.done, pr.total);
                 last[std::string(pr.stage)] = {pr.done, pr.total};
               }).ok());
@@ -697,7 +690,7 @@ TEST(SpanIndexTest, BytesAreDeterministic) {
     EXPECT_EQ(last[stage].first, last[stage].second) << stage;
   }
   // The meta section round-trips.
-  auto r = ShardReader::Open(dir.path / "e");
+  auto r = ShardReader::Open(dir.path() / "e");
   ASSERT_TRUE(r.ok());
   EXPECT_EQ((*r)->info().tokenizer, "test-tokenizer");
   EXPECT_EQ((*r)->info().sources, Options().info.sources);
@@ -724,8 +717,8 @@ TEST(SpanIndexTest, BadRowsAreRefused) {
   const std::vector<uint32_t> big = {0xFFFF};
   EXPECT_EQ(b2.Add(RowId(0), ContributionId(0), "a", big).code(), Code::kInvalidArgument);
   ShardBuilder b3(Options(""));
-  EXPECT_EQ(b3.Finish(dir.path / "x").code(), Code::kInvalidArgument);
-  EXPECT_FALSE(fs::exists(dir.path / "x"));
+  EXPECT_EQ(b3.Finish(dir.path() / "x").code(), Code::kInvalidArgument);
+  EXPECT_FALSE(fs::exists(dir.path() / "x"));
 }
 
 }  // namespace

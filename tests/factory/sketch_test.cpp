@@ -9,6 +9,7 @@
 #include <fstream>
 #include <random>
 
+#include "support/temp_dir.h"
 #include "tributary/factory/train.h"
 #include "tributary/model/llama.h"
 #include "tributary/model/lora.h"
@@ -18,15 +19,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct TempDir {
-  TempDir()
-      : path(fs::temp_directory_path() / ("tributary-sketch-" + std::to_string(::getpid()) + "-" +
-                                          std::to_string(std::random_device()()))) {
-    fs::create_directories(path);
-  }
-  ~TempDir() { fs::remove_all(path); }
-  fs::path path;
-};
+using tributary::testing::TempDir;
 
 // ||a - b|| / ||b||: float32 sums in another order differ in the last bits only.
 double RelErr(const torch::Tensor& a, const torch::Tensor& b) {
@@ -155,7 +148,7 @@ TEST_F(SketchTest, FileRoundTripAndCorruption) {
     SketchOptions o;
     o.dim = 128;
     o.half = half;
-    const fs::path path = dir.path / (half ? "h.bin" : "f.bin");
+    const fs::path path = dir.path() / (half ? "h.bin" : "f.bin");
     int64_t last = 0;
     ASSERT_TRUE(WriteSketches(path, *base_, *adapter_, ptrs_, o, [&](int64_t d, int64_t) {
                   last = d;
@@ -181,12 +174,12 @@ TEST_F(SketchTest, FileRoundTripAndCorruption) {
   // Damage: a short file, a bad magic, a count larger than the file.
   std::string bytes;
   {
-    std::ifstream in(dir.path / "f.bin", std::ios::binary);
+    std::ifstream in(dir.path() / "f.bin", std::ios::binary);
     bytes.assign(std::istreambuf_iterator<char>(in), {});
   }
   auto write = [&](const std::string& b) {
-    std::ofstream(dir.path / "bad.bin", std::ios::binary | std::ios::trunc) << b;
-    return SketchFile::Open(dir.path / "bad.bin");
+    std::ofstream(dir.path() / "bad.bin", std::ios::binary | std::ios::trunc) << b;
+    return SketchFile::Open(dir.path() / "bad.bin");
   };
   EXPECT_EQ(write(bytes.substr(0, 60)).status().code(), Code::kCorruption);
   std::string magic = bytes;
@@ -196,7 +189,7 @@ TEST_F(SketchTest, FileRoundTripAndCorruption) {
   count[24 + 5] = 1;  // count += 2^40
   EXPECT_EQ(write(count).status().code(), Code::kCorruption);
   EXPECT_EQ(write(bytes.substr(0, bytes.size() - 8)).status().code(), Code::kCorruption);
-  EXPECT_EQ(SketchFile::Open(dir.path / "missing.bin").status().code(), Code::kNotFound);
+  EXPECT_EQ(SketchFile::Open(dir.path() / "missing.bin").status().code(), Code::kNotFound);
 }
 
 }  // namespace

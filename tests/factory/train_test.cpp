@@ -9,6 +9,7 @@
 #include <fstream>
 #include <random>
 
+#include "support/temp_dir.h"
 #include "tributary/factory/data.h"
 #include "tributary/factory/eval.h"
 #include "tributary/model/llama.h"
@@ -20,15 +21,7 @@ namespace {
 namespace fs = std::filesystem;
 using json = nlohmann::json;
 
-struct TempDir {
-  TempDir()
-      : path(fs::temp_directory_path() / ("tributary-factory-" + std::to_string(::getpid()) + "-" +
-                                          std::to_string(std::random_device()()))) {
-    fs::create_directories(path);
-  }
-  ~TempDir() { fs::remove_all(path); }
-  fs::path path;
-};
+using tributary::testing::TempDir;
 
 model::ModelConfig TinyConfig() {
   model::ModelConfig c;
@@ -83,8 +76,8 @@ class FactoryTest : public ::testing::Test {
   static void SetUpTestSuite() {
     dir_ = new TempDir();
     model::ByteLevelTokenizerOptions o;
-    ASSERT_TRUE(model::WriteByteLevelTokenizer(dir_->path / "tok", 264, o).ok());
-    auto t = model::Tokenizer::FromDirectory(dir_->path / "tok");
+    ASSERT_TRUE(model::WriteByteLevelTokenizer(dir_->path() / "tok", 264, o).ok());
+    auto t = model::Tokenizer::FromDirectory(dir_->path() / "tok");
     ASSERT_TRUE(t.ok()) << t.status().ToString();
     tok_ = new model::Tokenizer(std::move(*t));
     base_ = model::LlamaModel::Random(TinyConfig(), 11).release();
@@ -183,7 +176,7 @@ TEST_F(FactoryTest, TrainingLearnsPlantedFactsAndLowersHeldOutLoss) {
   ASSERT_TRUE(before.ok()) << before.status().ToString();
   TempDir ck;
   std::vector<double> losses;
-  auto r = TrainLora(*base_, adapter, set->examples, o, ck.path, false,
+  auto r = TrainLora(*base_, adapter, set->examples, o, ck.path(), false,
                      [&](const TrainProgress& p) { losses.push_back(p.loss); });
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_GT(r->steps, 100);
@@ -212,19 +205,19 @@ TEST_F(FactoryTest, ResumeReachesTheSameWeightsAsAnUninterruptedRun) {
 
   TempDir a_dir, b_dir;
   auto a = model::LoraAdapter::Init(*base_, o.lora, o.seed);
-  ASSERT_TRUE(TrainLora(*base_, a, set->examples, o, a_dir.path, false).ok());
+  ASSERT_TRUE(TrainLora(*base_, a, set->examples, o, a_dir.path(), false).ok());
 
   // Interrupted after 7 steps by `should_stop`, then resumed in a fresh adapter.
   auto b = model::LoraAdapter::Init(*base_, o.lora, o.seed);
   int calls = 0;
   auto first =
-      TrainLora(*base_, b, set->examples, o, b_dir.path, false, {}, [&] { return ++calls == 7; });
+      TrainLora(*base_, b, set->examples, o, b_dir.path(), false, {}, [&] { return ++calls == 7; });
   ASSERT_TRUE(first.ok());
   EXPECT_TRUE(first->stopped);
   EXPECT_EQ(first->steps, 7);
-  EXPECT_TRUE(fs::exists(b_dir.path / "step-7" / "state.json"));
+  EXPECT_TRUE(fs::exists(b_dir.path() / "step-7" / "state.json"));
   auto b2 = model::LoraAdapter::Init(*base_, o.lora, 999);  // different start: the checkpoint wins
-  auto second = TrainLora(*base_, b2, set->examples, o, b_dir.path, true);
+  auto second = TrainLora(*base_, b2, set->examples, o, b_dir.path(), true);
   ASSERT_TRUE(second.ok()) << second.status().ToString();
   EXPECT_EQ(second->resumed_from, 7);
   EXPECT_EQ(second->steps, a.NamedParameters().empty() ? 0 : second->steps);
@@ -234,7 +227,7 @@ TEST_F(FactoryTest, ResumeReachesTheSameWeightsAsAnUninterruptedRun) {
   TrainOptions other = o;
   other.lr = 5e-3;
   auto c = model::LoraAdapter::Init(*base_, other.lora, other.seed);
-  auto refused = TrainLora(*base_, c, set->examples, other, b_dir.path, true);
+  auto refused = TrainLora(*base_, c, set->examples, other, b_dir.path(), true);
   ASSERT_FALSE(refused.ok());
   EXPECT_EQ(refused.status().reason(), "options_changed");
 }
@@ -248,12 +241,12 @@ TEST_F(FactoryTest, SameSeedSameAdapterAndPeftRoundTrip) {
   TempDir d1, d2;
   auto a = model::LoraAdapter::Init(*base_, o.lora, o.seed);
   auto b = model::LoraAdapter::Init(*base_, o.lora, o.seed);
-  ASSERT_TRUE(TrainLora(*base_, a, set->examples, o, d1.path, false).ok());
-  ASSERT_TRUE(TrainLora(*base_, b, set->examples, o, d2.path, false).ok());
+  ASSERT_TRUE(TrainLora(*base_, a, set->examples, o, d1.path(), false).ok());
+  ASSERT_TRUE(TrainLora(*base_, b, set->examples, o, d2.path(), false).ok());
   EXPECT_TRUE(BitEqual(Params(a), Params(b)));
 
-  ASSERT_TRUE(a.Save(d1.path / "adapter").ok());
-  auto loaded = model::LoraAdapter::Load(d1.path / "adapter", *base_);
+  ASSERT_TRUE(a.Save(d1.path() / "adapter").ok());
+  auto loaded = model::LoraAdapter::Load(d1.path() / "adapter", *base_);
   ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
   model::KvCache c1, c2;
   std::vector<int64_t> toks = set->examples[0].tokens;
@@ -261,7 +254,7 @@ TEST_F(FactoryTest, SameSeedSameAdapterAndPeftRoundTrip) {
   auto l2 = base_->Forward({{toks, &c2, 0}}, {&*loaded});
   ASSERT_TRUE(l1.ok() && l2.ok());
   EXPECT_TRUE(torch::equal(*l1, *l2)) << "identical logits after save and load";
-  json cfg = json::parse(std::ifstream(d1.path / "adapter" / "adapter_config.json"));
+  json cfg = json::parse(std::ifstream(d1.path() / "adapter" / "adapter_config.json"));
   EXPECT_EQ(cfg["peft_type"], "LORA");
   EXPECT_EQ(cfg["r"], 8);
 }
@@ -288,7 +281,7 @@ TEST_F(FactoryTest, BadOptionsAreRefused) {
   TrainOptions o = Options();
   auto a = model::LoraAdapter::Init(*base_, o.lora, 1);
   TempDir d;
-  auto r = TrainLora(*base_, a, none, o, d.path, false);
+  auto r = TrainLora(*base_, a, none, o, d.path(), false);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().reason(), "no_training_data");
 }
@@ -314,23 +307,23 @@ TEST_F(FactoryTest, FullTrainingFromScratchLearnsAndResumesExactly) {
   EXPECT_FALSE(TrainLora(*base_,
                          *std::make_unique<model::LoraAdapter>(
                              model::LoraAdapter::Init(*base_, Options().lora, 1)),
-                         set->examples, o, dir_->path / "nope", false)
+                         set->examples, o, dir_->path() / "nope", false)
                    .ok())
       << "LoRA training refuses full options";
   auto a = model::LlamaModel::Random(TinyConfig(), 21);
   TempDir d1, d2;
   std::vector<double> losses;
-  auto r = TrainBase(*a, set->examples, o, d1.path, false,
+  auto r = TrainBase(*a, set->examples, o, d1.path(), false,
                      [&](const TrainProgress& p) { losses.push_back(p.loss); });
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_LT(losses.back(), losses.front() / 2);
   // Interrupted at step 5, resumed in a fresh model: the same weights.
   auto b = model::LlamaModel::Random(TinyConfig(), 21);
   int calls = 0;
-  auto first = TrainBase(*b, set->examples, o, d2.path, false, {}, [&] { return ++calls == 5; });
+  auto first = TrainBase(*b, set->examples, o, d2.path(), false, {}, [&] { return ++calls == 5; });
   ASSERT_TRUE(first.ok() && first->stopped);
   auto c = model::LlamaModel::Random(TinyConfig(), 99);
-  auto second = TrainBase(*c, set->examples, o, d2.path, true);
+  auto second = TrainBase(*c, set->examples, o, d2.path(), true);
   ASSERT_TRUE(second.ok()) << second.status().ToString();
   auto pa = a->NamedParameters(), pc = c->NamedParameters();
   ASSERT_EQ(pa.size(), pc.size());

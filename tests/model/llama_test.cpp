@@ -6,6 +6,7 @@
 
 #include <random>
 
+#include "support/temp_dir.h"
 #include "tributary/model/safetensors.h"
 
 namespace tributary::model {
@@ -33,19 +34,7 @@ ModelConfig Tiny(bool gqa = true, bool bias = false, bool llama3_rope = false) {
   return c;
 }
 
-class TempDir {
- public:
-  TempDir()
-      : path_(fs::temp_directory_path() / ("tributary-llama-" + std::to_string(::getpid()) + "-" +
-                                           std::to_string(std::random_device()()))) {
-    fs::create_directories(path_);
-  }
-  ~TempDir() { fs::remove_all(path_); }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
+using tributary::testing::TempDir;
 
 torch::Tensor Forward1(const LlamaModel& m, const std::vector<int64_t>& tokens, KvCache* cache) {
   auto r = m.Forward({{tokens, cache}});

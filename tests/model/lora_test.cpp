@@ -7,6 +7,7 @@
 #include <fstream>
 #include <random>
 
+#include "support/temp_dir.h"
 #include "tributary/model/llama.h"
 #include "tributary/model/safetensors.h"
 
@@ -37,15 +38,7 @@ LoraConfig Config(std::vector<std::string> targets, int64_t r = 4, double alpha 
   return c;
 }
 
-struct TempDir {
-  TempDir()
-      : path(fs::temp_directory_path() / ("tributary-lora-" + std::to_string(::getpid()) + "-" +
-                                          std::to_string(std::random_device()()))) {
-    fs::create_directories(path);
-  }
-  ~TempDir() { fs::remove_all(path); }
-  fs::path path;
-};
+using tributary::testing::TempDir;
 
 torch::Tensor Logits(const LlamaModel& m, const std::vector<int64_t>& tokens,
                      const LoraAdapter* adapter = nullptr) {
@@ -143,9 +136,9 @@ TEST(LoraTest, SaveAndLoadInPeftLayout) {
   LoraConfig cfg = Config({"q_proj", "k_proj", "gate_proj"}, 4, 8);
   cfg.rank_pattern["gate_proj"] = 2;
   LoraAdapter adapter = LoraAdapter::Random(*m, cfg, 5);
-  ASSERT_TRUE(adapter.Save(dir.path).ok());
+  ASSERT_TRUE(adapter.Save(dir.path()).ok());
   // PEFT's names and shapes.
-  auto f = SafetensorsFile::Open(dir.path / "adapter_model.safetensors");
+  auto f = SafetensorsFile::Open(dir.path() / "adapter_model.safetensors");
   ASSERT_TRUE(f.ok());
   const TensorInfo* a =
       (*f)->Find("base_model.model.model.layers.1.self_attn.q_proj.lora_A.weight");
@@ -154,7 +147,7 @@ TEST(LoraTest, SaveAndLoadInPeftLayout) {
   const TensorInfo* b = (*f)->Find("base_model.model.model.layers.0.mlp.gate_proj.lora_B.weight");
   ASSERT_NE(b, nullptr);
   EXPECT_EQ(b->shape, (std::vector<int64_t>{96, 2}));
-  auto loaded = LoraAdapter::Load(dir.path, *m);
+  auto loaded = LoraAdapter::Load(dir.path(), *m);
   ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
   EXPECT_EQ(MaxDiff(Logits(*m, kPrompt, &adapter), Logits(*m, kPrompt, &*loaded)), 0.0);
 }
@@ -162,9 +155,9 @@ TEST(LoraTest, SaveAndLoadInPeftLayout) {
 TEST(LoraTest, AnAdapterForAnotherBaseIsRefusedNamingTheTensor) {
   TempDir dir;
   auto other = LlamaModel::Random(Tiny(32), 1);
-  ASSERT_TRUE(LoraAdapter::Random(*other, Config({"q_proj"}), 1).Save(dir.path).ok());
+  ASSERT_TRUE(LoraAdapter::Random(*other, Config({"q_proj"}), 1).Save(dir.path()).ok());
   auto m = LlamaModel::Random(Tiny(64), 1);
-  auto r = LoraAdapter::Load(dir.path, *m);
+  auto r = LoraAdapter::Load(dir.path(), *m);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().reason(), "adapter_mismatch");
   EXPECT_NE(
@@ -174,14 +167,14 @@ TEST(LoraTest, AnAdapterForAnotherBaseIsRefusedNamingTheTensor) {
   // A deeper base than the adapter: the first missing tensor is named.
   ModelConfig deep = Tiny(32);
   deep.num_hidden_layers = 3;
-  r = LoraAdapter::Load(dir.path, *LlamaModel::Random(deep, 1));
+  r = LoraAdapter::Load(dir.path(), *LlamaModel::Random(deep, 1));
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().reason(), "missing_tensor");
   EXPECT_NE(r.status().message().find("layers.2.self_attn.q_proj.lora_A"), std::string::npos);
   // A shallower base: the adapter has a tensor the base cannot use.
   ModelConfig shallow = Tiny(32);
   shallow.num_hidden_layers = 1;
-  r = LoraAdapter::Load(dir.path, *LlamaModel::Random(shallow, 1));
+  r = LoraAdapter::Load(dir.path(), *LlamaModel::Random(shallow, 1));
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.status().message().find("unexpected tensor 'base_model.model.model.layers.1"),
             std::string::npos)
@@ -217,9 +210,9 @@ TEST(LoraTest, BadAdapterConfigsAreRefused) {
   EXPECT_EQ(all->target_modules.size(), 7u);
   TempDir dir;
   auto m = LlamaModel::Random(Tiny(), 1);
-  EXPECT_EQ(LoraAdapter::Load(dir.path, *m).status().reason(), "file_not_found");
-  std::ofstream(dir.path / "adapter_config.json") << "{not json";
-  EXPECT_EQ(LoraAdapter::Load(dir.path, *m).status().reason(), "bad_adapter");
+  EXPECT_EQ(LoraAdapter::Load(dir.path(), *m).status().reason(), "file_not_found");
+  std::ofstream(dir.path() / "adapter_config.json") << "{not json";
+  EXPECT_EQ(LoraAdapter::Load(dir.path(), *m).status().reason(), "bad_adapter");
 }
 
 }  // namespace

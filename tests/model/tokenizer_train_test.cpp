@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "support/fortunes.h"
+#include "support/temp_dir.h"
 #include "tributary/model/tokenizer.h"
 
 namespace tributary::model {
@@ -27,21 +28,7 @@ using PreTok = ByteLevelTokenizerOptions::PreTokenizer;
 
 const fs::path& kFortunes = testing::kFortunesDir;
 
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "tok_train_test_XXXXXX").string();
-    path_ = mkdtemp(tmpl.data());
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
+using tributary::testing::TempDir;
 
 std::string ReadText(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);

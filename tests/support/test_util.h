@@ -8,18 +8,11 @@
 #include <string>
 #include <vector>
 
+#include "support/temp_dir.h"
+
 namespace tributary::testing {
 
 //! A fresh directory under /tmp, removed (recursively) on destruction.
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
 
 //! Runs the tributary binary to completion; returns exit code, stdout and stderr.
 struct CommandResult {

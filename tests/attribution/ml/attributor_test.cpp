@@ -8,6 +8,7 @@
 
 #include <random>
 
+#include "support/temp_dir.h"
 #include "tributary/attribution/index_catalog.h"
 #include "tributary/factory/data.h"
 #include "tributary/factory/sketch.h"
@@ -21,15 +22,7 @@ namespace {
 namespace fs = std::filesystem;
 using json = nlohmann::json;
 
-struct TempDir {
-  TempDir()
-      : path(fs::temp_directory_path() / ("tributary-attributor-" + std::to_string(::getpid()) +
-                                          "-" + std::to_string(std::random_device()()))) {
-    fs::create_directories(path);
-  }
-  ~TempDir() { fs::remove_all(path); }
-  fs::path path;
-};
+using tributary::testing::TempDir;
 
 std::string Hex(int v) {
   std::string s(64, '0');
@@ -47,8 +40,8 @@ const char* kFacts[][2] = {
 class AttributorTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    base_ = dir_.path / "base";
-    adapter_dir_ = dir_.path / "adapter";
+    base_ = dir_.path() / "base";
+    adapter_dir_ = dir_.path() / "adapter";
     model::ModelConfig c;
     c.vocab_size = 300;
     c.hidden_size = 32;
@@ -105,7 +98,7 @@ class AttributorTest : public ::testing::Test {
       }
       index_rows.push_back(std::move(ir));
     }
-    shard_ = dir_.path / "d1-v1.span";
+    shard_ = dir_.path() / "d1-v1.span";
     ASSERT_TRUE(BuildShard(index_rows, shard_, sh).ok());
   }
 
@@ -178,7 +171,7 @@ TEST_F(AttributorTest, RefusesWhatItCannotAttribute) {
   // A shard built with another tokenizer.
   ShardOptions other;
   other.info.tokenizer = std::string(64, 'f');
-  const fs::path foreign = dir_.path / "foreign.span";
+  const fs::path foreign = dir_.path() / "foreign.span";
   ASSERT_TRUE(BuildShard({{Hex(1), Hex(2), "trbx", {1, 2, 3}}}, foreign, other).ok());
   AttributorConfig mismatch = Config();
   mismatch.shards = {foreign};

@@ -13,6 +13,7 @@
 #include <random>
 #include <thread>
 
+#include "support/temp_dir.h"
 #include "tributary/base/hash.h"
 
 namespace tributary::attribution {
@@ -20,15 +21,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct TempDir {
-  TempDir()
-      : path(fs::temp_directory_path() / ("tributary-influence-" + std::to_string(::getpid()) +
-                                          "-" + std::to_string(std::random_device()()))) {
-    fs::create_directories(path);
-  }
-  ~TempDir() { fs::remove_all(path); }
-  fs::path path;
-};
+using tributary::testing::TempDir;
 
 std::string Hex64(uint64_t tag, uint64_t v) {
   char buf[17];
@@ -173,8 +166,8 @@ std::unique_ptr<InfluenceIndex> OpenOk(const fs::path& path, const InfluenceOpti
 TEST(InfluenceTest, TracInIsGq) {
   TempDir dir;
   const Sketches s = Random(40, 24, 4, 1);
-  WriteSketchFile(dir.path / "s.bin", s);
-  auto index = OpenOk(dir.path / "s.bin", Method(InfluenceMethod::kTracIn));
+  WriteSketchFile(dir.path() / "s.bin", s);
+  auto index = OpenOk(dir.path() / "s.bin", Method(InfluenceMethod::kTracIn));
   ASSERT_TRUE(index);
   EXPECT_EQ(index->count(), 40);
   EXPECT_EQ(index->dim(), 24);
@@ -210,7 +203,7 @@ TEST(InfluenceTest, TrakIsWhitenedInnerProduct) {
   // More sketches than dims, and fewer (G^T G singular: only λ keeps it invertible).
   for (auto [count, dim] : {std::pair<int64_t, int64_t>{60, 16}, {10, 32}}) {
     const Sketches s = Random(count, dim, 3, static_cast<uint64_t>(count));
-    const fs::path path = dir.path / ("s" + std::to_string(count) + ".bin");
+    const fs::path path = dir.path() / ("s" + std::to_string(count) + ".bin");
     WriteSketchFile(path, s);
     InfluenceOptions o = Method(InfluenceMethod::kTrak);
     o.damping = 0.05;
@@ -249,7 +242,7 @@ TEST(InfluenceTest, TrakIsWhitenedInnerProduct) {
 TEST(InfluenceTest, PlantedExampleRanksFirst) {
   TempDir dir;
   const Sketches s = Random(60, 128, 6, 3);
-  WriteSketchFile(dir.path / "s.bin", s);
+  WriteSketchFile(dir.path() / "s.bin", s);
   std::vector<float> q(s.row(7).begin(), s.row(7).end());
   std::mt19937_64 rng(4);
   std::normal_distribution<float> noise(0.0f, 0.01f);
@@ -257,7 +250,7 @@ TEST(InfluenceTest, PlantedExampleRanksFirst) {
   for (InfluenceMethod m : {InfluenceMethod::kTracIn, InfluenceMethod::kTrak}) {
     InfluenceOptions o = Method(m);
     o.aggregate_examples = 3;
-    auto index = OpenOk(dir.path / "s.bin", o);
+    auto index = OpenOk(dir.path() / "s.bin", o);
     ASSERT_TRUE(index);
     auto r = index->Score(q);
     ASSERT_TRUE(r.ok());
@@ -289,11 +282,11 @@ TEST(InfluenceTest, AggregatesPerContribution) {
     s.contribution.push_back(c);
   }
   s.count = static_cast<int64_t>(rows.size());
-  WriteSketchFile(dir.path / "s.bin", s);
+  WriteSketchFile(dir.path() / "s.bin", s);
   InfluenceOptions o = Method(InfluenceMethod::kTracIn);
   o.top_examples = 4;
   o.aggregate_examples = 4;  // best aligned: rows 0 (c0), 5 (c2), 2 and 3 (c1)
-  auto index = OpenOk(dir.path / "s.bin", o);
+  auto index = OpenOk(dir.path() / "s.bin", o);
   ASSERT_TRUE(index);
   const std::vector<float> q = {1, 0};
   auto r = index->Score(q);
@@ -378,8 +371,8 @@ TEST(InfluenceTest, RelativeInfluenceIsNotBoughtByGradientSize) {
     s.contribution.push_back(1);
   }
   s.count = 6;
-  WriteSketchFile(dir.path / "s.bin", s);
-  auto index = OpenOk(dir.path / "s.bin", Method(InfluenceMethod::kTracIn));
+  WriteSketchFile(dir.path() / "s.bin", s);
+  auto index = OpenOk(dir.path() / "s.bin", Method(InfluenceMethod::kTracIn));
   ASSERT_TRUE(index);
   const std::vector<float> q = {1, 0};
   auto r = index->Score(q);
@@ -390,7 +383,7 @@ TEST(InfluenceTest, RelativeInfluenceIsNotBoughtByGradientSize) {
   // Only alignment above a floor counts: then the identical example wins.
   InfluenceOptions o = Method(InfluenceMethod::kTracIn);
   o.cosine_floor = 0.7;
-  auto narrow = OpenOk(dir.path / "s.bin", o);
+  auto narrow = OpenOk(dir.path() / "s.bin", o);
   ASSERT_TRUE(narrow);
   auto n = narrow->Score(q);
   ASSERT_TRUE(n.ok());
@@ -398,13 +391,13 @@ TEST(InfluenceTest, RelativeInfluenceIsNotBoughtByGradientSize) {
   EXPECT_NEAR(n->contributions[0].positive, 0.3, 1e-6);
   EXPECT_EQ(n->contributions[1].positive, 0);
   o.cosine_floor = 1;
-  EXPECT_EQ(InfluenceIndex::Open(dir.path / "s.bin", o).status().reason(), "bad_option");
+  EXPECT_EQ(InfluenceIndex::Open(dir.path() / "s.bin", o).status().reason(), "bad_option");
 }
 
 TEST(InfluenceTest, CacheIsReusedAndInvalidated) {
   TempDir dir;
-  const fs::path path = dir.path / "s.bin";
-  const fs::path cache = dir.path / "s.bin.influence";
+  const fs::path path = dir.path() / "s.bin";
+  const fs::path cache = dir.path() / "s.bin.influence";
   const Sketches s = Random(50, 20, 5, 11);
   WriteSketchFile(path, s);
   const std::vector<float> q = RandomQuery(20, 12);
@@ -475,7 +468,7 @@ TEST(InfluenceTest, CacheIsReusedAndInvalidated) {
   EXPECT_FALSE(computed);
   // No temporary files are left behind.
   int files = 0;
-  for (const auto& e : fs::directory_iterator(dir.path)) {
+  for (const auto& e : fs::directory_iterator(dir.path())) {
     (void)e;
     ++files;
   }
@@ -492,12 +485,12 @@ TEST(InfluenceTest, CacheIsReusedAndInvalidated) {
 TEST(InfluenceTest, HalfPrecisionScoresCloseToSingle) {
   TempDir dir;
   const Sketches s = Random(300, 64, 10, 21);
-  WriteSketchFile(dir.path / "f.bin", s, false);
-  WriteSketchFile(dir.path / "h.bin", s, true);
+  WriteSketchFile(dir.path() / "f.bin", s, false);
+  WriteSketchFile(dir.path() / "h.bin", s, true);
   const std::vector<float> q = RandomQuery(64, 22);
   for (InfluenceMethod m : {InfluenceMethod::kTracIn, InfluenceMethod::kTrak}) {
-    auto f = OpenOk(dir.path / "f.bin", Method(m));
-    auto h = OpenOk(dir.path / "h.bin", Method(m));
+    auto f = OpenOk(dir.path() / "f.bin", Method(m));
+    auto h = OpenOk(dir.path() / "h.bin", Method(m));
     ASSERT_TRUE(f && h);
     auto sf = f->ScoreAll(q);
     auto sh = h->ScoreAll(q);
@@ -517,31 +510,31 @@ TEST(InfluenceTest, HalfPrecisionScoresCloseToSingle) {
 TEST(InfluenceTest, RejectsBadInput) {
   TempDir dir;
   const Sketches s = Random(8, 4, 2, 31);
-  WriteSketchFile(dir.path / "s.bin", s);
+  WriteSketchFile(dir.path() / "s.bin", s);
   for (double damping : {0.0, -1.0, std::nan("")}) {
     InfluenceOptions o;
     o.damping = damping;
-    auto r = InfluenceIndex::Open(dir.path / "s.bin", o);
+    auto r = InfluenceIndex::Open(dir.path() / "s.bin", o);
     ASSERT_FALSE(r.ok());
     EXPECT_EQ(r.status().code(), Code::kInvalidArgument);
     EXPECT_EQ(r.status().reason(), "bad_option");
   }
-  auto missing = InfluenceIndex::Open(dir.path / "missing.bin", {});
+  auto missing = InfluenceIndex::Open(dir.path() / "missing.bin", {});
   EXPECT_EQ(missing.status().code(), Code::kNotFound);
-  std::ofstream(dir.path / "garbage.bin") << std::string(300, 'x');
-  auto garbage = InfluenceIndex::Open(dir.path / "garbage.bin", {});
+  std::ofstream(dir.path() / "garbage.bin") << std::string(300, 'x');
+  auto garbage = InfluenceIndex::Open(dir.path() / "garbage.bin", {});
   EXPECT_EQ(garbage.status().code(), Code::kCorruption);
   EXPECT_EQ(garbage.status().reason(), "bad_sketches");
   // A sketch that is not finite.
   Sketches nan = s;
   nan.g[9] = std::numeric_limits<float>::infinity();
-  WriteSketchFile(dir.path / "nan.bin", nan);
-  auto bad = InfluenceIndex::Open(dir.path / "nan.bin", {});
+  WriteSketchFile(dir.path() / "nan.bin", nan);
+  auto bad = InfluenceIndex::Open(dir.path() / "nan.bin", {});
   EXPECT_EQ(bad.status().code(), Code::kCorruption);
   EXPECT_EQ(bad.status().reason(), "bad_sketches");
 
   for (InfluenceMethod m : {InfluenceMethod::kTracIn, InfluenceMethod::kTrak}) {
-    auto index = OpenOk(dir.path / "s.bin", Method(m));
+    auto index = OpenOk(dir.path() / "s.bin", Method(m));
     ASSERT_TRUE(index);
     const std::vector<std::vector<float>> queries = {
         {1, 2, 3}, {1, 2, 3, 4, 5}, {}, {1, std::nanf(""), 3, 4}, {1, 2, -INFINITY, 4}};
@@ -561,20 +554,20 @@ TEST(InfluenceTest, DeterministicAndSelfInfluence) {
   Sketches s = Random(200, 32, 7, 41);
   // Interleaved contributions: a row's contribution is not its neighbour's.
   for (int64_t i = 0; i < s.count; ++i) s.contribution[static_cast<size_t>(i)] = (i * 11) % 29;
-  WriteSketchFile(dir.path / "s.bin", s);
+  WriteSketchFile(dir.path() / "s.bin", s);
   const std::vector<float> q = RandomQuery(32, 42);
   std::string bytes;
   {
-    std::ifstream in(dir.path / "s.bin", std::ios::binary);
+    std::ifstream in(dir.path() / "s.bin", std::ios::binary);
     bytes.assign(std::istreambuf_iterator<char>(in), {});
   }
   const std::string sha = ToHex(Sha256(AsBytes(bytes)));
   for (InfluenceMethod m : {InfluenceMethod::kTracIn, InfluenceMethod::kTrak}) {
     InfluenceOptions o = Method(m);
     o.top_examples = 25;
-    auto a = OpenOk(dir.path / "s.bin", o);
-    fs::remove(dir.path / "s.bin.influence");  // the second one computes afresh
-    auto b = OpenOk(dir.path / "s.bin", o);
+    auto a = OpenOk(dir.path() / "s.bin", o);
+    fs::remove(dir.path() / "s.bin.influence");  // the second one computes afresh
+    auto b = OpenOk(dir.path() / "s.bin", o);
     ASSERT_TRUE(a && b);
     EXPECT_EQ(a->sketches_sha256(), sha);
     EXPECT_EQ(b->sketches_sha256(), sha);
@@ -638,9 +631,9 @@ TEST(InfluenceTest, EmptySketchFile) {
   TempDir dir;
   Sketches s;
   s.dim = 8;
-  WriteSketchFile(dir.path / "s.bin", s);
+  WriteSketchFile(dir.path() / "s.bin", s);
   for (InfluenceMethod m : {InfluenceMethod::kTracIn, InfluenceMethod::kTrak}) {
-    auto index = OpenOk(dir.path / "s.bin", Method(m));
+    auto index = OpenOk(dir.path() / "s.bin", Method(m));
     ASSERT_TRUE(index);
     EXPECT_EQ(index->count(), 0);
     auto r = index->Score(RandomQuery(8, 1));
