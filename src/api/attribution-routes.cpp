@@ -114,15 +114,6 @@ Result<ChildResult> RunChild(const std::vector<std::string>& argv, const std::st
   return r;
 }
 
-Code CodeFromName(std::string_view name) {
-  for (Code c : {Code::kInvalidArgument, Code::kNotFound, Code::kAlreadyExists,
-                 Code::kFailedPrecondition, Code::kPermissionDenied, Code::kResourceExhausted,
-                 Code::kUnavailable, Code::kCorruption, Code::kIOError}) {
-    if (CodeName(c) == name) return c;
-  }
-  return Code::kInternal;
-}
-
 }  // namespace
 
 void AddAttributionRoutes(httplib::Server& server, const RouteContext& ctx) {

@@ -30,6 +30,15 @@ std::string_view CodeName(Code code) {
   return "unknown";
 }
 
+Code CodeFromName(std::string_view name) {
+  for (Code c : {Code::kOk, Code::kInvalidArgument, Code::kNotFound, Code::kAlreadyExists,
+                 Code::kFailedPrecondition, Code::kPermissionDenied, Code::kResourceExhausted,
+                 Code::kUnavailable, Code::kCorruption, Code::kIOError}) {
+    if (CodeName(c) == name) return c;
+  }
+  return Code::kInternal;
+}
+
 std::string Status::ToString() const {
   if (ok()) return "OK";
   return reason_ + ": " + message_;

@@ -33,6 +33,15 @@ TEST(StatusTest, CodeNames) {
   EXPECT_EQ(CodeName(Code::kInternal), "internal");
 }
 
+TEST(StatusTest, CodeFromNameRoundTrips) {
+  for (Code c : {Code::kOk, Code::kInvalidArgument, Code::kNotFound, Code::kAlreadyExists,
+                 Code::kFailedPrecondition, Code::kPermissionDenied, Code::kResourceExhausted,
+                 Code::kUnavailable, Code::kCorruption, Code::kIOError, Code::kInternal}) {
+    EXPECT_EQ(CodeFromName(CodeName(c)), c) << CodeName(c);
+  }
+  EXPECT_EQ(CodeFromName("no_such_code"), Code::kInternal);
+}
+
 TEST(StatusTest, FactoriesUseTheCodeNameAsDefaultReason) {
   struct Case {
     Status s;

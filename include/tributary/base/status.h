@@ -30,6 +30,8 @@ enum class Code {
 
 //! Name of a code, e.g. "invalid_argument"; the default reason.
 std::string_view CodeName(Code code);
+//! The code CodeName names; kInternal for a name it does not give (e.g. from another process).
+Code CodeFromName(std::string_view name);
 
 class Status {
  public:
