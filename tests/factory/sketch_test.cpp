@@ -10,6 +10,7 @@
 #include <random>
 
 #include "support/temp_dir.h"
+#include "support/tiny_model.h"
 #include "tributary/factory/train.h"
 #include "tributary/model/llama.h"
 #include "tributary/model/lora.h"
@@ -35,16 +36,7 @@ std::string Hex(uint64_t v) {
 class SketchTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    model::ModelConfig c;
-    c.vocab_size = 97;
-    c.hidden_size = 32;
-    c.intermediate_size = 64;
-    c.num_hidden_layers = 2;
-    c.num_attention_heads = 4;
-    c.num_key_value_heads = 2;
-    c.head_dim = 8;
-    c.max_position_embeddings = 128;
-    c.initializer_range = 0.2;
+    model::ModelConfig c = tributary::testing::TinyModelConfig(97);
     base_ = model::LlamaModel::Random(c, 5);
     model::LoraConfig lc;
     lc.r = 4;

@@ -9,6 +9,7 @@
 #include <random>
 
 #include "support/temp_dir.h"
+#include "support/tiny_model.h"
 #include "tributary/attribution/index_catalog.h"
 #include "tributary/factory/data.h"
 #include "tributary/factory/sketch.h"
@@ -42,16 +43,7 @@ class AttributorTest : public ::testing::Test {
   void SetUp() override {
     base_ = dir_.path() / "base";
     adapter_dir_ = dir_.path() / "adapter";
-    model::ModelConfig c;
-    c.vocab_size = 300;
-    c.hidden_size = 32;
-    c.intermediate_size = 64;
-    c.num_hidden_layers = 2;
-    c.num_attention_heads = 4;
-    c.num_key_value_heads = 2;
-    c.head_dim = 8;
-    c.max_position_embeddings = 128;
-    c.initializer_range = 0.2;
+    model::ModelConfig c = tributary::testing::TinyModelConfig(300);
     auto base = model::LlamaModel::Random(c, 5);
     ASSERT_TRUE(base->Save(base_).ok());
     ASSERT_TRUE(model::WriteByteLevelTokenizer(base_, 300).ok());
