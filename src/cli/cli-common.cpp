@@ -195,6 +195,7 @@ bool IsModelCommand(int argc, char** argv) {
       continue;
     }
     // The registry commands talk to the node and need no libtorch: they stay in `tributary`.
+    // (import and pull go to tributary-model too: they share its model library.)
     return a != "register" && a != "list" && a != "show";
   }
   return false;  // `tributary model` or `model --help`: tributary's own help (names the rest)

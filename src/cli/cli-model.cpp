@@ -90,7 +90,14 @@ int RunGenerate(const Common& common, const GenerateArgs& a) {
   p.top_p = a.top_p;
   p.seed = a.seed;
   p.stop = a.stop;
-  auto r = model::Generate(**m, *tok, adapter ? &*adapter : nullptr, a.prompt, p,
+  std::string prompt = a.prompt;
+  if (a.chat) {  // the prompt as one user turn in the checkpoint's chat template
+    model::ChatMessage msg{"user", a.prompt};
+    auto rendered = tok->ApplyChatTemplate(std::span<const model::ChatMessage>(&msg, 1));
+    if (!rendered.ok()) return Fail(rendered.status());
+    prompt = *rendered;
+  }
+  auto r = model::Generate(**m, *tok, adapter ? &*adapter : nullptr, prompt, p,
                            [&](std::string_view piece) {
                              if (!common.json) std::cout << piece << std::flush;
                            });

@@ -95,6 +95,18 @@ struct AdapterInitArgs {
 };
 int RunModelInitAdapter(const Common& common, const AdapterInitArgs& args);
 
+struct ModelImportArgs {
+  std::string gguf, out, dtype = "f32";
+  bool overwrite = false;
+};
+int RunModelImport(const Common& common, const ModelImportArgs& args);
+
+struct ModelPullArgs {
+  std::string name, out, cache, dtype = "f32", python = "python3";
+  bool list = false;
+};
+int RunModelPull(const Common& common, const ModelPullArgs& args);
+
 struct GenerateArgs {
   std::string model, adapter, prompt;
   int max_tokens = 64;
@@ -103,6 +115,7 @@ struct GenerateArgs {
   double top_p = 1.0;
   uint64_t seed = 0;
   std::vector<std::string> stop;
+  bool chat = false;  //!< wrap the prompt in the chat template as a user turn
 };
 int RunGenerate(const Common& common, const GenerateArgs& args);
 

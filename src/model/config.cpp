@@ -86,12 +86,22 @@ Result<ModelConfig> ModelConfig::FromJson(const json& j, const std::string& sour
                              " shorter than the context is not supported");
     }
   }
-  if (j.contains("rope_scaling") && !j["rope_scaling"].is_null()) {
-    const json& rs = j["rope_scaling"];
-    if (!rs.is_object()) return Bad(source, "'rope_scaling' must be an object");
+  // transformers 5 writes rope_theta and the scaling together as "rope_parameters"; earlier
+  // versions wrote "rope_theta" and "rope_scaling". Either is read.
+  const char* rope_key = j.contains("rope_parameters") && !j["rope_parameters"].is_null()
+                             ? "rope_parameters"
+                             : "rope_scaling";
+  if (std::string(rope_key) == "rope_parameters") {
+    if (!j[rope_key].is_object()) return Bad(source, "'rope_parameters' must be an object");
+    TRIB_RETURN_IF_ERROR(NumberField(j[rope_key], "rope_theta", source, &c.rope_theta));
+  }
+  if (j.contains(rope_key) && !j[rope_key].is_null()) {
+    const json& rs = j[rope_key];
+    if (!rs.is_object()) return Bad(source, std::string("'") + rope_key + "' must be an object");
     std::string type = rs.value("rope_type", rs.value("type", std::string()));
     if (type != "llama3" && type != "linear" && type != "default") {
-      return Bad(source, "rope_scaling type '" + type + "' is not supported (llama3, linear)");
+      return Bad(source, std::string(rope_key) + " type '" + type +
+                             "' is not supported (llama3, linear)");
     }
     c.rope_scaling.type = type == "default" ? "" : type;
     TRIB_RETURN_IF_ERROR(NumberField(rs, "factor", source, &c.rope_scaling.factor));

@@ -57,9 +57,15 @@ struct TargetSlot {
 
 std::vector<TargetSlot> TargetSlots(const LoraConfig& config, const ModelConfig& mc) {
   std::vector<TargetSlot> slots;
+  // PEFT targets a module when its path is a target or ends with "." + target, so a target may
+  // be a short name ("q_proj", every layer) or a path ("model.layers.0.mlp.up_proj", one).
   for (int64_t layer = 0; layer < mc.num_hidden_layers; ++layer) {
-    for (const std::string& module : config.target_modules) {
+    for (const std::string& module : LoraModuleNames()) {
       const std::string path = ModulePath(layer, module);
+      const bool targeted =
+          std::any_of(config.target_modules.begin(), config.target_modules.end(),
+                      [&](const std::string& t) { return PatternMatches(t, path); });
+      if (!targeted) continue;
       auto [out, in] = ModuleShape(mc, module);
       slots.push_back({layer, module, config.RankFor(path), out, in, config.ScaleFor(path)});
     }
@@ -108,7 +114,8 @@ Result<LoraConfig> LoraConfig::FromJson(const json& j, const std::string& source
     for (const json& m : t) {
       std::string name = m.is_string() ? m.get<std::string>() : "";
       const auto& known = LoraModuleNames();
-      if (std::find(known.begin(), known.end(), name) == known.end()) {
+      const std::string last = name.substr(name.find_last_of('.') + 1);
+      if (std::find(known.begin(), known.end(), last) == known.end()) {
         return Bad(source, "target module " + m.dump() +
                                " is not a Llama projection (q_proj, k_proj, v_proj, o_proj, "
                                "gate_proj, up_proj, down_proj)");
@@ -117,6 +124,11 @@ Result<LoraConfig> LoraConfig::FromJson(const json& j, const std::string& source
     }
   } else {
     return Bad(source, "'target_modules' must be a list of module names or \"all-linear\"");
+  }
+  for (const char* key : {"layers_to_transform", "layers_pattern"}) {
+    if (j.contains(key) && !j[key].is_null() && !(j[key].is_array() && j[key].empty())) {
+      return Bad(source, std::string("'") + key + "' is not supported");
+    }
   }
   if (j.contains("rank_pattern") && j["rank_pattern"].is_object()) {
     for (auto it = j["rank_pattern"].begin(); it != j["rank_pattern"].end(); ++it) {

@@ -8,38 +8,18 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "tributary/base/file_io.h"
 #include "tributary/model/tokenizer.h"
+#include "model/tokenizer-json.h"
 
 namespace tributary::model {
 namespace {
 
-using ojson = nlohmann::ordered_json;
+using tokenizer_json::ojson;
+using tokenizer_json::ByteLevelStep;
 
 Status Invalid(const std::string& msg) {
   return Status::InvalidArgument("WriteByteLevelTokenizer: " + msg, "bad_tokenizer_spec");
-}
-
-// Writes through a temporary file and a rename, so a reader never sees half a file.
-Status WriteFile(const std::filesystem::path& path, const std::string& text) {
-  const std::filesystem::path tmp = path.string() + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) return Status::IOError(tmp.string() + ": cannot create");
-    out << text;
-    out.flush();
-    if (!out) return Status::IOError(tmp.string() + ": write failed");
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) return Status::IOError(path.string() + ": " + ec.message());
-  return Status::OK();
-}
-
-ojson ByteLevelStep(bool use_regex) {
-  return {{"type", "ByteLevel"},
-          {"add_prefix_space", false},
-          {"trim_offsets", true},
-          {"use_regex", use_regex}};
 }
 
 }  // namespace
@@ -106,47 +86,20 @@ Status WriteByteLevelTokenizer(const std::filesystem::path& dir, int32_t vocab_s
   ojson added_decoder = ojson::object();
   for (size_t i = 0; i < specials.size(); ++i) {
     const int32_t id = first_special + static_cast<int32_t>(i);
-    added.push_back({{"id", id},
-                     {"content", specials[i]},
-                     {"single_word", false},
-                     {"lstrip", false},
-                     {"rstrip", false},
-                     {"normalized", false},
-                     {"special", true}});
-    added_decoder[std::to_string(id)] = {{"content", specials[i]}, {"lstrip", false},
-                                         {"normalized", false},    {"rstrip", false},
-                                         {"single_word", false},   {"special", true}};
+    added.push_back(tokenizer_json::AddedToken(id, specials[i], true));
+    added_decoder[std::to_string(id)] = tokenizer_json::AddedTokenDecoderEntry(specials[i], true);
   }
 
   ojson pre;
   if (options.pre_tokenizer == ByteLevelTokenizerOptions::PreTokenizer::kLlama3) {
-    pre = {{"type", "Sequence"},
-           {"pretokenizers", ojson::array({{{"type", "Split"},
-                                            {"pattern", {{"Regex", std::string(Llama3Pattern())}}},
-                                            {"behavior", "Isolated"},
-                                            {"invert", false}},
-                                           ByteLevelStep(false)})}};
+    pre = tokenizer_json::SplitThenByteLevel(std::string(Llama3Pattern()));
   } else {
     pre = ByteLevelStep(true);
   }
-  ojson post = {{"type", "ByteLevel"},
-                {"add_prefix_space", true},
-                {"trim_offsets", false},
-                {"use_regex", true}};
+  ojson post = ByteLevelStep(true, true, false);
   if (options.add_bos && !options.bos_token.empty()) {
     const std::string& bos = options.bos_token;
-    const int32_t bos_id = special_id(bos);
-    ojson single = ojson::array({{{"SpecialToken", {{"id", bos}, {"type_id", 0}}}},
-                                 {{"Sequence", {{"id", "A"}, {"type_id", 0}}}}});
-    ojson pair = single;
-    pair.push_back({{"SpecialToken", {{"id", bos}, {"type_id", 1}}}});
-    pair.push_back({{"Sequence", {{"id", "B"}, {"type_id", 1}}}});
-    ojson template_processing = {
-        {"type", "TemplateProcessing"},
-        {"single", single},
-        {"pair", pair},
-        {"special_tokens",
-         {{bos, {{"id", bos}, {"ids", ojson::array({bos_id})}, {"tokens", ojson::array({bos})}}}}}};
+    ojson template_processing = tokenizer_json::PrependBos(bos, special_id(bos));
     post = {{"type", "Sequence"}, {"processors", ojson::array({post, template_processing})}};
   }
 
@@ -158,17 +111,7 @@ Status WriteByteLevelTokenizer(const std::filesystem::path& dir, int32_t vocab_s
                      {"pre_tokenizer", pre},
                      {"post_processor", post},
                      {"decoder", ByteLevelStep(true)},
-                     {"model",
-                      {{"type", "BPE"},
-                       {"dropout", nullptr},
-                       {"unk_token", nullptr},
-                       {"continuing_subword_prefix", nullptr},
-                       {"end_of_word_suffix", nullptr},
-                       {"fuse_unk", false},
-                       {"byte_fallback", false},
-                       {"ignore_merges", options.ignore_merges},
-                       {"vocab", vocab},
-                       {"merges", merges}}}};
+                     {"model", tokenizer_json::BpeModel(vocab, merges, options.ignore_merges)}};
 
   ojson config = {{"add_bos_token", options.add_bos},
                   {"add_eos_token", false},
@@ -184,8 +127,8 @@ Status WriteByteLevelTokenizer(const std::filesystem::path& dir, int32_t vocab_s
   std::filesystem::create_directories(dir, ec);
   if (ec) return Status::IOError(dir.string() + ": " + ec.message());
   try {
-    TRIB_RETURN_IF_ERROR(WriteFile(dir / "tokenizer.json", tokenizer.dump(2)));
-    TRIB_RETURN_IF_ERROR(WriteFile(dir / "tokenizer_config.json", config.dump(2)));
+    TRIB_RETURN_IF_ERROR(WriteFileAtomic(dir / "tokenizer.json", tokenizer.dump(2)));
+    TRIB_RETURN_IF_ERROR(WriteFileAtomic(dir / "tokenizer_config.json", config.dump(2)));
   } catch (const std::exception& e) {  // dump() throws on invalid UTF-8 in a special token
     return Invalid(e.what());
   }

@@ -6,6 +6,7 @@
 
 #include "tributary/model/tokenizer.h"
 
+#include "tributary/base/file_io.h"
 #include "tributary/base/unicode.h"
 
 #define PCRE2_CODE_UNIT_WIDTH 8
@@ -473,19 +474,6 @@ Result<json> ParseJson(std::string_view text, std::string_view file) {
   }
 }
 
-Result<std::string> ReadFile(const std::filesystem::path& path) {
-  std::error_code ec;
-  if (!std::filesystem::exists(path, ec)) {
-    return Status::NotFound(path.string() + ": no such file");
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::IOError(path.string() + ": cannot open");
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  if (in.bad()) return Status::IOError(path.string() + ": read failed");
-  return ss.str();
-}
-
 // Optional boolean field; `fallback` when absent or null.
 Result<bool> GetBool(const json& obj, const char* key, bool fallback, std::string_view file,
                      const std::string& field) {
@@ -820,8 +808,9 @@ Status Tokenizer::Impl::LoadModel(const json& model, std::string_view file) {
 
   // The symbols each raw byte starts as. A byte whose character is missing falls back to <0xNN>
   // tokens for that character's UTF-8 (the reference applies byte_fallback to the character the
-  // model sees) or to unk_token; a byte with none of these could not be encoded, so the file is
-  // refused rather than dropping input silently as the reference would.
+  // model sees) or to unk_token; a byte with none of these is dropped from the input, as the
+  // reference drops it. Real vocabularies do lack some: SmolLM2's has no token for 21 bytes (a
+  // few control characters and bytes that never occur in UTF-8, such as 0xC0 and 0xF5-0xFF).
   for (int byte = 0; byte < 256; ++byte) {
     const std::string ch(ByteLevelChar(static_cast<uint8_t>(byte)));
     auto it = vocab.find(ch);
@@ -848,11 +837,7 @@ Status Tokenizer::Impl::LoadModel(const json& model, std::string_view file) {
       syms = {*unk_id};
       continue;
     }
-    char hex[8];
-    std::snprintf(hex, sizeof(hex), "0x%02X", byte);
-    return Bad(file, "model.vocab",
-               std::string("no token for byte ") + hex + " (" + Quote(ch) +
-                   ") and neither byte_fallback nor unk_token covers it");
+    syms.clear();
   }
   return Status::OK();
 }

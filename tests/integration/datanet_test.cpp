@@ -453,17 +453,23 @@ TEST(DatanetDemoTest, FirstStartSeedsTheDemoOnce) {
     ASSERT_EQ(list.size(), 2u);
     for (const auto& d : list) {
       EXPECT_EQ(d["stats"]["versions"], 1) << d.dump();
-      EXPECT_GT(d["stats"]["accepted_rows"].get<uint64_t>(), 50u);
+      EXPECT_EQ(d["schema"]["kind"], "prompt_response") << d.dump();
     }
+    EXPECT_EQ(list[0]["stats"]["accepted_rows"], 42) << list[0].dump();  // three contributors
+    EXPECT_EQ(list[1]["stats"]["accepted_rows"], 16) << list[1].dump();  // two
     EXPECT_EQ(list[0]["stats"]["rejected"], 1);
     auto contribs = HttpGet(node.port(), "/v1/datanets/1/contributions").json()["contributions"];
-    ASSERT_EQ(contribs.size(), 3u);
+    ASSERT_EQ(contribs.size(), 4u);
+    // demo-dave's retyped copies of demo-alice's rows are caught as near duplicates.
     auto retyped =
-        HttpGet(node.port(), "/v1/contributions/" + contribs[2]["id"].get<std::string>()).json();
+        HttpGet(node.port(), "/v1/contributions/" + contribs[3]["id"].get<std::string>()).json();
     int near = 0;
     for (const auto& v : retyped["report"]["rows"])
       near += v.value("reason", "") == "near_duplicate";
-    EXPECT_EQ(near, 30);
+    EXPECT_EQ(near, 8) << retyped.dump();
+    auto rows = HttpGet(node.port(), "/v1/datanets/1/versions/1/rows?limit=100").json()["rows"];
+    ASSERT_EQ(rows.size(), 42u);
+    EXPECT_TRUE(rows[0]["row"].contains("prompt")) << rows[0].dump();
     node.Stop();
   }
   NodeProcess again(tmp.path() / "data", tmp.path() / "home", demo);

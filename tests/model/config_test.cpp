@@ -37,6 +37,31 @@ TEST(ModelConfigTest, ReadsALlama32Config) {
   EXPECT_EQ(again->ToJson(), c->ToJson());
 }
 
+// transformers 5 writes rope_theta and the scaling together as rope_parameters.
+TEST(ModelConfigTest, ReadsTransformers5RopeParameters) {
+  json j = Llama();
+  j.erase("rope_theta");
+  j.erase("rope_scaling");
+  j["rope_parameters"] = {{"rope_theta", 250000.0}, {"rope_type", "llama3"}, {"factor", 8.0},
+                          {"low_freq_factor", 1.0}, {"high_freq_factor", 4.0},
+                          {"original_max_position_embeddings", 64}};
+  auto c = ModelConfig::FromJson(j, "config.json");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_DOUBLE_EQ(c->rope_theta, 250000.0);
+  EXPECT_EQ(c->rope_scaling.type, "llama3");
+  EXPECT_DOUBLE_EQ(c->rope_scaling.factor, 8.0);
+  EXPECT_EQ(c->rope_scaling.original_max_position_embeddings, 64);
+  j["rope_parameters"] = {{"rope_theta", 100000.0}, {"rope_type", "default"}};
+  c = ModelConfig::FromJson(j, "config.json");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_DOUBLE_EQ(c->rope_theta, 100000.0);
+  EXPECT_EQ(c->rope_scaling.type, "");
+  j["rope_parameters"] = {{"rope_theta", 100000.0}, {"rope_type", "yarn"}};
+  c = ModelConfig::FromJson(j, "config.json");
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.status().message().find("yarn"), std::string::npos);
+}
+
 TEST(ModelConfigTest, Qwen2HasBiasesAndMistralIsAccepted) {
   json q = Llama();
   q["architectures"] = {"Qwen2ForCausalLM"};

@@ -333,11 +333,11 @@ TEST(TokenizerEncodeTest, ByteFallbackAndUnk) {
   EXPECT_EQ(fb.Encode(std::string("a\0", 2), false), (std::vector<int32_t>{B('a'), 300, 301}));
   spec.model_extra = {{"unk_token", "<unk>"}};
   EXPECT_EQ(Load(spec).Encode(std::string("\0a", 2), false), (std::vector<int32_t>{302, B('a')}));
+  // Neither: the byte is dropped, as the reference drops it (SmolLM2's vocabulary lacks 21 bytes).
   spec.model_extra = json::object();
-  auto bad = Tokenizer::FromJson(spec.Dump());
-  ASSERT_FALSE(bad.ok());
-  EXPECT_NE(bad.status().message().find("model.vocab"), std::string::npos);
-  EXPECT_NE(bad.status().message().find("0x00"), std::string::npos);
+  auto dropping = Tokenizer::FromJson(spec.Dump());
+  ASSERT_TRUE(dropping.ok()) << dropping.status().ToString();
+  EXPECT_EQ(dropping->Encode(std::string("\0a\0", 3), false), (std::vector<int32_t>{B('a')}));
 }
 
 TEST(TokenizerEncodeTest, NfcNormalizer) {

@@ -16,7 +16,7 @@
 //   4. each pre-token is mapped to the GPT-2 byte alphabet and merged by BPE rank (a bounded cache
 //      keeps merged words); with ignore_merges a pre-token that is itself in the vocabulary is
 //      one token; characters outside the vocabulary become <0xNN> byte tokens (byte_fallback) or
-//      unk_token, and a file where some byte has neither is refused at load.
+//      unk_token; a byte with neither is dropped, as the reference drops it.
 //   5. with add_special_tokens, the post_processor's TemplateProcessing adds its tokens.
 // Decoding maps every token through the ByteLevel decoder, as the reference does (added tokens
 // too: characters outside the byte alphabet are kept as their UTF-8), and returns the raw bytes,
