@@ -28,6 +28,8 @@
 //
 // Usage: factory_bench [--steps 22] [--warmup 2] [--batch-size 8] [--seq-len 256]
 //                      [--ranks 8,64] [--sketch-dim 1024] [--threads N] [--fortunes DIR] [--json]
+//                      [--base DIR]   a Hugging Face checkpoint (its own tokenizer) instead of
+//                                     the random model, e.g. the pulled SmolLM2
 #include <malloc.h>
 #include <sys/wait.h>
 #include <torch/torch.h>
@@ -70,6 +72,7 @@ struct Args {
   std::string fortunes = "/usr/share/games/fortunes";
   int64_t sketch_dim = 1024;  // as `factory train --sketch-dim`; 0 = no sketches
   bool json = false;
+  std::string base;  // a checkpoint (e.g. the pulled SmolLM2) instead of the random model
 };
 
 model::ModelConfig BenchConfig() {
@@ -214,7 +217,17 @@ json MeasureSketches(const Args& a, const model::LlamaModel& base,
 json MeasureRank(const Args& a, int64_t rank, const std::vector<factory::Example>& examples) {
   if (a.threads > 0) torch::set_num_threads(a.threads);
   json r = {{"rank", rank}, {"threads", torch::get_num_threads()}};
-  auto base = model::LlamaModel::Random(BenchConfig(), 1);
+  std::unique_ptr<model::LlamaModel> base;
+  if (a.base.empty()) {
+    base = model::LlamaModel::Random(BenchConfig(), 1);
+  } else {
+    auto loaded = model::LlamaModel::Load(a.base);
+    if (!loaded.ok()) {
+      std::fprintf(stderr, "%s\n", loaded.status().ToString().c_str());
+      std::exit(1);
+    }
+    base = std::move(*loaded);
+  }
   const size_t bs = static_cast<size_t>(a.batch_size);
 
   // The baseline: Forward without grad of the base alone (no adapter) on one micro-batch of
@@ -406,6 +419,8 @@ int main(int argc, char** argv) {
       a.sketch_dim = std::stoll(next());
     } else if (k == "--fortunes") {
       a.fortunes = next();
+    } else if (k == "--base") {
+      a.base = next();
     } else if (k == "--ranks") {
       a.ranks.clear();
       std::stringstream ss(next());
@@ -416,16 +431,25 @@ int main(int argc, char** argv) {
           stderr,
           "usage: factory_bench [--steps 22] [--warmup 2] [--batch-size 8] "
           "[--seq-len 256] [--ranks 8,64] [--sketch-dim 1024] [--threads N] [--fortunes DIR] "
-          "[--json]\n");
+          "[--base DIR] [--json]\n");
       return 2;
     }
   }
+  model::ModelConfig config = BenchConfig();
+  if (!a.base.empty()) {
+    auto loaded = model::ModelConfig::Load(a.base);
+    if (!loaded.ok()) {
+      std::fprintf(stderr, "%s\n", loaded.status().ToString().c_str());
+      return 1;
+    }
+    config = *loaded;
+  }
   if (a.warmup < 1 || a.steps <= a.warmup || a.batch_size < 1 || a.seq_len < 8 ||
-      a.seq_len > BenchConfig().max_position_embeddings || a.ranks.empty() || a.sketch_dim < 0) {
+      a.seq_len > config.max_position_embeddings || a.ranks.empty() || a.sketch_dim < 0) {
     std::fprintf(stderr,
                  "need 1 <= --warmup < --steps, --batch-size >= 1, 8 <= --seq-len <= %lld, "
                  "--sketch-dim >= 0\n",
-                 static_cast<long long>(BenchConfig().max_position_embeddings));
+                 static_cast<long long>(config.max_position_embeddings));
     return 2;
   }
 
@@ -436,18 +460,23 @@ int main(int argc, char** argv) {
                  fortunes.size(), a.fortunes.c_str());
     return 1;
   }
-  const fs::path tok_dir =
-      fs::temp_directory_path() / ("factory_bench-tok-" + std::to_string(::getpid()));
-  model::BpeTrainOptions bo;
-  bo.vocab_size = static_cast<int32_t>(BenchConfig().vocab_size);
   const auto t_tok = Clock::now();
-  if (Status s = model::TrainByteLevelTokenizer(tok_dir, fortunes, bo); !s.ok()) {
-    std::fprintf(stderr, "tokenizer: %s\n", s.ToString().c_str());
-    return 1;
+  Result<model::Tokenizer> tok = Status::Internal("unset");
+  if (a.base.empty()) {
+    const fs::path tok_dir =
+        fs::temp_directory_path() / ("factory_bench-tok-" + std::to_string(::getpid()));
+    model::BpeTrainOptions bo;
+    bo.vocab_size = static_cast<int32_t>(BenchConfig().vocab_size);
+    if (Status s = model::TrainByteLevelTokenizer(tok_dir, fortunes, bo); !s.ok()) {
+      std::fprintf(stderr, "tokenizer: %s\n", s.ToString().c_str());
+      return 1;
+    }
+    tok = model::Tokenizer::FromDirectory(tok_dir);
+    std::error_code ec;
+    fs::remove_all(tok_dir, ec);
+  } else {
+    tok = model::Tokenizer::FromDirectory(a.base);
   }
-  auto tok = model::Tokenizer::FromDirectory(tok_dir);
-  std::error_code ec;
-  fs::remove_all(tok_dir, ec);
   if (!tok.ok()) {
     std::fprintf(stderr, "tokenizer: %s\n", tok.status().ToString().c_str());
     return 1;
@@ -497,19 +526,21 @@ int main(int argc, char** argv) {
     }
   }
 
-  const auto c = BenchConfig();
+  const auto& c = config;
   if (!a.json) {
     std::printf(
-        "model: random Llama, %lld layers, hidden %lld, intermediate %lld, %lld heads / %lld kv "
+        "model: %s Llama, %lld layers, hidden %lld, intermediate %lld, %lld heads / %lld kv "
         "heads, vocab %lld, float32 on CPU\n"
-        "data: %zu fortunes joined into %zu rows of %lld tokens (BPE tokenizer learned from %zu "
-        "fortunes in %.1f s)\n"
+        "data: %zu fortunes joined into %zu rows of %lld tokens (%s tokenizer, %zu fortunes, "
+        "%.1f s)\n"
         "training: LoRA on q,k,v,o, alpha 16, dropout 0.05, AdamW, batch %lld sequences, %lld "
         "steps (first %lld not timed)\n\n",
-        static_cast<long long>(c.num_hidden_layers), static_cast<long long>(c.hidden_size),
+        a.base.empty() ? "random" : a.base.c_str(), static_cast<long long>(c.num_hidden_layers), static_cast<long long>(c.hidden_size),
         static_cast<long long>(c.intermediate_size), static_cast<long long>(c.num_attention_heads),
         static_cast<long long>(c.num_key_value_heads), static_cast<long long>(c.vocab_size), used,
-        rows.size(), static_cast<long long>(a.seq_len), fortunes.size(), tok_secs,
+        rows.size(), static_cast<long long>(a.seq_len),
+        a.base.empty() ? "BPE learned from the fortunes" : "the checkpoint's", fortunes.size(),
+        tok_secs,
         static_cast<long long>(a.batch_size), static_cast<long long>(a.steps),
         static_cast<long long>(a.warmup));
   }

