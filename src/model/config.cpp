@@ -100,8 +100,8 @@ Result<ModelConfig> ModelConfig::FromJson(const json& j, const std::string& sour
     if (!rs.is_object()) return Bad(source, std::string("'") + rope_key + "' must be an object");
     std::string type = rs.value("rope_type", rs.value("type", std::string()));
     if (type != "llama3" && type != "linear" && type != "default") {
-      return Bad(source, std::string(rope_key) + " type '" + type +
-                             "' is not supported (llama3, linear)");
+      return Bad(source,
+                 std::string(rope_key) + " type '" + type + "' is not supported (llama3, linear)");
     }
     c.rope_scaling.type = type == "default" ? "" : type;
     TRIB_RETURN_IF_ERROR(NumberField(rs, "factor", source, &c.rope_scaling.factor));

@@ -1,13 +1,11 @@
-#include <fcntl.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <cstring>
 #include <limits>
 
-#include "tributary/model/gguf.h"
+#include "model/file-map.h"
 #include "tributary/model/ggml_quant.h"
+#include "tributary/model/gguf.h"
 
 namespace tributary::model {
 namespace {
@@ -216,22 +214,13 @@ const GgufTensorInfo* GgufFile::FindTensor(std::string_view name) const {
 Result<std::unique_ptr<GgufFile>> GgufFile::Open(const std::filesystem::path& path) {
   std::unique_ptr<GgufFile> f(new GgufFile());
   f->path_ = path;
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return Status::NotFound(path.string() + ": cannot open", "file_not_found");
-  struct stat st {};
-  if (::fstat(fd, &st) != 0) {
-    ::close(fd);
-    return Status::IOError(path.string() + ": cannot stat");
-  }
-  f->size_ = static_cast<uint64_t>(st.st_size);
+  TRIB_ASSIGN_OR_RETURN(MappedBytes mapped, MapWholeFile(path, /*writable=*/false));
+  f->map_ = mapped.addr;
+  f->size_ = mapped.size;
   if (f->size_ < 4) {
-    ::close(fd);
     return Bad(path, "file of " + std::to_string(f->size_) + " bytes is too short for a header");
   }
-  void* map = ::mmap(nullptr, f->size_, PROT_READ, MAP_PRIVATE, fd, 0);
-  ::close(fd);
-  if (map == MAP_FAILED) return Status::IOError(path.string() + ": cannot map");
-  f->map_ = map;
+  void* map = mapped.addr;
   f->base_ = static_cast<const uint8_t*>(map);
 
   Cursor in(f->base_, f->size_, f->path_);
@@ -301,8 +290,7 @@ Result<std::unique_ptr<GgufFile>> GgufFile::Open(const std::filesystem::path& pa
     TRIB_RETURN_IF_ERROR(in.Read(&relative[i], where + "offset"));
     if (relative[i] % f->alignment_ != 0) {
       return Bad(path, where + "offset " + std::to_string(relative[i]) +
-                           " is not a multiple of the alignment " +
-                           std::to_string(f->alignment_));
+                           " is not a multiple of the alignment " + std::to_string(f->alignment_));
     }
     if (!f->tensor_index_.emplace(t.name, i).second) {
       return Bad(path, "tensor '" + t.name + "' appears twice");

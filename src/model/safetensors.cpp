@@ -1,9 +1,6 @@
 #include "tributary/model/safetensors.h"
 
-#include <fcntl.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cstring>
@@ -11,6 +8,8 @@
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
+
+#include "model/file-map.h"
 
 namespace tributary::model {
 namespace {
@@ -67,23 +66,14 @@ const TensorInfo* SafetensorsFile::Find(std::string_view name) const {
 Result<std::unique_ptr<SafetensorsFile>> SafetensorsFile::Open(const std::filesystem::path& path) {
   std::unique_ptr<SafetensorsFile> f(new SafetensorsFile());
   f->path_ = path;
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return Status::NotFound(path.string() + ": cannot open", "file_not_found");
-  struct stat st {};
-  if (::fstat(fd, &st) != 0) {
-    ::close(fd);
-    return Status::IOError(path.string() + ": cannot stat");
-  }
-  const uint64_t size = static_cast<uint64_t>(st.st_size);
+  TRIB_ASSIGN_OR_RETURN(MappedBytes mapped, MapWholeFile(path, /*writable=*/true));
+  f->map_ = mapped.addr;
+  f->map_size_ = mapped.size;
+  const uint64_t size = mapped.size;
   if (size < 8) {
-    ::close(fd);
     return Bad(path, "file of " + std::to_string(size) + " bytes is too short for a header");
   }
-  void* map = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
-  ::close(fd);
-  if (map == MAP_FAILED) return Status::IOError(path.string() + ": cannot map");
-  f->map_ = map;
-  f->map_size_ = size;
+  void* map = mapped.addr;
   const auto* bytes = static_cast<const uint8_t*>(map);
 
   uint64_t header_len = 0;

@@ -31,13 +31,13 @@ inline ojson SplitThenByteLevel(const std::string& pattern) {
 
 //! An entry of tokenizer.json's added_tokens.
 inline ojson AddedToken(int32_t id, const std::string& content, bool special) {
-  return {{"id", id},           {"content", content}, {"single_word", false}, {"lstrip", false},
-          {"rstrip", false},    {"normalized", false}, {"special", special}};
+  return {{"id", id},        {"content", content},  {"single_word", false}, {"lstrip", false},
+          {"rstrip", false}, {"normalized", false}, {"special", special}};
 }
 
 //! The same token as tokenizer_config.json's added_tokens_decoder lists it.
 inline ojson AddedTokenDecoderEntry(const std::string& content, bool special) {
-  return {{"content", content}, {"lstrip", false},       {"normalized", false},
+  return {{"content", content}, {"lstrip", false},      {"normalized", false},
           {"rstrip", false},    {"single_word", false}, {"special", special}};
 }
 
@@ -48,11 +48,12 @@ inline ojson PrependBos(const std::string& bos, int32_t bos_id) {
   ojson pair = single;
   pair.push_back({{"SpecialToken", {{"id", bos}, {"type_id", 1}}}});
   pair.push_back({{"Sequence", {{"id", "B"}, {"type_id", 1}}}});
-  return {{"type", "TemplateProcessing"},
-          {"single", single},
-          {"pair", pair},
-          {"special_tokens",
-           {{bos, {{"id", bos}, {"ids", ojson::array({bos_id})}, {"tokens", ojson::array({bos})}}}}}};
+  return {
+      {"type", "TemplateProcessing"},
+      {"single", single},
+      {"pair", pair},
+      {"special_tokens",
+       {{bos, {{"id", bos}, {"ids", ojson::array({bos_id})}, {"tokens", ojson::array({bos})}}}}}};
 }
 
 //! A byte-level BPE model section.

@@ -8,15 +8,15 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "model/tokenizer-json.h"
 #include "tributary/base/file_io.h"
 #include "tributary/model/tokenizer.h"
-#include "model/tokenizer-json.h"
 
 namespace tributary::model {
 namespace {
 
-using tokenizer_json::ojson;
 using tokenizer_json::ByteLevelStep;
+using tokenizer_json::ojson;
 
 Status Invalid(const std::string& msg) {
   return Status::InvalidArgument("WriteByteLevelTokenizer: " + msg, "bad_tokenizer_spec");

@@ -3,8 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
-#include <sstream>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "support/temp_dir.h"
 #include "support/test_util.h"
@@ -48,9 +48,8 @@ TEST(ModelImportCliTest, BadInputGetsOneLineAndANonZeroExit) {
                      "no pullable model 'gpt-5' (known: smollm2-135m-instruct)");
   ExpectOneLineError(RunTributary({"model", "pull"}, {home}), "model pull --list");
   ExpectOneLineError(RunTributary({"model", "pull", "smollm2-135m-instruct", "--python",
-                                   "/nonexistent/python3", "--out",
-                                   (tmp.path() / "m").string(), "--cache",
-                                   (tmp.path() / "cache").string()},
+                                   "/nonexistent/python3", "--out", (tmp.path() / "m").string(),
+                                   "--cache", (tmp.path() / "cache").string()},
                                   {home}),
                      "/nonexistent/python3");
 }

@@ -424,14 +424,22 @@ void AddTensors(GgufWriter& w, const LlamaModel& m) {
   }
 }
 
+// A tiny random Llama as llama.cpp lays it out: keys for `keys`, the tokenizer (pre-tokenizer
+// `pre`; none when empty) and the tensors of `m`.
+GgufWriter TinyLlamaGguf(const ModelConfig& keys, const LlamaModel& m,
+                         const std::string& pre = "smollm") {
+  GgufWriter w;
+  AddLlamaKeys(w, keys);
+  if (!pre.empty()) AddTokenizer(w, m.config().vocab_size, pre);
+  AddTensors(w, m);
+  return w;
+}
+
 TEST(GgufImportTest, ARandomLlamaRoundTripsThroughGgufWithTheSameLogits) {
   TempDir dir;
   const ModelConfig c = TinyConfig();
   auto original = LlamaModel::Random(c, 11);
-  GgufWriter w;
-  AddLlamaKeys(w, c);
-  AddTokenizer(w, c.vocab_size);
-  AddTensors(w, *original);
+  GgufWriter w = TinyLlamaGguf(c, *original);
   auto gguf = w.Write(dir.path() / "tiny.gguf");
 
   size_t calls = 0;
@@ -491,10 +499,7 @@ TEST(GgufImportTest, Bf16WritesHalfTheBytes) {
   TempDir dir;
   const ModelConfig c = TinyConfig();
   auto original = LlamaModel::Random(c, 3);
-  GgufWriter w;
-  AddLlamaKeys(w, c);
-  AddTokenizer(w, c.vocab_size);
-  AddTensors(w, *original);
+  GgufWriter w = TinyLlamaGguf(c, *original);
   auto gguf = w.Write(dir.path() / "tiny.gguf");
   GgufImportOptions f32, bf16;
   bf16.dtype = DType::kBF16;
@@ -526,9 +531,7 @@ TEST(GgufImportTest, MissingTokenizerIsNamed) {
   TempDir dir;
   const ModelConfig c = TinyConfig();
   auto original = LlamaModel::Random(c, 3);
-  GgufWriter w;
-  AddLlamaKeys(w, c);
-  AddTensors(w, *original);
+  GgufWriter w = TinyLlamaGguf(c, *original, "");
   auto r = ImportGguf(w.Write(dir.path() / "t.gguf"), dir.path() / "out");
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().reason(), "missing_tokenizer");
@@ -540,10 +543,7 @@ TEST(GgufImportTest, UnknownPreTokenizerIsNamed) {
   TempDir dir;
   const ModelConfig c = TinyConfig();
   auto original = LlamaModel::Random(c, 3);
-  GgufWriter w;
-  AddLlamaKeys(w, c);
-  AddTokenizer(w, c.vocab_size, "deepseek-coder");
-  AddTensors(w, *original);
+  GgufWriter w = TinyLlamaGguf(c, *original, "deepseek-coder");
   auto r = ImportGguf(w.Write(dir.path() / "t.gguf"), dir.path() / "out");
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().reason(), "unsupported_tokenizer");
@@ -554,10 +554,7 @@ TEST(GgufImportTest, UnsupportedQuantizationTypeIsNamedWithTheTensor) {
   TempDir dir;
   const ModelConfig c = TinyConfig();
   auto original = LlamaModel::Random(c, 3);
-  GgufWriter w;
-  AddLlamaKeys(w, c);
-  AddTokenizer(w, c.vocab_size);
-  AddTensors(w, *original);
+  GgufWriter w = TinyLlamaGguf(c, *original);
   // A Q2_K tensor (type 10): 256 elements take 84 bytes.
   w.Tensor("blk.0.extra.weight", {256}, 10, std::string(84, '\0'));
   auto r = ImportGguf(w.Write(dir.path() / "q.gguf"), dir.path() / "out");
@@ -572,24 +569,18 @@ TEST(GgufImportTest, MissingAndMisshapenTensorsAreNamed) {
   ModelConfig c = TinyConfig();
   auto original = LlamaModel::Random(c, 3);
   {
-    GgufWriter w;
     ModelConfig more = c;
     more.num_hidden_layers = 3;  // the keys promise a layer the tensors lack
-    AddLlamaKeys(w, more);
-    AddTokenizer(w, c.vocab_size);
-    AddTensors(w, *original);
+    GgufWriter w = TinyLlamaGguf(more, *original);
     auto r = ImportGguf(w.Write(dir.path() / "a.gguf"), dir.path() / "out");
     ASSERT_FALSE(r.ok());
     EXPECT_EQ(r.status().reason(), "missing_tensor");
     EXPECT_NE(r.status().message().find("model.layers.2."), std::string::npos);
   }
   {
-    GgufWriter w;
     ModelConfig wide = c;
     wide.intermediate_size = 128;
-    AddLlamaKeys(w, wide);
-    AddTokenizer(w, c.vocab_size);
-    AddTensors(w, *original);
+    GgufWriter w = TinyLlamaGguf(wide, *original);
     auto r = ImportGguf(w.Write(dir.path() / "b.gguf"), dir.path() / "out");
     ASSERT_FALSE(r.ok());
     EXPECT_EQ(r.status().reason(), "wrong_shape");

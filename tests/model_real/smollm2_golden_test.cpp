@@ -33,11 +33,11 @@ json ReadJson(const fs::path& path) {
   return json::parse(ss.str());
 }
 
-#define REQUIRE_SMOLLM2()                                                                       \
-  if (!fs::exists(ModelDir() / "model.safetensors")) {                                          \
-    GTEST_SKIP() << "SmolLM2 is not at " << ModelDir()                                          \
-                 << ": run `tributary model pull smollm2-135m-instruct --out " << ModelDir()    \
-                 << "` (or set TRIBUTARY_SMOLLM2_DIR)";                                         \
+#define REQUIRE_SMOLLM2()                                                                    \
+  if (!fs::exists(ModelDir() / "model.safetensors")) {                                       \
+    GTEST_SKIP() << "SmolLM2 is not at " << ModelDir()                                       \
+                 << ": run `tributary model pull smollm2-135m-instruct --out " << ModelDir() \
+                 << "` (or set TRIBUTARY_SMOLLM2_DIR)";                                      \
   }
 
 const fs::path kData = fs::path(TRIBUTARY_TESTDATA) / "smollm2";

