@@ -395,8 +395,12 @@ TEST(TrainBpeMergesTest, BadInput) {
 }
 
 TEST(TrainByteLevelTokenizerTest, SameIdsAsHuggingFaceTokenizers) {
-  if (std::system("python3 -c 'import tokenizers' >/dev/null 2>&1") != 0) {
-    GTEST_SKIP() << "Python package `tokenizers` is not installed";
+  // The Python of the test venv (tools/test-venv.sh, a CTest fixture sets TRIBUTARY_PYTHON).
+  const char* env_python = std::getenv("TRIBUTARY_PYTHON");
+  const std::string python = env_python && *env_python ? env_python : "python3";
+  if (std::system((python + " -c 'import tokenizers' >/dev/null 2>&1").c_str()) != 0) {
+    GTEST_SKIP() << "Python package `tokenizers` is not installed for " << python
+                 << " (make test installs it: tools/test-venv.sh)";
   }
   REQUIRE_FORTUNES(fortunes, "computers");
   TempDir dir;
@@ -415,7 +419,7 @@ TEST(TrainByteLevelTokenizerTest, SameIdsAsHuggingFaceTokenizers) {
          "ids = [tok.encode(s, add_special_tokens=False).ids for s in samples]\n"
          "json.dump(ids, open(d + '/ids.json', 'w'))\n";
   const std::string cmd =
-      "python3 '" + (dir.path() / "check.py").string() + "' '" + dir.path().string() + "'";
+      python + " '" + (dir.path() / "check.py").string() + "' '" + dir.path().string() + "'";
   ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
   const nlohmann::json ids = nlohmann::json::parse(ReadText(dir.path() / "ids.json"));
   ASSERT_EQ(ids.size(), samples.size());
