@@ -10,6 +10,7 @@
 #include <fstream>
 
 #include "support/temp_dir.h"
+#include "support/tiny_model.h"
 #include "tributary/model/gguf_import.h"
 #include "tributary/model/llama.h"
 #include "tributary/model/tokenizer.h"
@@ -318,20 +319,12 @@ TEST(GgufFileTest, MissingFileIsNotFound) {
 
 // ---- import ----
 
+// The shared tiny shape, with what a GGUF import must carry over: rope theta, epsilon, tying.
 ModelConfig TinyConfig() {
-  ModelConfig c;
-  c.vocab_size = 300;
-  c.hidden_size = 64;
-  c.intermediate_size = 96;
-  c.num_hidden_layers = 2;
-  c.num_attention_heads = 4;
-  c.num_key_value_heads = 2;
-  c.head_dim = 16;
-  c.max_position_embeddings = 512;
+  ModelConfig c = tributary::testing::TinyModelConfig(300);
   c.rope_theta = 100000;
   c.rms_norm_eps = 1e-5;
   c.tie_word_embeddings = true;
-  c.initializer_range = 0.2;
   return c;
 }
 
