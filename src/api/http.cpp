@@ -3,13 +3,12 @@
 #include <charconv>
 
 #include "tributary/api/node_server.h"
+#include "tributary/base/json_parse.h"
 
 namespace tributary::http {
 namespace {
 
 using json = nlohmann::json;
-
-struct DepthExceeded {};
 
 }  // namespace
 
@@ -36,21 +35,9 @@ std::optional<json> ParseBody(const httplib::Request& req, httplib::Response& re
               "request body exceeds the limit of " + std::to_string(max_bytes) + " bytes");
     return std::nullopt;
   }
-  try {
-    json j = json::parse(req.body, [max_depth](int depth, json::parse_event_t ev, json&) {
-      // `depth` counts enclosing containers; a container being opened is one level deeper.
-      bool opens =
-          ev == json::parse_event_t::object_start || ev == json::parse_event_t::array_start;
-      if (depth + (opens ? 1 : 0) > max_depth) throw DepthExceeded{};
-      return true;
-    });
-    return j;
-  } catch (const DepthExceeded&) {
-    SendError(res, 400, "json_too_deep",
-              "JSON nesting exceeds the limit of " + std::to_string(max_depth));
-  } catch (const json::exception& e) {
-    SendError(res, 400, "bad_json", std::string("body is not valid JSON: ") + e.what());
-  }
+  auto parsed = ParseJsonBounded(req.body, max_depth);
+  if (parsed.ok()) return std::move(*parsed);
+  SendError(res, 400, parsed.status().reason(), parsed.status().message());
   return std::nullopt;
 }
 

@@ -39,11 +39,14 @@ Result<TxLookup> SubmitAndWait(Chain* chain, const Transaction& tx, std::chrono:
 std::optional<uint64_t> EventId(const Receipt& receipt, std::string_view type,
                                 std::string_view attr);
 
+class ServeSupervisor;
+
 //! What route files need from the server.
 struct RouteContext {
   Chain* chain;
   datanet::DatanetService* datanets;
   const ServerOptions* opts;
+  ServeSupervisor* serve = nullptr;  //!< the serving worker; null when the node serves no base
 };
 
 //! The Datanet routes (datanet-routes.cpp).
@@ -54,5 +57,9 @@ void AddModelRoutes(httplib::Server& server, const RouteContext& ctx);
 void AddIndexRoutes(httplib::Server& server, const RouteContext& ctx);
 //! POST /v1/attribution (attribution-routes.cpp).
 void AddAttributionRoutes(httplib::Server& server, const RouteContext& ctx);
+//! The OpenAI completion routes and the operator's adapter routes (openai-routes.cpp).
+void AddOpenAiRoutes(httplib::Server& server, const RouteContext& ctx);
+//! The serving worker's Prometheus text, "" when it is not up (openai-routes.cpp).
+std::string ServeMetrics(ServeSupervisor* serve);
 
 }  // namespace tributary::http

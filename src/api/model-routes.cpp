@@ -10,6 +10,7 @@
 // names are not unique, ids are; `parent` is the base model's content hash (hex), the only
 // identity of a base model the ledger records. GET /v1/models/{id} takes "<id>" or
 // "tributary-model-<id>".
+#include "api/serve-supervisor.h"
 #include "http.h"
 #include "tributary/economy/kinds.h"
 #include "tributary/economy/models.h"
@@ -60,6 +61,7 @@ json LineageOf(const economy::Model& m, const std::vector<economy::DataLineage>&
 void AddModelRoutes(httplib::Server& server, const RouteContext& ctx) {
   Chain* chain = ctx.chain;
   const ServerOptions* opts = ctx.opts;
+  ServeSupervisor* serve = ctx.serve;
 
   // Register: the body is a signed model.register tx (or {"tx": ...}); answers 201 with the
   // model once the tx is committed.
@@ -115,8 +117,22 @@ void AddModelRoutes(httplib::Server& server, const RouteContext& ctx) {
     });
     if (!s.ok()) return SendStatus(res, s);
     json data = json::array(), models = json::array();
+    // The base this node serves comes first (it has no registry entry; `parent` null).
+    auto ep = serve ? serve->Ready() : std::nullopt;
+    if (ep && !adapter && *first <= 1) {
+      data.push_back({{"id", ep->base_name},
+                      {"object", "model"},
+                      {"created", 0},
+                      {"owned_by", "tributary"},
+                      {"parent", nullptr},
+                      {"tributary", {{"base_hash", ToHex(ep->base_hash)},
+                                     {"context_length", ep->context_length},
+                                     {"price_per_1k_tokens", "0"}}}});
+    }
     for (const auto& m : list) {
-      data.push_back(m.ToOpenAiJson());
+      json entry = m.ToOpenAiJson();
+      if (ep && m.base_hash == ep->base_hash) entry["parent"] = ep->base_name;
+      data.push_back(std::move(entry));
       models.push_back(m.ToJson());
     }
     SendJson(res, 200, {{"object", "list"}, {"data", data}, {"models", models}, {"total", count}});

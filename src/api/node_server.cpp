@@ -6,6 +6,7 @@
 #include <thread>
 #include <unordered_map>
 
+#include "api/serve-supervisor.h"
 #include "http.h"
 #include "tributary/datanet/kinds.h"
 #include "tributary/economy/kinds.h"
@@ -95,7 +96,13 @@ class NodeServer::Impl {
       : chain_(chain),
         datanets_(datanets),
         opts_(std::move(opts)),
-        limiter_(opts_.rate_limit_rps, opts_.rate_limit_burst) {}
+        limiter_(opts_.rate_limit_rps, opts_.rate_limit_burst),
+        serve_(opts_.model_tool, opts_.serve_args,
+               opts_.serve_log.empty()
+                   ? (std::filesystem::path(opts_.models_dir).parent_path() / "serve.log")
+                   : std::filesystem::path(opts_.serve_log)) {}
+
+  void StartServing(const std::string& base) { serve_.Start(base); }
 
   Status Start() {
     int threads = opts_.threads;
@@ -155,10 +162,12 @@ class NodeServer::Impl {
     }
     port_ = port;
     thread_ = std::thread([this] { server_.listen_after_bind(); });
+    if (!opts_.serve_base.empty()) serve_.Start(opts_.serve_base);
     return Status::OK();
   }
 
   void Stop() {
+    serve_.Stop();
     server_.stop();
     if (thread_.joinable()) thread_.join();
   }
@@ -174,11 +183,15 @@ class NodeServer::Impl {
     if (datanets_) {
       http::AddDatanetRoutes(server_, http::RouteContext{chain_, datanets_, &opts_});
     }
-    http::AddModelRoutes(server_, http::RouteContext{chain_, datanets_, &opts_});
+    http::AddModelRoutes(server_, http::RouteContext{chain_, datanets_, &opts_, &serve_});
     http::AddIndexRoutes(server_, http::RouteContext{chain_, datanets_, &opts_});
     http::AddAttributionRoutes(server_, http::RouteContext{chain_, datanets_, &opts_});
+    http::AddOpenAiRoutes(server_, http::RouteContext{chain_, datanets_, &opts_, &serve_});
     server_.Get("/healthz", [this](const httplib::Request&, httplib::Response& res) {
-      SendJson(res, 200, {{"status", "ok"}, {"height", chain_->height()}});
+      SendJson(res, 200,
+               {{"status", "ok"},
+                {"height", chain_->height()},
+                {"serving", serve_.started() ? serve_.State() : "off"}});
     });
 
     server_.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
@@ -208,6 +221,7 @@ class NodeServer::Impl {
              std::to_string(m.last_commit_seconds));
       metric("tributary_http_rate_limited_total", "counter", "Requests answered with 429.",
              std::to_string(rate_limited_.load()));
+      out += http::ServeMetrics(&serve_);
       res.set_content(out, "text/plain; version=0.0.4");
     });
 
@@ -331,6 +345,7 @@ class NodeServer::Impl {
   datanet::DatanetService* datanets_;
   ServerOptions opts_;
   RateLimiter limiter_;
+  http::ServeSupervisor serve_;
   httplib::Server server_;
   std::thread thread_;
   int port_ = 0;
@@ -342,6 +357,7 @@ NodeServer::NodeServer(Chain* chain, ServerOptions options, datanet::DatanetServ
 NodeServer::~NodeServer() { Stop(); }
 Status NodeServer::Start() { return impl_->Start(); }
 void NodeServer::Stop() { impl_->Stop(); }
+void NodeServer::StartServing(const std::string& base) { impl_->StartServing(base); }
 int NodeServer::port() const { return impl_->port(); }
 
 }  // namespace tributary

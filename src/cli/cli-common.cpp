@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "cli/cli.h"
+#include "cli/commands.h"
 
 namespace tributary::cli {
 
@@ -116,6 +117,69 @@ Result<nlohmann::json> NodePost(const Common& c, const std::string& path,
   return Decode(c, res);
 }
 
+Status NodeStream(const Common& c, const std::string& path, const nlohmann::json& body,
+                  const std::function<void(const nlohmann::json&)>& on_event) {
+  TRIB_ASSIGN_OR_RETURN(auto client, MakeClient(c));
+  client->set_read_timeout(900);  // a long answer on a busy CPU
+  std::string buffer, error_body;
+  int status = 0;
+  Status mid_stream;
+  httplib::Request req;
+  req.method = "POST";
+  req.path = path;
+  req.body = body.dump();
+  req.set_header("Content-Type", "application/json");
+  req.set_header("Accept", "text/event-stream");
+  req.response_handler = [&](const httplib::Response& r) {
+    status = r.status;
+    return true;
+  };
+  req.content_receiver = [&](const char* data, size_t n, uint64_t, uint64_t) {
+    if (status != 200) {
+      error_body.append(data, n);
+      return true;
+    }
+    buffer.append(data, n);
+    size_t end;
+    while ((end = buffer.find("\n\n")) != std::string::npos) {
+      std::string event = buffer.substr(0, end);
+      buffer.erase(0, end + 2);
+      if (event.rfind("data: ", 0) != 0) continue;  // comments (keep-alives)
+      std::string data_text = event.substr(6);
+      if (data_text == "[DONE]") continue;
+      auto j = nlohmann::json::parse(data_text, nullptr, false);
+      if (j.is_discarded()) continue;
+      if (j.contains("error") && j["error"].is_object()) {
+        mid_stream = Status::Unavailable(j["error"].value("message", "the answer failed"),
+                                         j["error"].value("code", "error"));
+        continue;
+      }
+      on_event(j);
+    }
+    return true;
+  };
+  httplib::Response res;
+  httplib::Error err = httplib::Error::Success;
+  if (!client->send(req, res, err)) {
+    return Status::Unavailable("cannot reach the node at " + c.node + " (" +
+                                   httplib::to_string(err) + "); is `tributary node` running?",
+                               "node_unreachable");
+  }
+  if (status != 200) {
+    auto j = nlohmann::json::parse(error_body, nullptr, false);
+    if (!j.is_discarded() && j.contains("error") && j["error"].is_object()) {
+      const auto& e = j["error"];
+      std::string code = e.contains("code") && e["code"].is_string() ? e["code"].get<std::string>()
+                                                                     : "error";
+      return Status(status == 404 ? Code::kNotFound : status >= 500 ? Code::kUnavailable
+                                                                    : Code::kInvalidArgument,
+                    code, e.value("message", error_body));
+    }
+    return Status::Unavailable("the node answered HTTP " + std::to_string(status), "bad_response");
+  }
+  return mid_stream;
+}
+
 void ProgressLine::Update(uint64_t done, uint64_t total) {
   if (!enabled_) return;
   auto now = std::chrono::steady_clock::now();
@@ -189,7 +253,7 @@ bool IsModelCommand(int argc, char** argv) {
     if (!model) {
       if (a != "model") {
         return a == "generate" || a == "factory" || a == "index" || a == "attribute" ||
-               a == "attribution";
+               a == "attribution" || a == "serve";
       }
       model = true;
       continue;
@@ -217,6 +281,33 @@ int ExecModelBinary(int argc, char** argv) {
   std::cerr << "error: cannot run " << path << " for the model commands (" << std::strerror(errno)
             << "); build it with `make build`\n";
   return 1;
+}
+
+Result<std::pair<std::string, int>> ParseListen(const std::string& listen) {
+  auto colon = listen.rfind(':');
+  if (colon == std::string::npos || colon == 0) {
+    return Status::InvalidArgument("--listen must be HOST:PORT, got '" + listen + "'",
+                                   "bad_listen");
+  }
+  std::string port = listen.substr(colon + 1);
+  if (port.empty() || port.size() > 5 ||
+      port.find_first_not_of("0123456789") != std::string::npos || std::stoi(port) > 65535) {
+    return Status::InvalidArgument("--listen port must be 0..65535, got '" + port + "'",
+                                   "bad_listen");
+  }
+  return std::make_pair(listen.substr(0, colon), std::stoi(port));
+}
+
+
+std::vector<std::string> ServeBudgets::ToArgs() const {
+  return {"--max-active-adapters", std::to_string(max_active_adapters),
+          "--adapter-cache-mb",    std::to_string(adapter_cache_mb),
+          "--kv-budget-tokens",    std::to_string(kv_budget_tokens),
+          "--max-queued",          std::to_string(max_queued),
+          "--max-step-tokens",     std::to_string(max_step_tokens),
+          "--prefill-chunk",       std::to_string(prefill_chunk),
+          "--max-running",         std::to_string(max_running),
+          "--threads",             std::to_string(threads)};
 }
 
 }  // namespace tributary::cli

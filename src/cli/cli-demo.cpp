@@ -227,8 +227,12 @@ Status SeedDemo(Chain* chain, DatanetService* datanets, std::ostream& log) {
 // libtorch); each step is skipped when its output exists, so a restart resumes the demo.
 
 namespace tributary::cli {
-DemoModels::DemoModels(std::string url, fs::path data_dir, bool quiet)
-    : url_(std::move(url)), dir_(std::move(data_dir) / "models"), quiet_(quiet) {}
+DemoModels::DemoModels(std::string url, fs::path data_dir, bool quiet,
+                       std::function<void(const fs::path&)> on_base_ready)
+    : url_(std::move(url)),
+      dir_(std::move(data_dir) / "models"),
+      quiet_(quiet),
+      on_base_ready_(std::move(on_base_ready)) {}
 
 DemoModels::~DemoModels() { Stop(); }
 
@@ -347,6 +351,8 @@ void DemoModels::Run() {
       }
     }
   }
+
+  if (on_base_ready_) on_base_ready_(base);
 
   // One adapter per Datanet, fine-tuned, registered; skipped when done on an earlier start.
   const std::string suffix = real ? "" : "-tiny";

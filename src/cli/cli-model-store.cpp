@@ -4,6 +4,7 @@
 
 #include "cli/attribution-commands.h"
 #include "tributary/base/file_hash.h"
+#include "tributary/economy/model_files.h"
 
 namespace tributary::cli {
 namespace {
@@ -11,30 +12,10 @@ namespace {
 namespace fs = std::filesystem;
 using json = nlohmann::json;
 
-bool IsAdapterDir(const fs::path& dir) {
-  std::error_code ec;
-  return fs::is_regular_file(dir / "adapter_config.json", ec) &&
-         fs::is_regular_file(dir / "adapter_model.safetensors", ec);
-}
-
 json ReadJsonFile(const fs::path& path) {
   std::ifstream in(path);
   if (!in) return json();
   return json::parse(in, nullptr, false);
-}
-
-// Adapter directories under `root`, at most two levels down, in path order.
-std::vector<fs::path> AdapterDirs(const fs::path& root) {
-  std::vector<fs::path> out;
-  std::error_code ec;
-  for (auto it = fs::recursive_directory_iterator(root, ec);
-       !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-    if (!it->is_directory(ec)) continue;
-    if (it.depth() >= 1) it.disable_recursion_pending();
-    if (IsAdapterDir(it->path())) out.push_back(it->path());
-  }
-  std::sort(out.begin(), out.end());
-  return out;
 }
 
 }  // namespace
@@ -50,25 +31,16 @@ Result<LocalModel> ResolveModel(const Common& c, const std::string& id, const fs
     m.versions.push_back({d.value("datanet", uint64_t{0}), d.value("version", uint32_t{0})});
   }
 
-  // Directories whose training.json names the hash go first; every candidate is hashed.
-  std::vector<fs::path> dirs = AdapterDirs(models_dir);
-  std::stable_partition(dirs.begin(), dirs.end(), [&](const fs::path& d) {
-    json t = ReadJsonFile(d / "training.json");
-    return t.is_object() && t.value("adapter_hash", "") == adapter_hash;
-  });
-  for (const auto& d : dirs) {
-    auto h = HashModelFiles(d, ModelFiles::kAdapter);
-    if (h.ok() && ToHex(*h) == adapter_hash) {
-      m.adapter_dir = d;
-      break;
-    }
-  }
-  if (m.adapter_dir.empty()) {
+  auto adapter_hash_bytes = FixedFromHex<32>(adapter_hash);
+  auto found = adapter_hash_bytes.ok() ? economy::FindAdapterFiles(models_dir, *adapter_hash_bytes)
+                                       : Result<fs::path>(adapter_hash_bytes.status());
+  if (!found.ok()) {
     return Status::NotFound("model " + id + ": no adapter under " + models_dir.string() +
                                 " hashes to its registered adapter_hash " + adapter_hash +
                                 " (copy the adapter directory there, or pass --models)",
                             "model_files_missing");
   }
+  m.adapter_dir = *found;
 
   if (!base_override.empty()) {
     m.base_dir = base_override;

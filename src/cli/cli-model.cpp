@@ -39,7 +39,14 @@ int RunModelInit(const Common& common, const ModelInitArgs& a) {
   if (!s.ok()) return Fail(s);
   auto m = model::LlamaModel::Random(c, a.seed);
   s = m->Save(a.out);
-  if (s.ok()) s = model::WriteByteLevelTokenizer(a.out, static_cast<int32_t>(a.vocab));
+  model::ByteLevelTokenizerOptions tok;
+  if (a.chat) {
+    // Plain ChatML, so that a test model answers /v1/chat/completions.
+    tok.special_tokens.push_back("<|im_start|>");
+    tok.special_tokens.push_back("<|im_end|>");
+    tok.chat_template = std::string(model::ChatTemplate::ChatMLSource());
+  }
+  if (s.ok()) s = model::WriteByteLevelTokenizer(a.out, static_cast<int32_t>(a.vocab), tok);
   if (!s.ok()) return Fail(s);
   if (common.json) {
     PrintJson({{"out", a.out}, {"config", c.ToJson()}});

@@ -1,6 +1,7 @@
 // `tributary node`: runs the chain and its HTTP API until SIGINT/SIGTERM.
 #include <pthread.h>
 #include <signal.h>
+#include <sodium.h>
 #include <unistd.h>
 
 #include <fstream>
@@ -14,21 +15,6 @@
 
 namespace tributary::cli {
 namespace {
-
-Result<std::pair<std::string, int>> ParseListen(const std::string& listen) {
-  auto colon = listen.rfind(':');
-  if (colon == std::string::npos || colon == 0) {
-    return Status::InvalidArgument("--listen must be HOST:PORT, got '" + listen + "'",
-                                   "bad_listen");
-  }
-  std::string port = listen.substr(colon + 1);
-  if (port.empty() || port.size() > 5 ||
-      port.find_first_not_of("0123456789") != std::string::npos || std::stoi(port) > 65535) {
-    return Status::InvalidArgument("--listen port must be 0..65535, got '" + port + "'",
-                                   "bad_listen");
-  }
-  return std::make_pair(listen.substr(0, colon), std::stoi(port));
-}
 
 Result<Genesis> ReadGenesisFile(const std::string& path) {
   std::ifstream in(path);
@@ -130,6 +116,34 @@ int RunNode(const Common& common, const NodeArgs& args) {
   so.index_dir = (data / "index").string();
   so.models_dir = (data / "models").string();
   so.model_tool = ModelToolPath().string();
+  if (!args.base.empty()) {
+    std::error_code base_ec;
+    if (!fs::is_regular_file(fs::path(args.base) / "config.json", base_ec)) {
+      return Fail(Status::InvalidArgument(
+          "--base " + args.base + " is not a model directory (no config.json)", "bad_base"));
+    }
+    so.serve_base = fs::absolute(args.base).string();
+  }
+  so.serve_args = args.serve.ToArgs();
+  so.serve_log = (data / "serve.log").string();
+  // The operator routes' token: from --operator-token-file, or made once by --dev.
+  fs::path token_path = args.operator_token_file.empty() ? data / "operator.token"
+                                                         : fs::path(args.operator_token_file);
+  if (!args.operator_token_file.empty() || args.dev) {
+    if (!fs::exists(token_path) && args.dev && args.operator_token_file.empty()) {
+      unsigned char secret[32];
+      randombytes_buf(secret, sizeof secret);
+      std::ofstream(token_path) << ToHex(ByteView(secret, sizeof secret)) << "\n";
+      fs::permissions(token_path, fs::perms::owner_read | fs::perms::owner_write,
+                      fs::perm_options::replace, ec);
+    }
+    std::ifstream in(token_path);
+    std::getline(in, so.operator_token);
+    if (so.operator_token.empty()) {
+      return Fail(Status::InvalidArgument(
+          "--operator-token-file " + token_path.string() + " is missing or empty", "bad_token"));
+    }
+  }
   NodeServer server(chain->get(), so, datanets->get());
   (*chain)->StartProducer(std::chrono::milliseconds(args.block_interval_ms));
   // Seeded before the API opens, so the first answer already shows the demo.
@@ -166,6 +180,12 @@ int RunNode(const Common& common, const NodeArgs& args) {
                 << "  build/tributary tx get <hash> --out proof.json\n"
                 << "  build/tributary verify-proof proof.json\n"
                 << "  curl -s " << url << "/metrics\n"
+                << (so.serve_base.empty() && !args.demo_models
+                        ? ""
+                        : "  build/tributary chat --model base --prompt \"Hello!\"\n"
+                          "  curl -s " + url + "/v1/chat/completions -H 'Content-Type: "
+                          "application/json' -d '{\"model\":\"base\",\"messages\":[{\"role\":"
+                          "\"user\",\"content\":\"Hello!\"}]}'\n")
                 << "Stop with Ctrl-C.\n";
     }
     std::cout << std::flush;
@@ -177,7 +197,12 @@ int RunNode(const Common& common, const NodeArgs& args) {
     auto d1 = (*datanets)->GetDatanet(1);
     auto d2 = (*datanets)->GetDatanet(2);
     if (d1.ok() && d2.ok() && d1->versions > 0 && d2->versions > 0) {
-      demo_models = std::make_unique<DemoModels>(url, data, common.json || !::isatty(2));
+      // Once the demo's base is ready, the node serves it (unless --base named another).
+      auto serve_base = [&server, has_base = !args.base.empty()](const fs::path& base) {
+        if (!has_base) server.StartServing(fs::absolute(base).string());
+      };
+      demo_models =
+          std::make_unique<DemoModels>(url, data, common.json || !::isatty(2), serve_base);
       demo_models->Start();
     } else {
       std::cerr << "warning: --demo-models needs the demo Datanets 1 and 2 with a version "

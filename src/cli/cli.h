@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -37,10 +38,19 @@ struct VersionRef {
 //! naming `option` (e.g. "--data") otherwise.
 Result<std::vector<VersionRef>> ParseVersions(const std::string& text, const std::string& option);
 
+//! "HOST:PORT" as (host, port); InvalidArgument (reason "bad_listen") naming --listen.
+Result<std::pair<std::string, int>> ParseListen(const std::string& listen);
+
 //! A JSON HTTP call to the node. Non-2xx answers become a Status carrying the node's error.
 Result<nlohmann::json> NodeGet(const Common& c, const std::string& path);
 Result<nlohmann::json> NodePost(const Common& c, const std::string& path,
                                 const nlohmann::json& body);
+
+//! POSTs `body` to an OpenAI streaming route and calls `on_event` with each server-sent event's
+//! JSON (keep-alive comments and [DONE] skipped). An error answer, or an error event mid-stream,
+//! becomes the Status.
+Status NodeStream(const Common& c, const std::string& path, const nlohmann::json& body,
+                  const std::function<void(const nlohmann::json&)>& on_event);
 
 //! Uploads files as multipart/form-data (each a part with its file name) plus, when given, a
 //! part "tx" holding the tx JSON. With `progress`, shows bytes sent, rate and ETA on stderr.

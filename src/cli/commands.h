@@ -6,7 +6,9 @@
 #include <atomic>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <mutex>
+#include <optional>
 #include <ostream>
 #include <string>
 #include <thread>
@@ -45,8 +47,10 @@ Status SeedDemo(Chain* chain, datanet::DatanetService* datanets, std::ostream& l
 //! whose output exists in DATA/models is skipped; an interrupted one resumes next start.
 class DemoModels {
  public:
-  //! `quiet`: children's stderr goes to the log too (not a terminal).
-  DemoModels(std::string url, std::filesystem::path data_dir, bool quiet);
+  //! `quiet`: children's stderr goes to the log too (not a terminal). `on_base_ready` runs (on the
+  //! demo's thread) once the base model is on disk, so the node can serve it.
+  DemoModels(std::string url, std::filesystem::path data_dir, bool quiet,
+             std::function<void(const std::filesystem::path&)> on_base_ready = {});
   ~DemoModels();
   void Start();
   //! Asks the running child to checkpoint and stop, and waits.
@@ -59,11 +63,38 @@ class DemoModels {
   std::string url_;
   std::filesystem::path dir_;
   bool quiet_;
+  std::function<void(const std::filesystem::path&)> on_base_ready_;
   std::atomic<bool> stop_{false};
   std::atomic<pid_t> child_{0};
   std::mutex log_mu_;
   std::thread thread_;
 };
+
+//! The serving engine's budgets (serve/engine.h), shared by `node` and `serve`.
+struct ServeBudgets {
+  int64_t max_active_adapters = 32;
+  int64_t adapter_cache_mb = 1024;
+  int64_t kv_budget_tokens = 65536;
+  int64_t max_queued = 256;
+  int64_t max_step_tokens = 512;
+  int64_t prefill_chunk = 256;
+  int64_t max_running = 64;
+  int threads = 0;
+  //! As `serve` arguments.
+  std::vector<std::string> ToArgs() const;
+};
+
+struct ChatArgs {
+  std::string model;
+  std::string prompt;  //!< one turn; empty: interactive (chat)
+  std::string system;
+  int64_t max_tokens = 0;  //!< 0: the server's default
+  double temperature = 0.7;
+  std::optional<int64_t> seed;
+  std::vector<std::string> stop;
+};
+int RunChat(const Common& common, const ChatArgs& args);
+int RunComplete(const Common& common, const ChatArgs& args);
 
 struct NodeArgs {
   std::string data = "./var";
@@ -75,6 +106,9 @@ struct NodeArgs {
   bool demo_models = false;  //!< then pretrain, fine-tune and register the demo models
   int64_t block_interval_ms = 2000;
   double rate_limit = 200;
+  std::string base;  //!< serve this base through the OpenAI API
+  std::string operator_token_file;
+  ServeBudgets serve;
 };
 int RunNode(const Common& common, const NodeArgs& args);
 
@@ -84,6 +118,7 @@ struct ModelInitArgs {
   int64_t max_positions = 2048;
   uint64_t seed = 0;
   double init_range = 0.02;  //!< std of the random weights (a tiny model may want more)
+  bool chat = false;         //!< a ChatML chat template and its two special tokens
 };
 int RunModelInit(const Common& common, const ModelInitArgs& args);
 

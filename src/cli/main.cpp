@@ -294,6 +294,53 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   node->add_option("--rate-limit", node_args.rate_limit, "requests/s per client address (0 = off)")
       ->capture_default_str();
+  node->add_option("--base", node_args.base,
+                   "serve this base model (Hugging Face layout) and its registered adapters "
+                   "through the OpenAI API");
+  node->add_option("--operator-token-file", node_args.operator_token_file,
+                   "file holding the Bearer token of the operator routes (--dev writes "
+                   "DATA/operator.token)");
+  node->add_option("--max-active-adapters", node_args.serve.max_active_adapters,
+                   "distinct adapters in one batch step")
+      ->capture_default_str();
+  node->add_option("--adapter-cache-mb", node_args.serve.adapter_cache_mb,
+                   "host memory for loaded adapters, in MiB")
+      ->capture_default_str();
+  node->add_option("--kv-budget-tokens", node_args.serve.kv_budget_tokens,
+                   "KV-cache tokens reserved by running requests (admission control)")
+      ->capture_default_str();
+  node->add_option("--max-queued", node_args.serve.max_queued,
+                   "requests waiting for admission; more get 429")
+      ->capture_default_str();
+  node->add_option("--max-step-tokens", node_args.serve.max_step_tokens,
+                   "tokens per batched step (decodes + prompt chunks)")
+      ->capture_default_str();
+  node->add_option("--serve-threads", node_args.serve.threads,
+                   "the serving worker's torch threads (0 = all cores)")
+      ->capture_default_str();
+
+  ChatArgs chat_args;
+  auto* chat = app.add_subcommand("chat", "chat with a model through the node's OpenAI API");
+  chat->add_option("--model", chat_args.model, "model id or name (base, tributary-model-1, ...)")
+      ->required();
+  chat->add_option("--prompt", chat_args.prompt, "ask one question and exit");
+  chat->add_option("--system", chat_args.system, "system prompt");
+  chat->add_option("--max-tokens", chat_args.max_tokens, "0 = the server's default")
+      ->capture_default_str();
+  chat->add_option("--temperature", chat_args.temperature, "0 = greedy")->capture_default_str();
+  chat->add_option("--seed", chat_args.seed, "sampling seed");
+  chat->add_option("--stop", chat_args.stop, "stop string (repeatable)");
+  ChatArgs complete_args;
+  complete_args.temperature = 0;
+  auto* complete = app.add_subcommand("complete", "continue a text through the OpenAI API");
+  complete->add_option("--model", complete_args.model, "model id or name")->required();
+  complete->add_option("--prompt", complete_args.prompt, "text to continue")->required();
+  complete->add_option("--max-tokens", complete_args.max_tokens, "0 = the server's default (16)")
+      ->capture_default_str();
+  complete->add_option("--temperature", complete_args.temperature, "0 = greedy")
+      ->capture_default_str();
+  complete->add_option("--seed", complete_args.seed, "sampling seed");
+  complete->add_option("--stop", complete_args.stop, "stop string (repeatable)");
 
   auto* keys = app.add_subcommand("keys", "manage local keys");
   keys->require_subcommand(1);
@@ -447,6 +494,8 @@ int main(int argc, char** argv) {
   }
   try {
     if (*node) return RunNode(common, node_args);
+    if (*chat) return RunChat(common, chat_args);
+    if (*complete) return RunComplete(common, complete_args);
     if (*keys_new) return KeysNew(common, key_name);
     if (*keys_list) return KeysList(common);
     if (*keys_show) return KeysShow(common, key_name, address_only);

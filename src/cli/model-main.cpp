@@ -6,6 +6,7 @@
 #include "cli/attribution-commands.h"
 #include "cli/commands.h"
 #include "cli/factory-commands.h"
+#include "cli/serve-commands.h"
 
 int main(int argc, char** argv) {
   using namespace tributary::cli;
@@ -35,6 +36,8 @@ int main(int argc, char** argv) {
                    "std of the random weights (0.02 as Hugging Face; a tiny model an "
                    "adapter should move needs more, e.g. 0.2)")
       ->capture_default_str();
+  model_init->add_flag("--chat", init_args.chat,
+                       "give the tokenizer a ChatML chat template (<|im_start|>, <|im_end|>)");
   AdapterInitArgs adapter_args;
   auto* model_adapter =
       model_cmd->add_subcommand("init-adapter", "write a random PEFT LoRA adapter");
@@ -200,6 +203,25 @@ int main(int argc, char** argv) {
   attribution_eval->add_option("--fortunes", ae.fortunes, "fortune files (distractor text)")
       ->capture_default_str();
 
+  ServeArgs sv;
+  auto* serve_cmd = app.add_subcommand(
+      "serve", "serve a base model and LoRA adapters through the OpenAI API (the node's worker)");
+  serve_cmd->add_option("--base", sv.base, "base model directory (Hugging Face layout)")
+      ->required();
+  serve_cmd->add_option("--listen", sv.listen, "HOST:PORT")->capture_default_str();
+  serve_cmd->add_option("--dtype", sv.dtype, "f32 or bf16")->capture_default_str();
+  serve_cmd->add_option("--name", sv.name, "the base's model id (default: the directory's name)");
+  serve_cmd->add_option("--max-active-adapters", sv.budgets.max_active_adapters)
+      ->capture_default_str();
+  serve_cmd->add_option("--adapter-cache-mb", sv.budgets.adapter_cache_mb)->capture_default_str();
+  serve_cmd->add_option("--kv-budget-tokens", sv.budgets.kv_budget_tokens)->capture_default_str();
+  serve_cmd->add_option("--max-queued", sv.budgets.max_queued)->capture_default_str();
+  serve_cmd->add_option("--max-step-tokens", sv.budgets.max_step_tokens)->capture_default_str();
+  serve_cmd->add_option("--prefill-chunk", sv.budgets.prefill_chunk)->capture_default_str();
+  serve_cmd->add_option("--max-running", sv.budgets.max_running)->capture_default_str();
+  serve_cmd->add_option("--threads", sv.budgets.threads, "torch threads (0 = all cores)")
+      ->capture_default_str();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -218,6 +240,7 @@ int main(int argc, char** argv) {
     if (*index_status) return RunIndexStatus(common, is);
     if (*attribute) return RunAttribute(common, at);
     if (*attribution_eval) return RunAttributionEval(common, ae);
+    if (*serve_cmd) return RunServe(common, sv);
   } catch (const std::exception& e) {
     std::cerr << "error: " << e.what() << "\n";
     return 1;

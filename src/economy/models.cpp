@@ -213,7 +213,9 @@ json Model::ToOpenAiJson() const {
               {"object", "model"},
               {"created", registered_ms / 1000},
               {"owned_by", owner.ToString()},
-              {"parent", ToHex(base_hash)}};
+              {"parent", ToHex(base_hash)},
+              {"tributary",
+               {{"name", name}, {"price_per_1k_tokens", AmountToString(price_per_1k_tokens)}}}};
 }
 
 // ---- keys and loaders ----

@@ -89,6 +89,40 @@ size_t HeldBack(const std::string& text, const std::vector<std::string>& stops) 
 
 }  // namespace
 
+StopTextStream::StopTextStream(const Tokenizer& tokenizer, std::vector<std::string> stops)
+    : decoder_(std::make_unique<TokenStreamDecoder>(tokenizer, /*skip_special=*/true)),
+      stops_(std::move(stops)) {}
+
+StopTextStream::~StopTextStream() = default;
+
+std::string StopTextStream::Put(int32_t token) {
+  if (stopped_) return "";
+  text_ += decoder_->Put(token);
+  size_t stop_at = std::string::npos;
+  for (const auto& s : stops_) {
+    size_t pos = text_.find(s, emitted_ > s.size() ? emitted_ - s.size() : 0);
+    if (pos != std::string::npos) stop_at = std::min(stop_at, pos);
+  }
+  if (stop_at != std::string::npos) {
+    text_.resize(stop_at);
+    stopped_ = true;
+    return Finish(/*flush_utf8=*/false);
+  }
+  size_t safe = text_.size() - HeldBack(text_, stops_);
+  if (safe <= emitted_) return "";
+  std::string out = text_.substr(emitted_, safe - emitted_);
+  emitted_ = safe;
+  return out;
+}
+
+std::string StopTextStream::Finish(bool flush_utf8) {
+  if (flush_utf8 && !stopped_) text_ += decoder_->Flush();
+  if (text_.size() <= emitted_) return "";
+  std::string out = text_.substr(emitted_);
+  emitted_ = text_.size();
+  return out;
+}
+
 Result<GenerationResult> Generate(const LlamaModel& model, const Tokenizer& tokenizer,
                                   const LoraAdapter* adapter, std::string_view prompt,
                                   const SamplingParams& params,
@@ -100,15 +134,15 @@ Result<GenerationResult> Generate(const LlamaModel& model, const Tokenizer& toke
     return Status::InvalidArgument("the prompt is empty", "empty_prompt");
   std::optional<int64_t> eos = model.config().eos_token_id;
   if (!eos && tokenizer.eos_id()) eos = *tokenizer.eos_id();
-
   std::mt19937_64 rng(params.seed);
   KvCache cache;
   std::vector<const LoraAdapter*> adapters;
   if (adapter) adapters.push_back(adapter);
   const int index = adapter ? 0 : -1;
-  TokenStreamDecoder decoder(tokenizer, /*skip_special=*/true);
-  std::string text;    // all decoded text so far
-  size_t emitted = 0;  // bytes of `text` already passed to on_text
+  StopTextStream stream(tokenizer, params.stop);
+  auto emit = [&](const std::string& piece) {
+    if (on_text && !piece.empty()) on_text(piece);
+  };
   std::vector<int64_t> next(out.prompt_tokens.begin(), out.prompt_tokens.end());
   out.finish_reason = "length";
   for (int step = 0; step < params.max_tokens; ++step) {
@@ -120,25 +154,15 @@ Result<GenerationResult> Generate(const LlamaModel& model, const Tokenizer& toke
       out.finish_reason = "stop";
       break;
     }
-    text += decoder.Put(static_cast<int32_t>(token));
-    size_t stop_at = std::string::npos;
-    for (const auto& s : params.stop) {
-      size_t pos = text.find(s, emitted > s.size() ? emitted - s.size() : 0);
-      if (pos != std::string::npos) stop_at = std::min(stop_at, pos);
-    }
-    if (stop_at != std::string::npos) {
-      text.resize(stop_at);
+    emit(stream.Put(static_cast<int32_t>(token)));
+    if (stream.stopped()) {
       out.finish_reason = "stop";
       break;
     }
-    size_t safe = text.size() - HeldBack(text, params.stop);
-    if (on_text && safe > emitted) on_text(std::string_view(text).substr(emitted, safe - emitted));
-    emitted = std::max(emitted, safe);
     next = {token};
   }
-  if (out.finish_reason == "length") text += decoder.Flush();
-  if (on_text && text.size() > emitted) on_text(std::string_view(text).substr(emitted));
-  out.text = std::move(text);
+  emit(stream.Finish(/*flush_utf8=*/out.finish_reason == "length"));
+  out.text = stream.text();
   return out;
 }
 

@@ -12,6 +12,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "tributary/base/status.h"
 #include "tributary/ledger/chain.h"
@@ -41,6 +42,12 @@ struct ServerOptions {
   std::string models_dir;
   int attribution_workers = 2;  //!< concurrent attribution processes; more get 503 busy
   std::chrono::milliseconds attribution_timeout{300000};
+  //! Serving (docs/serving.md): a base model directory served through the OpenAI routes by a
+  //! resident `<model_tool> serve` worker; empty: none until StartServing.
+  std::string serve_base;
+  std::vector<std::string> serve_args;  //!< extra `serve` arguments (budgets)
+  std::string serve_log;                //!< the worker's stderr; default models_dir/../serve.log
+  std::string operator_token;           //!< Bearer token of the operator routes; empty: refused
 };
 
 //! The registry of every tx kind this node knows (the ledger's and, later, the other libraries').
@@ -61,6 +68,8 @@ class NodeServer {
   void Stop();
   //! The bound port (useful with port 0).
   int port() const;
+  //! Starts serving `base` through the OpenAI routes (a no-op when already serving).
+  void StartServing(const std::string& base);
 
  private:
   class Impl;
