@@ -219,6 +219,9 @@ Result<OpenAiRequest> ParseOpenAiRequest(const json& body, Endpoint endpoint) {
     TRIB_ASSIGN_OR_RETURN(auto logprobs, IntField(body, "logprobs", 0, 5));
     if (logprobs) r.top_logprobs = static_cast<int>(*logprobs);
   }
+  // vLLM's extension: generate past the end-of-sequence token (benchmarks want fixed lengths).
+  TRIB_ASSIGN_OR_RETURN(auto ignore_eos, BoolField(body, "ignore_eos"));
+  r.sampling.stop_at_eos = !ignore_eos.value_or(false);
   if (const json* user = Field(body, "user")) {
     if (!user->is_string()) return Bad("user", "user must be a string");
     r.user = user->get<std::string>();

@@ -33,7 +33,8 @@ struct OpenAiRequest {
 //! Parses a request body. InvalidArgument whose reason is the field at fault ("messages",
 //! "temperature", ...): wrong types, values out of range, n other than 1, unknown roles, features
 //! this server does not have (tools, response_format other than text, echo, best_of, suffix).
-//! Fields OpenAI defines that change nothing here (frequency_penalty 0, ...) are accepted.
+//! Fields OpenAI defines that change nothing here (frequency_penalty 0, ...) are accepted, and
+//! vLLM's `ignore_eos` (generate to max_tokens, for benchmarks).
 Result<OpenAiRequest> ParseOpenAiRequest(const nlohmann::json& body, Endpoint endpoint);
 
 //! The engine request for a parsed request: the chat template applied (with the assistant's
