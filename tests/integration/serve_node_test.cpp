@@ -434,5 +434,23 @@ TEST_F(ServeNodeTest, DisconnectsOverloadUnloadAndAWorkerCrash) {
   EXPECT_EQ(HttpGet(port, "/healthz").json()["status"], "ok") << "the node itself never stopped";
 }
 
+TEST_F(ServeNodeTest, TheOfficialOpenAiClientWorksAgainstTheNode) {
+  const char* js = std::getenv("TRIBUTARY_JS_DIR");  // set by CTest (tools/js-test-deps.sh)
+  if (!js) GTEST_SKIP() << "TRIBUTARY_JS_DIR is not set (run through ctest)";
+  TempDir data;
+  auto node = StartNode(data.path());
+  LoadAdapter(*node, data.path(), "a8");
+  const std::string cmd = "node " + (fs::path(js) / "openai_client.mjs").string() + " " +
+                          node->url() + " a8 2>&1";
+  FILE* p = ::popen(cmd.c_str(), "r");
+  ASSERT_NE(p, nullptr);
+  std::string out;
+  char buf[512];
+  while (std::fgets(buf, sizeof buf, p)) out += buf;
+  int rc = ::pclose(p);
+  EXPECT_EQ(rc, 0) << out;
+  EXPECT_NE(out.find("openai client checks passed"), std::string::npos) << out;
+}
+
 }  // namespace
 }  // namespace tributary::testing
