@@ -434,6 +434,48 @@ TEST_F(ServeNodeTest, DisconnectsOverloadUnloadAndAWorkerCrash) {
   EXPECT_EQ(HttpGet(port, "/healthz").json()["status"], "ok") << "the node itself never stopped";
 }
 
+TEST_F(ServeNodeTest, ARegisteredModelIsServedByItsIdAndNameWhenItsFilesAreHere) {
+  TempDir data;
+  auto node = StartNode(data.path(), {"--demo"});
+  const int port = node->port();
+  const fs::path adapter = data.path() / "models" / "quill";
+  auto train = RunCli(*node, {"factory", "train", "--base", base_.string(), "--data", "1@1",
+                              "--out", adapter.string(), "--max-steps", "2", "--heldout", "0",
+                              "--checkpoint-every", "0", "--batch-size", "2", "--max-seq-len",
+                              "64"});
+  ASSERT_EQ(train.exit_code, 0) << train.err;
+  json reg = RunCliJson(*node, {"model", "register", "--from", "dev", "--name", "quill", "--base",
+                                base_.string(), "--adapter", adapter.string(), "--price", "0.001"});
+  const uint64_t id = reg["model"]["id"];
+  const std::string model_id = "tributary-model-" + std::to_string(id);
+
+  Answer by_id = Post(port, "/v1/chat/completions", Chat(model_id, "Quillmere?", 8));
+  ASSERT_EQ(by_id.status, 200) << by_id.body.dump();
+  EXPECT_EQ(by_id.body["model"], model_id);
+  for (const std::string& name : {std::to_string(id), std::string("quill")}) {
+    Answer a = Post(port, "/v1/chat/completions", Chat(name, "Quillmere?", 8));
+    EXPECT_EQ(a.status, 200) << a.body.dump();
+    EXPECT_EQ(a.text, by_id.text) << name;
+  }
+  json models = HttpGet(port, "/v1/models").json();
+  bool listed = false;
+  for (const auto& m : models["data"]) {
+    if (m["id"] == model_id) {
+      listed = true;
+      EXPECT_EQ(m["parent"], "base");
+      EXPECT_EQ(m["tributary"]["price_per_1k_tokens"], "1000000000000000");
+    }
+  }
+  EXPECT_TRUE(listed) << models.dump();
+
+  // Without its files on this machine, the model is refused clearly (and nothing else breaks).
+  fs::rename(adapter, data.path() / "elsewhere");
+  Answer gone = Post(port, "/v1/chat/completions", Chat(model_id, "Quillmere?", 8));
+  EXPECT_EQ(gone.status, 400) << gone.body.dump();
+  EXPECT_EQ(gone.body["error"]["code"], "model_not_servable");
+  EXPECT_EQ(Post(port, "/v1/chat/completions", Chat("base", "hi", 3)).status, 200);
+}
+
 TEST_F(ServeNodeTest, TheOfficialOpenAiClientWorksAgainstTheNode) {
   const char* js = std::getenv("TRIBUTARY_JS_DIR");  // set by CTest (tools/js-test-deps.sh)
   if (!js) GTEST_SKIP() << "TRIBUTARY_JS_DIR is not set (run through ctest)";
