@@ -112,9 +112,10 @@ class NodeServer::Impl {
         datanets_ ? std::max(opts_.max_body_bytes, opts_.max_upload_bytes) : opts_.max_body_bytes);
     server_.set_tcp_nodelay(true);
     // httplib's default adds SO_REUSEPORT, which would let a second node share our port.
-    server_.set_socket_options([](socket_t sock) {
+    server_.set_socket_options([this](socket_t sock) {
       int yes = 1;
       ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+      listen_fd_ = sock;
     });  // small JSON answers must not wait for delayed ACKs
     server_.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
       if (!limiter_.Allow(req.remote_addr)) {
@@ -161,6 +162,9 @@ class NodeServer::Impl {
                                  "listen_failed");
     }
     port_ = port;
+    // Debian's cpp-httplib listens with a backlog of 5: a burst of clients would wait a second
+    // for SYN retransmits. Listening again on the bound socket raises it.
+    if (listen_fd_ >= 0) ::listen(listen_fd_, 1024);
     thread_ = std::thread([this] { server_.listen_after_bind(); });
     if (!opts_.serve_base.empty()) serve_.Start(opts_.serve_base);
     return Status::OK();
@@ -346,6 +350,7 @@ class NodeServer::Impl {
   ServerOptions opts_;
   RateLimiter limiter_;
   http::ServeSupervisor serve_;
+  int listen_fd_ = -1;
   httplib::Server server_;
   std::thread thread_;
   int port_ = 0;

@@ -422,15 +422,22 @@ void DemoModels::Run() {
       if (!stop_) say(std::string("demo: indexing ") + a.name + "'s data failed; see the log");
       return;
     }
-    std::string base_out;
-    rc = RunChild({model_bin, "--json", "generate", "--model", base.string(), "--prompt",
-                   a.question, "--chat", "--temperature", "0", "--max-tokens", "48"},
-                  &base_out);
-    json b = json::parse(base_out, nullptr, false);
-    if (rc != 0 || !b.is_object()) {
-      if (!stop_) say("demo: asking the base failed; see the log");
+    // The base answers through the node's OpenAI API (the serving worker holds it in memory).
+    const json ask = {{"model", "base"},
+                      {"messages", {{{"role", "user"}, {"content", a.question}}}},
+                      {"temperature", 0},
+                      {"max_tokens", 48}};
+    Result<json> asked = Status::Unavailable("not asked");
+    for (int tries = 0; tries < 120 && !stop_; ++tries) {
+      asked = NodePost(node, "/v1/chat/completions", ask);
+      if (asked.ok() || asked.status().code() != Code::kUnavailable) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(500));  // the worker is starting
+    }
+    if (!asked.ok()) {
+      if (!stop_) say("demo: asking the base failed: " + asked.status().message());
       return;
     }
+    json b = {{"text", (*asked)["choices"][0]["message"].value("content", "")}};
     std::string out;
     rc = RunChild(
         {model_bin, "--node", url_, "--json", "attribute", "--model", id, "--prompt", a.question,
@@ -460,9 +467,11 @@ void DemoModels::Run() {
     text << un;
     say(text.str());
   }
-  say("demo: ask your own: build/tributary attribute --model 1 --prompt \"What is a pip in "
+  say("demo: chat with an adapter: build/tributary chat --model demo-quillmere   (OpenAI API at " +
+      url_ + "/v1; docs/serving.md)");
+  say("demo: trace an answer: build/tributary attribute --model 1 --prompt \"What is a pip in "
       "Quillmere?\" --generate   (or POST " +
-      url_ + "/v1/attribution); see docs/attribution.md");
+      url_ + "/v1/attribution; docs/attribution.md)");
 }
 
 }  // namespace tributary::cli

@@ -222,6 +222,12 @@ Status WorkerServer::Impl::Start() {
   server_.set_payload_max_length(opts_.max_body_bytes + 1);
   server_.set_read_timeout(std::chrono::seconds(30));
   server_.set_write_timeout(std::chrono::seconds(30));
+  int listen_fd = -1;
+  server_.set_socket_options([&listen_fd](socket_t sock) {
+    int yes = 1;
+    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+    listen_fd = sock;
+  });
 
   server_.Get("/healthz", [this](const httplib::Request&, httplib::Response& res) {
     SendJson(res, 200,
@@ -319,6 +325,9 @@ Status WorkerServer::Impl::Start() {
     return Status::Unavailable("cannot listen on " + opts_.host + ":" + std::to_string(opts_.port),
                                "listen_failed");
   }
+  // Debian's cpp-httplib listens with a backlog of 5; a burst of clients would wait a second for
+  // SYN retransmits. Listening again on the bound socket raises it.
+  if (listen_fd >= 0) ::listen(listen_fd, 1024);
   thread_ = std::thread([this] { server_.listen_after_bind(); });
   return Status::OK();
 }
