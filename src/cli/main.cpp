@@ -315,6 +315,11 @@ int main(int argc, char** argv) {
   node->add_option("--max-step-tokens", node_args.serve.max_step_tokens,
                    "tokens per batched step (decodes + prompt chunks)")
       ->capture_default_str();
+  node->add_option("--max-running", node_args.serve.max_running, "requests in the running batch")
+      ->capture_default_str();
+  node->add_option("--prefill-chunk", node_args.serve.prefill_chunk,
+                   "most prompt tokens a request prefills per step")
+      ->capture_default_str();
   node->add_option("--serve-threads", node_args.serve.threads,
                    "the serving worker's torch threads (0 = all cores)")
       ->capture_default_str();
