@@ -13,9 +13,8 @@
 #include <chrono>
 #include <cstring>
 
+#include "api/child-process.h"
 #include "api/http.h"
-
-extern char** environ;
 
 namespace tributary::http {
 namespace {
@@ -31,44 +30,14 @@ struct ChildResult {
 // Runs argv with `input` on stdin; collects stdout (stderr is discarded) until exit or timeout.
 Result<ChildResult> RunChild(const std::vector<std::string>& argv, const std::string& input,
                              std::chrono::milliseconds timeout) {
-  int in_pipe[2], out_pipe[2];
-  if (::pipe2(in_pipe, O_CLOEXEC) != 0) return Status::IOError("pipe failed");
-  if (::pipe2(out_pipe, O_CLOEXEC) != 0) {
-    ::close(in_pipe[0]);
-    ::close(in_pipe[1]);
-    return Status::IOError("pipe failed");
-  }
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_adddup2(&fa, in_pipe[0], 0);
-  posix_spawn_file_actions_adddup2(&fa, out_pipe[1], 1);
-  posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-  posix_spawnattr_t attr;
-  posix_spawnattr_init(&attr);
-  sigset_t none;
-  sigemptyset(&none);
-  posix_spawnattr_setsigmask(&attr, &none);  // the node blocks SIGINT/SIGTERM in every thread
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
-  std::vector<char*> args;
-  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  pid_t pid = -1;
-  int rc = ::posix_spawn(&pid, args[0], &fa, &attr, args.data(), environ);
-  posix_spawn_file_actions_destroy(&fa);
-  posix_spawnattr_destroy(&attr);
-  ::close(in_pipe[0]);
-  ::close(out_pipe[1]);
-  if (rc != 0) {
-    ::close(in_pipe[1]);
-    ::close(out_pipe[0]);
-    return Status::Unavailable("cannot run " + argv[0] + ": " + std::strerror(rc),
-                               "attribution_unavailable");
-  }
+  TRIB_ASSIGN_OR_RETURN(SpawnedChild child,
+                        SpawnWithPipes(argv, {}, "/dev/null", "attribution_unavailable"));
+  const pid_t pid = child.pid;
   ChildResult r;
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   size_t written = 0;
-  ::fcntl(in_pipe[1], F_SETFL, O_NONBLOCK);
-  int in_fd = in_pipe[1], out_fd = out_pipe[0];
+  ::fcntl(child.stdin_fd, F_SETFL, O_NONBLOCK);
+  int in_fd = child.stdin_fd, out_fd = child.stdout_fd;
   if (input.empty()) {
     ::close(in_fd);
     in_fd = -1;

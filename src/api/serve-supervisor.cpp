@@ -1,10 +1,11 @@
 #include "api/serve-supervisor.h"
 
+#include "api/child-process.h"
+
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <sodium.h>
-#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -75,54 +76,21 @@ Result<ServeEndpoint> ServeSupervisor::Spawn() {
   ServeEndpoint ep;
   ep.token = RandomToken();
   ep.base_hash = base_hash_;
-  int in_pipe[2], out_pipe[2];
-  if (::pipe2(in_pipe, O_CLOEXEC) != 0) return Status::IOError("pipe failed");
-  if (::pipe2(out_pipe, O_CLOEXEC) != 0) {
-    ::close(in_pipe[0]);
-    ::close(in_pipe[1]);
-    return Status::IOError("pipe failed");
-  }
   std::vector<std::string> argv = {tool_, "serve", "--base", base_.string(), "--listen",
                                    "127.0.0.1:0"};
   argv.insert(argv.end(), args_.begin(), args_.end());
-  std::vector<char*> cargv;
-  for (auto& a : argv) cargv.push_back(a.data());
-  cargv.push_back(nullptr);
-  std::vector<std::string> env_store;
+  std::vector<std::string> env;
   for (char** e = environ; *e; ++e) {
-    if (std::strncmp(*e, "TRIBUTARY_WORKER_TOKEN=", 23) != 0) env_store.emplace_back(*e);
+    if (std::strncmp(*e, "TRIBUTARY_WORKER_TOKEN=", 23) != 0) env.emplace_back(*e);
   }
-  env_store.push_back("TRIBUTARY_WORKER_TOKEN=" + ep.token);
-  std::vector<char*> cenv;
-  for (auto& e : env_store) cenv.push_back(e.data());
-  cenv.push_back(nullptr);
-
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_adddup2(&fa, in_pipe[0], 0);
-  posix_spawn_file_actions_adddup2(&fa, out_pipe[1], 1);
-  posix_spawn_file_actions_addopen(&fa, 2, log_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-  posix_spawnattr_t attr;
-  posix_spawnattr_init(&attr);
-  sigset_t none;
-  sigemptyset(&none);
-  posix_spawnattr_setsigmask(&attr, &none);  // the node blocks SIGINT/SIGTERM in every thread
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
-  pid_t pid = -1;
-  int rc = ::posix_spawn(&pid, cargv[0], &fa, &attr, cargv.data(), cenv.data());
-  posix_spawn_file_actions_destroy(&fa);
-  posix_spawnattr_destroy(&attr);
-  ::close(in_pipe[0]);
-  ::close(out_pipe[1]);
-  if (rc != 0) {
-    ::close(in_pipe[1]);
-    ::close(out_pipe[0]);
-    return Status::Unavailable("cannot run " + tool_ + ": " + std::strerror(rc), "serve_failed");
-  }
+  env.push_back("TRIBUTARY_WORKER_TOKEN=" + ep.token);
+  TRIB_ASSIGN_OR_RETURN(SpawnedChild child, SpawnWithPipes(argv, env, log_.string(), "serve_failed"));
+  const pid_t pid = child.pid;
+  const int out_fd = child.stdout_fd;
   {
     std::lock_guard<std::mutex> lock(mu_);
     pid_ = pid;
-    stdin_fd_ = in_pipe[1];
+    stdin_fd_ = child.stdin_fd;
     if (stop_) ::kill(pid, SIGTERM);
   }
   // The ready line: {"listening": "http://127.0.0.1:PORT", "port": PORT, "base": NAME, ...}.
@@ -133,7 +101,7 @@ Result<ServeEndpoint> ServeSupervisor::Spawn() {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) break;
-    pollfd p{out_pipe[0], POLLIN, 0};
+    pollfd p{out_fd, POLLIN, 0};
     int n = ::poll(&p, 1, static_cast<int>(std::min<int64_t>(left.count(), 1000)));
     if (n < 0 && errno == EINTR) continue;
     if (n == 0) {
@@ -141,11 +109,11 @@ Result<ServeEndpoint> ServeSupervisor::Spawn() {
       if (stop_) break;
       continue;
     }
-    ssize_t r = ::read(out_pipe[0], buf, sizeof buf);
+    ssize_t r = ::read(out_fd, buf, sizeof buf);
     if (r <= 0) break;
     line.append(buf, static_cast<size_t>(r));
   }
-  ::close(out_pipe[0]);  // later stdout output goes nowhere; the worker logs to stderr
+  ::close(out_fd);  // later stdout output goes nowhere; the worker logs to stderr
   auto j = nlohmann::json::parse(line.substr(0, line.find('\n')), nullptr, false);
   if (!j.is_object() || !j.contains("port") || !j["port"].is_number_integer()) {
     return Status::Unavailable("the serving worker did not start; see " + log_.string(),
