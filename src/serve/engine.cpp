@@ -438,6 +438,8 @@ void Engine::Impl::Step() {
     for (auto& item : items) Fail(*item.seq, logits.status());
   }
   const auto after = Clock::now();
+  // Which items sample a token this step (a prefill chunk that does not end the prompt does not).
+  std::vector<size_t> sampling;
   for (size_t k = 0; k < items.size() && logits.ok(); ++k) {
     Sequence& s = *items[k].seq;
     if (items[k].count > 0) {
@@ -445,8 +447,53 @@ void Engine::Impl::Step() {
       prompt_tokens += static_cast<int64_t>(items[k].count);
       if (s.prefilled < s.prompt.size()) continue;  // more chunks to come
     }
-    torch::Tensor row = (*logits)[static_cast<int64_t>(k)];
-    int64_t token = model::SampleToken(row, s.req.sampling, s.rng);
+    sampling.push_back(k);
+  }
+  // Sampling (a sort of the vocabulary for temperature > 0) and logprobs are per request and
+  // independent: spread them over threads when there are many. Each request keeps its own
+  // generator, so the tokens do not depend on the split.
+  std::vector<int64_t> tokens(items.size(), -1);
+  std::vector<std::optional<std::pair<TokenLogprob, std::vector<TokenLogprob>>>> logprob_info(
+      items.size());
+  auto sample = [&](size_t from, size_t to) {
+    for (size_t i = from; i < to; ++i) {
+      const size_t k = sampling[i];
+      Sequence& s = *items[k].seq;
+      torch::Tensor row = (*logits)[static_cast<int64_t>(k)];
+      tokens[k] = model::SampleToken(row, s.req.sampling, s.rng);
+      if (s.req.top_logprobs < 0) continue;
+      torch::Tensor lp = torch::log_softmax(row.to(torch::kFloat64), -1);
+      auto tok_info = [&](int64_t id) {
+        return TokenLogprob{static_cast<int32_t>(id),
+                            std::string(tokenizer->TokenBytes(static_cast<int32_t>(id))),
+                            lp[id].item<double>()};
+      };
+      std::vector<TokenLogprob> top;
+      if (s.req.top_logprobs > 0) {
+        auto [values, ids] = torch::topk(lp, s.req.top_logprobs);
+        for (int64_t j = 0; j < ids.size(0); ++j) top.push_back(tok_info(ids[j].item<int64_t>()));
+      }
+      logprob_info[k].emplace(tok_info(tokens[k]), std::move(top));
+    }
+  };
+  const size_t workers =
+      std::min<size_t>(std::max(1u, std::thread::hardware_concurrency()), sampling.size() / 4 + 1);
+  if (workers > 1) {
+    std::vector<std::thread> pool;
+    const size_t per = (sampling.size() + workers - 1) / workers;
+    for (size_t w = 1; w < workers; ++w) {
+      pool.emplace_back(sample, std::min(w * per, sampling.size()),
+                        std::min((w + 1) * per, sampling.size()));
+    }
+    sample(0, std::min(per, sampling.size()));
+    for (auto& t : pool) t.join();
+  } else {
+    sample(0, sampling.size());
+  }
+
+  for (size_t k : sampling) {
+    Sequence& s = *items[k].seq;
+    const int64_t token = tokens[k];
     ++s.generated;
     ++generation_tokens;
     {
@@ -461,20 +508,7 @@ void Engine::Impl::Step() {
     s.last_token = token;
     EngineEvent ev;
     ev.tokens = {static_cast<int32_t>(token)};
-    if (s.req.top_logprobs >= 0) {
-      torch::Tensor lp = torch::log_softmax(row.to(torch::kFloat64), -1);
-      auto tok_info = [&](int64_t id) {
-        return TokenLogprob{static_cast<int32_t>(id),
-                            std::string(tokenizer->TokenBytes(static_cast<int32_t>(id))),
-                            lp[id].item<double>()};
-      };
-      std::vector<TokenLogprob> top;
-      if (s.req.top_logprobs > 0) {
-        auto [values, ids] = torch::topk(lp, s.req.top_logprobs);
-        for (int64_t j = 0; j < ids.size(0); ++j) top.push_back(tok_info(ids[j].item<int64_t>()));
-      }
-      ev.logprobs.push_back({tok_info(token), std::move(top)});
-    }
+    if (logprob_info[k]) ev.logprobs.push_back(std::move(*logprob_info[k]));
     const bool at_eos = s.req.sampling.stop_at_eos && eos && token == *eos;
     if (!at_eos) ev.text = s.text->Put(static_cast<int32_t>(token));
     s.channel->Push(std::move(ev));

@@ -157,10 +157,42 @@ TEST_F(EngineTest, ABatchMixingAdaptersGivesEachRequestWhatItGetsAlone) {
   }
   // The adapters changed the answer (else the comparison above proves little).
   EXPECT_NE(Alone("the river", 12), Alone("the river", 12, adapter_a_));
+  for (int i = 0; i < 200 && engine->Stats().running > 0; ++i) std::this_thread::sleep_for(5ms);
   EngineStats s = engine->Stats();
   EXPECT_EQ(s.requests_finished, 5);
   EXPECT_LT(s.steps, 5 * 12) << "the requests shared steps";
   EXPECT_EQ(s.kv_tokens_reserved, 0);
+}
+
+TEST_F(EngineTest, SeededSamplingInABatchGivesWhatEachRequestGetsAlone) {
+  auto engine = Open();
+  std::vector<std::unique_ptr<RequestHandle>> handles;
+  std::vector<model::SamplingParams> params;
+  for (int i = 0; i < 12; ++i) {  // enough requests that sampling is spread over threads
+    EngineRequest r = Request("sample " + std::to_string(i), 10, i % 2 ? std::optional(adapter_a_)
+                                                                         : std::nullopt);
+    r.sampling.temperature = 0.9;
+    r.sampling.top_p = i % 3 ? 0.95 : 1.0;
+    r.sampling.seed = 100 + i;
+    params.push_back(r.sampling);
+    auto h = engine->Submit(r);
+    ASSERT_TRUE(h.ok());
+    handles.push_back(std::move(*h));
+  }
+  for (int i = 0; i < 12; ++i) {
+    Outcome o = Collect(*handles[i]);
+    ASSERT_TRUE(o.error.ok());
+    std::optional<model::LoraAdapter> lora;
+    if (i % 2) {
+      auto loaded = model::LoraAdapter::Load(adapter_a_, *base_);
+      ASSERT_TRUE(loaded.ok());
+      lora.emplace(std::move(*loaded));
+    }
+    auto alone = model::Generate(*base_, *tokenizer_, lora ? &*lora : nullptr,
+                                 "sample " + std::to_string(i), params[i]);
+    ASSERT_TRUE(alone.ok());
+    EXPECT_EQ(o.tokens, alone->tokens) << "request " << i;
+  }
 }
 
 TEST_F(EngineTest, RequestsJoinAndLeaveTheRunningBatch) {
@@ -375,6 +407,8 @@ TEST_F(EngineTest, MetricsTextHasTheEngineSeries) {
   auto h = engine->Submit(Request("metrics", 3, adapter_a_));
   ASSERT_TRUE(h.ok());
   Collect(**h);
+  // The request leaves the batch at the end of the step that sent its final event.
+  for (int i = 0; i < 200 && engine->Stats().running > 0; ++i) std::this_thread::sleep_for(5ms);
   std::string text = engine->MetricsText();
   for (const char* series :
        {"tributary_serve_requests_running 0", "tributary_serve_generation_tokens_total 3",
