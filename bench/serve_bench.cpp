@@ -150,7 +150,7 @@ serve::EngineRequest ToEngine(const Req& q, int n_adapters, const std::vector<fs
 // Runs the workload against an engine in this process: one thread submits at the arrival times,
 // one thread per request reads its events.
 RunResult RunInProcess(serve::Engine& engine, const std::vector<Req>& work, int n_adapters,
-                    const std::vector<fs::path>& dirs, bool logprobs = false) {
+                       const std::vector<fs::path>& dirs, bool logprobs = false) {
   std::vector<Sample> samples(work.size());
   std::vector<std::thread> readers;
   const auto start = Clock::now();
@@ -161,23 +161,24 @@ RunResult RunInProcess(serve::Engine& engine, const std::vector<Req>& work, int 
     auto submitted = Clock::now();
     auto h = engine.Submit(ToEngine(work[i], n_adapters, dirs, logprobs));
     if (!h.ok()) continue;
-    readers.emplace_back([&samples, i, submitted, handle = std::shared_ptr<serve::RequestHandle>(
-                                                       std::move(*h))] {
-      Sample& s = samples[i];
-      Clock::time_point first, last;
-      while (true) {
-        auto e = handle->Next(std::chrono::seconds(600));
-        if (!e || e->kind == serve::EngineEvent::Kind::kError) return;
-        if (e->kind == serve::EngineEvent::Kind::kDone) break;
-        for (size_t t = 0; t < e->tokens.size(); ++t) {
-          last = Clock::now();
-          if (s.tokens++ == 0) first = last;
-        }
-      }
-      s.ok = true;
-      s.ttft = std::chrono::duration<double>(first - submitted).count();
-      if (s.tokens > 1) s.tpot = std::chrono::duration<double>(last - first).count() / (s.tokens - 1);
-    });
+    readers.emplace_back(
+        [&samples, i, submitted, handle = std::shared_ptr<serve::RequestHandle>(std::move(*h))] {
+          Sample& s = samples[i];
+          Clock::time_point first, last;
+          while (true) {
+            auto e = handle->Next(std::chrono::seconds(600));
+            if (!e || e->kind == serve::EngineEvent::Kind::kError) return;
+            if (e->kind == serve::EngineEvent::Kind::kDone) break;
+            for (size_t t = 0; t < e->tokens.size(); ++t) {
+              last = Clock::now();
+              if (s.tokens++ == 0) first = last;
+            }
+          }
+          s.ok = true;
+          s.ttft = std::chrono::duration<double>(first - submitted).count();
+          if (s.tokens > 1)
+            s.tpot = std::chrono::duration<double>(last - first).count() / (s.tokens - 1);
+        });
   }
   for (auto& t : readers) t.join();
   return Summarize(samples, std::chrono::duration<double>(Clock::now() - start).count());
@@ -185,7 +186,7 @@ RunResult RunInProcess(serve::Engine& engine, const std::vector<Req>& work, int 
 
 // The same workload through the worker's OpenAI HTTP front (streamed completions).
 RunResult RunHttp(serve::Engine& engine, const std::vector<Req>& work, int n_adapters,
-               const std::vector<fs::path>& dirs) {
+                  const std::vector<fs::path>& dirs) {
   serve::WorkerOptions wo;
   wo.threads = static_cast<int>(work.size()) + 8;
   serve::WorkerServer server(&engine, wo);
@@ -202,14 +203,15 @@ RunResult RunHttp(serve::Engine& engine, const std::vector<Req>& work, int n_ada
     std::this_thread::sleep_until(at);
     clients.emplace_back([&, i] {
       const Req& q = work[i];
-      nlohmann::json body = {{"model", n_adapters > 0 ? "adapter-" + std::to_string(q.adapter % n_adapters)
-                                                      : engine.options().base_name},
-                             {"prompt", q.prompt},
-                             {"max_tokens", q.output},
-                             {"temperature", 0},
-                             {"ignore_eos", true},
-                             {"logprobs", 0},
-                             {"stream", true}};
+      nlohmann::json body = {
+          {"model", n_adapters > 0 ? "adapter-" + std::to_string(q.adapter % n_adapters)
+                                   : engine.options().base_name},
+          {"prompt", q.prompt},
+          {"max_tokens", q.output},
+          {"temperature", 0},
+          {"ignore_eos", true},
+          {"logprobs", 0},
+          {"stream", true}};
       httplib::Client c("127.0.0.1", server.port());
       c.set_read_timeout(600);
       Sample& s = samples[i];
@@ -247,7 +249,8 @@ RunResult RunHttp(serve::Engine& engine, const std::vector<Req>& work, int n_ada
       }
       s.ok = s.tokens > 0;
       s.ttft = std::chrono::duration<double>(first - submitted).count();
-      if (s.tokens > 1) s.tpot = std::chrono::duration<double>(last - first).count() / (s.tokens - 1);
+      if (s.tokens > 1)
+        s.tpot = std::chrono::duration<double>(last - first).count() / (s.tokens - 1);
     });
   }
   for (auto& t : clients) t.join();
@@ -270,24 +273,36 @@ int main(int argc, char** argv) {
   Args a;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string k = argv[i], v = argv[i + 1];
-    if (k == "--base") a.base = v;
-    else if (k == "--layers") a.layers = std::stoll(v);
-    else if (k == "--hidden") a.hidden = std::stoll(v);
-    else if (k == "--vocab") a.vocab = std::stoll(v);
-    else if (k == "--adapters") a.adapters = ParseInts(v);
-    else if (k == "--requests") a.requests = std::stoi(v);
-    else if (k == "--rate") a.rate = std::stod(v);
-    else if (k == "--prompt") std::tie(a.prompt_lo, a.prompt_hi) = ParseRange(v);
-    else if (k == "--output") std::tie(a.output_lo, a.output_hi) = ParseRange(v);
-    else if (k == "--threads") a.threads = std::stoi(v);
-    else if (k == "--seed") a.seed = std::stoull(v);
+    if (k == "--base")
+      a.base = v;
+    else if (k == "--layers")
+      a.layers = std::stoll(v);
+    else if (k == "--hidden")
+      a.hidden = std::stoll(v);
+    else if (k == "--vocab")
+      a.vocab = std::stoll(v);
+    else if (k == "--adapters")
+      a.adapters = ParseInts(v);
+    else if (k == "--requests")
+      a.requests = std::stoi(v);
+    else if (k == "--rate")
+      a.rate = std::stod(v);
+    else if (k == "--prompt")
+      std::tie(a.prompt_lo, a.prompt_hi) = ParseRange(v);
+    else if (k == "--output")
+      std::tie(a.output_lo, a.output_hi) = ParseRange(v);
+    else if (k == "--threads")
+      a.threads = std::stoi(v);
+    else if (k == "--seed")
+      a.seed = std::stoull(v);
     else {
       std::fprintf(stderr, "unknown option %s\n", k.c_str());
       return 2;
     }
   }
   if (a.threads > 0) torch::set_num_threads(a.threads);
-  const fs::path work_dir = fs::temp_directory_path() / ("serve-bench-" + std::to_string(::getpid()));
+  const fs::path work_dir =
+      fs::temp_directory_path() / ("serve-bench-" + std::to_string(::getpid()));
   fs::create_directories(work_dir);
   fs::path base_dir = a.base;
   std::unique_ptr<model::LlamaModel> base;
@@ -316,7 +331,8 @@ int main(int argc, char** argv) {
     }
     base = std::move(*loaded);
   }
-  const int max_n = a.adapters.empty() ? 0 : *std::max_element(a.adapters.begin(), a.adapters.end());
+  const int max_n =
+      a.adapters.empty() ? 0 : *std::max_element(a.adapters.begin(), a.adapters.end());
   std::vector<fs::path> dirs;
   int64_t adapter_bytes = 0;
   const auto gen_start = Clock::now();
@@ -337,16 +353,17 @@ int main(int argc, char** argv) {
   auto work = Workload(a, vocab, std::max(max_n, 1));
   int64_t gen_tokens = 0;
   for (const auto& r : work) gen_tokens += r.output;
-  std::printf("serve_bench: %s, %d requests (Poisson %.1f/s, prompt %d-%d, output %d-%d tokens, "
-              "%lld generated in all), torch threads %d; %d adapters written in %.1f s "
-              "(%.1f MB, ranks 8/16 on q,k,v,o)\n\n",
-              a.base.empty() ? ("random base " + std::to_string(a.layers) + "x" +
-                                std::to_string(a.hidden) + ", vocab " + std::to_string(a.vocab))
-                                   .c_str()
-                             : a.base.c_str(),
-              a.requests, a.rate, a.prompt_lo, a.prompt_hi, a.output_lo, a.output_hi,
-              static_cast<long long>(gen_tokens), torch::get_num_threads(), max_n, gen_s,
-              static_cast<double>(adapter_bytes) / 1e6);
+  std::printf(
+      "serve_bench: %s, %d requests (Poisson %.1f/s, prompt %d-%d, output %d-%d tokens, "
+      "%lld generated in all), torch threads %d; %d adapters written in %.1f s "
+      "(%.1f MB, ranks 8/16 on q,k,v,o)\n\n",
+      a.base.empty() ? ("random base " + std::to_string(a.layers) + "x" + std::to_string(a.hidden) +
+                        ", vocab " + std::to_string(a.vocab))
+                           .c_str()
+                     : a.base.c_str(),
+      a.requests, a.rate, a.prompt_lo, a.prompt_hi, a.output_lo, a.output_hi,
+      static_cast<long long>(gen_tokens), torch::get_num_threads(), max_n, gen_s,
+      static_cast<double>(adapter_bytes) / 1e6);
   std::printf("| %-34s | %7s | %8s | %7s | %7s | %7s | %7s | %5s |\n", "configuration", "req/s",
               "tok/s", "TTFT50", "TTFT99", "TPOT50", "TPOT99", "ratio");
   std::printf("|%s|---------|----------|---------|---------|---------|---------|-------|\n",
@@ -395,10 +412,10 @@ int main(int argc, char** argv) {
     Row(std::to_string(http_n) + " adapters, HTTP streamed, logprobs", http, base_tok_s);
     std::printf("\nHTTP / in-process tokens/s: %.3f\n", in.tok_s > 0 ? http.tok_s / in.tok_s : 0);
     serve::EngineStats st = engine->Stats();
-    std::printf("adapter loads %lld, mean load %.2f ms\n",
-                static_cast<long long>(st.adapter_loads),
+    std::printf("adapter loads %lld, mean load %.2f ms\n", static_cast<long long>(st.adapter_loads),
                 st.adapter_load_seconds.count
-                    ? 1000 * st.adapter_load_seconds.sum / static_cast<double>(st.adapter_load_seconds.count)
+                    ? 1000 * st.adapter_load_seconds.sum /
+                          static_cast<double>(st.adapter_load_seconds.count)
                     : 0);
   }
   std::error_code ec;

@@ -15,6 +15,10 @@
 
 #include "api/child-process.h"
 #include "api/http.h"
+#include "api/serve-supervisor.h"
+#include "tributary/attribution/index_catalog.h"
+#include "tributary/economy/model_files.h"
+#include "tributary/economy/models.h"
 
 namespace tributary::http {
 namespace {
@@ -83,18 +87,85 @@ Result<ChildResult> RunChild(const std::vector<std::string>& argv, const std::st
   return r;
 }
 
+// Attribution in the serving worker when it serves the model's base: no process start and no
+// model load, and the node hands over what it resolved (the model's adapter files, the lineage's
+// span-index shards, sample rows for the data format) instead of being called back. Returns
+// false when the worker cannot take the request (none, another base, a model it cannot find):
+// the attribution process then answers as before.
+bool AttributeInEngine(const RouteContext& ctx, const json& body, httplib::Response& res) {
+  auto ep = ctx.serve ? ctx.serve->Ready() : std::nullopt;
+  if (!ep || !ctx.locator || !body.contains("model")) return false;
+  const json& jm = body["model"];
+  std::string model_text = jm.is_number_unsigned() ? std::to_string(jm.get<uint64_t>())
+                           : jm.is_string()        ? jm.get<std::string>()
+                                                   : "";
+  auto id = economy::ParseModelId(model_text);
+  if (!id.ok()) return false;
+  std::optional<economy::Model> model;
+  Status read =
+      ctx.chain->ReadState([&](const StateReader& st, const StateReader&, const BlockHeader&) {
+        TRIB_ASSIGN_OR_RETURN(model, economy::LoadModel(st, *id));
+        return Status::OK();
+      });
+  if (!read.ok() || !model || model->base_hash != ep->base_hash) return false;
+  auto adapter_dir = ctx.locator->Find(model->adapter_hash);
+  if (!adapter_dir.ok()) return false;
+  auto tokenizer = attribution::TokenizerIdOfFile(ep->base_dir / "tokenizer.json");
+  if (!tokenizer.ok()) return false;
+  std::vector<attribution::VersionKey> versions;
+  for (const auto& d : model->data) versions.push_back({d.datanet, d.version});
+  auto shards = attribution::IndexCatalog(ctx.opts->index_dir).LineageShards(*tokenizer, versions);
+  if (!shards.ok()) {
+    SendStatus(res, shards.status());
+    return true;
+  }
+  json sample_rows = json::array();
+  if (ctx.datanets && !versions.empty()) {
+    auto rows = ctx.datanets->VersionRows(versions[0].datanet, versions[0].version, 0, 20);
+    if (rows.ok()) {
+      for (const auto& r : *rows) sample_rows.push_back(json::parse(r.canonical, nullptr, false));
+    }
+  }
+  json shard_list = json::array();
+  for (const auto& s : *shards) shard_list.push_back(s.string());
+  json request = {{"request", body},
+                  {"model",
+                   {{"id", economy::OpenAiModelId(*id)},
+                    {"base_dir", ep->base_dir.string()},
+                    {"adapter_dir", adapter_dir->string()},
+                    {"shards", shard_list},
+                    {"sample_rows", sample_rows}}}};
+  httplib::Client client("127.0.0.1", ep->port);
+  client.set_connection_timeout(std::chrono::seconds(5));
+  client.set_read_timeout(
+      std::chrono::duration_cast<std::chrono::seconds>(ctx.opts->attribution_timeout));
+  auto r =
+      client.Post("/v1/attribution", {{"X-Tributary-Worker-Token", ep->token}},
+                  request.dump(-1, ' ', false, json::error_handler_t::replace), "application/json");
+  if (!r) {
+    SendError(res, 503, "attribution_unavailable",
+              "the serving engine went away while attributing; retry");
+    return true;
+  }
+  res.status = r->status;
+  res.set_header("x-tributary-attribution", "engine");
+  res.set_content(r->body, "application/json");
+  return true;
+}
+
 }  // namespace
 
 void AddAttributionRoutes(httplib::Server& server, const RouteContext& ctx) {
   const ServerOptions* opts = ctx.opts;
   auto running = std::make_shared<std::atomic<int>>(0);
-  server.Post("/v1/attribution", [opts, running](const httplib::Request& req,
-                                                 httplib::Response& res) {
+  server.Post("/v1/attribution", [opts, running, ctx](const httplib::Request& req,
+                                                      httplib::Response& res) {
     auto body = ParseBody(req, res, opts->max_json_depth, opts->max_body_bytes);
     if (!body) return;
     if (!body->is_object()) {
       return SendError(res, 400, "bad_request", "the body must be a JSON object");
     }
+    if (AttributeInEngine(ctx, *body, res)) return;
     if (opts->model_tool.empty()) {
       return SendError(res, 503, "attribution_unavailable",
                        "this node runs no attribution (no model tool configured)");

@@ -41,7 +41,8 @@ Result<SpawnedChild> SpawnWithPipes(const std::vector<std::string>& argv,
   for (const auto& e : env) envp.push_back(const_cast<char*>(e.c_str()));
   envp.push_back(nullptr);
   pid_t pid = -1;
-  int rc = ::posix_spawn(&pid, args[0], &fa, &attr, args.data(), env.empty() ? environ : envp.data());
+  int rc =
+      ::posix_spawn(&pid, args[0], &fa, &attr, args.data(), env.empty() ? environ : envp.data());
   posix_spawn_file_actions_destroy(&fa);
   posix_spawnattr_destroy(&attr);
   ::close(in_pipe[0]);

@@ -40,6 +40,13 @@ std::optional<uint64_t> EventId(const Receipt& receipt, std::string_view type,
                                 std::string_view attr);
 
 class ServeSupervisor;
+}  // namespace tributary::http
+
+namespace tributary::economy {
+class AdapterLocator;
+}
+
+namespace tributary::http {
 
 //! What route files need from the server.
 struct RouteContext {
@@ -47,6 +54,7 @@ struct RouteContext {
   datanet::DatanetService* datanets;
   const ServerOptions* opts;
   ServeSupervisor* serve = nullptr;  //!< the serving worker; null when the node serves no base
+  economy::AdapterLocator* locator = nullptr;  //!< registered adapters' files by content hash
 };
 
 //! The Datanet routes (datanet-routes.cpp).

@@ -125,9 +125,10 @@ void AddModelRoutes(httplib::Server& server, const RouteContext& ctx) {
                       {"created", 0},
                       {"owned_by", "tributary"},
                       {"parent", nullptr},
-                      {"tributary", {{"base_hash", ToHex(ep->base_hash)},
-                                     {"context_length", ep->context_length},
-                                     {"price_per_1k_tokens", "0"}}}});
+                      {"tributary",
+                       {{"base_hash", ToHex(ep->base_hash)},
+                        {"context_length", ep->context_length},
+                        {"price_per_1k_tokens", "0"}}}});
     }
     for (const auto& m : list) {
       json entry = m.ToOpenAiJson();

@@ -10,6 +10,7 @@
 #include "http.h"
 #include "tributary/datanet/kinds.h"
 #include "tributary/economy/kinds.h"
+#include "tributary/economy/model_files.h"
 #include "tributary/ledger/verify.h"
 
 namespace tributary {
@@ -187,10 +188,13 @@ class NodeServer::Impl {
     if (datanets_) {
       http::AddDatanetRoutes(server_, http::RouteContext{chain_, datanets_, &opts_});
     }
-    http::AddModelRoutes(server_, http::RouteContext{chain_, datanets_, &opts_, &serve_});
+    http::AddModelRoutes(server_,
+                         http::RouteContext{chain_, datanets_, &opts_, &serve_, &locator_});
     http::AddIndexRoutes(server_, http::RouteContext{chain_, datanets_, &opts_});
-    http::AddAttributionRoutes(server_, http::RouteContext{chain_, datanets_, &opts_});
-    http::AddOpenAiRoutes(server_, http::RouteContext{chain_, datanets_, &opts_, &serve_});
+    http::AddAttributionRoutes(server_,
+                               http::RouteContext{chain_, datanets_, &opts_, &serve_, &locator_});
+    http::AddOpenAiRoutes(server_,
+                          http::RouteContext{chain_, datanets_, &opts_, &serve_, &locator_});
     server_.Get("/healthz", [this](const httplib::Request&, httplib::Response& res) {
       SendJson(res, 200,
                {{"status", "ok"},
@@ -350,6 +354,7 @@ class NodeServer::Impl {
   ServerOptions opts_;
   RateLimiter limiter_;
   http::ServeSupervisor serve_;
+  economy::AdapterLocator locator_{opts_.models_dir};
   int listen_fd_ = -1;
   httplib::Server server_;
   std::thread thread_;

@@ -76,16 +76,16 @@ Result<Resolved> ResolveServedModel(Chain* chain, economy::AdapterLocator* locat
     return Resolved{false, model, ""};  // maybe an adapter an operator loaded
   }
   if (found->base_hash != ep.base_hash) {
-    return Status::FailedPrecondition(
-        "the model '" + model + "' was trained on base " + ToHex(found->base_hash) +
-            "; this node serves " + ep.base_name + " (" + ToHex(ep.base_hash) + ")",
-        "model_not_servable");
+    return Status::FailedPrecondition("the model '" + model + "' was trained on base " +
+                                          ToHex(found->base_hash) + "; this node serves " +
+                                          ep.base_name + " (" + ToHex(ep.base_hash) + ")",
+                                      "model_not_servable");
   }
   auto dir = locator->Find(found->adapter_hash);
   if (!dir.ok()) {
-    return Status::FailedPrecondition("the model '" + model + "' cannot be served here: " +
-                                          dir.status().message(),
-                                      "model_not_servable");
+    return Status::FailedPrecondition(
+        "the model '" + model + "' cannot be served here: " + dir.status().message(),
+        "model_not_servable");
   }
   return Resolved{false, economy::OpenAiModelId(found->id), dir->string()};
 }
@@ -110,7 +110,7 @@ void AddOpenAiRoutes(httplib::Server& server, const RouteContext& ctx) {
   Chain* chain = ctx.chain;
   const ServerOptions* opts = ctx.opts;
   ServeSupervisor* serve = ctx.serve;
-  auto locator = std::make_shared<economy::AdapterLocator>(opts->models_dir);
+  economy::AdapterLocator* locator = ctx.locator;
 
   // Sends `body` to the worker's `path` and relays the answer; `headers` add to the token.
   auto proxy = [=](const httplib::Request& req, httplib::Response& res, const ServeEndpoint& ep,
@@ -173,9 +173,9 @@ void AddOpenAiRoutes(httplib::Server& server, const RouteContext& ctx) {
       lock.unlock();
       finish();
       if (failed) {
-        return SendOpenAiError(res, Status::Unavailable(
-                                        "the serving engine went away while answering; retry",
-                                        "engine_unavailable"));
+        return SendOpenAiError(
+            res, Status::Unavailable("the serving engine went away while answering; retry",
+                                     "engine_unavailable"));
       }
       if (res.status == 429) res.set_header("Retry-After", "1");
       return res.set_content(all, type.empty() ? "application/json" : type);
@@ -203,9 +203,9 @@ void AddOpenAiRoutes(httplib::Server& server, const RouteContext& ctx) {
               if (relay->failed) {
                 const std::string err =
                     "data: " +
-                    OpenAiError::FromStatus(Status::Unavailable(
-                                                "the serving engine went away mid-answer",
-                                                "engine_unavailable"))
+                    OpenAiError::FromStatus(
+                        Status::Unavailable("the serving engine went away mid-answer",
+                                            "engine_unavailable"))
                         .ToJson()
                         .dump() +
                     "\n\ndata: [DONE]\n\n";
@@ -224,12 +224,13 @@ void AddOpenAiRoutes(httplib::Server& server, const RouteContext& ctx) {
   auto complete = [=](const httplib::Request& req, httplib::Response& res, const char* path) {
     if (req.body.size() > opts->max_body_bytes) {
       return SendOpenAiError(
-          res, Status::InvalidArgument("the request body exceeds " +
-                                           std::to_string(opts->max_body_bytes) + " bytes",
-                                       ""));
+          res,
+          Status::InvalidArgument(
+              "the request body exceeds " + std::to_string(opts->max_body_bytes) + " bytes", ""));
     }
     auto body = ParseJsonBounded(req.body, opts->max_json_depth);
-    if (!body.ok()) return SendOpenAiError(res, Status::InvalidArgument(body.status().message(), ""));
+    if (!body.ok())
+      return SendOpenAiError(res, Status::InvalidArgument(body.status().message(), ""));
     if (!body->is_object()) {
       return SendOpenAiError(res, Status::InvalidArgument("the body must be a JSON object", ""));
     }
@@ -238,7 +239,8 @@ void AddOpenAiRoutes(httplib::Server& server, const RouteContext& ctx) {
       return SendOpenAiError(res,
                              Status::InvalidArgument("model must be a non-empty string", "model"));
     }
-    if (body->contains("stream") && !(*body)["stream"].is_boolean() && !(*body)["stream"].is_null()) {
+    if (body->contains("stream") && !(*body)["stream"].is_boolean() &&
+        !(*body)["stream"].is_null()) {
       return SendOpenAiError(res, Status::InvalidArgument("stream must be a boolean", "stream"));
     }
     const bool stream = body->value("stream", false);
@@ -252,7 +254,7 @@ void AddOpenAiRoutes(httplib::Server& server, const RouteContext& ctx) {
                                                         "); retry shortly",
                                    "engine_unavailable"));
     }
-    auto resolved = ResolveServedModel(chain, locator.get(), *ep, (*body)["model"]);
+    auto resolved = ResolveServedModel(chain, locator, *ep, (*body)["model"]);
     if (!resolved.ok()) return SendOpenAiError(res, resolved.status());
     const std::string id = NewRequestId();
     res.set_header("x-tributary-request-id", id);
@@ -277,9 +279,9 @@ void AddOpenAiRoutes(httplib::Server& server, const RouteContext& ctx) {
   auto operator_route = [=](const httplib::Request& req, httplib::Response& res, const char* path) {
     const std::string auth = req.get_header_value("Authorization");
     if (opts->operator_token.empty()) {
-      return SendOpenAiError(res, Status::PermissionDenied(
-                                      "this node has no operator token (--operator-token-file)",
-                                      "operator_only"));
+      return SendOpenAiError(
+          res, Status::PermissionDenied("this node has no operator token (--operator-token-file)",
+                                        "operator_only"));
     }
     if (auth != "Bearer " + opts->operator_token) {
       return SendOpenAiError(
@@ -287,8 +289,8 @@ void AddOpenAiRoutes(httplib::Server& server, const RouteContext& ctx) {
     }
     auto ep = serve ? serve->Ready() : std::nullopt;
     if (!ep) {
-      return SendOpenAiError(res, Status::Unavailable("the serving engine is not ready",
-                                                      "engine_unavailable"));
+      return SendOpenAiError(
+          res, Status::Unavailable("the serving engine is not ready", "engine_unavailable"));
     }
     proxy(req, res, *ep, path, req.body, {}, false);
   };

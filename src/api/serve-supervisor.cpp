@@ -1,7 +1,5 @@
 #include "api/serve-supervisor.h"
 
-#include "api/child-process.h"
-
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -12,6 +10,7 @@
 #include <cstring>
 #include <nlohmann/json.hpp>
 
+#include "api/child-process.h"
 #include "tributary/base/file_hash.h"
 
 extern char** environ;
@@ -76,15 +75,17 @@ Result<ServeEndpoint> ServeSupervisor::Spawn() {
   ServeEndpoint ep;
   ep.token = RandomToken();
   ep.base_hash = base_hash_;
-  std::vector<std::string> argv = {tool_, "serve", "--base", base_.string(), "--listen",
-                                   "127.0.0.1:0"};
+  ep.base_dir = base_;
+  std::vector<std::string> argv = {tool_,          "serve",    "--base",
+                                   base_.string(), "--listen", "127.0.0.1:0"};
   argv.insert(argv.end(), args_.begin(), args_.end());
   std::vector<std::string> env;
   for (char** e = environ; *e; ++e) {
     if (std::strncmp(*e, "TRIBUTARY_WORKER_TOKEN=", 23) != 0) env.emplace_back(*e);
   }
   env.push_back("TRIBUTARY_WORKER_TOKEN=" + ep.token);
-  TRIB_ASSIGN_OR_RETURN(SpawnedChild child, SpawnWithPipes(argv, env, log_.string(), "serve_failed"));
+  TRIB_ASSIGN_OR_RETURN(SpawnedChild child,
+                        SpawnWithPipes(argv, env, log_.string(), "serve_failed"));
   const pid_t pid = child.pid;
   const int out_fd = child.stdout_fd;
   {

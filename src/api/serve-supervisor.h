@@ -32,6 +32,7 @@ struct ServeEndpoint {
   std::string base_name;  //!< the base's model id in the API
   Hash32 base_hash{};     //!< HashModelFiles(base, kBase): registered adapters must match it
   int64_t context_length = 0;
+  std::filesystem::path base_dir;
 };
 
 class ServeSupervisor {

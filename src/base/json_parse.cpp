@@ -17,8 +17,8 @@ Result<nlohmann::json> ParseJsonBounded(std::string_view text, int max_depth) {
       return true;
     });
   } catch (const DepthExceeded&) {
-    return Status::InvalidArgument(
-        "JSON nesting exceeds the limit of " + std::to_string(max_depth), "json_too_deep");
+    return Status::InvalidArgument("JSON nesting exceeds the limit of " + std::to_string(max_depth),
+                                   "json_too_deep");
   } catch (const json::exception& e) {
     return Status::InvalidArgument(std::string("body is not valid JSON: ") + e.what(), "bad_json");
   }

@@ -6,6 +6,7 @@
 
 #include "cli/attribution-commands.h"
 #include "tributary/attribution/attributor.h"
+#include "tributary/attribution/service.h"
 #include "tributary/factory/data.h"
 
 namespace tributary::cli {
@@ -27,62 +28,31 @@ int FailAttribute(const Common& c, const Status& s) {
   return 1;
 }
 
-// Fills `a` from a JSON request: {"model", "prompt", "output" | "generate", "max_tokens",
-// "method", "min_len", "max_count", "top_k"}.
-Status ReadRequest(std::istream& in, AttributeArgs& a, bool* output_given) {
-  std::stringstream ss;
-  ss << in.rdbuf();
-  json j = json::parse(ss.str(), nullptr, false);
-  if (!j.is_object())
-    return Status::InvalidArgument("the request is not a JSON object", "bad_json");
-  auto str = [&](const char* k, std::string& out) -> Status {
-    if (!j.contains(k)) return Status::OK();
-    if (!j[k].is_string()) return Status::InvalidArgument(std::string(k) + " must be a string");
-    out = j[k].get<std::string>();
-    return Status::OK();
-  };
-  auto uint = [&](const char* k, auto& out, uint64_t max) -> Status {
-    if (!j.contains(k)) return Status::OK();
-    if (!j[k].is_number_unsigned() || j[k].get<uint64_t>() > max) {
-      return Status::InvalidArgument(std::string(k) + " must be an integer in [0, " +
-                                     std::to_string(max) + "]");
-    }
-    out = static_cast<std::remove_reference_t<decltype(out)>>(j[k].get<uint64_t>());
-    return Status::OK();
-  };
-  if (j.contains("model") && j["model"].is_number_unsigned()) {
-    a.model = std::to_string(j["model"].get<uint64_t>());
-  } else {
-    TRIB_RETURN_IF_ERROR(str("model", a.model));
-  }
-  TRIB_RETURN_IF_ERROR(str("prompt", a.prompt));
-  TRIB_RETURN_IF_ERROR(str("output", a.output));
-  *output_given = j.contains("output");
-  TRIB_RETURN_IF_ERROR(str("method", a.method));
-  if (j.contains("generate")) {
-    if (!j["generate"].is_boolean()) return Status::InvalidArgument("generate must be a boolean");
-    a.generate = j["generate"].get<bool>();
-  }
-  TRIB_RETURN_IF_ERROR(uint("max_tokens", a.max_tokens, 1024));
-  TRIB_RETURN_IF_ERROR(uint("min_len", a.min_len, 1024));
-  TRIB_RETURN_IF_ERROR(uint("max_count", a.max_count, 1'000'000'000));
-  TRIB_RETURN_IF_ERROR(uint("top_k", a.top_k, 1000));
-  return Status::OK();
+// The command's flags as a request (the checks are the library's, as for the JSON form).
+attribution::AttributionRequest ToRequest(const AttributeArgs& a) {
+  attribution::AttributionRequest r;
+  r.model = a.model;
+  r.prompt = a.prompt;
+  r.output = a.output;
+  r.generate = a.generate;
+  r.max_tokens = a.max_tokens;
+  r.method = a.method;
+  r.min_len = a.min_len;
+  r.max_count = a.max_count;
+  r.top_k = a.top_k;
+  return r;
 }
 
-Status CheckArgs(const AttributeArgs& a, bool output_given) {
-  auto bad = [](const std::string& m) { return Status::InvalidArgument(m, "bad_request"); };
-  if (a.model.empty()) return bad("name the model (--model ID)");
-  if (a.generate && output_given) return bad("give --output or --generate, not both");
-  if (!a.generate && a.output.empty()) {
-    return Status::InvalidArgument(
-        "the output is empty: give the answer to attribute (--output TEXT) or --generate",
-        "empty_output");
-  }
-  if (a.max_tokens < 1 || a.max_tokens > 1024) return bad("max_tokens must be in [1, 1024]");
-  if (a.min_len < 1) return bad("min_len must be at least 1");
-  if (a.top_k < 1) return bad("top_k must be at least 1");
-  return Status::OK();
+void FromRequest(const attribution::AttributionRequest& r, AttributeArgs& a) {
+  a.model = r.model;
+  a.prompt = r.prompt;
+  a.output = r.output;
+  a.generate = r.generate;
+  a.max_tokens = r.max_tokens;
+  a.method = r.method;
+  a.min_len = r.min_len;
+  a.max_count = r.max_count;
+  a.top_k = r.top_k;
 }
 
 // The training data's format, from the first rows of the model's first Datanet version.
@@ -134,14 +104,17 @@ void PrintHuman(const json& r) {
 
 int RunAttribute(const Common& c, const AttributeArgs& args) {
   AttributeArgs a = args;
-  bool output_given = !a.output.empty();
   if (a.request == "-") {
-    a.output.clear();
-    if (Status s = ReadRequest(std::cin, a, &output_given); !s.ok()) return FailAttribute(c, s);
+    std::stringstream in;
+    in << std::cin.rdbuf();
+    auto request = attribution::AttributionRequest::FromJson(json::parse(in.str(), nullptr, false));
+    if (!request.ok()) return FailAttribute(c, request.status());
+    FromRequest(*request, a);
   } else if (!a.request.empty()) {
     return FailAttribute(c, Status::InvalidArgument("--request takes '-' (stdin)", "bad_request"));
+  } else if (Status s = ToRequest(a).Check(!a.output.empty()); !s.ok()) {
+    return FailAttribute(c, s);
   }
-  if (Status s = CheckArgs(a, output_given); !s.ok()) return FailAttribute(c, s);
   auto method = attribution::ParseInfluenceMethod(a.method);
   if (!method.ok()) return FailAttribute(c, method.status());
 

@@ -169,10 +169,11 @@ Status NodeStream(const Common& c, const std::string& path, const nlohmann::json
     auto j = nlohmann::json::parse(error_body, nullptr, false);
     if (!j.is_discarded() && j.contains("error") && j["error"].is_object()) {
       const auto& e = j["error"];
-      std::string code = e.contains("code") && e["code"].is_string() ? e["code"].get<std::string>()
-                                                                     : "error";
-      return Status(status == 404 ? Code::kNotFound : status >= 500 ? Code::kUnavailable
-                                                                    : Code::kInvalidArgument,
+      std::string code =
+          e.contains("code") && e["code"].is_string() ? e["code"].get<std::string>() : "error";
+      return Status(status == 404   ? Code::kNotFound
+                    : status >= 500 ? Code::kUnavailable
+                                    : Code::kInvalidArgument,
                     code, e.value("message", error_body));
     }
     return Status::Unavailable("the node answered HTTP " + std::to_string(status), "bad_response");
@@ -298,16 +299,23 @@ Result<std::pair<std::string, int>> ParseListen(const std::string& listen) {
   return std::make_pair(listen.substr(0, colon), std::stoi(port));
 }
 
-
 std::vector<std::string> ServeBudgets::ToArgs() const {
-  return {"--max-active-adapters", std::to_string(max_active_adapters),
-          "--adapter-cache-mb",    std::to_string(adapter_cache_mb),
-          "--kv-budget-tokens",    std::to_string(kv_budget_tokens),
-          "--max-queued",          std::to_string(max_queued),
-          "--max-step-tokens",     std::to_string(max_step_tokens),
-          "--prefill-chunk",       std::to_string(prefill_chunk),
-          "--max-running",         std::to_string(max_running),
-          "--threads",             std::to_string(threads)};
+  return {"--max-active-adapters",
+          std::to_string(max_active_adapters),
+          "--adapter-cache-mb",
+          std::to_string(adapter_cache_mb),
+          "--kv-budget-tokens",
+          std::to_string(kv_budget_tokens),
+          "--max-queued",
+          std::to_string(max_queued),
+          "--max-step-tokens",
+          std::to_string(max_step_tokens),
+          "--prefill-chunk",
+          std::to_string(prefill_chunk),
+          "--max-running",
+          std::to_string(max_running),
+          "--threads",
+          std::to_string(threads)};
 }
 
 }  // namespace tributary::cli

@@ -438,16 +438,18 @@ void DemoModels::Run() {
       return;
     }
     json b = {{"text", (*asked)["choices"][0]["message"].value("content", "")}};
-    std::string out;
-    rc = RunChild(
-        {model_bin, "--node", url_, "--json", "attribute", "--model", id, "--prompt", a.question,
-         "--generate", "--max-tokens", "48", "--index", index_dir, "--models", dir_.string()},
-        &out);
-    json r = json::parse(out, nullptr, false);
-    if (rc != 0 || !r.is_object() || !r.contains("weights")) {
-      if (!stop_) say(std::string("demo: attributing ") + a.name + "'s answer failed; see the log");
+    // The adapter's answer and its attribution, in the node's serving worker.
+    auto attributed =
+        NodePost(node, "/v1/attribution",
+                 {{"model", id}, {"prompt", a.question}, {"generate", true}, {"max_tokens", 48}});
+    if (!attributed.ok() || !attributed->contains("weights")) {
+      if (!stop_) {
+        say(std::string("demo: attributing ") + a.name + "'s answer failed: " +
+            (attributed.ok() ? attributed->dump() : attributed.status().message()));
+      }
       return;
     }
+    const json& r = *attributed;
     std::ostringstream text;
     text << "demo: asked \"" << a.question << "\"\n"
          << "      the base:          \"" << OneLine(b.value("text", "")) << "\"\n"

@@ -58,14 +58,13 @@ Result<LocalModel> ResolveModel(const Common& c, const std::string& id, const fs
   }
   auto h = HashModelFiles(m.base_dir, ModelFiles::kBase);
   if (!h.ok()) {
-    return Status::NotFound("model " + id + ": base " + m.base_dir.string() + ": " +
-                                h.status().message(),
-                            "model_files_missing");
+    return Status::NotFound(
+        "model " + id + ": base " + m.base_dir.string() + ": " + h.status().message(),
+        "model_files_missing");
   }
   if (ToHex(*h) != base_hash) {
     return Status::FailedPrecondition("model " + id + ": the base at " + m.base_dir.string() +
-                                          " does not hash to the registered base_hash " +
-                                          base_hash,
+                                          " does not hash to the registered base_hash " + base_hash,
                                       "model_files_missing");
   }
   return m;

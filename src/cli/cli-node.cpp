@@ -183,9 +183,11 @@ int RunNode(const Common& common, const NodeArgs& args) {
                 << (so.serve_base.empty() && !args.demo_models
                         ? ""
                         : "  build/tributary chat --model base --prompt \"Hello!\"\n"
-                          "  curl -s " + url + "/v1/chat/completions -H 'Content-Type: "
-                          "application/json' -d '{\"model\":\"base\",\"messages\":[{\"role\":"
-                          "\"user\",\"content\":\"Hello!\"}]}'\n")
+                          "  curl -s " +
+                              url +
+                              "/v1/chat/completions -H 'Content-Type: "
+                              "application/json' -d '{\"model\":\"base\",\"messages\":[{\"role\":"
+                              "\"user\",\"content\":\"Hello!\"}]}'\n")
                 << "Stop with Ctrl-C.\n";
     }
     std::cout << std::flush;

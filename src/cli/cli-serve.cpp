@@ -9,6 +9,7 @@
 
 #include "cli/commands.h"
 #include "cli/serve-commands.h"
+#include "tributary/attribution/service.h"
 #include "tributary/serve/engine.h"
 #include "tributary/serve/worker.h"
 
@@ -40,7 +41,10 @@ int RunServe(const Common& common, const ServeArgs& args) {
   auto start = std::chrono::steady_clock::now();
   auto engine = serve::Engine::Open(eo);
   if (!engine.ok()) return Fail(engine.status());
+  // Attribution runs here too, on the base already in memory.
+  attribution::AttributionService attribution((*engine)->shared_base());
   serve::WorkerOptions wo;
+  wo.attribute = [&attribution](const nlohmann::json& body) { return attribution.Handle(body); };
   wo.host = listen->first;
   wo.port = listen->second;
   if (const char* token = std::getenv("TRIBUTARY_WORKER_TOKEN")) wo.token = token;

@@ -161,8 +161,8 @@ int main(int argc, char** argv) {
   index_status->add_option("--index", is.index_dir, "index directory")->capture_default_str();
 
   AttributeArgs at;
-  auto* attribute = app.add_subcommand(
-      "attribute", "which Datanet contributions an answer of a model came from");
+  auto* attribute =
+      app.add_subcommand("attribute", "which Datanet contributions an answer of a model came from");
   attribute->add_option("--model", at.model, "registered model id");
   attribute->add_option("--prompt", at.prompt, "the prompt");
   attribute->add_option("--output", at.output, "the answer to attribute");

@@ -1,10 +1,9 @@
-#include "tributary/economy/model_files.h"
-
 #include <algorithm>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "tributary/base/file_hash.h"
+#include "tributary/economy/model_files.h"
 
 namespace tributary::economy {
 
@@ -49,9 +48,9 @@ Result<fs::path> FindAdapterFiles(const fs::path& models_dir, const Hash32& adap
     auto h = HashModelFiles(d, ModelFiles::kAdapter);
     if (h.ok() && *h == adapter_hash) return d;
   }
-  return Status::NotFound("no adapter under " + models_dir.string() +
-                              " hashes to the registered adapter_hash " + want,
-                          "model_files_missing");
+  return Status::NotFound(
+      "no adapter under " + models_dir.string() + " hashes to the registered adapter_hash " + want,
+      "model_files_missing");
 }
 
 Result<fs::path> AdapterLocator::Find(const Hash32& adapter_hash) {

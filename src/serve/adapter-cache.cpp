@@ -37,8 +37,7 @@ AdapterCache::~AdapterCache() {
 }
 
 Result<std::shared_ptr<const model::LoraAdapter>> AdapterCache::Read(const fs::path& dir,
-                                                                     int64_t* bytes,
-                                                                     int64_t* rank,
+                                                                     int64_t* bytes, int64_t* rank,
                                                                      double* ms) const {
   auto start = std::chrono::steady_clock::now();
   auto loaded = model::LoraAdapter::Load(dir, base_);
@@ -55,8 +54,8 @@ Result<std::shared_ptr<const model::LoraAdapter>> AdapterCache::Read(const fs::p
 }
 
 Status AdapterCache::InstallLocked(const AdapterRef& ref,
-                                   std::shared_ptr<const model::LoraAdapter> adapter,
-                                   int64_t bytes, int64_t rank, double ms, bool pin) {
+                                   std::shared_ptr<const model::LoraAdapter> adapter, int64_t bytes,
+                                   int64_t rank, double ms, bool pin) {
   if (bytes > budget_bytes_) {
     return Status::ResourceExhausted("adapter " + ref.name + " needs " + std::to_string(bytes) +
                                          " bytes, more than the adapter cache's budget of " +

@@ -20,7 +20,8 @@ namespace tributary::serve {
 
 class AdapterCache {
  public:
-  AdapterCache(const model::LlamaModel& base, int64_t budget_bytes, std::function<void()> on_change);
+  AdapterCache(const model::LlamaModel& base, int64_t budget_bytes,
+               std::function<void()> on_change);
   ~AdapterCache();
   AdapterCache(const AdapterCache&) = delete;
   AdapterCache& operator=(const AdapterCache&) = delete;

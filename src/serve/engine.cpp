@@ -100,7 +100,7 @@ struct Sequence {
 class Engine::Impl {
  public:
   EngineOptions opts;
-  std::unique_ptr<model::LlamaModel> model;
+  std::shared_ptr<model::LlamaModel> model;
   std::optional<model::Tokenizer> tokenizer;
   std::optional<int64_t> eos;
   std::unique_ptr<AdapterCache> adapters;
@@ -155,7 +155,8 @@ Result<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& options) {
   impl->opts = options;
   if (impl->opts.base_name.empty()) {
     impl->opts.base_name = options.base_dir.filename().string();
-    if (impl->opts.base_name.empty()) impl->opts.base_name = options.base_dir.parent_path().filename();
+    if (impl->opts.base_name.empty())
+      impl->opts.base_name = options.base_dir.parent_path().filename();
   }
   TRIB_ASSIGN_OR_RETURN(impl->model, model::LlamaModel::Load(options.base_dir, dtype));
   auto tok = model::Tokenizer::FromDirectory(options.base_dir);
@@ -199,8 +200,8 @@ Result<std::unique_ptr<RequestHandle>> Engine::Submit(EngineRequest request) {
   const int64_t vocab = impl_->model->config().vocab_size;
   for (int64_t t : seq->prompt) {
     if (t < 0 || t >= vocab) {
-      return Status::InvalidArgument("prompt token " + std::to_string(t) + " is outside the vocabulary",
-                                     "prompt");
+      return Status::InvalidArgument(
+          "prompt token " + std::to_string(t) + " is outside the vocabulary", "prompt");
     }
   }
   const int64_t context = context_length();
@@ -216,8 +217,9 @@ Result<std::unique_ptr<RequestHandle>> Engine::Submit(EngineRequest request) {
   const int64_t max_new = std::min<int64_t>(request.sampling.max_tokens, context - n);
   seq->reserve = n + max_new;
   if (seq->reserve > impl_->opts.kv_budget_tokens) {
-    return Status::InvalidArgument("the prompt (" + std::to_string(n) + " tokens) with max_tokens " +
-                                       std::to_string(max_new) + " exceeds this engine's KV budget of " +
+    return Status::InvalidArgument("the prompt (" + std::to_string(n) +
+                                       " tokens) with max_tokens " + std::to_string(max_new) +
+                                       " exceeds this engine's KV budget of " +
                                        std::to_string(impl_->opts.kv_budget_tokens) + " tokens",
                                    "context_length_exceeded");
   }
@@ -401,9 +403,9 @@ void Engine::Impl::Step() {
     auto slot = adapter_slot(s);
     if (!slot) continue;
     slot_of[i] = *slot;
-    size_t count = std::min<size_t>({s.prompt.size() - s.prefilled,
-                                     static_cast<size_t>(opts.prefill_chunk),
-                                     static_cast<size_t>(budget)});
+    size_t count =
+        std::min<size_t>({s.prompt.size() - s.prefilled, static_cast<size_t>(opts.prefill_chunk),
+                          static_cast<size_t>(budget)});
     items.push_back({&s, s.prefilled, count});
     budget -= static_cast<int64_t>(count);
   }
@@ -569,6 +571,7 @@ EngineStats Engine::Stats() const {
 
 const model::Tokenizer& Engine::tokenizer() const { return *impl_->tokenizer; }
 const model::LlamaModel& Engine::base() const { return *impl_->model; }
+std::shared_ptr<const model::LlamaModel> Engine::shared_base() const { return impl_->model; }
 const EngineOptions& Engine::options() const { return impl_->opts; }
 int64_t Engine::context_length() const { return impl_->model->config().max_position_embeddings; }
 

@@ -19,7 +19,8 @@ const json* Field(const json& body, const char* name) {
   return &*it;
 }
 
-Result<std::optional<int64_t>> IntField(const json& body, const char* name, int64_t lo, int64_t hi) {
+Result<std::optional<int64_t>> IntField(const json& body, const char* name, int64_t lo,
+                                        int64_t hi) {
   const json* v = Field(body, name);
   if (!v) return std::optional<int64_t>();
   if (!v->is_number_integer()) return Bad(name, std::string(name) + " must be an integer");
@@ -33,7 +34,8 @@ Result<std::optional<int64_t>> IntField(const json& body, const char* name, int6
   return std::optional<int64_t>(x);
 }
 
-Result<std::optional<double>> NumberField(const json& body, const char* name, double lo, double hi) {
+Result<std::optional<double>> NumberField(const json& body, const char* name, double lo,
+                                          double hi) {
   const json* v = Field(body, name);
   if (!v) return std::optional<double>();
   if (!v->is_number()) return Bad(name, std::string(name) + " must be a number");
@@ -237,9 +239,9 @@ Result<EngineRequest> ToEngineRequest(const OpenAiRequest& r, const model::Token
   if (r.endpoint == Endpoint::kChat) {
     auto rendered = tokenizer.ApplyChatTemplate(r.messages);
     if (!rendered.ok()) {
-      return Status::InvalidArgument("this model cannot chat: " + rendered.status().message() +
-                                         " (use /v1/completions)",
-                                     "messages");
+      return Status::InvalidArgument(
+          "this model cannot chat: " + rendered.status().message() + " (use /v1/completions)",
+          "messages");
     }
     e.prompt = std::move(*rendered);
     if (!r.max_tokens_given) e.sampling.max_tokens = static_cast<int>(context_length);
@@ -309,11 +311,10 @@ json ResponseBuilder::StartChunk() const {
           {"object", "chat.completion.chunk"},
           {"created", created_},
           {"model", request_.model},
-          {"choices",
-           json::array({{{"index", 0},
-                         {"delta", {{"role", "assistant"}, {"content", ""}}},
-                         {"logprobs", nullptr},
-                         {"finish_reason", nullptr}}})}};
+          {"choices", json::array({{{"index", 0},
+                                    {"delta", {{"role", "assistant"}, {"content", ""}}},
+                                    {"logprobs", nullptr},
+                                    {"finish_reason", nullptr}}})}};
 }
 
 json ResponseBuilder::TextChunk(const EngineEvent& event) {

@@ -1,5 +1,3 @@
-#include "tributary/serve/worker.h"
-
 #include <httplib.h>
 
 #include <atomic>
@@ -10,6 +8,7 @@
 #include "tributary/model/llama.h"
 #include "tributary/serve/openai.h"
 #include "tributary/serve/openai_error.h"
+#include "tributary/serve/worker.h"
 
 namespace tributary::serve {
 
@@ -127,7 +126,8 @@ void WorkerServer::Impl::Complete(const httplib::Request& req, httplib::Response
   const std::string adapter_name = req.get_header_value("X-Tributary-Adapter");
   if (!adapter_name.empty()) {
     adapter = AdapterRef{adapter_name, req.get_header_value("X-Tributary-Adapter-Dir")};
-  } else if (!req.has_header("X-Tributary-Base") && request->model != engine_->options().base_name) {
+  } else if (!req.has_header("X-Tributary-Base") &&
+             request->model != engine_->options().base_name) {
     bool cached = false;
     for (const auto& a : engine_->CachedAdapters()) cached = cached || a.name == request->model;
     if (!cached) {
@@ -171,8 +171,7 @@ void WorkerServer::Impl::Complete(const httplib::Request& req, httplib::Response
   res.set_header("Cache-Control", "no-cache");
   auto pending = std::make_shared<std::optional<EngineEvent>>(std::move(first));
   res.set_chunked_content_provider(
-      "text/event-stream",
-      [handle, builder, request, pending](size_t, httplib::DataSink& sink) {
+      "text/event-stream", [handle, builder, request, pending](size_t, httplib::DataSink& sink) {
         auto write = [&](const std::string& s) {
           if (!sink.write(s.data(), s.size())) {
             handle->Cancel();  // the client went away: free its slot
@@ -261,59 +260,75 @@ Status WorkerServer::Impl::Start() {
   server_.Post("/v1/completions", [this](const httplib::Request& req, httplib::Response& res) {
     Complete(req, res, Endpoint::kCompletion);
   });
-  server_.Post("/v1/load_lora_adapter", [this](const httplib::Request& req, httplib::Response& res) {
+  server_.Post(
+      "/v1/load_lora_adapter", [this](const httplib::Request& req, httplib::Response& res) {
+        if (!Authorized(req, res)) return;
+        auto body = Body(req, res);
+        if (!body) return;
+        if (!body->is_object() || !body->contains("lora_name") ||
+            !(*body)["lora_name"].is_string() || (*body)["lora_name"].get<std::string>().empty()) {
+          return SendError(
+              res, Status::InvalidArgument("lora_name must be a non-empty string", "lora_name"));
+        }
+        if (!body->contains("lora_path") || !(*body)["lora_path"].is_string()) {
+          return SendError(res, Status::InvalidArgument("lora_path must be a string", "lora_path"));
+        }
+        const std::string name = (*body)["lora_name"];
+        if (name == engine_->options().base_name) {
+          return SendError(res, Status::InvalidArgument(
+                                    "lora_name '" + name + "' is the base model's", "lora_name"));
+        }
+        bool pin = body->value("pinned", false);
+        Status s = engine_->LoadAdapter({name, std::string((*body)["lora_path"])}, pin);
+        if (!s.ok()) {
+          if (s.code() == Code::kNotFound || s.code() == Code::kInvalidArgument ||
+              s.code() == Code::kIOError || s.code() == Code::kCorruption) {
+            s = Status::InvalidArgument(s.message(), "lora_path");
+          }
+          return SendError(res, s);
+        }
+        for (const auto& a : engine_->CachedAdapters()) {
+          if (a.name == name) {
+            return SendJson(res, 200,
+                            {{"lora_name", name},
+                             {"lora_path", a.dir.string()},
+                             {"bytes", a.bytes},
+                             {"rank", a.rank},
+                             {"pinned", a.pinned},
+                             {"load_ms", a.load_ms}});
+          }
+        }
+        SendJson(res, 200, {{"lora_name", name}});
+      });
+  server_.Post("/v1/unload_lora_adapter", [this](const httplib::Request& req,
+                                                 httplib::Response& res) {
     if (!Authorized(req, res)) return;
     auto body = Body(req, res);
     if (!body) return;
-    if (!body->is_object() || !body->contains("lora_name") || !(*body)["lora_name"].is_string() ||
-        (*body)["lora_name"].get<std::string>().empty()) {
-      return SendError(res, Status::InvalidArgument("lora_name must be a non-empty string",
-                                                    "lora_name"));
+    if (!body->is_object() || !body->contains("lora_name") || !(*body)["lora_name"].is_string()) {
+      return SendError(res, Status::InvalidArgument("lora_name must be a string", "lora_name"));
     }
-    if (!body->contains("lora_path") || !(*body)["lora_path"].is_string()) {
-      return SendError(res, Status::InvalidArgument("lora_path must be a string", "lora_path"));
-    }
-    const std::string name = (*body)["lora_name"];
-    if (name == engine_->options().base_name) {
-      return SendError(res, Status::InvalidArgument("lora_name '" + name + "' is the base model's",
-                                                    "lora_name"));
-    }
-    bool pin = body->value("pinned", false);
-    Status s = engine_->LoadAdapter({name, std::string((*body)["lora_path"])}, pin);
-    if (!s.ok()) {
-      if (s.code() == Code::kNotFound || s.code() == Code::kInvalidArgument ||
-          s.code() == Code::kIOError || s.code() == Code::kCorruption) {
-        s = Status::InvalidArgument(s.message(), "lora_path");
-      }
-      return SendError(res, s);
-    }
-    for (const auto& a : engine_->CachedAdapters()) {
-      if (a.name == name) {
-        return SendJson(res, 200,
-                        {{"lora_name", name},
-                         {"lora_path", a.dir.string()},
-                         {"bytes", a.bytes},
-                         {"rank", a.rank},
-                         {"pinned", a.pinned},
-                         {"load_ms", a.load_ms}});
-      }
-    }
-    SendJson(res, 200, {{"lora_name", name}});
+    Status s = engine_->UnloadAdapter((*body)["lora_name"]);
+    if (!s.ok()) return SendError(res, s);
+    SendJson(res, 200, {{"lora_name", (*body)["lora_name"]}, {"unloaded", true}});
   });
-  server_.Post("/v1/unload_lora_adapter",
-               [this](const httplib::Request& req, httplib::Response& res) {
-                 if (!Authorized(req, res)) return;
-                 auto body = Body(req, res);
-                 if (!body) return;
-                 if (!body->is_object() || !body->contains("lora_name") ||
-                     !(*body)["lora_name"].is_string()) {
-                   return SendError(res, Status::InvalidArgument(
-                                             "lora_name must be a string", "lora_name"));
-                 }
-                 Status s = engine_->UnloadAdapter((*body)["lora_name"]);
-                 if (!s.ok()) return SendError(res, s);
-                 SendJson(res, 200, {{"lora_name", (*body)["lora_name"]}, {"unloaded", true}});
-               });
+  server_.Post("/v1/attribution", [this](const httplib::Request& req, httplib::Response& res) {
+    if (!Authorized(req, res)) return;
+    if (!opts_.attribute) {
+      return SendJson(res, 404,
+                      {{"error",
+                        {{"code", "attribution_unavailable"},
+                         {"message", "this worker runs no attribution"}}}});
+    }
+    auto body = ParseJsonBounded(req.body, opts_.max_json_depth);
+    if (!body.ok()) {
+      return SendJson(
+          res, 400,
+          {{"error", {{"code", body.status().reason()}, {"message", body.status().message()}}}});
+    }
+    auto [status, answer] = opts_.attribute(*body);
+    SendJson(res, status, answer);
+  });
   server_.Get("/metrics", [this](const httplib::Request& req, httplib::Response& res) {
     if (!Authorized(req, res)) return;
     res.set_content(engine_->MetricsText(), "text/plain; version=0.0.4");

@@ -4,9 +4,11 @@
 // the right contribution for each planted answer, explainable spans and rows, deterministic
 // weights, an unrelated answer left mostly unattributed, and bad input with clear errors.
 #include <gtest/gtest.h>
+#include <httplib.h>
 
 #include <filesystem>
 #include <map>
+#include <thread>
 
 #include "support/facts.h"
 #include "support/test_util.h"
@@ -27,13 +29,22 @@ class AttributionCliTest : public ::testing::Test {
   static void SetUpTestSuite() {
     tmp_ = new TempDir();
     data_ = tmp_->path() / "data";
-    node_ = new NodeProcess(data_, tmp_->path() / "home");
-    if (!node_->Start()) return;
     base_ = tmp_->path() / "base";
     auto init =
         RunTributary({"model", "init", "--out", base_.string(), "--layers", "2", "--hidden", "64",
                       "--vocab", "320", "--max-positions", "256", "--init-range", "0.2"});
     if (init.exit_code != 0) return Error("model init: " + init.err);
+    // The node serves the base, so POST /v1/attribution runs in its serving worker (the CLI's
+    // `attribute` runs in its own process: the tests compare the two).
+    node_ = new NodeProcess(
+        data_, tmp_->path() / "home",
+        {"--dev", "--block-interval-ms", "0", "--rate-limit", "0", "--base", base_.string()});
+    if (!node_->Start()) return;
+    for (int i = 0; i < 600; ++i) {
+      json h = HttpGet(node_->port(), "/healthz").json();
+      if (h.is_object() && h.value("serving", "") == "ready") break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
 
     // 40 facts, ten per contribution, from four contributors.
     const auto facts = PlantedCapitals(40);
@@ -169,12 +180,21 @@ TEST_F(AttributionCliTest, PlantedAnswersGoToTheirContribution) {
   }
   EXPECT_GE(right, 6) << "of 7 planted answers";
 
-  // The node answers the same as the CLI.
-  auto http = HttpPost(node_->port(), "/v1/attribution", req.dump());
-  ASSERT_EQ(http.status, 200) << http.body;
-  json h = json::parse(http.body);
+  // The node answers the same as the CLI, from its serving worker (no process per request).
+  httplib::Client client("127.0.0.1", node_->port());
+  client.set_read_timeout(120);
+  auto http = client.Post("/v1/attribution", req.dump(), "application/json");
+  ASSERT_TRUE(http);
+  ASSERT_EQ(http->status, 200) << http->body;
+  EXPECT_EQ(http->get_header_value("x-tributary-attribution"), "engine");
+  json h = json::parse(http->body);
   EXPECT_EQ(h["object"], "attribution");
+  EXPECT_EQ(h["model"], "tributary-model-" + model_);
   EXPECT_EQ(h["weights"], Attribute(f0, f0.response)["weights"]);
+  EXPECT_EQ(h["provenance"], Attribute(f0, f0.response)["provenance"]);
+  auto again = client.Post("/v1/attribution", req.dump(), "application/json");
+  ASSERT_TRUE(again);
+  EXPECT_EQ(json::parse(again->body)["weights"], h["weights"]) << "the cached attributor agrees";
 }
 
 TEST_F(AttributionCliTest, WeightsAreDeterministicAndRecordHowToRecomputeThem) {

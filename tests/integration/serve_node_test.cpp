@@ -9,8 +9,8 @@
 #include <signal.h>
 
 #include <fstream>
-#include <sstream>
 #include <future>
+#include <sstream>
 #include <thread>
 
 #include "support/test_util.h"
@@ -25,16 +25,15 @@ using namespace std::chrono_literals;
 
 struct Answer {
   int status = 0;
-  json body;                 // non-streaming answers and errors
-  std::string text;          // streamed or not
+  json body;         // non-streaming answers and errors
+  std::string text;  // streamed or not
   std::string finish;
   std::vector<json> events;  // streamed chunks
   bool done = false;         // saw data: [DONE]
   std::string retry_after;
 };
 
-Answer Post(int port, const std::string& path, const json& body,
-            const std::string& bearer = "") {
+Answer Post(int port, const std::string& path, const json& body, const std::string& bearer = "") {
   httplib::Client c("127.0.0.1", port);
   c.set_read_timeout(120);
   httplib::Headers headers;
@@ -94,12 +93,9 @@ Answer Post(int port, const std::string& path, const json& body,
 
 json Chat(const std::string& model, const std::string& content, int max_tokens,
           bool stream = false) {
-  return {{"model", model},
-          {"messages", {{{"role", "user"}, {"content", content}}}},
-          {"max_tokens", max_tokens},
-          {"temperature", 0},
-          {"ignore_eos", true},
-          {"stream", stream}};
+  return {{"model", model},           {"messages", {{{"role", "user"}, {"content", content}}}},
+          {"max_tokens", max_tokens}, {"temperature", 0},
+          {"ignore_eos", true},       {"stream", stream}};
 }
 
 bool WaitServing(int port, int seconds = 60) {
@@ -131,10 +127,11 @@ class ServeNodeTest : public ::testing::Test {
   static void SetUpTestSuite() {
     tmp_ = new TempDir();
     base_ = tmp_->path() / "base";
-    auto init = RunTributary({"model", "init", "--chat", "--out", base_.string(), "--vocab", "300",
-                              "--layers", "2", "--hidden", "64", "--heads", "4", "--kv-heads",
-                              "2", "--intermediate", "128", "--max-positions", "2048",
-                              "--init-range", "0.2"});
+    auto init = RunTributary(
+        {"model", "init",         "--chat", "--out",          base_.string(), "--vocab",
+         "300",   "--layers",     "2",      "--hidden",       "64",           "--heads",
+         "4",     "--kv-heads",   "2",      "--intermediate", "128",          "--max-positions",
+         "2048",  "--init-range", "0.2"});
     ASSERT_EQ(init.exit_code, 0) << init.err;
     int seed = 1;
     for (auto [name, rank] : {std::pair{"a8", "8"}, std::pair{"b16", "16"}}) {
@@ -146,8 +143,9 @@ class ServeNodeTest : public ::testing::Test {
   }
   static void TearDownTestSuite() { delete tmp_; }
 
-  std::unique_ptr<NodeProcess> StartNode(const fs::path& data, std::vector<std::string> extra = {}) {
-    std::vector<std::string> args = {"--dev", "--block-interval-ms", "0", "--rate-limit", "0",
+  std::unique_ptr<NodeProcess> StartNode(const fs::path& data,
+                                         std::vector<std::string> extra = {}) {
+    std::vector<std::string> args = {"--dev",  "--block-interval-ms", "0", "--rate-limit", "0",
                                      "--base", base_.string()};
     args.insert(args.end(), extra.begin(), extra.end());
     auto node = std::make_unique<NodeProcess>(data, tmp_->path() / "home", args);
@@ -157,9 +155,9 @@ class ServeNodeTest : public ::testing::Test {
   }
 
   void LoadAdapter(const NodeProcess& node, const fs::path& data, const std::string& name) {
-    auto r = Post(node.port(), "/v1/load_lora_adapter",
-                  {{"lora_name", name}, {"lora_path", (tmp_->path() / name).string()}},
-                  ReadToken(data));
+    auto r =
+        Post(node.port(), "/v1/load_lora_adapter",
+             {{"lora_name", name}, {"lora_path", (tmp_->path() / name).string()}}, ReadToken(data));
     ASSERT_EQ(r.status, 200) << r.body.dump();
   }
 
@@ -181,9 +179,9 @@ TEST_F(ServeNodeTest, ConcurrentClientsOnDifferentAdaptersGetWhatTheyGetAlone) {
   json load = {{"lora_name", "a8"}, {"lora_path", (tmp_->path() / "a8").string()}};
   EXPECT_EQ(Post(port, "/v1/load_lora_adapter", load).status, 401);
   EXPECT_EQ(Post(port, "/v1/load_lora_adapter", load, "wrong").status, 401);
-  auto bad_path = Post(port, "/v1/load_lora_adapter",
-                       {{"lora_name", "x"}, {"lora_path", (tmp_->path() / "nowhere").string()}},
-                       token);
+  auto bad_path =
+      Post(port, "/v1/load_lora_adapter",
+           {{"lora_name", "x"}, {"lora_path", (tmp_->path() / "nowhere").string()}}, token);
   EXPECT_EQ(bad_path.status, 400) << bad_path.body.dump();
   EXPECT_EQ(bad_path.body["error"]["param"], "lora_path");
   LoadAdapter(*node, data.path(), "a8");
@@ -227,12 +225,11 @@ TEST_F(ServeNodeTest, ConcurrentClientsOnDifferentAdaptersGetWhatTheyGetAlone) {
   EXPECT_EQ(one.body["object"], "chat.completion");
   EXPECT_EQ(one.body["model"], "a8");
   EXPECT_TRUE(one.body["tributary"]["request_id"].is_string());
-  Answer streamed = Post(port, "/v1/chat/completions",
-                         [] {
-                           json b = Chat("b16", "hello", 5, true);
-                           b["stream_options"] = {{"include_usage", true}};
-                           return b;
-                         }());
+  Answer streamed = Post(port, "/v1/chat/completions", [] {
+    json b = Chat("b16", "hello", 5, true);
+    b["stream_options"] = {{"include_usage", true}};
+    return b;
+  }());
   ASSERT_GE(streamed.events.size(), 3u);
   EXPECT_EQ(streamed.events.front()["choices"][0]["delta"]["role"], "assistant");
   EXPECT_EQ(streamed.events.back()["usage"]["total_tokens"],
@@ -255,8 +252,8 @@ TEST_F(ServeNodeTest, ConcurrentClientsOnDifferentAdaptersGetWhatTheyGetAlone) {
   auto missing = RunCli(*node, {"chat", "--model", "nope", "--prompt", "hi"});
   EXPECT_EQ(missing.exit_code, 1);
   EXPECT_NE(missing.err.find("does not exist"), std::string::npos) << missing.err;
-  auto cj = RunCliJson(*node, {"complete", "--model", "base", "--prompt", "abc", "--max-tokens",
-                               "4"});
+  auto cj =
+      RunCliJson(*node, {"complete", "--model", "base", "--prompt", "abc", "--max-tokens", "4"});
   EXPECT_EQ(cj["usage"]["completion_tokens"], 4);
   EXPECT_EQ(cj["finish_reason"], "length");
 }
@@ -282,20 +279,48 @@ TEST_F(ServeNodeTest, EveryBadRequestGetsAnOpenAiShapedError) {
        {{{"model", "base"}, {"messages", {{{"role", "wizard"}, {"content", "x"}}}}},
         400,
         "messages[0].role"}},
-      {"/v1/chat/completions", {[&] { json b = Chat("base", "hi", 5); b["n"] = 3; return b; }(), 400, "n"}},
       {"/v1/chat/completions",
-       {[&] { json b = Chat("base", "hi", 5); b["temperature"] = "warm"; return b; }(), 400,
-        "temperature"}},
+       {[&] {
+          json b = Chat("base", "hi", 5);
+          b["n"] = 3;
+          return b;
+        }(),
+        400, "n"}},
       {"/v1/chat/completions",
-       {[&] { json b = Chat("base", "hi", 5); b["max_tokens"] = -4; return b; }(), 400,
-        "max_tokens"}},
+       {[&] {
+          json b = Chat("base", "hi", 5);
+          b["temperature"] = "warm";
+          return b;
+        }(),
+        400, "temperature"}},
       {"/v1/chat/completions",
-       {[&] { json b = Chat("base", "hi", 5); b["stream"] = "yes"; return b; }(), 400, "stream"}},
+       {[&] {
+          json b = Chat("base", "hi", 5);
+          b["max_tokens"] = -4;
+          return b;
+        }(),
+        400, "max_tokens"}},
       {"/v1/chat/completions",
-       {[&] { json b = Chat("base", "hi", 5); b["stop"] = {1}; return b; }(), 400, "stop"}},
+       {[&] {
+          json b = Chat("base", "hi", 5);
+          b["stream"] = "yes";
+          return b;
+        }(),
+        400, "stream"}},
       {"/v1/chat/completions",
-       {[&] { json b = Chat("base", "hi", 5); b["top_logprobs"] = 3; return b; }(), 400,
-        "top_logprobs"}},
+       {[&] {
+          json b = Chat("base", "hi", 5);
+          b["stop"] = {1};
+          return b;
+        }(),
+        400, "stop"}},
+      {"/v1/chat/completions",
+       {[&] {
+          json b = Chat("base", "hi", 5);
+          b["top_logprobs"] = 3;
+          return b;
+        }(),
+        400, "top_logprobs"}},
       {cmpl, {{{"model", "base"}}, 400, "prompt"}},
       {cmpl, {{{"model", "base"}, {"prompt", 12}}, 400, "prompt"}},
       {cmpl, {{{"model", "base"}, {"prompt", "hi"}, {"top_p", 9}}, 400, "top_p"}},
@@ -338,9 +363,13 @@ TEST_F(ServeNodeTest, DisconnectsOverloadUnloadAndAWorkerCrash) {
     httplib::Request req;
     req.method = "POST";
     req.path = "/v1/completions";
-    req.body = json{{"model", "a8"},       {"prompt", "go"},     {"max_tokens", 1600},
-                    {"ignore_eos", true}, {"stream", true}}
-                   .dump();
+    req.body = json{
+        {"model", "a8"},
+        {"prompt", "go"},
+        {"max_tokens", 1600},
+        {"ignore_eos", true},
+        {"stream",
+         true}}.dump();
     req.set_header("Content-Type", "application/json");
     req.content_receiver = [&](const char*, size_t, uint64_t, uint64_t) { return ++chunks < 3; };
     httplib::Response res;
@@ -368,7 +397,8 @@ TEST_F(ServeNodeTest, DisconnectsOverloadUnloadAndAWorkerCrash) {
   base_body["model"] = "base";
   Answer reference = Post(port, "/v1/completions", long_body);
   ASSERT_EQ(reference.status, 200);
-  auto first = std::async(std::launch::async, [&] { return Post(port, "/v1/completions", long_body); });
+  auto first =
+      std::async(std::launch::async, [&] { return Post(port, "/v1/completions", long_body); });
   for (int i = 0; i < 200 && Metric(port, "tributary_serve_requests_running") < 1; ++i) {
     std::this_thread::sleep_for(10ms);
   }
@@ -382,7 +412,8 @@ TEST_F(ServeNodeTest, DisconnectsOverloadUnloadAndAWorkerCrash) {
   EXPECT_EQ(third.body["error"]["type"], "rate_limit_error");
   EXPECT_EQ(third.retry_after, "1");
   // Unload while the first runs: it finishes on the weights it started with.
-  auto unload = Post(port, "/v1/unload_lora_adapter", {{"lora_name", "a8"}}, ReadToken(data.path()));
+  auto unload =
+      Post(port, "/v1/unload_lora_adapter", {{"lora_name", "a8"}}, ReadToken(data.path()));
   EXPECT_EQ(unload.status, 200) << unload.body.dump();
   Answer a1 = first.get(), a2 = second.get();
   EXPECT_EQ(a1.status, 200);
@@ -393,7 +424,8 @@ TEST_F(ServeNodeTest, DisconnectsOverloadUnloadAndAWorkerCrash) {
   EXPECT_EQ(Metric(port, "tributary_serve_requests_refused_total"), 1);
 
   // A crashed worker is restarted; meanwhile requests get 503, and nothing else is lost.
-  FILE* p = ::popen(("pgrep -f 'tributary-model serve --base " + base_.string() + "'").c_str(), "r");
+  FILE* p =
+      ::popen(("pgrep -f 'tributary-model serve --base " + base_.string() + "'").c_str(), "r");
   ASSERT_NE(p, nullptr);
   char buf[64] = {0};
   std::string pids;
@@ -444,10 +476,10 @@ TEST_F(ServeNodeTest, ARegisteredModelIsServedByItsIdAndNameWhenItsFilesAreHere)
   auto node = StartNode(data.path(), {"--demo"});
   const int port = node->port();
   const fs::path adapter = data.path() / "models" / "quill";
-  auto train = RunCli(*node, {"factory", "train", "--base", base_.string(), "--data", "1@1",
-                              "--out", adapter.string(), "--max-steps", "2", "--heldout", "0",
-                              "--checkpoint-every", "0", "--batch-size", "2", "--max-seq-len",
-                              "64"});
+  auto train =
+      RunCli(*node, {"factory", "train", "--base", base_.string(), "--data", "1@1", "--out",
+                     adapter.string(), "--max-steps", "2", "--heldout", "0", "--checkpoint-every",
+                     "0", "--batch-size", "2", "--max-seq-len", "64"});
   ASSERT_EQ(train.exit_code, 0) << train.err;
   json reg = RunCliJson(*node, {"model", "register", "--from", "dev", "--name", "quill", "--base",
                                 base_.string(), "--adapter", adapter.string(), "--price", "0.001"});
@@ -487,8 +519,8 @@ TEST_F(ServeNodeTest, TheOfficialOpenAiClientWorksAgainstTheNode) {
   TempDir data;
   auto node = StartNode(data.path());
   LoadAdapter(*node, data.path(), "a8");
-  const std::string cmd = "node " + (fs::path(js) / "openai_client.mjs").string() + " " +
-                          node->url() + " a8 2>&1";
+  const std::string cmd =
+      "node " + (fs::path(js) / "openai_client.mjs").string() + " " + node->url() + " a8 2>&1";
   FILE* p = ::popen(cmd.c_str(), "r");
   ASSERT_NE(p, nullptr);
   std::string out;

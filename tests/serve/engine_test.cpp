@@ -169,8 +169,8 @@ TEST_F(EngineTest, SeededSamplingInABatchGivesWhatEachRequestGetsAlone) {
   std::vector<std::unique_ptr<RequestHandle>> handles;
   std::vector<model::SamplingParams> params;
   for (int i = 0; i < 12; ++i) {  // enough requests that sampling is spread over threads
-    EngineRequest r = Request("sample " + std::to_string(i), 10, i % 2 ? std::optional(adapter_a_)
-                                                                         : std::nullopt);
+    EngineRequest r = Request("sample " + std::to_string(i), 10,
+                              i % 2 ? std::optional(adapter_a_) : std::nullopt);
     r.sampling.temperature = 0.9;
     r.sampling.top_p = i % 3 ? 0.95 : 1.0;
     r.sampling.seed = 100 + i;

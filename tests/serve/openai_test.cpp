@@ -44,7 +44,9 @@ TEST(OpenAiRequestTest, ParsesEveryField) {
             {"frequency_penalty", 0},
             {"messages",
              {{{"role", "developer"}, {"content", "be brief"}},
-              {{"role", "user"}, {"content", {{{"type", "text"}, {"text", "a"}}, {{"type", "text"}, {"text", "b"}}}}}}}}),
+              {{"role", "user"},
+               {"content",
+                {{{"type", "text"}, {"text", "a"}}, {{"type", "text"}, {"text", "b"}}}}}}}}),
       Endpoint::kChat);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(r->sampling.max_tokens, 7);
@@ -76,8 +78,9 @@ TEST(OpenAiRequestTest, EachBadFieldIsNamed) {
             "messages[0].role");
   EXPECT_EQ(Blamed(Chat({{"messages", {{{"role", 1}, {"content", "x"}}}}})), "messages[0].role");
   EXPECT_EQ(Blamed(Chat({{"messages", {{{"role", "user"}}}}})), "messages[0].content");
-  EXPECT_EQ(Blamed(Chat({{"messages", {{{"role", "user"}, {"content", {{{"type", "image_url"}}}}}}}})),
-            "messages[0].content");
+  EXPECT_EQ(
+      Blamed(Chat({{"messages", {{{"role", "user"}, {"content", {{{"type", "image_url"}}}}}}}})),
+      "messages[0].content");
   EXPECT_EQ(Blamed(Chat({{"max_tokens", 0}})), "max_tokens");
   EXPECT_EQ(Blamed(Chat({{"max_tokens", "10"}})), "max_tokens");
   EXPECT_EQ(Blamed(Chat({{"max_completion_tokens", -1}})), "max_completion_tokens");
@@ -130,8 +133,10 @@ TEST(OpenAiErrorTest, StatusesMapToOpenAiStatusesAndTypes) {
 }
 
 TEST(ResponseBuilderTest, AnswersAndChunksHaveOpenAisShape) {
-  auto r = ParseOpenAiRequest(Chat({{"stream", true}, {"stream_options", {{"include_usage", true}}},
-                                    {"logprobs", true}, {"top_logprobs", 1}}),
+  auto r = ParseOpenAiRequest(Chat({{"stream", true},
+                                    {"stream_options", {{"include_usage", true}}},
+                                    {"logprobs", true},
+                                    {"top_logprobs", 1}}),
                               Endpoint::kChat);
   ASSERT_TRUE(r.ok());
   ResponseBuilder b(*r, "req1", 1700000000);
@@ -159,8 +164,8 @@ TEST(ResponseBuilderTest, AnswersAndChunksHaveOpenAisShape) {
   EXPECT_TRUE(finals[1]["choices"].empty());
   EXPECT_EQ(finals[1]["usage"]["total_tokens"], 5);
 
-  auto c = ParseOpenAiRequest({{"model", "m"}, {"prompt", "x"}, {"logprobs", 1}},
-                              Endpoint::kCompletion);
+  auto c =
+      ParseOpenAiRequest({{"model", "m"}, {"prompt", "x"}, {"logprobs", 1}}, Endpoint::kCompletion);
   ResponseBuilder cb(*c, "req2", 1);
   EngineEvent t1 = text, t2 = text;
   t2.text = "lo";

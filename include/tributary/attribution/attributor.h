@@ -23,11 +23,18 @@
 #include "tributary/attribution/span_index.h"
 #include "tributary/base/status.h"
 
+namespace tributary::model {
+class LlamaModel;
+}
+
 namespace tributary::attribution {
 
 struct AttributorConfig {
-  std::filesystem::path base_dir;     //!< Hugging Face checkpoint (config, weights, tokenizer)
-  std::filesystem::path adapter_dir;  //!< PEFT adapter with sketches.bin beside it
+  std::filesystem::path base_dir;  //!< Hugging Face checkpoint (config, weights, tokenizer)
+  //! The base already in memory (the serving engine's), used instead of loading base_dir's
+  //! weights; it must be that checkpoint. Shared read-only: the attributor never changes it.
+  std::shared_ptr<const model::LlamaModel> base_model;
+  std::filesystem::path adapter_dir;          //!< PEFT adapter with sketches.bin beside it
   std::vector<std::filesystem::path> shards;  //!< the lineage's span-index shards
   bool prompt_response = false;  //!< the training data's format (see the top of this file)
   int64_t max_seq_len = 512;     //!< longer queries are cut (as training examples were)

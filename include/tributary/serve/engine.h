@@ -67,9 +67,9 @@ struct TokenLogprob {
 
 //! One request: a prompt (already rendered through the chat template for chat requests).
 struct EngineRequest {
-  std::string id;                    //!< echoed in events; unique per engine
-  std::optional<AdapterRef> adapter; //!< none: the base alone
-  std::string prompt;                //!< tokenized with the base's tokenizer (special tokens on)
+  std::string id;                      //!< echoed in events; unique per engine
+  std::optional<AdapterRef> adapter;   //!< none: the base alone
+  std::string prompt;                  //!< tokenized with the base's tokenizer (special tokens on)
   std::vector<int32_t> prompt_tokens;  //!< used instead of `prompt` when non-empty
   model::SamplingParams sampling;
   int top_logprobs = -1;  //!< -1: no logprobs; 0..20: the sampled token's and that many more
@@ -80,13 +80,13 @@ struct EngineRequest {
 struct EngineEvent {
   enum class Kind { kText, kDone, kError };
   Kind kind = Kind::kText;
-  std::string text;                  //!< kText: new text (concatenation = the answer)
-  std::vector<int32_t> tokens;       //!< kText: the tokens that produced it
+  std::string text;             //!< kText: new text (concatenation = the answer)
+  std::vector<int32_t> tokens;  //!< kText: the tokens that produced it
   std::vector<std::pair<TokenLogprob, std::vector<TokenLogprob>>> logprobs;  //!< per token
-  std::string finish_reason;         //!< kDone: "stop" or "length"
-  int64_t prompt_tokens = 0;         //!< kDone
-  int64_t completion_tokens = 0;     //!< kDone
-  Status error;                      //!< kError
+  std::string finish_reason;      //!< kDone: "stop" or "length"
+  int64_t prompt_tokens = 0;      //!< kDone
+  int64_t completion_tokens = 0;  //!< kDone
+  Status error;                   //!< kError
 };
 
 //! The caller's side of a submitted request. Dropping it (or Cancel) cancels the request.
@@ -156,6 +156,8 @@ class Engine {
 
   const model::Tokenizer& tokenizer() const;
   const model::LlamaModel& base() const;
+  //! The base for other read-only users in this process (attribution), kept alive by them.
+  std::shared_ptr<const model::LlamaModel> shared_base() const;
   const EngineOptions& options() const;
   int64_t context_length() const;
 

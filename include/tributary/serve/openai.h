@@ -20,7 +20,7 @@ struct OpenAiRequest {
   Endpoint endpoint = Endpoint::kChat;
   std::string model;
   bool stream = false;
-  bool include_usage = false;       //!< stream_options.include_usage
+  bool include_usage = false;                //!< stream_options.include_usage
   std::vector<model::ChatMessage> messages;  //!< chat
   std::string prompt;                        //!< completion (text)
   std::vector<int32_t> prompt_tokens;        //!< completion given as token ids
@@ -40,8 +40,8 @@ Result<OpenAiRequest> ParseOpenAiRequest(const nlohmann::json& body, Endpoint en
 //! The engine request for a parsed request: the chat template applied (with the assistant's
 //! generation prompt) for chat, max_tokens defaulting to what the context leaves (chat) or 16
 //! (completions, OpenAI's default).
-Result<EngineRequest> ToEngineRequest(const OpenAiRequest& request, const model::Tokenizer& tokenizer,
-                                      int64_t context_length);
+Result<EngineRequest> ToEngineRequest(const OpenAiRequest& request,
+                                      const model::Tokenizer& tokenizer, int64_t context_length);
 
 //! Builds answers for one request from its events.
 class ResponseBuilder {

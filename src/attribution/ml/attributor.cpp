@@ -21,7 +21,7 @@ using json = nlohmann::json;
 
 struct Attributor::Impl {
   AttributorConfig config;
-  std::unique_ptr<model::LlamaModel> base;
+  std::shared_ptr<const model::LlamaModel> base;
   std::optional<model::Tokenizer> tokenizer;
   std::optional<model::LoraAdapter> adapter;
   std::optional<factory::SketchProjection> projection;
@@ -120,7 +120,12 @@ Result<std::unique_ptr<Attributor>> Attributor::Open(const AttributorConfig& con
                              {"rows", s.rows()},
                              {"sources", ShardInfoToJson(s.info())["sources"]}});
   }
-  TRIB_ASSIGN_OR_RETURN(m.base, model::LlamaModel::Load(config.base_dir));
+  if (config.base_model) {
+    m.base = config.base_model;
+  } else {
+    TRIB_ASSIGN_OR_RETURN(auto loaded, model::LlamaModel::Load(config.base_dir));
+    m.base = std::move(loaded);
+  }
   TRIB_ASSIGN_OR_RETURN(auto tok, model::Tokenizer::FromDirectory(config.base_dir));
   m.tokenizer.emplace(std::move(tok));
   TRIB_ASSIGN_OR_RETURN(auto adapter, model::LoraAdapter::Load(config.adapter_dir, *m.base));
