@@ -11,13 +11,14 @@
 
 #include "cli/cli.h"
 #include "tributary/attribution/index_catalog.h"
+#include "tributary/attribution/service.h"
 
 namespace tributary::cli {
 
 //! A registered model and where its files are on this machine.
 struct LocalModel {
   uint64_t id = 0;
-  nlohmann::json record;  //!< GET /v1/models/{id}: the registry record with its lineage
+  nlohmann::json record;              //!< GET /v1/models/{id}: the registry record with its lineage
   std::filesystem::path adapter_dir;  //!< holds the PEFT files, training.json, sketches.bin
   std::filesystem::path base_dir;
   std::vector<attribution::VersionKey> versions;  //!< the Datanet versions it was trained on
@@ -47,15 +48,7 @@ struct IndexStatusArgs {
 int RunIndexStatus(const Common& c, const IndexStatusArgs& a);
 
 struct AttributeArgs {
-  std::string model;
-  std::string prompt;
-  std::string output;
-  bool generate = false;
-  int max_tokens = 64;
-  std::string method = "trak";
-  int64_t min_len = 8;
-  uint64_t max_count = 100;
-  size_t top_k = 10;
+  attribution::AttributionRequest req;  //!< the flags that are the request's fields
   std::string request;  //!< "-": read {"model","prompt","output"|"generate",...} from stdin
   std::string index_dir = "./var/index";
   std::string models_dir = "./var/models";

@@ -28,33 +28,6 @@ int FailAttribute(const Common& c, const Status& s) {
   return 1;
 }
 
-// The command's flags as a request (the checks are the library's, as for the JSON form).
-attribution::AttributionRequest ToRequest(const AttributeArgs& a) {
-  attribution::AttributionRequest r;
-  r.model = a.model;
-  r.prompt = a.prompt;
-  r.output = a.output;
-  r.generate = a.generate;
-  r.max_tokens = a.max_tokens;
-  r.method = a.method;
-  r.min_len = a.min_len;
-  r.max_count = a.max_count;
-  r.top_k = a.top_k;
-  return r;
-}
-
-void FromRequest(const attribution::AttributionRequest& r, AttributeArgs& a) {
-  a.model = r.model;
-  a.prompt = r.prompt;
-  a.output = r.output;
-  a.generate = r.generate;
-  a.max_tokens = r.max_tokens;
-  a.method = r.method;
-  a.min_len = r.min_len;
-  a.max_count = r.max_count;
-  a.top_k = r.top_k;
-}
-
 // The training data's format, from the first rows of the model's first Datanet version.
 Result<bool> TrainedOnPromptResponse(const Common& c, const LocalModel& m) {
   if (m.versions.empty()) return false;
@@ -109,16 +82,16 @@ int RunAttribute(const Common& c, const AttributeArgs& args) {
     in << std::cin.rdbuf();
     auto request = attribution::AttributionRequest::FromJson(json::parse(in.str(), nullptr, false));
     if (!request.ok()) return FailAttribute(c, request.status());
-    FromRequest(*request, a);
+    a.req = std::move(*request);
   } else if (!a.request.empty()) {
     return FailAttribute(c, Status::InvalidArgument("--request takes '-' (stdin)", "bad_request"));
-  } else if (Status s = ToRequest(a).Check(!a.output.empty()); !s.ok()) {
+  } else if (Status s = a.req.Check(!a.req.output.empty()); !s.ok()) {
     return FailAttribute(c, s);
   }
-  auto method = attribution::ParseInfluenceMethod(a.method);
+  auto method = attribution::ParseInfluenceMethod(a.req.method);
   if (!method.ok()) return FailAttribute(c, method.status());
 
-  auto m = ResolveModel(c, a.model, a.models_dir, a.base);
+  auto m = ResolveModel(c, a.req.model, a.models_dir, a.base);
   if (!m.ok()) return FailAttribute(c, m.status());
   auto tok = attribution::TokenizerIdOfFile(m->base_dir / "tokenizer.json");
   if (!tok.ok()) return FailAttribute(c, tok.status());
@@ -134,10 +107,10 @@ int RunAttribute(const Common& c, const AttributeArgs& args) {
   config.shards = *shards;
   config.prompt_response = *prompt_response;
   config.influence.method = *method;
-  config.combine = attribution::CombineOptions::ForMethod(a.method);
-  config.influence.top_examples = a.top_k;
-  config.trace.min_len = a.min_len;
-  config.trace.max_count = a.max_count;
+  config.combine = attribution::CombineOptions::ForMethod(a.req.method);
+  config.influence.top_examples = a.req.top_k;
+  config.trace.min_len = a.req.min_len;
+  config.trace.max_count = a.req.max_count;
   // The first query of a sketch file computes its influence cache (a minute at 1M sketches).
   ProgressLine line(ShowProgress(c), "preparing the training sketches", "k sketches", 1e3);
   config.progress = [&line](int64_t done, int64_t total) {
@@ -146,17 +119,17 @@ int RunAttribute(const Common& c, const AttributeArgs& args) {
   auto attributor = attribution::Attributor::Open(config);
   if (!attributor.ok()) return FailAttribute(c, attributor.status());
 
-  std::string output = a.output;
-  if (a.generate) {
-    auto g = (*attributor)->Generate(a.prompt, a.max_tokens);
+  std::string output = a.req.output;
+  if (a.req.generate) {
+    auto g = (*attributor)->Generate(a.req.prompt, a.req.max_tokens);
     if (!g.ok()) return FailAttribute(c, g.status());
     output = *g;
   }
-  auto r = (*attributor)->Attribute(a.prompt, output);
+  auto r = (*attributor)->Attribute(a.req.prompt, output);
   if (!r.ok()) return FailAttribute(c, r.status());
   json out = r->ToJson();
-  out["model"] = m->record.value("openai_id", a.model);
-  out["generated"] = a.generate;
+  out["model"] = m->record.value("openai_id", a.req.model);
+  out["generated"] = a.req.generate;
   if (c.json) {
     std::cout << out.dump() << std::endl;
   } else {

@@ -163,17 +163,21 @@ int main(int argc, char** argv) {
   AttributeArgs at;
   auto* attribute =
       app.add_subcommand("attribute", "which Datanet contributions an answer of a model came from");
-  attribute->add_option("--model", at.model, "registered model id");
-  attribute->add_option("--prompt", at.prompt, "the prompt");
-  attribute->add_option("--output", at.output, "the answer to attribute");
-  attribute->add_flag("--generate", at.generate, "generate the answer (greedy) and attribute it");
-  attribute->add_option("--max-tokens", at.max_tokens, "with --generate")->capture_default_str();
-  attribute->add_option("--method", at.method, "influence method: trak or tracin")
+  attribute->add_option("--model", at.req.model, "registered model id");
+  attribute->add_option("--prompt", at.req.prompt, "the prompt");
+  attribute->add_option("--output", at.req.output, "the answer to attribute");
+  attribute->add_flag("--generate", at.req.generate,
+                      "generate the answer (greedy) and attribute it");
+  attribute->add_option("--max-tokens", at.req.max_tokens, "with --generate")
       ->capture_default_str();
-  attribute->add_option("--min-len", at.min_len, "shortest span, in tokens")->capture_default_str();
-  attribute->add_option("--max-count", at.max_count, "spans occurring more often are dropped")
+  attribute->add_option("--method", at.req.method, "influence method: trak or tracin")
       ->capture_default_str();
-  attribute->add_option("--top-k", at.top_k, "influential examples shown")->capture_default_str();
+  attribute->add_option("--min-len", at.req.min_len, "shortest span, in tokens")
+      ->capture_default_str();
+  attribute->add_option("--max-count", at.req.max_count, "spans occurring more often are dropped")
+      ->capture_default_str();
+  attribute->add_option("--top-k", at.req.top_k, "influential examples shown")
+      ->capture_default_str();
   attribute->add_option("--request", at.request, "'-': read the request as JSON from stdin");
   attribute->add_option("--index", at.index_dir, "index directory")->capture_default_str();
   attribute->add_option("--models", at.models_dir, "where model files are found")
