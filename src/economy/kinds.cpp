@@ -4,6 +4,7 @@
 
 #include "tributary/base/encoding.h"
 #include "tributary/datanet/records.h"
+#include "tributary/economy/inference.h"
 #include "tributary/ledger/payload_kind.h"
 #include "tributary/ledger/tx.h"
 
@@ -64,6 +65,7 @@ class RegisterModelKind final : public PayloadKind<RegisterModelPayload> {
     m.config_hash = p.config_hash;
     m.metrics = p.metrics;
     m.price_per_1k_tokens = p.price_per_1k_tokens;
+    m.contributors_share_ppm = p.contributors_share_ppm;
     m.registered_height = ctx.height;
     m.registered_ms = ctx.timestamp_ms;
     StoreModel(ctx.state, m);
@@ -73,7 +75,8 @@ class RegisterModelKind final : public PayloadKind<RegisterModelPayload> {
                            {"owner", m.owner.ToString()},
                            {"name", m.name},
                            {"adapter_hash", ToHex(m.adapter_hash)},
-                           {"price_per_1k_tokens", AmountToString(m.price_per_1k_tokens)}}});
+                           {"price_per_1k_tokens", AmountToString(m.price_per_1k_tokens)},
+                           {"contributors_share_ppm", std::to_string(m.contributors_share_ppm)}}});
     return Status::OK();
   }
 };
@@ -87,6 +90,9 @@ Bytes RegisterModelPayload::Encode() const {
   w.Str(name).Fixed(base_hash).Fixed(adapter_hash).U32(static_cast<uint32_t>(data.size()));
   for (const auto& d : data) w.U64(d.datanet).U32(d.version).Fixed(d.root);
   w.Fixed(config_hash).Str(metrics).U128(price_per_1k_tokens);
+  // Absent means the default, so a registration from before the share existed keeps its bytes
+  // and every value still has exactly one encoding.
+  if (contributors_share_ppm != kDefaultContributorsSharePpm) w.U32(contributors_share_ppm);
   return std::move(w).bytes();
 }
 
@@ -109,6 +115,12 @@ Result<RegisterModelPayload> RegisterModelPayload::Decode(ByteView b) {
   if (s.ok()) s = r.Fixed(&p.config_hash);
   if (s.ok()) s = r.Str(&p.metrics, kMaxMetricsBytes);
   if (s.ok()) s = r.U128(&p.price_per_1k_tokens);
+  if (s.ok() && r.remaining() > 0) {
+    s = r.U32(&p.contributors_share_ppm);
+    if (s.ok() && p.contributors_share_ppm == kDefaultContributorsSharePpm) {
+      s = Status::InvalidArgument("the default contributors' share is encoded by its absence");
+    }
+  }
   if (s.ok()) s = r.ExpectEnd();
   if (!s.ok()) return MalformedPayload(s);
   return p;
@@ -121,7 +133,8 @@ Status RegisterModelPayload::Check() const {
   if (IsZero(config_hash)) return Status::InvalidArgument("config_hash is unset", "bad_model");
   TRIB_RETURN_IF_ERROR(CheckDataRefs(data));
   TRIB_RETURN_IF_ERROR(CheckMetrics(metrics));
-  return CheckPrice(price_per_1k_tokens);
+  TRIB_RETURN_IF_ERROR(CheckPrice(price_per_1k_tokens));
+  return CheckContributorsShare(contributors_share_ppm);
 }
 
 json RegisterModelPayload::ToJson() const {
@@ -136,7 +149,8 @@ json RegisterModelPayload::ToJson() const {
               {"data", refs},
               {"config_hash", ToHex(config_hash)},
               {"metrics", m.is_discarded() ? json(metrics) : m},
-              {"price_per_1k_tokens", AmountToString(price_per_1k_tokens)}};
+              {"price_per_1k_tokens", AmountToString(price_per_1k_tokens)},
+              {"contributors_share_ppm", contributors_share_ppm}};
 }
 
 Result<RegisterModelPayload> RegisterModelPayload::FromJson(const json& j) {
@@ -177,11 +191,18 @@ Result<RegisterModelPayload> RegisterModelPayload::FromJson(const json& j) {
                       amount.status().message());
   }
   p.price_per_1k_tokens = *amount;
+  TRIB_ASSIGN_OR_RETURN(uint64_t share,
+                        PayloadU64(j, "contributors_share_ppm", kDefaultContributorsSharePpm));
+  if (share > kPartsPerMillion) {
+    return BadPayload("payload.contributors_share_ppm is at most 1000000");
+  }
+  p.contributors_share_ppm = static_cast<uint32_t>(share);
   return p;
 }
 
 void RegisterEconomyKinds(TxKindRegistry& registry) {
   (void)registry.Add(std::make_unique<RegisterModelKind>());
+  RegisterInferenceKinds(registry);
 }
 
 }  // namespace tributary::economy

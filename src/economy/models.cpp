@@ -11,7 +11,9 @@ namespace {
 
 using json = nlohmann::json;
 
-constexpr uint8_t kRecordVersion = 1;
+// Version 2 adds contributors_share_ppm. A model with the default share keeps version 1's bytes,
+// so ledgers written before the share existed replay to the same roots.
+constexpr uint8_t kRecordVersion = 2;
 constexpr std::string_view kOpenAiPrefix = "tributary-model-";
 
 Status Bad(const std::string& msg) { return Status::InvalidArgument(msg, "bad_model"); }
@@ -139,6 +141,14 @@ Status CheckDataRefs(const std::vector<DataRef>& data) {
   return Status::OK();
 }
 
+Status CheckContributorsShare(uint32_t ppm) {
+  if (ppm < kMinContributorsSharePpm || ppm > kPartsPerMillion) {
+    return Bad("the contributors' share must be " + std::to_string(kMinContributorsSharePpm) +
+               "..1000000 parts per million, not " + std::to_string(ppm));
+  }
+  return Status::OK();
+}
+
 Status CheckPrice(Amount price) {
   if (price > kMaxPricePer1kTokens) {
     return Bad("price per 1,000 tokens may be at most " + AmountToString(kMaxPricePer1kTokens) +
@@ -151,11 +161,13 @@ Status CheckPrice(Amount price) {
 
 Bytes Model::Encode() const {
   Writer w;
-  w.U8(kRecordVersion).U64(id).Fixed(owner.bytes).Str(name).Fixed(base_hash).Fixed(adapter_hash);
+  const bool v2 = contributors_share_ppm != kDefaultContributorsSharePpm;
+  w.U8(v2 ? kRecordVersion : 1).U64(id).Fixed(owner.bytes).Str(name).Fixed(base_hash).Fixed(adapter_hash);
   w.U32(static_cast<uint32_t>(data.size()));
   for (const auto& d : data) w.U64(d.datanet).U32(d.version).Fixed(d.root);
   w.Fixed(config_hash).Str(metrics).U128(price_per_1k_tokens);
   w.U64(registered_height).U64(registered_ms);
+  if (v2) w.U32(contributors_share_ppm);
   return std::move(w).bytes();
 }
 
@@ -165,7 +177,9 @@ Result<Model> Model::Decode(ByteView b) {
   uint8_t version;
   uint32_t n;
   TRIB_RETURN_IF_ERROR(r.U8(&version));
-  if (version != kRecordVersion) return Status::InvalidArgument("unknown record version");
+  if (version != 1 && version != kRecordVersion) {
+    return Status::InvalidArgument("unknown record version");
+  }
   TRIB_RETURN_IF_ERROR(r.U64(&m.id));
   TRIB_RETURN_IF_ERROR(r.Fixed(&m.owner.bytes));
   TRIB_RETURN_IF_ERROR(r.Str(&m.name, kMaxModelNameChars * 4));
@@ -184,6 +198,7 @@ Result<Model> Model::Decode(ByteView b) {
   TRIB_RETURN_IF_ERROR(r.U128(&m.price_per_1k_tokens));
   TRIB_RETURN_IF_ERROR(r.U64(&m.registered_height));
   TRIB_RETURN_IF_ERROR(r.U64(&m.registered_ms));
+  if (version >= 2) TRIB_RETURN_IF_ERROR(r.U32(&m.contributors_share_ppm));
   TRIB_RETURN_IF_ERROR(r.ExpectEnd());
   return m;
 }
@@ -204,6 +219,7 @@ json Model::ToJson() const {
               {"config_hash", ToHex(config_hash)},
               {"metrics", m.is_discarded() ? json::object() : m},
               {"price_per_1k_tokens", AmountToString(price_per_1k_tokens)},
+              {"contributors_share_ppm", contributors_share_ppm},
               {"registered_height", registered_height},
               {"registered_ms", registered_ms}};
 }

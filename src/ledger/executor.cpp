@@ -71,7 +71,10 @@ Result<Receipt> Executor::ApplyTx(Overlay& state, const Transaction& tx, const H
         "bad_nonce");
   }
   Amount fee = *genesis_.params.FeeFor(encoded_size);  // CheckTx proved it fits
-  auto after_fee = CheckedSub(acct.balance, fee);
+  // The block's proposer paying its own fee moves nothing: it may send with an empty balance
+  // (the node's own inference.settle transactions).
+  const bool self_paid = sender == fee_collector;
+  auto after_fee = self_paid ? std::optional<Amount>(acct.balance) : CheckedSub(acct.balance, fee);
   if (!after_fee) {
     return Status::FailedPrecondition(
         "balance " + AmountToString(acct.balance) + " cannot pay the fee " + AmountToString(fee),
@@ -83,7 +86,8 @@ Result<Receipt> Executor::ApplyTx(Overlay& state, const Transaction& tx, const H
   Overlay charged(&state);
   StoreAccount(charged, sender, acct);
   TRIB_ASSIGN_OR_RETURN(Account collector, LoadAccount(charged, fee_collector));
-  auto collected = CheckedAdd(collector.balance, fee);
+  auto collected = self_paid ? std::optional<Amount>(collector.balance)
+                             : CheckedAdd(collector.balance, fee);
   if (!collected) return Status::Internal("fee collector balance overflows");
   collector.balance = *collected;
   StoreAccount(charged, fee_collector, collector);
@@ -94,7 +98,8 @@ Result<Receipt> Executor::ApplyTx(Overlay& state, const Transaction& tx, const H
   receipt.fee_charged = fee;
   Overlay action(&state);
   std::vector<Event> events;
-  TxContext ctx{action, tx, tx_hash, sender, height, timestamp_ms, genesis_.params, events};
+  TxContext ctx{action,        tx,     tx_hash,           sender, height,
+                timestamp_ms,  genesis_.params, events, genesis_.sequencer};
   Status s = kinds_.Find(tx.kind)->Apply(ctx, tx.payload);
   if (action_status) *action_status = s;
   if (s.ok()) {

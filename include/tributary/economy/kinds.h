@@ -9,12 +9,14 @@
 //                   adapter_hash, price_per_1k_tokens}.
 //
 // Payload JSON: {"name", "base_hash", "adapter_hash", "data": [{"datanet", "version", "root"}],
-// "config_hash", "metrics": {...}, "price_per_1k_tokens": "<base units>"}; hashes in hex, the
+// "config_hash", "metrics": {...}, "price_per_1k_tokens": "<base units>",
+// "contributors_share_ppm": 500000..1000000 (optional, default 500000)}; hashes in hex, the
 // price a decimal string of OPEN base units, metrics any JSON object (stored canonically).
 #pragma once
 
 #include <nlohmann/json.hpp>
 
+#include "tributary/economy/fee_split.h"
 #include "tributary/economy/models.h"
 #include "tributary/ledger/tx_kind.h"
 
@@ -28,6 +30,9 @@ struct RegisterModelPayload {
   Hash32 config_hash{};
   std::string metrics = "{}";  //!< canonical JSON object
   Amount price_per_1k_tokens = 0;
+  //! The contributors' share of each fee after the protocol's, in parts per million
+  //! (fee_split.h); at least kMinContributorsSharePpm.
+  uint32_t contributors_share_ppm = kDefaultContributorsSharePpm;
 
   Bytes Encode() const;
   static Result<RegisterModelPayload> Decode(ByteView b);
@@ -41,7 +46,7 @@ struct RegisterModelPayload {
 
 inline constexpr std::string_view kRegisterModelKind = "model.register";
 
-//! Adds model.register.
+//! Adds model.register and the payable-inference kinds (inference.h).
 void RegisterEconomyKinds(TxKindRegistry& registry);
 
 }  // namespace tributary::economy

@@ -23,6 +23,7 @@
 #include "tributary/base/bytes.h"
 #include "tributary/base/keys.h"
 #include "tributary/datanet/records.h"
+#include "tributary/economy/fee_split.h"
 #include "tributary/ledger/state.h"
 
 namespace tributary::economy {
@@ -52,6 +53,9 @@ struct Model {
   Hash32 config_hash{};  //!< hash of the training configuration
   std::string metrics;   //!< canonical JSON object (nlohmann dump: sorted keys, no spaces)
   Amount price_per_1k_tokens = 0;  //!< OPEN base units per 1,000 tokens
+  //! Contributors' share of each fee after the protocol's (fee_split.h); records written before
+  //! the share existed (record version 1) read as the default.
+  uint32_t contributors_share_ppm = kDefaultContributorsSharePpm;
   uint64_t registered_height = 0;
   uint64_t registered_ms = 0;
 
@@ -77,6 +81,8 @@ Status CheckMetrics(std::string_view metrics);
 //! 1..kMaxDataRefs entries, version >= 1, no (datanet, version) twice.
 Status CheckDataRefs(const std::vector<DataRef>& data);
 Status CheckPrice(Amount price);
+//! kMinContributorsSharePpm..10^6 (reason "bad_model").
+Status CheckContributorsShare(uint32_t ppm);
 //! The canonical dump of a metrics object (InvalidArgument "bad_model" for anything else).
 Result<std::string> CanonicalMetrics(const nlohmann::json& metrics);
 

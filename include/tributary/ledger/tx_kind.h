@@ -34,6 +34,7 @@ struct TxContext {
   uint64_t timestamp_ms;  //!< that block's header timestamp (for daily quotas and the like)
   const ChainParams& params;
   std::vector<Event>& events;  //!< appended to the receipt on success
+  PublicKey sequencer{};       //!< the genesis sequencer (the key that signs blocks)
 };
 
 class TxKind {
