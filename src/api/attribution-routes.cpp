@@ -89,36 +89,33 @@ Result<ChildResult> RunChild(const std::vector<std::string>& argv, const std::st
 
 // Attribution in the serving worker when it serves the model's base: no process start and no
 // model load, and the node hands over what it resolved (the model's adapter files, the lineage's
-// span-index shards, sample rows for the data format) instead of being called back. Returns
-// false when the worker cannot take the request (none, another base, a model it cannot find):
-// the attribution process then answers as before.
-bool AttributeInEngine(const RouteContext& ctx, const json& body, httplib::Response& res) {
+// span-index shards, sample rows for the data format) instead of being called back.
+}  // namespace
+
+std::optional<std::pair<int, json>> AttributeInEngine(const RouteContext& ctx, const json& body) {
   auto ep = ctx.serve ? ctx.serve->Ready() : std::nullopt;
-  if (!ep || !ctx.locator || !body.contains("model")) return false;
+  if (!ep || !ctx.locator || !body.contains("model")) return std::nullopt;
   const json& jm = body["model"];
   std::string model_text = jm.is_number_unsigned() ? std::to_string(jm.get<uint64_t>())
                            : jm.is_string()        ? jm.get<std::string>()
                                                    : "";
   auto id = economy::ParseModelId(model_text);
-  if (!id.ok()) return false;
+  if (!id.ok()) return std::nullopt;
   std::optional<economy::Model> model;
   Status read =
       ctx.chain->ReadState([&](const StateReader& st, const StateReader&, const BlockHeader&) {
         TRIB_ASSIGN_OR_RETURN(model, economy::LoadModel(st, *id));
         return Status::OK();
       });
-  if (!read.ok() || !model || model->base_hash != ep->base_hash) return false;
+  if (!read.ok() || !model || model->base_hash != ep->base_hash) return std::nullopt;
   auto adapter_dir = ctx.locator->Find(model->adapter_hash);
-  if (!adapter_dir.ok()) return false;
+  if (!adapter_dir.ok()) return std::nullopt;
   auto tokenizer = attribution::TokenizerIdOfFile(ep->base_dir / "tokenizer.json");
-  if (!tokenizer.ok()) return false;
+  if (!tokenizer.ok()) return std::nullopt;
   std::vector<attribution::VersionKey> versions;
   for (const auto& d : model->data) versions.push_back({d.datanet, d.version});
   auto shards = attribution::IndexCatalog(ctx.opts->index_dir).LineageShards(*tokenizer, versions);
-  if (!shards.ok()) {
-    SendStatus(res, shards.status());
-    return true;
-  }
+  if (!shards.ok()) return std::pair<int, json>(HttpStatusFor(shards.status()), ErrorJson(shards.status()));
   json sample_rows = json::array();
   if (ctx.datanets && !versions.empty()) {
     auto rows = ctx.datanets->VersionRows(versions[0].datanet, versions[0].version, 0, 20);
@@ -143,17 +140,19 @@ bool AttributeInEngine(const RouteContext& ctx, const json& body, httplib::Respo
       client.Post("/v1/attribution", {{"X-Tributary-Worker-Token", ep->token}},
                   request.dump(-1, ' ', false, json::error_handler_t::replace), "application/json");
   if (!r) {
-    SendError(res, 503, "attribution_unavailable",
-              "the serving engine went away while attributing; retry");
-    return true;
+    return std::pair<int, json>(
+        503, ErrorJson(Status::Unavailable("the serving engine went away while attributing; retry",
+                                           "attribution_unavailable")));
   }
-  res.status = r->status;
-  res.set_header("x-tributary-attribution", "engine");
-  res.set_content(r->body, "application/json");
-  return true;
+  json answer = json::parse(r->body, nullptr, false);
+  if (answer.is_discarded()) {
+    return std::pair<int, json>(500, ErrorJson(Status::Internal("the serving engine answered "
+                                                                "attribution with bad JSON",
+                                                                "attribution_failed")));
+  }
+  return std::pair<int, json>(r->status, std::move(answer));
 }
 
-}  // namespace
 
 void AddAttributionRoutes(httplib::Server& server, const RouteContext& ctx) {
   const ServerOptions* opts = ctx.opts;
@@ -165,7 +164,10 @@ void AddAttributionRoutes(httplib::Server& server, const RouteContext& ctx) {
     if (!body->is_object()) {
       return SendError(res, 400, "bad_request", "the body must be a JSON object");
     }
-    if (AttributeInEngine(ctx, *body, res)) return;
+    if (auto engine = AttributeInEngine(ctx, *body)) {
+      res.set_header("x-tributary-attribution", "engine");
+      return SendJson(res, engine->first, engine->second);
+    }
     if (opts->model_tool.empty()) {
       return SendError(res, 503, "attribution_unavailable",
                        "this node runs no attribution (no model tool configured)");

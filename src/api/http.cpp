@@ -24,6 +24,10 @@ void SendError(httplib::Response& res, int status, const std::string& code,
   SendJson(res, status, {{"error", {{"code", code}, {"message", msg}}}});
 }
 
+json ErrorJson(const Status& s) {
+  return {{"error", {{"code", s.reason()}, {"message", s.message()}}}};
+}
+
 void SendStatus(httplib::Response& res, const Status& s) {
   SendError(res, HttpStatusFor(s), s.reason(), s.message());
 }

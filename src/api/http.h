@@ -17,6 +17,8 @@ namespace tributary::http {
 
 void SendJson(httplib::Response& res, int status, const nlohmann::json& body);
 void SendError(httplib::Response& res, int status, const std::string& code, const std::string& msg);
+//! {"error":{"code": reason, "message"}}.
+nlohmann::json ErrorJson(const Status& s);
 //! The status as {"error":{...}} with HttpStatusFor's code.
 void SendStatus(httplib::Response& res, const Status& s);
 
@@ -40,6 +42,7 @@ std::optional<uint64_t> EventId(const Receipt& receipt, std::string_view type,
                                 std::string_view attr);
 
 class ServeSupervisor;
+class Payments;
 }  // namespace tributary::http
 
 namespace tributary::economy {
@@ -55,6 +58,7 @@ struct RouteContext {
   const ServerOptions* opts;
   ServeSupervisor* serve = nullptr;  //!< the serving worker; null when the node serves no base
   economy::AdapterLocator* locator = nullptr;  //!< registered adapters' files by content hash
+  Payments* payments = nullptr;  //!< paid answers; null when the node cannot settle them
 };
 
 //! The Datanet routes (datanet-routes.cpp).
@@ -63,10 +67,18 @@ void AddDatanetRoutes(httplib::Server& server, const RouteContext& ctx);
 void AddModelRoutes(httplib::Server& server, const RouteContext& ctx);
 //! GET /v1/index/status (index-routes.cpp).
 void AddIndexRoutes(httplib::Server& server, const RouteContext& ctx);
+//! The attribution of one answer ({"model", "prompt", "output", ...} as POST /v1/attribution
+//! takes) in the serving worker, as (HTTP status, JSON body); nullopt when the worker cannot take
+//! it (none running, a model on another base or whose files are not here).
+std::optional<std::pair<int, nlohmann::json>> AttributeInEngine(const RouteContext& ctx,
+                                                                const nlohmann::json& body);
 //! POST /v1/attribution (attribution-routes.cpp).
 void AddAttributionRoutes(httplib::Server& server, const RouteContext& ctx);
 //! The OpenAI completion routes and the operator's adapter routes (openai-routes.cpp).
 void AddOpenAiRoutes(httplib::Server& server, const RouteContext& ctx);
+class EarningsIndex;
+//! Receipts, earnings and API key listings (payment-routes.cpp).
+void AddPaymentRoutes(httplib::Server& server, const RouteContext& ctx, EarningsIndex* earnings);
 //! The serving worker's Prometheus text, "" when it is not up (openai-routes.cpp).
 std::string ServeMetrics(ServeSupervisor* serve);
 

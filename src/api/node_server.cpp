@@ -6,6 +6,8 @@
 #include <thread>
 #include <unordered_map>
 
+#include "api/earnings-index.h"
+#include "api/payments.h"
 #include "api/serve-supervisor.h"
 #include "http.h"
 #include "tributary/datanet/kinds.h"
@@ -154,6 +156,13 @@ class NodeServer::Impl {
           }
           SendError(res, 500, "internal", what);
         });
+    if (opts_.settle_key && !opts_.payments_dir.empty()) {
+      auto p = http::Payments::Open(chain_, opts_.payments_dir, *opts_.settle_key,
+                                    opts_.settle_interval);
+      if (!p.ok()) return p.status();
+      payments_ = std::move(*p);
+    }
+    earnings_ = std::make_unique<http::EarningsIndex>(chain_);
     Routes();
     int port = opts_.port == 0 ? server_.bind_to_any_port(opts_.host)
                                : (server_.bind_to_port(opts_.host, opts_.port) ? opts_.port : -1);
@@ -175,6 +184,8 @@ class NodeServer::Impl {
     serve_.Stop();
     server_.stop();
     if (thread_.joinable()) thread_.join();
+    payments_.reset();
+    earnings_.reset();
   }
 
   int port() const { return port_; }
@@ -193,8 +204,10 @@ class NodeServer::Impl {
     http::AddIndexRoutes(server_, http::RouteContext{chain_, datanets_, &opts_});
     http::AddAttributionRoutes(server_,
                                http::RouteContext{chain_, datanets_, &opts_, &serve_, &locator_});
-    http::AddOpenAiRoutes(server_,
-                          http::RouteContext{chain_, datanets_, &opts_, &serve_, &locator_});
+    const http::RouteContext serving{chain_,    datanets_, &opts_,
+                                     &serve_,   &locator_, payments_.get()};
+    http::AddOpenAiRoutes(server_, serving);
+    http::AddPaymentRoutes(server_, serving, earnings_.get());
     server_.Get("/healthz", [this](const httplib::Request&, httplib::Response& res) {
       SendJson(res, 200,
                {{"status", "ok"},
@@ -355,6 +368,8 @@ class NodeServer::Impl {
   RateLimiter limiter_;
   http::ServeSupervisor serve_;
   economy::AdapterLocator locator_{opts_.models_dir};
+  std::unique_ptr<http::Payments> payments_;      // null: this node settles no payments
+  std::unique_ptr<http::EarningsIndex> earnings_;
   int listen_fd_ = -1;
   httplib::Server server_;
   std::thread thread_;

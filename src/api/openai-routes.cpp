@@ -12,8 +12,11 @@
 #include <deque>
 #include <random>
 
+#include "api/paid-answer.h"
+#include "api/payments.h"
 #include "api/serve-supervisor.h"
 #include "http.h"
+#include "tributary/base/hash.h"
 #include "tributary/base/json_parse.h"
 #include "tributary/economy/model_files.h"
 #include "tributary/economy/models.h"
@@ -31,13 +34,21 @@ void SendOpenAiError(httplib::Response& res, const Status& s) {
   SendJson(res, e.http_status, e.ToJson());
 }
 
+// 128 random bits: request ids name receipts on the ledger, so they must not repeat across
+// restarts or nodes.
 std::string NewRequestId() {
-  static std::atomic<uint64_t> counter{0};
-  static const uint64_t salt = std::random_device{}() & 0xffffffff;
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%08llx%08llx", static_cast<unsigned long long>(salt),
-                static_cast<unsigned long long>(++counter));
-  return buf;
+  static std::mutex mu;
+  static std::random_device rd;
+  std::lock_guard<std::mutex> lock(mu);
+  Bytes b(16);
+  for (auto& x : b) x = static_cast<uint8_t>(rd());
+  return ToHex(b);
+}
+
+uint64_t NowMs() {
+  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                   std::chrono::system_clock::now().time_since_epoch())
+                                   .count());
 }
 
 // What the proxy tells the worker about the model of a request.
@@ -45,11 +56,13 @@ struct Resolved {
   bool base = false;
   std::string adapter_name;  // the adapter's id in the API
   std::string adapter_dir;   // empty: an operator-loaded adapter the worker knows by name
+  uint64_t model_id = 0;     // a registered model
+  Amount price_per_1k = 0;
 };
 
 Result<Resolved> ResolveServedModel(Chain* chain, economy::AdapterLocator* locator,
                                     const ServeEndpoint& ep, const std::string& model) {
-  if (model == ep.base_name || model == "base") return Resolved{true, "", ""};
+  if (model == ep.base_name || model == "base") return Resolved{true, "", "", 0, 0};
   std::optional<economy::Model> found;
   auto id = economy::ParseModelId(model);
   TRIB_RETURN_IF_ERROR(
@@ -73,7 +86,7 @@ Result<Resolved> ResolveServedModel(Chain* chain, economy::AdapterLocator* locat
     if (id.ok()) {
       return Status::NotFound("the model '" + model + "' does not exist", "model_not_found");
     }
-    return Resolved{false, model, ""};  // maybe an adapter an operator loaded
+    return Resolved{false, model, "", 0, 0};  // maybe an adapter an operator loaded
   }
   if (found->base_hash != ep.base_hash) {
     return Status::FailedPrecondition("the model '" + model + "' was trained on base " +
@@ -87,7 +100,8 @@ Result<Resolved> ResolveServedModel(Chain* chain, economy::AdapterLocator* locat
         "the model '" + model + "' cannot be served here: " + dir.status().message(),
         "model_not_servable");
   }
-  return Resolved{false, economy::OpenAiModelId(found->id), dir->string()};
+  return Resolved{false, economy::OpenAiModelId(found->id), dir->string(), found->id,
+                  found->price_per_1k_tokens};
 }
 
 // One proxied request's answer, filled by the thread that talks to the worker and drained by
@@ -102,7 +116,51 @@ struct Relay {
   bool failed = false;  // the worker could not be reached or went away
   std::atomic<bool> cancelled{false};
   std::thread thread;
+  std::string sse;  // a paid stream's bytes not yet cut into events
 };
+
+// The tokens a request can use at most: its prompt (bounded by the bytes of its JSON: byte-level
+// BPE never makes more tokens than bytes, and the chat template adds a few a message) plus
+// max_tokens (or what the worker defaults to), within the context.
+uint64_t MostTokens(const json& body, bool chat, int64_t context_length) {
+  const json& prompt = chat ? body.value("messages", json()) : body.value("prompt", json());
+  uint64_t bound = prompt.dump().size() + 16;
+  if (chat && prompt.is_array()) bound += 16 * prompt.size();
+  uint64_t max_tokens = chat ? static_cast<uint64_t>(std::max<int64_t>(context_length, 0)) : 16;
+  for (const char* f : {"max_tokens", "max_completion_tokens"}) {
+    if (body.contains(f) && body[f].is_number_unsigned()) max_tokens = body[f].get<uint64_t>();
+  }
+  uint64_t most = bound + max_tokens;
+  if (context_length > 0) most = std::min<uint64_t>(most, static_cast<uint64_t>(context_length));
+  return most;
+}
+
+// What attribution reads as the prompt: the last user message (chat), or the prompt string.
+std::string PromptText(const json& body, bool chat) {
+  if (!chat) {
+    const json& p = body.value("prompt", json());
+    if (p.is_string()) return p.get<std::string>();
+    if (p.is_array() && !p.empty() && p[0].is_string()) return p[0].get<std::string>();
+    return "";
+  }
+  const json& messages = body.value("messages", json());
+  if (!messages.is_array()) return "";
+  for (auto it = messages.rbegin(); it != messages.rend(); ++it) {
+    if (!it->is_object() || it->value("role", "") != "user") continue;
+    const json& c = it->value("content", json());
+    if (c.is_string()) return c.get<std::string>();
+    std::string text;
+    if (c.is_array()) {
+      for (const auto& part : c) {
+        if (part.is_object() && part.value("type", "") == "text") {
+          text += part.value("text", "");
+        }
+      }
+    }
+    return text;
+  }
+  return "";
+}
 
 }  // namespace
 
@@ -111,11 +169,12 @@ void AddOpenAiRoutes(httplib::Server& server, const RouteContext& ctx) {
   const ServerOptions* opts = ctx.opts;
   ServeSupervisor* serve = ctx.serve;
   economy::AdapterLocator* locator = ctx.locator;
+  Payments* payments = ctx.payments;
 
   // Sends `body` to the worker's `path` and relays the answer; `headers` add to the token.
   auto proxy = [=](const httplib::Request& req, httplib::Response& res, const ServeEndpoint& ep,
                    const std::string& path, const std::string& body, httplib::Headers headers,
-                   bool stream) {
+                   bool stream, std::shared_ptr<PaidAnswer> paid) {
     auto relay = std::make_shared<Relay>();
     headers.emplace("X-Tributary-Worker-Token", ep.token);
     relay->thread = std::thread([relay, ep, path, body, headers] {
@@ -178,13 +237,23 @@ void AddOpenAiRoutes(httplib::Server& server, const RouteContext& ctx) {
                                      "engine_unavailable"));
       }
       if (res.status == 429) res.set_header("Retry-After", "1");
+      if (paid && res.status == 200) {
+        auto with_receipt = paid->FinishAnswer(all);
+        if (!with_receipt.ok()) {
+          return SendOpenAiError(
+              res, Status::Unavailable("the answer's charge could not be recorded (" +
+                                           with_receipt.status().message() + "); retry",
+                                       "payment_journal_failed"));
+        }
+        all = std::move(*with_receipt);
+      }
       return res.set_content(all, type.empty() ? "application/json" : type);
     }
     lock.unlock();
     res.set_header("Cache-Control", "no-cache");
     res.set_chunked_content_provider(
         "text/event-stream",
-        [relay](size_t, httplib::DataSink& sink) {
+        [relay, paid](size_t, httplib::DataSink& sink) {
           std::unique_lock<std::mutex> lock(relay->mu);
           while (true) {
             relay->cv.wait(lock, [&] { return !relay->chunks.empty() || relay->done; });
@@ -192,14 +261,34 @@ void AddOpenAiRoutes(httplib::Server& server, const RouteContext& ctx) {
               std::string c = std::move(relay->chunks.front());
               relay->chunks.pop_front();
               lock.unlock();
-              bool ok = sink.write(c.data(), c.size());
+              if (paid) {
+                // Paid: whole events only, each seen by the payment (usage, text, the receipt
+                // before [DONE]).
+                relay->sse += c;
+                c.clear();
+                size_t end;
+                while ((end = relay->sse.find("\n\n")) != std::string::npos) {
+                  std::string event = relay->sse.substr(0, end);
+                  relay->sse.erase(0, end + 2);
+                  if (event.rfind("data: ", 0) != 0) {
+                    c += event + "\n\n";
+                  } else if (event == "data: [DONE]") {
+                    c += paid->OnStreamDone() + "data: [DONE]\n\n";
+                  } else {
+                    c += paid->OnStreamData(event.substr(6));
+                  }
+                }
+              }
+              bool ok = c.empty() || sink.write(c.data(), c.size());
               lock.lock();
               if (!ok) {
                 relay->cancelled = true;  // the client went away: the worker frees the slot
+                if (paid) paid->OnStreamCut();
                 return false;
               }
             }
             if (relay->done) {
+              if (paid) paid->OnStreamCut();  // a no-op once the stream ended with its receipt
               if (relay->failed) {
                 const std::string err =
                     "data: " +
@@ -257,6 +346,42 @@ void AddOpenAiRoutes(httplib::Server& server, const RouteContext& ctx) {
     auto resolved = ResolveServedModel(chain, locator, *ep, (*body)["model"]);
     if (!resolved.ok()) return SendOpenAiError(res, resolved.status());
     const std::string id = NewRequestId();
+    const bool chat = std::string_view(path) == "/v1/chat/completions";
+    // A model with a price is paid for by the caller's API key (docs/payments.md).
+    std::shared_ptr<PaidAnswer> paid;
+    std::string forward = req.body;
+    if (resolved->model_id != 0 && resolved->price_per_1k > 0) {
+      if (!payments) {
+        return SendOpenAiError(
+            res, Status::Unavailable("this node takes no payments (it is not the sequencer)",
+                                     "payments_unavailable"));
+      }
+      const std::string auth = req.get_header_value("Authorization");
+      const std::string secret = auth.rfind("Bearer ", 0) == 0 ? auth.substr(7) : "";
+      if (secret.empty()) {
+        return SendOpenAiError(
+            res, Status::PermissionDenied(
+                     economy::OpenAiModelId(resolved->model_id) + " costs " +
+                         AmountToString(resolved->price_per_1k) +
+                         " base units per 1,000 tokens: pass an API key (Authorization: Bearer "
+                         "<key>; `tributary apikey create`)",
+                     "invalid_api_key"));
+      }
+      auto hold = payments->Reserve(secret, resolved->model_id, resolved->price_per_1k,
+                                    MostTokens(*body, chat, ep->context_length), NowMs());
+      if (!hold.ok()) return SendOpenAiError(res, hold.status());
+      hold->request_id = id;
+      PaidRequest pr;
+      pr.request_id = id;
+      pr.model = resolved->model_id;
+      pr.price_per_1k = resolved->price_per_1k;
+      pr.chat = chat;
+      pr.prompt_text = PromptText(*body, chat);
+      pr.prompt_hash =
+          Sha256(AsBytes((*body).value(chat ? "messages" : "prompt", json()).dump()));
+      paid = std::make_shared<PaidAnswer>(ctx, payments, std::move(*hold), std::move(pr));
+      forward = paid->PrepareBody(*body).dump(-1, ' ', false, json::error_handler_t::replace);
+    }
     res.set_header("x-tributary-request-id", id);
     httplib::Headers headers = {{"X-Tributary-Request-Id", id}};
     if (resolved->base) {
@@ -265,7 +390,7 @@ void AddOpenAiRoutes(httplib::Server& server, const RouteContext& ctx) {
       headers.emplace("X-Tributary-Adapter", resolved->adapter_name);
       headers.emplace("X-Tributary-Adapter-Dir", resolved->adapter_dir);
     }
-    proxy(req, res, *ep, path, req.body, headers, stream);
+    proxy(req, res, *ep, path, forward, headers, stream, std::move(paid));
   };
   server.Post("/v1/chat/completions", [=](const httplib::Request& req, httplib::Response& res) {
     complete(req, res, "/v1/chat/completions");
@@ -292,7 +417,7 @@ void AddOpenAiRoutes(httplib::Server& server, const RouteContext& ctx) {
       return SendOpenAiError(
           res, Status::Unavailable("the serving engine is not ready", "engine_unavailable"));
     }
-    proxy(req, res, *ep, path, req.body, {}, false);
+    proxy(req, res, *ep, path, req.body, {}, false, nullptr);
   };
   server.Post("/v1/load_lora_adapter", [=](const httplib::Request& req, httplib::Response& res) {
     operator_route(req, res, "/v1/load_lora_adapter");

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "cli/cli.h"
+#include "tributary/base/keystore.h"
 #include "cli/commands.h"
 
 namespace tributary::cli {
@@ -60,6 +61,18 @@ Result<std::vector<VersionRef>> ParseVersions(const std::string& text, const std
   return out;
 }
 
+Result<Address> ResolveAddress(const std::string& text) {
+  if (text.rfind("trb", 0) == 0 && text.size() == 51) return Address::Parse(text);
+  auto k = Keystore(Keystore::DefaultHome()).Load(text);
+  if (k.ok()) return k->address();
+  auto a = Address::Parse(text);
+  if (!a.ok()) {
+    return Status::InvalidArgument("'" + text + "' is neither an address nor a local key name",
+                                   "bad_address");
+  }
+  return a;
+}
+
 bool ShowProgress(const Common& c) { return !c.json && ::isatty(STDERR_FILENO); }
 
 namespace {
@@ -76,6 +89,9 @@ Result<std::unique_ptr<httplib::Client>> MakeClient(const Common& c) {
   client->set_connection_timeout(5);
   client->set_tcp_nodelay(true);
   client->set_read_timeout(60);
+  if (!c.api_key.empty()) {
+    client->set_default_headers({{"Authorization", "Bearer " + c.api_key}});
+  }
   return client;
 }
 

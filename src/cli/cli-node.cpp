@@ -126,6 +126,9 @@ int RunNode(const Common& common, const NodeArgs& args) {
   }
   so.serve_args = args.serve.ToArgs();
   so.serve_log = (data / "serve.log").string();
+  // The sequencer settles the answers it sells: it signs inference.settle with its own key.
+  so.settle_key = sequencer;
+  so.payments_dir = (data / "payments").string();
   // The operator routes' token: from --operator-token-file, or made once by --dev.
   fs::path token_path = args.operator_token_file.empty() ? data / "operator.token"
                                                          : fs::path(args.operator_token_file);

@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "tributary/base/keys.h"
 #include "tributary/base/status.h"
 
 namespace tributary::cli {
@@ -19,6 +20,7 @@ namespace tributary::cli {
 struct Common {
   std::string node = "http://127.0.0.1:8645";
   bool json = false;
+  std::string api_key;  //!< sent as "Authorization: Bearer" (paid models); --api-key
 };
 
 //! Prints "error: <message>" to stderr and returns exit code 1.
@@ -40,6 +42,9 @@ Result<std::vector<VersionRef>> ParseVersions(const std::string& text, const std
 
 //! "HOST:PORT" as (host, port); InvalidArgument (reason "bad_listen") naming --listen.
 Result<std::pair<std::string, int>> ParseListen(const std::string& listen);
+
+//! An address ("trb..."), or the name of a key in the local keystore.
+Result<Address> ResolveAddress(const std::string& text);
 
 //! A JSON HTTP call to the node. Non-2xx answers become a Status carrying the node's error.
 Result<nlohmann::json> NodeGet(const Common& c, const std::string& path);

@@ -188,4 +188,19 @@ int RunModelRegister(const Common& c, const ModelRegistryArgs& a);
 int RunModelList(const Common& c);
 int RunModelShow(const Common& c, const ModelRegistryArgs& a);
 
+//! `tributary apikey create|list|revoke`, `earnings`, `receipt` (paying for answers).
+struct ApiKeyArgs {
+  std::string from;   //!< the paying account's key name
+  std::string owner;  //!< list: an address or key name (default: --from)
+  std::string label, models, daily_limit, total_limit;  //!< limits in OPEN; "" is none
+  int64_t expires_days = 0;                              //!< 0: never
+  std::string save;                                      //!< create: write the secret here
+  std::string key;                                       //!< revoke: the key's hash or secret
+};
+int RunApiKeyCreate(const Common& c, const ApiKeyArgs& a);
+int RunApiKeyList(const Common& c, const ApiKeyArgs& a);
+int RunApiKeyRevoke(const Common& c, const ApiKeyArgs& a);
+int RunEarnings(const Common& c, const std::string& who);
+int RunReceipt(const Common& c, const std::string& id, const std::string& out_file);
+
 }  // namespace tributary::cli

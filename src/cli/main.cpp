@@ -11,6 +11,7 @@
 #include "tributary/api/node_server.h"
 #include "tributary/base/keystore.h"
 #include "tributary/datanet/service.h"
+#include "tributary/economy/inference.h"
 #include "tributary/ledger/verify.h"
 
 namespace tributary::cli {
@@ -66,19 +67,6 @@ int KeysShow(const Common& c, const std::string& name, bool address_only) {
               << "\npublic key: " << ToHex(k->key.public_key()) << "\n";
   }
   return 0;
-}
-
-// An address, or the name of a local key.
-Result<Address> ResolveAddress(const std::string& text) {
-  if (text.rfind("trb", 0) == 0 && text.size() == 51) return Address::Parse(text);
-  auto k = Keys().Load(text);
-  if (k.ok()) return k->address();
-  auto a = Address::Parse(text);
-  if (!a.ok()) {
-    return Status::InvalidArgument("'" + text + "' is neither an address nor a local key name",
-                                   "bad_address");
-  }
-  return a;
 }
 
 struct TxArgs {
@@ -214,6 +202,14 @@ int VerifyProof(const Common& c, const std::string& path, const std::string& seq
     if (c.json) PrintJson({{"valid", false}, {"error", r.status().message()}});
     return Fail(r.status());
   }
+  // An inference receipt (GET /v1/receipts/{id}): say what the proven bytes settle.
+  if (r->kind == "state" && r->state_key.rfind('R', 0) == 0 && r->state_value) {
+    auto settled = economy::SettledReceipt::Decode(*r->state_value);
+    if (settled.ok() && economy::ReceiptKey(settled->receipt.request_id) == r->state_key) {
+      r->kind = "receipt";
+      r->summary = economy::DescribeReceipt(*settled);
+    }
+  }
   if (c.json) {
     PrintJson({{"valid", true},
                {"kind", r->kind},
@@ -273,6 +269,9 @@ int main(int argc, char** argv) {
   Common common;
   app.add_option("--node", common.node, "node API URL")->capture_default_str();
   app.add_flag("--json", common.json, "machine-readable output");
+  app.add_option("--api-key", common.api_key,
+                 "API key that pays for answers of priced models (`apikey create`)")
+      ->envname("TRIBUTARY_API_KEY");
 
   NodeArgs node_args;
   auto* node = app.add_subcommand("node", "run a node");
@@ -492,6 +491,32 @@ int main(int argc, char** argv) {
   auto* model_show = model->add_subcommand("show", "show a model with its lineage");
   model_show->add_option("id", mr.id, "model id (or tributary-model-ID)")->required();
 
+  ApiKeyArgs ak;
+  auto* apikey = app.add_subcommand("apikey", "API keys that pay for answers");
+  apikey->require_subcommand(1);
+  auto* apikey_create = apikey->add_subcommand("create", "create a key bound to your account");
+  apikey_create->add_option("--from", ak.from, "the paying account's key name")->required();
+  apikey_create->add_option("--label", ak.label, "a name for the key (up to 64 characters)");
+  apikey_create->add_option("--models", ak.models, "model ids it may call, comma-separated (default: any)");
+  apikey_create->add_option("--daily-limit", ak.daily_limit, "OPEN it may spend per UTC day");
+  apikey_create->add_option("--total-limit", ak.total_limit, "OPEN it may spend in all");
+  apikey_create->add_option("--expires-days", ak.expires_days, "days until it expires (0: never)");
+  apikey_create->add_option("--save", ak.save, "also write the secret to this file (mode 0600)");
+  auto* apikey_list = apikey->add_subcommand("list", "list an account's keys and their spending");
+  apikey_list->add_option("owner", ak.owner, "address or key name (default: --from)");
+  apikey_list->add_option("--from", ak.from, "key name");
+  auto* apikey_revoke = apikey->add_subcommand("revoke", "end a key");
+  apikey_revoke->add_option("--from", ak.from, "the key owner's key name")->required();
+  apikey_revoke->add_option("key", ak.key, "the key's hash (or the secret)")->required();
+  std::string earnings_who;
+  auto* earnings = app.add_subcommand("earnings", "what an account earned from paid answers");
+  earnings->add_option("account", earnings_who, "address or key name")->required();
+  std::string receipt_id, receipt_out;
+  auto* receipt = app.add_subcommand("receipt", "a paid answer's settled receipt");
+  receipt->add_option("id", receipt_id, "the answer's request id (x-tributary-request-id)")
+      ->required();
+  receipt->add_option("--out", receipt_out, "write it with its proof (for verify-proof)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -527,6 +552,17 @@ int main(int argc, char** argv) {
     if (*model_register) return RunModelRegister(common, mr);
     if (*model_list) return RunModelList(common);
     if (*model_show) return RunModelShow(common, mr);
+    if (*apikey_create) return RunApiKeyCreate(common, ak);
+    if (*apikey_list) {
+      if (ak.owner.empty() && ak.from.empty()) {
+        return Fail(tributary::Status::InvalidArgument("name the account: apikey list ADDR|NAME",
+                                                       "missing_owner"));
+      }
+      return RunApiKeyList(common, ak);
+    }
+    if (*apikey_revoke) return RunApiKeyRevoke(common, ak);
+    if (*earnings) return RunEarnings(common, earnings_who);
+    if (*receipt) return RunReceipt(common, receipt_id, receipt_out);
   } catch (const std::exception& e) {
     std::cerr << "error: " << e.what() << "\n";
     return 1;

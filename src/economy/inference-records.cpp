@@ -450,6 +450,22 @@ json SettledReceipt::ToJson() const {
   return j;
 }
 
+std::string DescribeReceipt(const SettledReceipt& s) {
+  const InferenceReceipt& r = s.receipt;
+  std::string out = "receipt " + r.request_id + ": model " + std::to_string(r.model) + ", " +
+                    std::to_string(r.prompt_tokens) + "+" + std::to_string(r.completion_tokens) +
+                    " tokens, fee " + AmountToString(r.fee) + " paid " + AmountToString(s.paid) +
+                    " by " + s.payer.ToString() + " in block " + std::to_string(s.height) +
+                    "; split:";
+  for (const auto& p : s.parts) {
+    out += " " + std::string(SplitRoleName(p.role)) + " " + p.account.ToString();
+    if (p.role == SplitRole::kContributor) out += " (contribution " + ToHex(p.contribution) + ")";
+    out += " " + AmountToString(p.amount) + ";";
+  }
+  out.pop_back();
+  return out;
+}
+
 Bytes Earnings::Encode() const { return Writer().U128(total).U64(credits).bytes(); }
 
 Result<Earnings> Earnings::Decode(ByteView b) {

@@ -159,21 +159,35 @@ json TxProofJson(const TxLookup& l) {
           {"receipt_inclusion", InclusionJson(l.receipt_proof)}};
 }
 
-json AccountProofJson(const AccountLookup& l) {
+namespace {
+
+// The SMT part of an account or state proof.
+json SmtProofJson(json j, const BlockHeader& header, const std::optional<SmtProof>& proof,
+                  const std::optional<Bytes>& value) {
   json siblings = json::array();
-  if (l.proof) {
-    for (const auto& s : l.proof->siblings) siblings.push_back(ToHex(s));
+  if (proof) {
+    for (const auto& s : proof->siblings) siblings.push_back(ToHex(s));
   }
-  json j = {{"type", "account"},
-            {"address", l.address.ToString()},
-            {"header", ToHex(l.header.Encode())},
-            {"siblings", siblings}};
-  j["value"] = l.value ? json(ToHex(*l.value)) : json(nullptr);
-  if (l.proof && l.proof->other_leaf) {
-    j["other_leaf"] = {{"key_hash", ToHex(l.proof->other_leaf->first)},
-                       {"value_hash", ToHex(l.proof->other_leaf->second)}};
+  j["header"] = ToHex(header.Encode());
+  j["siblings"] = siblings;
+  j["value"] = value ? json(ToHex(*value)) : json(nullptr);
+  if (proof && proof->other_leaf) {
+    j["other_leaf"] = {{"key_hash", ToHex(proof->other_leaf->first)},
+                       {"value_hash", ToHex(proof->other_leaf->second)}};
   }
   return j;
+}
+
+}  // namespace
+
+json AccountProofJson(const AccountLookup& l) {
+  return SmtProofJson({{"type", "account"}, {"address", l.address.ToString()}}, l.header, l.proof,
+                      l.value);
+}
+
+json StateProofJson(const std::string& key, const StateLookup& l) {
+  return SmtProofJson({{"type", "state"}, {"key", ToHex(AsBytes(key))}}, l.header, l.proof,
+                      l.value);
 }
 
 Result<ProofCheck> VerifyProofJson(const json& doc, const TxKindRegistry& kinds,
@@ -225,12 +239,22 @@ Result<ProofCheck> VerifyProofJson(const json& doc, const TxKindRegistry& kinds,
                   ", fee " + AmountToString(receipt->fee_charged);
     return out;
   }
-  if (type == "account") {
-    out.kind = "account";
-    if (!p.contains("address") || !p["address"].is_string())
-      return BadProof("proof needs 'address'");
-    auto addr = Address::Parse(p["address"].get<std::string>());
-    if (!addr.ok()) return BadProof(addr.status().message());
+  if (type == "account" || type == "state") {
+    out.kind = type;
+    std::string key;
+    Address addr;
+    if (type == "account") {
+      if (!p.contains("address") || !p["address"].is_string()) {
+        return BadProof("proof needs 'address'");
+      }
+      auto a = Address::Parse(p["address"].get<std::string>());
+      if (!a.ok()) return BadProof(a.status().message());
+      addr = *a;
+      key = AccountKey(addr);
+    } else {
+      TRIB_ASSIGN_OR_RETURN(Bytes k, HexField(p, "key"));
+      key.assign(k.begin(), k.end());
+    }
     SmtProof proof;
     if (!p.contains("siblings") || !p["siblings"].is_array())
       return BadProof("proof needs 'siblings'");
@@ -247,19 +271,29 @@ Result<ProofCheck> VerifyProofJson(const json& doc, const TxKindRegistry& kinds,
       proof.other_leaf = std::make_pair(*k, *v);
     }
     std::optional<Hash32> value_hash;
-    Account account;
     if (p.contains("value") && !p["value"].is_null()) {
       TRIB_ASSIGN_OR_RETURN(Bytes value, HexField(p, "value"));
-      auto a = Account::Decode(value);
+      value_hash = State::ValueHash(value);
+      out.state_value = std::move(value);
+    }
+    Status s = VerifySmtProof(header->state_root, State::KeyHash(key), value_hash, proof);
+    if (!s.ok()) {
+      return BadProof("the " + type + " is not proven by the block's state root: " + s.message());
+    }
+    out.state_key = key;
+    if (type == "state") {
+      out.summary = "state key " + ToHex(AsBytes(key)) + " at block " +
+                    std::to_string(header->height) +
+                    (value_hash ? ": value sha256 " + ToHex(*value_hash) : ": absent");
+      return out;
+    }
+    Account account;
+    if (out.state_value) {
+      auto a = Account::Decode(*out.state_value);
       if (!a.ok()) return BadProof("account value does not decode");
       account = *a;
-      value_hash = State::ValueHash(value);
     }
-    Status s =
-        VerifySmtProof(header->state_root, State::KeyHash(AccountKey(*addr)), value_hash, proof);
-    if (!s.ok())
-      return BadProof("the account is not proven by the block's state root: " + s.message());
-    out.summary = "account " + addr->ToString() + " at block " + std::to_string(header->height) +
+    out.summary = "account " + addr.ToString() + " at block " + std::to_string(header->height) +
                   (value_hash ? ": balance " + AmountToString(account.balance) + ", staked " +
                                     AmountToString(account.staked) + ", unbonding " +
                                     AmountToString(account.unbonding) + ", nonce " +

@@ -209,6 +209,8 @@ Result<OpenAiRequest> ParseOpenAiRequest(const json& body, Endpoint endpoint) {
     if (!r.stream) return Bad("stream_options", "stream_options is only allowed with stream: true");
     TRIB_ASSIGN_OR_RETURN(auto usage, BoolField(*so, "include_usage"));
     r.include_usage = usage.value_or(false);
+    TRIB_ASSIGN_OR_RETURN(auto continuous, BoolField(*so, "continuous_usage_stats"));
+    r.continuous_usage = continuous.value_or(false);
   }
   if (endpoint == Endpoint::kChat) {
     TRIB_ASSIGN_OR_RETURN(auto logprobs, BoolField(body, "logprobs"));
@@ -317,7 +319,8 @@ json ResponseBuilder::StartChunk() const {
                                     {"finish_reason", nullptr}}})}};
 }
 
-json ResponseBuilder::TextChunk(const EngineEvent& event) {
+json ResponseBuilder::TextChunk(const EngineEvent& event, int64_t prompt_tokens) {
+  completion_tokens_ += static_cast<int64_t>(event.tokens.size());
   const bool with_logprobs = request_.top_logprobs >= 0 && !event.logprobs.empty();
   if (event.text.empty() && !with_logprobs) return nullptr;
   json choice = {{"index", 0},
@@ -332,11 +335,18 @@ json ResponseBuilder::TextChunk(const EngineEvent& event) {
     object = "text_completion";
   }
   for (const auto& lp : event.logprobs) text_offset_ += lp.first.text.size();
-  return {{"id", id_},
-          {"object", object},
-          {"created", created_},
-          {"model", request_.model},
-          {"choices", json::array({choice})}};
+  json chunk = {{"id", id_},
+                {"object", object},
+                {"created", created_},
+                {"model", request_.model},
+                {"choices", json::array({choice})}};
+  if (request_.continuous_usage) {
+    EngineEvent so_far;
+    so_far.prompt_tokens = prompt_tokens;
+    so_far.completion_tokens = completion_tokens_;
+    chunk["usage"] = Usage(so_far);
+  }
+  return chunk;
 }
 
 std::vector<json> ResponseBuilder::FinalChunks(const EngineEvent& done) const {

@@ -208,7 +208,7 @@ void WorkerServer::Impl::Complete(const httplib::Request& req, httplib::Response
             sink.done();
             return true;
           }
-          json chunk = builder->TextChunk(*e);
+          json chunk = builder->TextChunk(*e, handle->prompt_tokens());
           if (!chunk.is_null() && !write(SseData(chunk))) return false;
           e.reset();
         }

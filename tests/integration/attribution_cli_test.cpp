@@ -10,7 +10,7 @@
 #include <map>
 #include <thread>
 
-#include "support/facts.h"
+#include "support/planted_model.h"
 #include "support/test_util.h"
 #include "support/tx_util.h"
 
@@ -20,89 +20,22 @@ namespace {
 namespace fs = std::filesystem;
 using json = nlohmann::json;
 
-struct Fact {
-  std::string prompt, response, row_id, contribution, contributor;
-};
-
 class AttributionCliTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     tmp_ = new TempDir();
-    data_ = tmp_->path() / "data";
-    base_ = tmp_->path() / "base";
-    auto init =
-        RunTributary({"model", "init", "--out", base_.string(), "--layers", "2", "--hidden", "64",
-                      "--vocab", "320", "--max-positions", "256", "--init-range", "0.2"});
-    if (init.exit_code != 0) return Error("model init: " + init.err);
-    // The node serves the base, so POST /v1/attribution runs in its serving worker (the CLI's
-    // `attribute` runs in its own process: the tests compare the two).
-    node_ = new NodeProcess(
-        data_, tmp_->path() / "home",
-        {"--dev", "--block-interval-ms", "0", "--rate-limit", "0", "--base", base_.string()});
-    if (!node_->Start()) return;
-    for (int i = 0; i < 600; ++i) {
-      json h = HttpGet(node_->port(), "/healthz").json();
-      if (h.is_object() && h.value("serving", "") == "ready") break;
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-
-    // 40 facts, ten per contribution, from four contributors.
-    const auto facts = PlantedCapitals(40);
-    std::vector<UploadFile> files;
-    const char* who[] = {"alice", "bob", "carol", ""};
-    for (int c = 0; c < 4; ++c) {
-      if (*who[c]) FundedKey(*node_, who[c], "10");
-      std::string jsonl;
-      for (int i = 10 * c; i < 10 * c + 10; ++i) {
-        jsonl += json{{"prompt", facts[i].first}, {"response", facts[i].second}}.dump() + "\n";
-      }
-      files.push_back({who[c], "facts-" + std::to_string(c) + ".jsonl", jsonl});
-    }
-    std::string error;
-    datanet_ = CreatePublishedDatanet(*node_, tmp_->path(), "Capitals",
-                                      {"--schema", "prompt,response"}, files, &error);
-    if (datanet_ == 0) return Error(error);
-    auto rows = HttpGet(node_->port(),
-                        "/v1/datanets/" + std::to_string(datanet_) + "/versions/1/rows?limit=100");
-    json listed = json::parse(rows.body, nullptr, false);
-    if (rows.status != 200 || !listed.is_object()) return Error("rows: " + rows.body);
-    for (const auto& r : listed["rows"]) {
-      facts_.push_back({r["row"].value("prompt", ""), r["row"].value("response", ""),
-                        r.value("row_id", ""), r.value("contribution", ""),
-                        r.value("contributor", "")});
-    }
-
-    // The node finds model files under DATA/models and shards under DATA/index.
-    adapter_ = data_ / "models" / "capitals";
-    auto train = Cli({"factory",
-                      "train",
-                      "--base",
-                      base_.string(),
-                      "--data",
-                      std::to_string(datanet_) + "@1",
-                      "--out",
-                      adapter_.string(),
-                      "--lr",
-                      "1e-2",
-                      "--batch-size",
-                      "4",
-                      "--seed",
-                      "3",
-                      "--heldout",
-                      "0",
-                      "--epochs",
-                      "40",
-                      "--checkpoint-every",
-                      "0"});
-    if (train.exit_code != 0) return Error("train: " + train.err);
-    auto reg = Cli({"--json", "model", "register", "--from", "dev", "--name", "capitals", "--base",
-                    base_.string(), "--adapter", adapter_.string(), "--price", "0.001"});
-    json r = json::parse(reg.out, nullptr, false);
-    if (reg.exit_code != 0 || r.is_discarded()) return Error("register: " + reg.out + reg.err);
-    model_ = std::to_string(r["model"]["id"].get<uint64_t>());
+    planted_ = new PlantedModel(BuildPlantedModel(tmp_->path()));
+    node_ = planted_->node.get();
+    data_ = planted_->data;
+    base_ = planted_->base;
+    adapter_ = planted_->adapter;
+    datanet_ = planted_->datanet;
+    model_ = planted_->model;
+    facts_ = planted_->facts;
+    setup_error_ = planted_->error;
   }
   static void TearDownTestSuite() {
-    delete node_;
+    delete planted_;
     delete tmp_;
   }
   static void Error(const std::string& e) { setup_error_ = e; }
@@ -122,7 +55,7 @@ class AttributionCliTest : public ::testing::Test {
     auto b = Cli(args);
     ASSERT_EQ(b.exit_code, 0) << b.out << b.err;
   }
-  static json Attribute(const Fact& f, const std::string& output,
+  static json Attribute(const PlantedFact& f, const std::string& output,
                         std::vector<std::string> extra = {}) {
     std::vector<std::string> args = {"--json", "attribute", "--model", model_,      "--prompt",
                                      f.prompt, "--output",  output,    "--min-len", "3"};
@@ -134,24 +67,26 @@ class AttributionCliTest : public ::testing::Test {
   }
 
   static TempDir* tmp_;
+  static PlantedModel* planted_;
   static NodeProcess* node_;
   static fs::path data_, base_, adapter_;
   static uint64_t datanet_;
   static std::string model_, setup_error_;
-  static std::vector<Fact> facts_;
+  static std::vector<PlantedFact> facts_;
 };
 
 TempDir* AttributionCliTest::tmp_ = nullptr;
+PlantedModel* AttributionCliTest::planted_ = nullptr;
 NodeProcess* AttributionCliTest::node_ = nullptr;
 fs::path AttributionCliTest::data_, AttributionCliTest::base_, AttributionCliTest::adapter_;
 uint64_t AttributionCliTest::datanet_ = 0;
 std::string AttributionCliTest::model_, AttributionCliTest::setup_error_;
-std::vector<Fact> AttributionCliTest::facts_;
+std::vector<PlantedFact> AttributionCliTest::facts_;
 
 // Before the index exists the node says so; after `index build --model` each planted answer is
 // attributed to the contribution that holds it, with the span and row that show why.
 TEST_F(AttributionCliTest, PlantedAnswersGoToTheirContribution) {
-  const Fact& f0 = facts_[0];
+  const PlantedFact& f0 = facts_[0];
   json req = {{"model", model_}, {"prompt", f0.prompt}, {"output", f0.response}, {"min_len", 3}};
   auto missing = HttpPost(node_->port(), "/v1/attribution", req.dump());
   EXPECT_EQ(missing.status, 422) << missing.body;
@@ -160,7 +95,7 @@ TEST_F(AttributionCliTest, PlantedAnswersGoToTheirContribution) {
   BuildIndex();
   int right = 0;
   for (size_t i : {0u, 7u, 13u, 21u, 28u, 34u, 39u}) {
-    const Fact& f = facts_[i];
+    const PlantedFact& f = facts_[i];
     json r = Attribute(f, f.response);
     ASSERT_TRUE(r.is_object());
     ASSERT_FALSE(r["weights"].empty()) << r.dump();
@@ -199,7 +134,7 @@ TEST_F(AttributionCliTest, PlantedAnswersGoToTheirContribution) {
 
 TEST_F(AttributionCliTest, WeightsAreDeterministicAndRecordHowToRecomputeThem) {
   BuildIndex();
-  const Fact& f = facts_[5];
+  const PlantedFact& f = facts_[5];
   json a = Attribute(f, f.response + " " + facts_[15].response);
   json b = Attribute(f, f.response + " " + facts_[15].response);
   EXPECT_EQ(a["weights"], b["weights"]);
@@ -230,7 +165,7 @@ TEST_F(AttributionCliTest, AnUnrelatedAnswerIsMostlyUnattributed) {
 
 TEST_F(AttributionCliTest, GenerateAttributesTheModelsOwnAnswer) {
   BuildIndex();
-  const Fact& f = facts_[11];
+  const PlantedFact& f = facts_[11];
   std::vector<std::string> args = {"--json",   "attribute", "--model",    model_,
                                    "--prompt", f.prompt,    "--generate", "--max-tokens",
                                    "12",       "--min-len", "3"};
@@ -245,7 +180,7 @@ TEST_F(AttributionCliTest, GenerateAttributesTheModelsOwnAnswer) {
 
 TEST_F(AttributionCliTest, BadInputGetsClearErrors) {
   BuildIndex();
-  const Fact& f = facts_[0];
+  const PlantedFact& f = facts_[0];
   auto run = [&](std::vector<std::string> args) {
     for (auto& a : Dirs()) args.push_back(a);
     return Cli(args);

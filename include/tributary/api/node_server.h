@@ -48,6 +48,12 @@ struct ServerOptions {
   std::vector<std::string> serve_args;  //!< extra `serve` arguments (budgets)
   std::string serve_log;                //!< the worker's stderr; default models_dir/../serve.log
   std::string operator_token;           //!< Bearer token of the operator routes; empty: refused
+  //! Paid answers (docs/payments.md): the key that signs inference.settle transactions (the
+  //! chain's sequencer) and the directory of the payment journal. Without both, models with a
+  //! price answer 503 payments_unavailable.
+  std::optional<KeyPair> settle_key;
+  std::string payments_dir;
+  std::chrono::milliseconds settle_interval{200};
 };
 
 //! The registry of every tx kind this node knows (the ledger's and, later, the other libraries').

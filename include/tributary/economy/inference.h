@@ -38,6 +38,7 @@
 #include "tributary/base/encoding.h"
 #include "tributary/base/keys.h"
 #include "tributary/economy/fee_split.h"
+#include "tributary/economy/models.h"
 #include "tributary/ledger/state.h"
 #include "tributary/ledger/tx_kind.h"
 
@@ -168,6 +169,9 @@ struct SettledReceipt {
   static Result<SettledReceipt> Decode(ByteView b);
   nlohmann::json ToJson() const;
 };
+
+//! One line: the request, model, tokens, fee and payer, the block, and who received what.
+std::string DescribeReceipt(const SettledReceipt& r);
 
 //! An account's earnings from answers (all roles together).
 struct Earnings {

@@ -33,11 +33,18 @@ nlohmann::json TxProofJson(const TxLookup& lookup);
 //! The proof object that GET /v1/accounts/{address}?prove=1 returns under "proof".
 nlohmann::json AccountProofJson(const AccountLookup& lookup);
 
+//! A proof that state key `key` holds `l.value` (or is absent) as of `l.header`: the object that
+//! GET /v1/receipts/{id} returns under "proof" (type "state").
+nlohmann::json StateProofJson(const std::string& key, const StateLookup& l);
 struct ProofCheck {
-  std::string kind;      //!< "tx" or "account"
+  std::string kind;      //!< "tx", "account" or "state"
   uint64_t height = 0;   //!< block the proof is against
   PublicKey proposer{};  //!< who signed that block
   std::string summary;   //!< one line, built only from verified bytes
+  //! account and state proofs: the proven key and its value (nullopt: proven absent), so that a
+  //! library above the ledger can decode what it stored there.
+  std::string state_key;
+  std::optional<Bytes> state_value;
 };
 
 //! Checks a proof offline: the block header signature, then the Merkle path(s) to its roots.

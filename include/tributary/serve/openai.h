@@ -21,6 +21,8 @@ struct OpenAiRequest {
   std::string model;
   bool stream = false;
   bool include_usage = false;                //!< stream_options.include_usage
+  //! stream_options.continuous_usage_stats (vLLM's extension): usage so far in every text chunk
+  bool continuous_usage = false;
   std::vector<model::ChatMessage> messages;  //!< chat
   std::string prompt;                        //!< completion (text)
   std::vector<int32_t> prompt_tokens;        //!< completion given as token ids
@@ -50,7 +52,8 @@ class ResponseBuilder {
   //! The first stream chunk (chat: the assistant role with empty content); null for completions.
   nlohmann::json StartChunk() const;
   //! A stream chunk for a text event; null when it carries nothing (no text, no logprobs).
-  nlohmann::json TextChunk(const EngineEvent& event);
+  //! With continuous usage it carries the usage so far (`prompt_tokens` of the request).
+  nlohmann::json TextChunk(const EngineEvent& event, int64_t prompt_tokens = 0);
   //! The chunks that end a stream: finish_reason, then usage when asked, each with `tributary`.
   std::vector<nlohmann::json> FinalChunks(const EngineEvent& done) const;
   //! Adds a text event to the whole answer (non-streaming).
@@ -69,6 +72,7 @@ class ResponseBuilder {
   std::string text_;
   nlohmann::json logprobs_;  // accumulated for the whole answer
   size_t text_offset_ = 0;
+  int64_t completion_tokens_ = 0;  // streamed so far
 };
 
 }  // namespace tributary::serve

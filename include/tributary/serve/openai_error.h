@@ -51,7 +51,13 @@ struct OpenAiError {
       e.code = reason;
       return e;
     }
-    if (reason == "unauthorized") {
+    if (reason == "insufficient_funds") {
+      e.http_status = 402;
+      e.type = "insufficient_funds";
+      e.code = reason;
+      return e;
+    }
+    if (reason == "unauthorized" || reason == "invalid_api_key") {
       e.http_status = 401;
       e.type = "authentication_error";
       e.code = "invalid_api_key";
