@@ -115,7 +115,8 @@ std::optional<std::pair<int, json>> AttributeInEngine(const RouteContext& ctx, c
   std::vector<attribution::VersionKey> versions;
   for (const auto& d : model->data) versions.push_back({d.datanet, d.version});
   auto shards = attribution::IndexCatalog(ctx.opts->index_dir).LineageShards(*tokenizer, versions);
-  if (!shards.ok()) return std::pair<int, json>(HttpStatusFor(shards.status()), ErrorJson(shards.status()));
+  if (!shards.ok())
+    return std::pair<int, json>(HttpStatusFor(shards.status()), ErrorJson(shards.status()));
   json sample_rows = json::array();
   if (ctx.datanets && !versions.empty()) {
     auto rows = ctx.datanets->VersionRows(versions[0].datanet, versions[0].version, 0, 20);
@@ -152,7 +153,6 @@ std::optional<std::pair<int, json>> AttributeInEngine(const RouteContext& ctx, c
   }
   return std::pair<int, json>(r->status, std::move(answer));
 }
-
 
 void AddAttributionRoutes(httplib::Server& server, const RouteContext& ctx) {
   const ServerOptions* opts = ctx.opts;

@@ -204,8 +204,8 @@ class NodeServer::Impl {
     http::AddIndexRoutes(server_, http::RouteContext{chain_, datanets_, &opts_});
     http::AddAttributionRoutes(server_,
                                http::RouteContext{chain_, datanets_, &opts_, &serve_, &locator_});
-    const http::RouteContext serving{chain_,    datanets_, &opts_,
-                                     &serve_,   &locator_, payments_.get()};
+    const http::RouteContext serving{chain_,  datanets_, &opts_,
+                                     &serve_, &locator_, payments_.get()};
     http::AddOpenAiRoutes(server_, serving);
     http::AddPaymentRoutes(server_, serving, earnings_.get());
     server_.Get("/healthz", [this](const httplib::Request&, httplib::Response& res) {
@@ -368,7 +368,7 @@ class NodeServer::Impl {
   RateLimiter limiter_;
   http::ServeSupervisor serve_;
   economy::AdapterLocator locator_{opts_.models_dir};
-  std::unique_ptr<http::Payments> payments_;      // null: this node settles no payments
+  std::unique_ptr<http::Payments> payments_;  // null: this node settles no payments
   std::unique_ptr<http::EarningsIndex> earnings_;
   int listen_fd_ = -1;
   httplib::Server server_;

@@ -377,8 +377,7 @@ void AddOpenAiRoutes(httplib::Server& server, const RouteContext& ctx) {
       pr.price_per_1k = resolved->price_per_1k;
       pr.chat = chat;
       pr.prompt_text = PromptText(*body, chat);
-      pr.prompt_hash =
-          Sha256(AsBytes((*body).value(chat ? "messages" : "prompt", json()).dump()));
+      pr.prompt_hash = Sha256(AsBytes((*body).value(chat ? "messages" : "prompt", json()).dump()));
       paid = std::make_shared<PaidAnswer>(ctx, payments, std::move(*hold), std::move(pr));
       forward = paid->PrepareBody(*body).dump(-1, ' ', false, json::error_handler_t::replace);
     }

@@ -97,8 +97,8 @@ Result<json> PaidAnswer::Settle(int64_t prompt_tokens, int64_t completion_tokens
     r.provenance_hash = Sha256(AsBytes(a->second.value("provenance", json::object()).dump()));
   } else {
     attribution = !a ? std::string("unavailable: the serving engine cannot attribute this model")
-                     : "unavailable: " + a->second.value("error", json::object()).value(
-                                             "message", std::string("attribution failed"));
+                     : "unavailable: " + a->second.value("error", json::object())
+                                             .value("message", std::string("attribution failed"));
     r.provenance_hash = Sha256(AsBytes(json{{"unavailable", attribution}}.dump()));
   }
   // The largest shares (the ledger keeps at most kMaxReceiptContributions); the rest counts as
@@ -120,9 +120,8 @@ Result<json> PaidAnswer::Settle(int64_t prompt_tokens, int64_t completion_tokens
   }
   std::sort(r.weights.begin(), r.weights.end(),
             [](const auto& x, const auto& y) { return x.contribution < y.contribution; });
-  r.unattributed = static_cast<uint32_t>(economy::kPartsPerMillion - std::min<uint64_t>(
-                                                                         attributed,
-                                                                         economy::kPartsPerMillion));
+  r.unattributed = static_cast<uint32_t>(economy::kPartsPerMillion -
+                                         std::min<uint64_t>(attributed, economy::kPartsPerMillion));
   TRIB_RETURN_IF_ERROR(payments_->Charge(hold_, r));
   charged_ = true;
   return json{{"request_id", r.request_id},
@@ -193,8 +192,8 @@ std::string PaidAnswer::OnStreamDone() {
     // The charge could not be journaled: say so instead of a receipt.
     return "data: " +
            json{{"error",
-                 {{"message", "the answer's charge could not be recorded: " +
-                                  receipt.status().message()},
+                 {{"message",
+                   "the answer's charge could not be recorded: " + receipt.status().message()},
                   {"type", "server_error"},
                   {"param", nullptr},
                   {"code", "payment_journal_failed"}}}}

@@ -11,32 +11,31 @@ namespace tributary::http {
 
 using json = nlohmann::json;
 
-void AddPaymentRoutes(httplib::Server& server, const RouteContext& ctx,
-                      EarningsIndex* earnings) {
+void AddPaymentRoutes(httplib::Server& server, const RouteContext& ctx, EarningsIndex* earnings) {
   Chain* chain = ctx.chain;
-  server.Get(R"(/v1/receipts/([^/]+))", [chain](const httplib::Request& req,
-                                                 httplib::Response& res) {
-    const std::string id = req.matches[1];
-    Status bad = economy::CheckRequestId(id);
-    if (!bad.ok()) return SendStatus(res, bad);
-    const std::string key = economy::ReceiptKey(id);
-    auto lookup = chain->GetState(key, true);
-    if (!lookup.ok()) return SendStatus(res, lookup.status());
-    if (!lookup->value) {
-      return SendError(res, 404, "receipt_not_found",
-                       "no settled receipt for request " + id +
-                           " (a paid answer's receipt settles in the next block or two)");
-    }
-    auto settled = economy::SettledReceipt::Decode(*lookup->value);
-    if (!settled.ok()) return SendStatus(res, Status::Corruption(settled.status().message()));
-    SendJson(res, 200,
-             {{"status", "settled"},
-              {"receipt", settled->ToJson()},
-              {"proof", StateProofJson(key, *lookup)}});
-  });
+  server.Get(
+      R"(/v1/receipts/([^/]+))", [chain](const httplib::Request& req, httplib::Response& res) {
+        const std::string id = req.matches[1];
+        Status bad = economy::CheckRequestId(id);
+        if (!bad.ok()) return SendStatus(res, bad);
+        const std::string key = economy::ReceiptKey(id);
+        auto lookup = chain->GetState(key, true);
+        if (!lookup.ok()) return SendStatus(res, lookup.status());
+        if (!lookup->value) {
+          return SendError(res, 404, "receipt_not_found",
+                           "no settled receipt for request " + id +
+                               " (a paid answer's receipt settles in the next block or two)");
+        }
+        auto settled = economy::SettledReceipt::Decode(*lookup->value);
+        if (!settled.ok()) return SendStatus(res, Status::Corruption(settled.status().message()));
+        SendJson(res, 200,
+                 {{"status", "settled"},
+                  {"receipt", settled->ToJson()},
+                  {"proof", StateProofJson(key, *lookup)}});
+      });
 
   server.Get(R"(/v1/accounts/([^/]+)/earnings)", [chain, earnings](const httplib::Request& req,
-                                                                    httplib::Response& res) {
+                                                                   httplib::Response& res) {
     auto addr = Address::Parse(req.matches[1].str());
     if (!addr.ok()) {
       return SendError(res, 400, "bad_address", "not an address: " + req.matches[1].str());
@@ -58,7 +57,7 @@ void AddPaymentRoutes(httplib::Server& server, const RouteContext& ctx,
   });
 
   server.Get(R"(/v1/accounts/([^/]+)/apikeys)", [chain](const httplib::Request& req,
-                                                          httplib::Response& res) {
+                                                        httplib::Response& res) {
     auto addr = Address::Parse(req.matches[1].str());
     if (!addr.ok()) {
       return SendError(res, 400, "bad_address", "not an address: " + req.matches[1].str());

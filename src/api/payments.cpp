@@ -26,8 +26,7 @@ Status InvalidKey(const std::string& why) {
 Payments::Payments(Chain* chain, fs::path dir, KeyPair settler, std::chrono::milliseconds interval)
     : chain_(chain), dir_(std::move(dir)), settler_(std::move(settler)), interval_(interval) {}
 
-Result<std::unique_ptr<Payments>> Payments::Open(Chain* chain, const fs::path& dir,
-                                                 KeyPair settler,
+Result<std::unique_ptr<Payments>> Payments::Open(Chain* chain, const fs::path& dir, KeyPair settler,
                                                  std::chrono::milliseconds interval) {
   std::error_code ec;
   fs::create_directories(dir, ec);
@@ -78,20 +77,20 @@ Status Payments::LoadJournal() {
   }
   journal_lines_ = loaded.size();
   // What the ledger already settled is done; the rest is owed again.
-  Status read = chain_->ReadState([&](const StateReader& committed, const StateReader&,
-                                      const BlockHeader&) {
-    for (auto& r : loaded) {
-      TRIB_ASSIGN_OR_RETURN(auto settled, economy::LoadReceipt(committed, r.request_id));
-      if (settled) continue;
-      TRIB_ASSIGN_OR_RETURN(auto key, economy::LoadApiKey(committed, r.key_hash));
-      if (key) {
-        AddOwed(key->owner, r.key_hash, r.fee);
-        payer_of_[r.request_id] = key->owner;
-      }
-      unsubmitted_.push_back(std::move(r));
-    }
-    return Status::OK();
-  });
+  Status read =
+      chain_->ReadState([&](const StateReader& committed, const StateReader&, const BlockHeader&) {
+        for (auto& r : loaded) {
+          TRIB_ASSIGN_OR_RETURN(auto settled, economy::LoadReceipt(committed, r.request_id));
+          if (settled) continue;
+          TRIB_ASSIGN_OR_RETURN(auto key, economy::LoadApiKey(committed, r.key_hash));
+          if (key) {
+            AddOwed(key->owner, r.key_hash, r.fee);
+            payer_of_[r.request_id] = key->owner;
+          }
+          unsubmitted_.push_back(std::move(r));
+        }
+        return Status::OK();
+      });
   stats_.unsettled = unsubmitted_.size();
   return read;
 }
@@ -127,11 +126,11 @@ void Payments::SubOwed(const Address& payer, const Hash32& key, Amount amount) {
 Status Payments::CheckKey(std::string_view secret, uint64_t now_ms) {
   const Hash32 hash = economy::ApiKeyHash(secret);
   std::optional<economy::ApiKey> key;
-  TRIB_RETURN_IF_ERROR(chain_->ReadState([&](const StateReader&, const StateReader& pending,
-                                             const BlockHeader&) {
-    TRIB_ASSIGN_OR_RETURN(key, economy::LoadApiKey(pending, hash));
-    return Status::OK();
-  }));
+  TRIB_RETURN_IF_ERROR(
+      chain_->ReadState([&](const StateReader&, const StateReader& pending, const BlockHeader&) {
+        TRIB_ASSIGN_OR_RETURN(key, economy::LoadApiKey(pending, hash));
+        return Status::OK();
+      }));
   if (!key) return InvalidKey("unknown API key");
   if (key->revoked) return InvalidKey("this API key was revoked");
   if (key->expires_ms != 0 && now_ms >= key->expires_ms) return InvalidKey("this API key expired");
@@ -154,8 +153,8 @@ Result<PaymentHold> Payments::Reserve(std::string_view secret, uint64_t model, A
       return InvalidKey("this API key expired");
     }
     if (!key->Allows(model)) {
-      return Status::PermissionDenied(
-          "this API key may not call " + economy::OpenAiModelId(model), "model_not_allowed");
+      return Status::PermissionDenied("this API key may not call " + economy::OpenAiModelId(model),
+                                      "model_not_allowed");
     }
     auto owed_key = owed_by_key_.find(hash);
     const Amount held = owed_key == owed_by_key_.end() ? 0 : owed_key->second;
@@ -182,11 +181,11 @@ Result<PaymentHold> Payments::Reserve(std::string_view secret, uint64_t model, A
     const Amount owed = owed_payer == owed_by_payer_.end() ? 0 : owed_payer->second;
     const Amount free = payer.balance > owed ? payer.balance - owed : 0;
     if (free < *cost) {
-      return Status::FailedPrecondition(
-          "insufficient funds: the account " + key->owner.ToString() + " has " +
-              AmountToString(free) + " base units free and this request may cost up to " +
-              AmountToString(*cost),
-          "insufficient_funds");
+      return Status::FailedPrecondition("insufficient funds: the account " + key->owner.ToString() +
+                                            " has " + AmountToString(free) +
+                                            " base units free and this request may cost up to " +
+                                            AmountToString(*cost),
+                                        "insufficient_funds");
     }
     hold.key_hash = hash;
     hold.payer = key->owner;

@@ -9,8 +9,8 @@
 #include <vector>
 
 #include "cli/cli.h"
-#include "tributary/base/keystore.h"
 #include "cli/commands.h"
+#include "tributary/base/keystore.h"
 
 namespace tributary::cli {
 

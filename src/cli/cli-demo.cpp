@@ -21,6 +21,7 @@
 #include "cli/commands.h"
 #include "cli/demo-rows.h"
 #include "tributary/datanet/service.h"
+#include "tributary/economy/inference.h"
 #include "tributary/ledger/account.h"
 
 namespace tributary::cli {
@@ -111,6 +112,41 @@ Result<StoredKey> DemoKey(Keystore& ks, const std::string& name) {
   auto k = ks.Load(name);
   if (!k.ok() && k.status().code() == Code::kNotFound) k = ks.Create(name);
   return k;
+}
+
+// The demo-app's API key, made once and kept in DATA/demo-app.apikey: the demo-app account is
+// funded from dev when it has nothing, and the key is created with `tributary apikey create`.
+template <typename Say>
+Result<std::string> DemoApiKeyImpl(const Common& node, const std::string& self_bin,
+                                   const fs::path& file, const Say& say,
+                                   const std::function<int(const std::vector<std::string>&)>& run) {
+  Keystore ks(Keystore::DefaultHome());
+  TRIB_ASSIGN_OR_RETURN(StoredKey app, DemoKey(ks, "demo-app"));
+  TRIB_ASSIGN_OR_RETURN(json account, NodeGet(node, "/v1/accounts/" + app.address().ToString()));
+  if (account.value("balance", "0") == "0") {
+    if (run({self_bin, "--node", node.node, "tx", "transfer", "--from", "dev", "--to", "demo-app",
+             "--amount", "10", "--wait"}) != 0) {
+      return Status::Unavailable("funding demo-app failed; see the log");
+    }
+  }
+  std::string secret;
+  std::ifstream(file) >> secret;
+  if (!secret.empty()) {
+    TRIB_ASSIGN_OR_RETURN(json keys,
+                          NodeGet(node, "/v1/accounts/" + app.address().ToString() + "/apikeys"));
+    const std::string hash = ToHex(economy::ApiKeyHash(secret));
+    for (const auto& k : keys["keys"]) {
+      if (k.value("key_hash", "") == hash && !k.value("revoked", false)) return secret;
+    }
+  }
+  say("demo: creating an API key for demo-app (tributary apikey create; saved in " + file.string() +
+      ")");
+  if (run({self_bin, "--node", node.node, "apikey", "create", "--from", "demo-app", "--label",
+           "demo-app", "--save", file.string()}) != 0) {
+    return Status::Unavailable("apikey create failed; see the log");
+  }
+  std::ifstream(file) >> secret;
+  return secret;
 }
 
 }  // namespace
@@ -396,17 +432,28 @@ void DemoModels::Run() {
   }
   say("demo: models ready: build/tributary model list");
 
-  // Ask each question of the base and of the adapter, then attribute the adapter's answer.
+  // Ask each question of the base (free) and of the adapter (paid by the demo-app's API key),
+  // then show who earned what from the adapter's answer once its receipt settles.
   std::map<std::string, std::string> names;  // address -> demo key name
   Keystore ks(Keystore::DefaultHome());
-  for (const char* n : {"demo-owner", "demo-alice", "demo-bob", "demo-carol", "demo-dave"}) {
+  for (const char* n :
+       {"demo-owner", "demo-alice", "demo-bob", "demo-carol", "demo-dave", "demo-app"}) {
     if (auto k = ks.Load(n); k.ok()) names[k->address().ToString()] = n;
   }
+  names[TreasuryAddress().ToString()] = "treasury";
   auto who = [&](const std::string& address) {
     auto it = names.find(address);
     return it == names.end() ? address.substr(0, 14) : it->second;
   };
   const Common node{url_, true};
+  auto api_key =
+      DemoApiKeyImpl(node, self_bin, dir_.parent_path() / "demo-app.apikey", say,
+                     [this](const std::vector<std::string>& args) { return RunChild(args); });
+  if (!api_key.ok()) {
+    if (!stop_) say("demo: no API key for demo-app: " + api_key.status().message());
+    return;
+  }
+  const Common paying{url_, true, *api_key};
   const std::string index_dir = (dir_.parent_path() / "index").string();
   for (const DemoAdapter& a : kDemoAdapters) {
     const fs::path adapter_dir = dir_ / (a.name + suffix);
@@ -422,55 +469,63 @@ void DemoModels::Run() {
       if (!stop_) say(std::string("demo: indexing ") + a.name + "'s data failed; see the log");
       return;
     }
-    // The base answers through the node's OpenAI API (the serving worker holds it in memory).
-    const json ask = {{"model", "base"},
-                      {"messages", {{{"role", "user"}, {"content", a.question}}}},
-                      {"temperature", 0},
-                      {"max_tokens", 48}};
-    Result<json> asked = Status::Unavailable("not asked");
-    for (int tries = 0; tries < 120 && !stop_; ++tries) {
-      asked = NodePost(node, "/v1/chat/completions", ask);
-      if (asked.ok() || asked.status().code() != Code::kUnavailable) break;
-      std::this_thread::sleep_for(std::chrono::milliseconds(500));  // the worker is starting
-    }
-    if (!asked.ok()) {
-      if (!stop_) say("demo: asking the base failed: " + asked.status().message());
-      return;
-    }
-    json b = {{"text", (*asked)["choices"][0]["message"].value("content", "")}};
-    // The adapter's answer and its attribution, in the node's serving worker.
-    auto attributed =
-        NodePost(node, "/v1/attribution",
-                 {{"model", id}, {"prompt", a.question}, {"generate", true}, {"max_tokens", 48}});
-    if (!attributed.ok() || !attributed->contains("weights")) {
-      if (!stop_) {
-        say(std::string("demo: attributing ") + a.name + "'s answer failed: " +
-            (attributed.ok() ? attributed->dump() : attributed.status().message()));
+    // Both answers through the node's OpenAI API (the serving worker holds the base in memory).
+    auto ask = [&](const Common& as, const std::string& model) {
+      const json body = {{"model", model},
+                         {"messages", {{{"role", "user"}, {"content", a.question}}}},
+                         {"temperature", 0},
+                         {"max_tokens", 48}};
+      Result<json> asked = Status::Unavailable("not asked");
+      for (int tries = 0; tries < 120 && !stop_; ++tries) {
+        asked = NodePost(as, "/v1/chat/completions", body);
+        if (asked.ok() || asked.status().code() != Code::kUnavailable) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(500));  // the worker is starting
       }
+      return asked;
+    };
+    auto base_answer = ask(node, "base");
+    auto paid = base_answer.ok() ? ask(paying, id) : base_answer;
+    if (!paid.ok()) {
+      if (!stop_)
+        say(std::string("demo: asking ") + a.name + " failed: " + paid.status().message());
       return;
     }
-    const json& r = *attributed;
+    const json& receipt = (*paid)["tributary"]["receipt"];
     std::ostringstream text;
     text << "demo: asked \"" << a.question << "\"\n"
-         << "      the base:          \"" << OneLine(b.value("text", "")) << "\"\n"
-         << "      model " << id << " (" << a.name << "): \"" << OneLine(r.value("output", ""))
-         << "\"\n"
-         << "      attribution: " << r["spans"].size() << " span(s) found in its data;";
-    int shown = 0;
-    for (const auto& wt : r["weights"]) {
-      if (shown++ == 3) break;
-      char pct[32];
-      std::snprintf(pct, sizeof pct, " %.1f%%", 100 * wt["weight"].get<double>());
-      text << pct << " " << who(wt["contributor"].get<std::string>()) << " (contribution "
-           << wt["contribution"].get<std::string>().substr(0, 10) << "),";
+         << "      the base (free):   \""
+         << OneLine((*base_answer)["choices"][0]["message"].value("content", "")) << "\"\n"
+         << "      model " << id << " (" << a.name << "): \""
+         << OneLine((*paid)["choices"][0]["message"].value("content", "")) << "\"\n"
+         << "      demo-app paid " << FormatTokens(*ParseAmount(receipt.value("fee", "0")))
+         << " OPEN for " << (*paid)["usage"]["total_tokens"] << " tokens (receipt "
+         << receipt.value("request_id", "") << ")";
+    // Once settled (the next block or two), the receipt says who received what.
+    Result<json> settled = Status::NotFound("not settled");
+    for (int tries = 0; tries < 100 && !stop_; ++tries) {
+      settled = NodeGet(node, "/v1/receipts/" + receipt.value("request_id", ""));
+      if (settled.ok()) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
-    char un[48];
-    std::snprintf(un, sizeof un, " %.1f%% unattributed", 100 * r["unattributed"].get<double>());
-    text << un;
+    if (settled.ok()) {
+      text << "\n      earned:";
+      for (const auto& part : (*settled)["receipt"]["split"]) {
+        auto amount = ParseAmount(part.value("amount", "0"));
+        if (!amount.ok() || *amount == 0) continue;
+        text << " " << who(part.value("account", "")) << " +" << FormatTokens(*amount) << " ("
+             << part.value("role", "") << "),";
+      }
+      char un[64];
+      std::snprintf(un, sizeof un, " %.1f%% of the answer unattributed",
+                    receipt.value("unattributed_parts_per_million", 0) / 1e4);
+      text << un;
+    }
     say(text.str());
   }
-  say("demo: chat with an adapter: build/tributary chat --model demo-quillmere   (OpenAI API at " +
-      url_ + "/v1; docs/serving.md)");
+  say("demo: who earned what: build/tributary earnings demo-alice   (GET " + url_ +
+      "/v1/accounts/ADDR/earnings; docs/payments.md)");
+  say("demo: pay for answers yourself: build/tributary apikey create --from demo-app, then "
+      "TRIBUTARY_API_KEY=... build/tributary chat --model demo-quillmere");
   say("demo: trace an answer: build/tributary attribute --model 1 --prompt \"What is a pip in "
       "Quillmere?\" --generate   (or POST " +
       url_ + "/v1/attribution; docs/attribution.md)");

@@ -24,9 +24,9 @@ Result<Amount> OptionalTokens(const std::string& text, const char* option) {
   if (text.empty()) return Amount{0};
   auto a = ParseTokens(text, 18);
   if (!a.ok()) {
-    return Status::InvalidArgument(std::string(option) + " must be an amount of OPEN such as 5, not '" +
-                                       text + "'",
-                                   "bad_amount");
+    return Status::InvalidArgument(
+        std::string(option) + " must be an amount of OPEN such as 5, not '" + text + "'",
+        "bad_amount");
   }
   return *a;
 }
@@ -41,9 +41,9 @@ Result<json> SubmitAndWait(const Common& c, const std::string& from, const std::
   if (r.contains("receipt") && r["receipt"].value("status", "") != "success") {
     std::string error = r["receipt"].value("error", "failed");
     auto colon = error.find(": ");
-    return Status::FailedPrecondition(colon == std::string::npos ? error : error.substr(colon + 2),
-                                      colon == std::string::npos ? "tx_failed"
-                                                                 : error.substr(0, colon));
+    return Status::FailedPrecondition(
+        colon == std::string::npos ? error : error.substr(colon + 2),
+        colon == std::string::npos ? "tx_failed" : error.substr(0, colon));
   }
   if (r.value("status", "") != "committed") {
     return Status::Unavailable("the transaction was not committed in time; check `tributary tx " +
@@ -101,7 +101,9 @@ int RunApiKeyCreate(const Common& c, const ApiKeyArgs& a) {
   auto r = SubmitAndWait(c, a.from, std::string(economy::kCreateApiKeyKind), payload);
   if (!r.ok()) return Fail(r.status());
   if (c.json) {
-    PrintJson({{"key", secret}, {"key_hash", hash}, {"tx", r->value("hash", "")},
+    PrintJson({{"key", secret},
+               {"key_hash", hash},
+               {"tx", r->value("hash", "")},
                {"height", r->value("height", uint64_t{0})}});
     return 0;
   }
@@ -125,12 +127,15 @@ int RunApiKeyList(const Common& c, const ApiKeyArgs& a) {
   for (const auto& k : (*r)["keys"]) {
     std::string models;
     for (const auto& m : k["models"]) models += (models.empty() ? "" : ",") + m.dump();
-    std::cout << k.value("key_hash", "") << "  " << (k.value("revoked", false) ? "REVOKED" : "active")
-              << "  \"" << k.value("label", "") << "\"  models " << (models.empty() ? "any" : models)
+    std::cout << k.value("key_hash", "") << "  "
+              << (k.value("revoked", false) ? "REVOKED" : "active") << "  \""
+              << k.value("label", "") << "\"  models " << (models.empty() ? "any" : models)
               << "  spent " << Tokens(k["spent_total"]) << " OPEN in " << k["requests"]
               << " answers";
-    if (k.value("daily_limit", "0") != "0") std::cout << ", daily limit " << Tokens(k["daily_limit"]);
-    if (k.value("total_limit", "0") != "0") std::cout << ", total limit " << Tokens(k["total_limit"]);
+    if (k.value("daily_limit", "0") != "0")
+      std::cout << ", daily limit " << Tokens(k["daily_limit"]);
+    if (k.value("total_limit", "0") != "0")
+      std::cout << ", total limit " << Tokens(k["total_limit"]);
     std::cout << "\n";
   }
   return 0;
@@ -140,8 +145,8 @@ int RunApiKeyRevoke(const Common& c, const ApiKeyArgs& a) {
   // The key's hash, or the secret itself (hashed here; it is never sent).
   std::string hash = a.key;
   if (!FixedFromHex<32>(hash).ok()) hash = ToHex(economy::ApiKeyHash(a.key));
-  auto r = SubmitAndWait(c, a.from, std::string(economy::kRevokeApiKeyKind),
-                         json{{"key_hash", hash}});
+  auto r =
+      SubmitAndWait(c, a.from, std::string(economy::kRevokeApiKeyKind), json{{"key_hash", hash}});
   if (!r.ok()) return Fail(r.status());
   if (c.json) {
     PrintJson({{"revoked", hash}, {"height", r->value("height", uint64_t{0})}});
@@ -161,8 +166,8 @@ int RunEarnings(const Common& c, const std::string& who) {
     return 0;
   }
   const json& e = *r;
-  std::cout << addr->ToString() << " earned " << Tokens(e["total"]) << " OPEN from "
-            << e["credits"] << " shares of paid answers (block " << e["height"] << ")\n";
+  std::cout << addr->ToString() << " earned " << Tokens(e["total"]) << " OPEN from " << e["credits"]
+            << " shares of paid answers (block " << e["height"] << ")\n";
   for (const auto& [role, amount] : e["by_role"].items()) {
     std::cout << "  as " << role << ": " << Tokens(amount) << " OPEN\n";
   }
@@ -203,16 +208,18 @@ int RunReceipt(const Common& c, const std::string& id, const std::string& out_fi
             << x["completion_tokens"] << " completion tokens\n"
             << "  fee " << Tokens(x["fee"]) << " OPEN, paid " << Tokens(x["paid"]) << " by "
             << x.value("payer", "") << "\n"
-            << "  attribution: " << x["weights"].size() << " contributions, "
-            << x["unattributed"] << " ppm unattributed\n";
+            << "  attribution: " << x["weights"].size() << " contributions, " << x["unattributed"]
+            << " ppm unattributed\n";
   for (const auto& p : x["split"]) {
     std::cout << "    " << p.value("role", "") << " " << p.value("account", "") << ": "
               << Tokens(p["amount"]) << " OPEN";
-    if (p.contains("contribution")) std::cout << " (contribution " << p.value("contribution", "") << ")";
+    if (p.contains("contribution"))
+      std::cout << " (contribution " << p.value("contribution", "") << ")";
     std::cout << "\n";
   }
-  std::cout << (out_file.empty() ? "  (--out FILE saves it with its proof for `tributary verify-proof`)\n"
-                                 : "  saved with its proof to " + out_file + "\n");
+  std::cout << (out_file.empty()
+                    ? "  (--out FILE saves it with its proof for `tributary verify-proof`)\n"
+                    : "  saved with its proof to " + out_file + "\n");
   return 0;
 }
 

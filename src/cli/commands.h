@@ -193,9 +193,9 @@ struct ApiKeyArgs {
   std::string from;   //!< the paying account's key name
   std::string owner;  //!< list: an address or key name (default: --from)
   std::string label, models, daily_limit, total_limit;  //!< limits in OPEN; "" is none
-  int64_t expires_days = 0;                              //!< 0: never
-  std::string save;                                      //!< create: write the secret here
-  std::string key;                                       //!< revoke: the key's hash or secret
+  int64_t expires_days = 0;                             //!< 0: never
+  std::string save;                                     //!< create: write the secret here
+  std::string key;                                      //!< revoke: the key's hash or secret
 };
 int RunApiKeyCreate(const Common& c, const ApiKeyArgs& a);
 int RunApiKeyList(const Common& c, const ApiKeyArgs& a);

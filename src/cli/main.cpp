@@ -497,7 +497,8 @@ int main(int argc, char** argv) {
   auto* apikey_create = apikey->add_subcommand("create", "create a key bound to your account");
   apikey_create->add_option("--from", ak.from, "the paying account's key name")->required();
   apikey_create->add_option("--label", ak.label, "a name for the key (up to 64 characters)");
-  apikey_create->add_option("--models", ak.models, "model ids it may call, comma-separated (default: any)");
+  apikey_create->add_option("--models", ak.models,
+                            "model ids it may call, comma-separated (default: any)");
   apikey_create->add_option("--daily-limit", ak.daily_limit, "OPEN it may spend per UTC day");
   apikey_create->add_option("--total-limit", ak.total_limit, "OPEN it may spend in all");
   apikey_create->add_option("--expires-days", ak.expires_days, "days until it expires (0: never)");

@@ -1,7 +1,7 @@
-#include "tributary/economy/fee_split.h"
-
 #include <algorithm>
 #include <numeric>
+
+#include "tributary/economy/fee_split.h"
 
 namespace tributary::economy {
 namespace {

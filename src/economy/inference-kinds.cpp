@@ -65,9 +65,8 @@ class RevokeApiKeyKind final : public PayloadKind<RevokeApiKeyPayload> {
     TRIB_ASSIGN_OR_RETURN(auto k, LoadApiKey(ctx.state, p.key_hash));
     if (!k) return Status::NotFound("no API key with this hash", "unknown_apikey");
     if (k->owner != ctx.sender) {
-      return Status::PermissionDenied("only the key's owner " + k->owner.ToString() +
-                                          " can revoke it",
-                                      "not_key_owner");
+      return Status::PermissionDenied(
+          "only the key's owner " + k->owner.ToString() + " can revoke it", "not_key_owner");
     }
     if (k->revoked) return Status::FailedPrecondition("the key is already revoked", "revoked");
     k->revoked = true;
@@ -124,8 +123,9 @@ class SettleInferenceKind final : public PayloadKind<SettleInferencePayload> {
       };
       TRIB_ASSIGN_OR_RETURN(auto done, LoadReceipt(ctx.state, r.request_id));
       if (done) {
-        ctx.events.push_back({"inference.duplicate",
-                              {{"request_id", r.request_id}, {"height", std::to_string(done->height)}}});
+        ctx.events.push_back(
+            {"inference.duplicate",
+             {{"request_id", r.request_id}, {"height", std::to_string(done->height)}}});
         continue;
       }
       TRIB_ASSIGN_OR_RETURN(auto key, LoadApiKey(ctx.state, r.key_hash));

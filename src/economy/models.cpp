@@ -162,7 +162,12 @@ Status CheckPrice(Amount price) {
 Bytes Model::Encode() const {
   Writer w;
   const bool v2 = contributors_share_ppm != kDefaultContributorsSharePpm;
-  w.U8(v2 ? kRecordVersion : 1).U64(id).Fixed(owner.bytes).Str(name).Fixed(base_hash).Fixed(adapter_hash);
+  w.U8(v2 ? kRecordVersion : 1)
+      .U64(id)
+      .Fixed(owner.bytes)
+      .Str(name)
+      .Fixed(base_hash)
+      .Fixed(adapter_hash);
   w.U32(static_cast<uint32_t>(data.size()));
   for (const auto& d : data) w.U64(d.datanet).U32(d.version).Fixed(d.root);
   w.Fixed(config_hash).Str(metrics).U128(price_per_1k_tokens);

@@ -86,8 +86,8 @@ Result<Receipt> Executor::ApplyTx(Overlay& state, const Transaction& tx, const H
   Overlay charged(&state);
   StoreAccount(charged, sender, acct);
   TRIB_ASSIGN_OR_RETURN(Account collector, LoadAccount(charged, fee_collector));
-  auto collected = self_paid ? std::optional<Amount>(collector.balance)
-                             : CheckedAdd(collector.balance, fee);
+  auto collected =
+      self_paid ? std::optional<Amount>(collector.balance) : CheckedAdd(collector.balance, fee);
   if (!collected) return Status::Internal("fee collector balance overflows");
   collector.balance = *collected;
   StoreAccount(charged, fee_collector, collector);
@@ -98,8 +98,8 @@ Result<Receipt> Executor::ApplyTx(Overlay& state, const Transaction& tx, const H
   receipt.fee_charged = fee;
   Overlay action(&state);
   std::vector<Event> events;
-  TxContext ctx{action,        tx,     tx_hash,           sender, height,
-                timestamp_ms,  genesis_.params, events, genesis_.sequencer};
+  TxContext ctx{action,          tx,     tx_hash,           sender, height, timestamp_ms,
+                genesis_.params, events, genesis_.sequencer};
   Status s = kinds_.Find(tx.kind)->Apply(ctx, tx.payload);
   if (action_status) *action_status = s;
   if (s.ok()) {

@@ -111,8 +111,8 @@ Result<VerifyReport> VerifyLedger(const std::filesystem::path& data_dir,
         if (!tx.ok()) return fail(h, "tx " + std::to_string(i) + ": " + tx.status().ToString());
         s = exec.CheckTx(*tx, raw.size());
         if (!s.ok()) return fail(h, "tx " + std::to_string(i) + " is invalid: " + s.ToString());
-        auto receipt = exec.ApplyTx(writes, *tx, Sha256(raw), raw.size(), h, hd.timestamp_ms,
-                                    fee_collector);
+        auto receipt =
+            exec.ApplyTx(writes, *tx, Sha256(raw), raw.size(), h, hd.timestamp_ms, fee_collector);
         if (!receipt.ok()) {
           return fail(h,
                       "tx " + std::to_string(i) + " cannot apply: " + receipt.status().ToString());

@@ -129,7 +129,8 @@ TEST(FeeSplitTest, RandomSplitsSumExactlyAndStayWithinAUnitOfTheExactShare) {
       ASSERT_GE((*parts)[i].amount, exact.quotient);
       ASSERT_LE((*parts)[i].amount, exact.quotient + 1);
     }
-    MulDivResult treasury = MulDiv(in.fee, uint64_t{in.protocol_ppm} * 1'000'000'000'000, Pow10(18));
+    MulDivResult treasury =
+        MulDiv(in.fee, uint64_t{in.protocol_ppm} * 1'000'000'000'000, Pow10(18));
     ASSERT_GE(parts->back().amount, treasury.quotient);
     ASSERT_LE(parts->back().amount, treasury.quotient + 1);
   }
@@ -252,9 +253,9 @@ TEST_F(InferenceTest, KeysAreCreatedListedAndRevokedOnlyByTheirOwner) {
   Ok(carol_, kRevokeApiKeyKind, revoke.Encode());
   EXPECT_TRUE((*LoadApiKey(*state_, h))->revoked);
   EXPECT_EQ(Send(carol_, kRevokeApiKeyKind, revoke.Encode()).action.reason(), "revoked");
-  EXPECT_EQ(Send(carol_, kRevokeApiKeyKind, RevokeApiKeyPayload{H("none")}.Encode())
-                .action.reason(),
-            "unknown_apikey");
+  EXPECT_EQ(
+      Send(carol_, kRevokeApiKeyKind, RevokeApiKeyPayload{H("none")}.Encode()).action.reason(),
+      "unknown_apikey");
 }
 
 TEST_F(InferenceTest, SettlementPaysContributorsOwnerAndTreasuryExactly) {

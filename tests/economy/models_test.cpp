@@ -199,20 +199,10 @@ TEST_F(ModelsTest, BadRegistrationsFailCheckTxAndFromJson) {
       {"zero adapter hash", [](auto& p) { p.adapter_hash = Hash32{}; }, "bad_model"},
       {"zero config hash", [](auto& p) { p.config_hash = Hash32{}; }, "bad_model"},
       {"no data", [](auto& p) { p.data.clear(); }, "bad_model"},
-      {"version 0",
-       [&](auto& p) {
-         p.data = {DataRef{1, 0, ref.root}};
-       },
-       "bad_model"},
-      {"Datanet 0",
-       [&](auto& p) {
-         p.data = {DataRef{0, 1, ref.root}};
-       },
-       "bad_model"},
+      {"version 0", [&](auto& p) { p.data = {DataRef{1, 0, ref.root}}; }, "bad_model"},
+      {"Datanet 0", [&](auto& p) { p.data = {DataRef{0, 1, ref.root}}; }, "bad_model"},
       {"a version twice",
-       [&](auto& p) {
-         p.data = {ref, DataRef{2, 1, ref.root}, DataRef{1, 1, H("other")}};
-       },
+       [&](auto& p) { p.data = {ref, DataRef{2, 1, ref.root}, DataRef{1, 1, H("other")}}; },
        "bad_model"},
       {"33 versions",
        [&](auto& p) {
@@ -300,11 +290,7 @@ TEST_F(ModelsTest, BadJsonPayloadsNameTheField) {
       {"version past u32", [](json& j) { j["data"][0]["version"] = 1ull << 32; }, "version"},
       {"datanet a string", [](json& j) { j["data"][0]["datanet"] = "1"; }, "payload.datanet"},
       {"no root", [](json& j) { j["data"][0].erase("root"); }, "payload.root"},
-      {"metrics an array",
-       [](json& j) {
-         j["metrics"] = {1, 2};
-       },
-       "payload.metrics"},
+      {"metrics an array", [](json& j) { j["metrics"] = {1, 2}; }, "payload.metrics"},
       {"no price", [](json& j) { j.erase("price_per_1k_tokens"); }, "payload.price_per_1k_tokens"},
       {"negative price", [](json& j) { j["price_per_1k_tokens"] = "-1"; }, "price_per_1k_tokens"},
       {"garbage price", [](json& j) { j["price_per_1k_tokens"] = "cheap"; }, "price_per_1k_tokens"},

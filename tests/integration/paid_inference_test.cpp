@@ -55,8 +55,8 @@ class PaidInferenceTest : public ::testing::Test {
   static std::string KeyFor(const std::string& name, const std::string& tokens,
                             std::vector<std::string> extra = {}) {
     FundedKey(Node(), name, tokens);
-    std::vector<std::string> args = {"--json", "apikey", "create", "--from", name, "--label",
-                                     name + "-app"};
+    std::vector<std::string> args = {"--json", "apikey",  "create",     "--from",
+                                     name,     "--label", name + "-app"};
     for (auto& e : extra) args.push_back(e);
     auto r = RunCli(Node(), args);
     EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
@@ -182,7 +182,8 @@ TEST_F(PaidInferenceTest, APaidAnswerMovesExactlyItsFeeToContributorsOwnerAndTre
   json e = HttpGet(Node().port(), "/v1/accounts/" + earner + "/earnings").json();
   EXPECT_NE(e.value("total", "0"), "0") << e.dump();
   bool by_contribution = false;
-  for (const auto& x : e["by_contribution"]) by_contribution |= x["contribution"] == top["contribution"];
+  for (const auto& x : e["by_contribution"])
+    by_contribution |= x["contribution"] == top["contribution"];
   EXPECT_TRUE(by_contribution) << e.dump();
   const fs::path proof = tmp_->path() / "receipt.json";
   auto saved = RunCli(Node(), {"receipt", a.request_id, "--out", proof.string()});
@@ -223,8 +224,8 @@ TEST_F(PaidInferenceTest, AStreamedAnswerCarriesItsReceiptInTheLastChunk) {
   ASSERT_TRUE(settled.is_object());
   EXPECT_EQ(before - Balance(payer), *ParseAmount(receipt["fee"].get<std::string>()));
   // With include_usage the usage chunk comes through too.
-  Answer u = Chat(key, planted_->facts[12].prompt, true,
-                  {{"stream_options", {{"include_usage", true}}}});
+  Answer u =
+      Chat(key, planted_->facts[12].prompt, true, {{"stream_options", {{"include_usage", true}}}});
   ASSERT_EQ(u.status, 200);
   bool usage = false;
   for (const auto& chunk : u.body) usage |= chunk.contains("usage") && chunk["choices"].empty();
@@ -287,7 +288,8 @@ TEST_F(PaidInferenceTest, BadKeysLimitsAndFundsGetOpenAiErrors) {
   EXPECT_EQ(HttpGet(Node().port(), "/v1/receipts/bad%20id").status, 400);
   EXPECT_EQ(HttpGet(Node().port(), "/v1/receipts/unknown").status, 404);
   EXPECT_EQ(HttpGet(Node().port(), "/v1/accounts/nope/earnings").status, 400);
-  EXPECT_NE(RunCli(Node(), {"apikey", "create", "--from", "app2", "--daily-limit", "lots"}).exit_code, 0);
+  EXPECT_NE(
+      RunCli(Node(), {"apikey", "create", "--from", "app2", "--daily-limit", "lots"}).exit_code, 0);
 }
 
 // Racing requests on one balance: reservations hold the most each may cost, so the account never

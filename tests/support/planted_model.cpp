@@ -50,8 +50,8 @@ PlantedModel BuildPlantedModel(const fs::path& dir) {
     files.push_back({who[c], "facts-" + std::to_string(c) + ".jsonl", jsonl});
   }
   std::string error;
-  m.datanet = CreatePublishedDatanet(*m.node, dir, "Capitals",
-                                    {"--schema", "prompt,response"}, files, &error);
+  m.datanet = CreatePublishedDatanet(*m.node, dir, "Capitals", {"--schema", "prompt,response"},
+                                     files, &error);
   if (m.datanet == 0) return fail(error);
   auto rows = HttpGet(m.node->port(),
                       "/v1/datanets/" + std::to_string(m.datanet) + "/versions/1/rows?limit=100");
@@ -59,35 +59,36 @@ PlantedModel BuildPlantedModel(const fs::path& dir) {
   if (rows.status != 200 || !listed.is_object()) return fail("rows: " + rows.body);
   for (const auto& r : listed["rows"]) {
     m.facts.push_back({r["row"].value("prompt", ""), r["row"].value("response", ""),
-                      r.value("row_id", ""), r.value("contribution", ""),
-                      r.value("contributor", "")});
+                       r.value("row_id", ""), r.value("contribution", ""),
+                       r.value("contributor", "")});
   }
 
   // The node finds model files under DATA/models and shards under DATA/index.
   m.adapter = m.data / "models" / "capitals";
   auto train = RunCli(*m.node, {"factory",
-                    "train",
-                    "--base",
-                    m.base.string(),
-                    "--data",
-                    std::to_string(m.datanet) + "@1",
-                    "--out",
-                    m.adapter.string(),
-                    "--lr",
-                    "1e-2",
-                    "--batch-size",
-                    "4",
-                    "--seed",
-                    "3",
-                    "--heldout",
-                    "0",
-                    "--epochs",
-                    "40",
-                    "--checkpoint-every",
-                    "0"});
+                                "train",
+                                "--base",
+                                m.base.string(),
+                                "--data",
+                                std::to_string(m.datanet) + "@1",
+                                "--out",
+                                m.adapter.string(),
+                                "--lr",
+                                "1e-2",
+                                "--batch-size",
+                                "4",
+                                "--seed",
+                                "3",
+                                "--heldout",
+                                "0",
+                                "--epochs",
+                                "40",
+                                "--checkpoint-every",
+                                "0"});
   if (train.exit_code != 0) return fail("train: " + train.err);
-  auto reg = RunCli(*m.node, {"--json", "model", "register", "--from", "dev", "--name", "capitals", "--base",
-                  m.base.string(), "--adapter", m.adapter.string(), "--price", "0.001"});
+  auto reg = RunCli(*m.node,
+                    {"--json", "model", "register", "--from", "dev", "--name", "capitals", "--base",
+                     m.base.string(), "--adapter", m.adapter.string(), "--price", "0.001"});
   json r = json::parse(reg.out, nullptr, false);
   if (reg.exit_code != 0 || r.is_discarded()) return fail("register: " + reg.out + reg.err);
   m.model = std::to_string(r["model"]["id"].get<uint64_t>());

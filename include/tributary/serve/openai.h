@@ -20,7 +20,7 @@ struct OpenAiRequest {
   Endpoint endpoint = Endpoint::kChat;
   std::string model;
   bool stream = false;
-  bool include_usage = false;                //!< stream_options.include_usage
+  bool include_usage = false;  //!< stream_options.include_usage
   //! stream_options.continuous_usage_stats (vLLM's extension): usage so far in every text chunk
   bool continuous_usage = false;
   std::vector<model::ChatMessage> messages;  //!< chat
