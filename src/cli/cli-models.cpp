@@ -1,5 +1,6 @@
 // `tributary model register|list|show`: the ledger's model registry (register signs a
 // model.register tx with the lineage in the adapter's training.json; list and show read it).
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -110,7 +111,8 @@ void PrintModel(const json& m) {
             << "): " << m.value("name", "") << "\n"
             << "  owner:    " << m.value("owner", "") << "\n"
             << "  price:    " << PriceText(m) << " (" << m.value("price_per_1k_tokens", "")
-            << " base units)\n"
+            << " base units); contributors get " << m.value("contributors_share_ppm", 500000) / 1e4
+            << "% of each fee after 5% protocol\n"
             << "  base:     " << m.value("base_hash", "") << "\n"
             << "  adapter:  " << m.value("adapter_hash", "") << "\n"
             << "  config:   " << m.value("config_hash", "") << "\n"
@@ -136,6 +138,14 @@ int RunModelRegister(const Common& c, const ModelRegistryArgs& a) {
   }
   Status cap = economy::CheckPrice(*price);
   if (!cap.ok()) return Fail(cap.WithContext("--price"));
+  const double share_ppm = a.contributors_share * 1e4;
+  Status share = economy::CheckContributorsShare(
+      share_ppm >= 0 && share_ppm <= 2e6 ? static_cast<uint32_t>(std::llround(share_ppm)) : 0);
+  if (!share.ok()) {
+    return Fail(Status::InvalidArgument(
+        "--contributors-share must be 50..100 (percent of each fee after the protocol's share)",
+        "bad_model"));
+  }
   auto lineage = ReadTrainingLineage(a.adapter);
   if (!lineage.ok()) return Fail(lineage.status());
   auto base = HashModelFiles(a.base, ModelFiles::kBase);
@@ -175,7 +185,8 @@ int RunModelRegister(const Common& c, const ModelRegistryArgs& a) {
                   {"data", lineage->data},
                   {"config_hash", ToHex(lineage->config_hash)},
                   {"metrics", lineage->metrics},
-                  {"price_per_1k_tokens", AmountToString(*price)}};
+                  {"price_per_1k_tokens", AmountToString(*price)},
+                  {"contributors_share_ppm", std::llround(share_ppm)}};
   auto key = LoadKey(a.from);
   if (!key.ok()) return Fail(key.status());
   auto tx = BuildSignedTx(c, key->key, std::string(economy::kRegisterModelKind), payload);

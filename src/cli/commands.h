@@ -183,6 +183,7 @@ struct ModelRegistryArgs {
   std::string from = "dev";
   std::string name, base, adapter, price;  //!< price: OPEN per 1,000 tokens, e.g. 0.002
   std::string id;                          //!< show: model id or tributary-model-<id>
+  double contributors_share = 50;          //!< percent of each fee after the protocol's
 };
 int RunModelRegister(const Common& c, const ModelRegistryArgs& a);
 int RunModelList(const Common& c);

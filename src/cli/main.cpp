@@ -487,6 +487,11 @@ int main(int argc, char** argv) {
                    "adapter directory written by training (PEFT files and training.json)")
       ->required();
   model_register->add_option("--price", mr.price, "OPEN per 1,000 tokens, e.g. 0.002")->required();
+  model_register
+      ->add_option("--contributors-share", mr.contributors_share,
+                   "percent of each fee (after the protocol's 5%) for the data's contributors, "
+                   "50-100")
+      ->capture_default_str();
   auto* model_list = model->add_subcommand("list", "list registered models");
   auto* model_show = model->add_subcommand("show", "show a model with its lineage");
   model_show->add_option("id", mr.id, "model id (or tributary-model-ID)")->required();

@@ -350,8 +350,12 @@ TEST_F(ModelRegistryTest, BadInputGetsOneClearError) {
       {"empty name", Register("", base, good, "1"), "bad_model"},
       {"65-character name", Register(std::string(65, 'n'), base, good, "1"), "bad_model"},
       {"unknown key", Register("m", base, good, "1", "nobody"), "nobody"},
+      {"contributors' share below 50%", Register("m", base, good, "1"), "--contributors-share"},
   };
   for (auto c : cases) {
+    if (c.what == "contributors' share below 50%") {
+      c.args.insert(c.args.end(), {"--contributors-share", "40"});
+    }
     if (c.what == "negative price with =") {
       c.args.erase(c.args.end() - 2, c.args.end());
       c.args.push_back("--price=-1");
@@ -360,9 +364,12 @@ TEST_F(ModelRegistryTest, BadInputGetsOneClearError) {
     EXPECT_TRUE(FailsWithOneErrorLine(r, c.needle)) << c.what << ": " << r.err << r.out;
   }
   EXPECT_EQ(Get("/v1/models")["total"], total) << "nothing was registered";
-  // The good directory still registers.
-  json ok = CliJson(Register("m", base, good, "1"));
+  // The good directory still registers, here with 80% of each fee for its contributors.
+  auto args = Register("m", base, good, "1");
+  args.insert(args.end(), {"--contributors-share", "80"});
+  json ok = CliJson(args);
   EXPECT_TRUE(ok.contains("model")) << ok.dump();
+  EXPECT_EQ(ok["model"]["contributors_share_ppm"], 800000) << ok.dump();
 
   // The API's own errors.
   EXPECT_TRUE(IsJsonError(HttpGet(node_->port(), "/v1/models/999999"), 404, "unknown_model"));

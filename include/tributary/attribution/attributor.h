@@ -14,6 +14,7 @@
 #include <filesystem>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -80,8 +81,10 @@ class Attributor {
   Attributor(const Attributor&) = delete;
   Attributor& operator=(const Attributor&) = delete;
 
-  //! InvalidArgument (reason "empty_output") when the output has no tokens.
-  Result<Attribution> Attribute(std::string_view prompt, std::string_view output) const;
+  //! InvalidArgument (reason "empty_output") when the output has no tokens. `trace` replaces the
+  //! configured span options for this call (they shape no state, so one attributor serves any).
+  Result<Attribution> Attribute(std::string_view prompt, std::string_view output,
+                                const std::optional<TraceOptions>& trace = std::nullopt) const;
   //! The adapter's greedy answer to `prompt` (at most max_tokens tokens).
   Result<std::string> Generate(std::string_view prompt, int max_tokens) const;
 

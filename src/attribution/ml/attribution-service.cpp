@@ -78,8 +78,8 @@ AttributionService::~AttributionService() = default;
 Result<json> AttributionService::Run(const AttributionRequest& a, const ResolvedModel& m) {
   TRIB_RETURN_IF_ERROR(a.Check(/*output_given=*/false));
   TRIB_ASSIGN_OR_RETURN(auto method, ParseInfluenceMethod(a.method));
-  std::string key = m.adapter_dir.string() + "|" + a.method + "|" + std::to_string(a.min_len) +
-                    "|" + std::to_string(a.max_count) + "|" + std::to_string(a.top_k);
+  // Span options are per call: answers of any length share one attributor.
+  std::string key = m.adapter_dir.string() + "|" + a.method + "|" + std::to_string(a.top_k);
   for (const auto& s : m.shards) key += "|" + s.string();
   std::shared_ptr<Cached> entry;
   {
@@ -121,7 +121,10 @@ Result<json> AttributionService::Run(const AttributionRequest& a, const Resolved
   if (a.generate) {
     TRIB_ASSIGN_OR_RETURN(output, entry->attributor->Generate(a.prompt, a.max_tokens));
   }
-  TRIB_ASSIGN_OR_RETURN(auto r, entry->attributor->Attribute(a.prompt, output));
+  TraceOptions trace;
+  trace.min_len = a.min_len;
+  trace.max_count = a.max_count;
+  TRIB_ASSIGN_OR_RETURN(auto r, entry->attributor->Attribute(a.prompt, output, trace));
   json out = r.ToJson();
   out["model"] = m.id;
   out["generated"] = a.generate;

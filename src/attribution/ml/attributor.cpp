@@ -167,7 +167,9 @@ Result<std::string> Attributor::Generate(std::string_view prompt, int max_tokens
   return r.text;
 }
 
-Result<Attribution> Attributor::Attribute(std::string_view prompt, std::string_view output) const {
+Result<Attribution> Attributor::Attribute(std::string_view prompt, std::string_view output,
+                                          const std::optional<TraceOptions>& trace_options) const {
+  const TraceOptions& t = trace_options ? *trace_options : impl_->config.trace;
   const Impl& m = *impl_;
   TRIB_ASSIGN_OR_RETURN(auto query, m.Query(prompt, output));
   auto& [example, out_ids] = query;
@@ -189,7 +191,7 @@ Result<Attribution> Attributor::Attribute(std::string_view prompt, std::string_v
 
   // Spans: the output's own tokens in the lineage's index.
   std::vector<uint32_t> ids(out_ids.begin(), out_ids.end());
-  TraceResult trace = m.spans.Trace(std::span<const uint32_t>(ids), m.config.trace);
+  TraceResult trace = m.spans.Trace(std::span<const uint32_t>(ids), t);
   r.index_tokens = trace.index_tokens;
   std::vector<int64_t> byte_at(out_ids.size() + 1, 0);
   for (size_t i = 0; i < out_ids.size(); ++i) {
@@ -215,7 +217,6 @@ Result<Attribution> Attributor::Attribute(std::string_view prompt, std::string_v
   TRIB_ASSIGN_OR_RETURN(r.combined, CombineEvidence(r.output_tokens, plain, ev,
                                                     r.influence.max_cosine, m.config.combine));
 
-  const TraceOptions& t = m.config.trace;
   const InfluenceOptions& io = m.influence->options();
   r.provenance = {{"rule", "tributary/attribution/v1"},
                   {"span",
