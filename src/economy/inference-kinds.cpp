@@ -40,11 +40,7 @@ class CreateApiKeyKind final : public PayloadKind<CreateApiKeyPayload> {
     k.expires_ms = p.expires_ms;
     k.created_height = ctx.height;
     k.created_ms = ctx.timestamp_ms;
-    uint64_t count = 0;
-    if (auto raw = ctx.state.Get(OwnerKeyCountKey(ctx.sender))) {
-      Reader r(*raw);
-      if (!r.U64(&count).ok()) return Status::Corruption("stored key count does not decode");
-    }
+    TRIB_ASSIGN_OR_RETURN(uint64_t count, LoadOwnerKeyCount(ctx.state, ctx.sender));
     ctx.state.Put(ApiKeyKey(k.key_hash), k.Encode());
     ctx.state.Put(OwnerKeyListKey(ctx.sender, count), Bytes(k.key_hash.begin(), k.key_hash.end()));
     ctx.state.Put(OwnerKeyCountKey(ctx.sender), Writer().U64(count + 1).bytes());

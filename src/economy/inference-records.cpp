@@ -501,13 +501,20 @@ Result<std::optional<ApiKey>> LoadApiKey(const StateReader& s, const Hash32& key
   return std::optional<ApiKey>(std::move(*k));
 }
 
-Result<std::vector<ApiKey>> LoadOwnerApiKeys(const StateReader& s, const Address& owner) {
-  std::vector<ApiKey> out;
+Result<uint64_t> LoadOwnerKeyCount(const StateReader& s, const Address& owner) {
   uint64_t count = 0;
   if (auto raw = s.Get(OwnerKeyCountKey(owner))) {
     Reader r(*raw);
-    if (!r.U64(&count).ok()) return Status::Corruption("stored key count does not decode");
+    if (!r.U64(&count).ok() || !r.ExpectEnd().ok()) {
+      return Status::Corruption("stored key count does not decode");
+    }
   }
+  return count;
+}
+
+Result<std::vector<ApiKey>> LoadOwnerApiKeys(const StateReader& s, const Address& owner) {
+  std::vector<ApiKey> out;
+  TRIB_ASSIGN_OR_RETURN(uint64_t count, LoadOwnerKeyCount(s, owner));
   for (uint64_t i = 0; i < count; ++i) {
     auto raw = s.Get(OwnerKeyListKey(owner, i));
     Hash32 h{};

@@ -189,6 +189,8 @@ std::string EarningsKey(const Address& account);
 
 //! Readers: nullopt when absent, Corruption when stored bytes do not decode.
 Result<std::optional<ApiKey>> LoadApiKey(const StateReader& s, const Hash32& key_hash);
+//! How many keys `owner` has created.
+Result<uint64_t> LoadOwnerKeyCount(const StateReader& s, const Address& owner);
 //! The owner's keys in creation order.
 Result<std::vector<ApiKey>> LoadOwnerApiKeys(const StateReader& s, const Address& owner);
 Result<std::optional<SettledReceipt>> LoadReceipt(const StateReader& s,
