@@ -481,8 +481,9 @@ TEST_F(ServeNodeTest, ARegisteredModelIsServedByItsIdAndNameWhenItsFilesAreHere)
                      adapter.string(), "--max-steps", "2", "--heldout", "0", "--checkpoint-every",
                      "0", "--batch-size", "2", "--max-seq-len", "64"});
   ASSERT_EQ(train.exit_code, 0) << train.err;
+  // Free (price 0): no key needed. Priced models are paid_inference_test's.
   json reg = RunCliJson(*node, {"model", "register", "--from", "dev", "--name", "quill", "--base",
-                                base_.string(), "--adapter", adapter.string(), "--price", "0.001"});
+                                base_.string(), "--adapter", adapter.string(), "--price", "0"});
   const uint64_t id = reg["model"]["id"];
   const std::string model_id = "tributary-model-" + std::to_string(id);
 
@@ -500,7 +501,7 @@ TEST_F(ServeNodeTest, ARegisteredModelIsServedByItsIdAndNameWhenItsFilesAreHere)
     if (m["id"] == model_id) {
       listed = true;
       EXPECT_EQ(m["parent"], "base");
-      EXPECT_EQ(m["tributary"]["price_per_1k_tokens"], "1000000000000000");
+      EXPECT_EQ(m["tributary"]["price_per_1k_tokens"], "0");
     }
   }
   EXPECT_TRUE(listed) << models.dump();
@@ -517,10 +518,22 @@ TEST_F(ServeNodeTest, TheOfficialOpenAiClientWorksAgainstTheNode) {
   const char* js = std::getenv("TRIBUTARY_JS_DIR");  // set by CTest (tools/js-test-deps.sh)
   if (!js) GTEST_SKIP() << "TRIBUTARY_JS_DIR is not set (run through ctest)";
   TempDir data;
-  auto node = StartNode(data.path());
+  auto node = StartNode(data.path(), {"--demo"});
   LoadAdapter(*node, data.path(), "a8");
-  const std::string cmd =
-      "node " + (fs::path(js) / "openai_client.mjs").string() + " " + node->url() + " a8 2>&1";
+  // A priced model and an API key, for the paid checks.
+  const fs::path adapter = data.path() / "models" / "paid";
+  auto train =
+      RunCli(*node, {"factory", "train", "--base", base_.string(), "--data", "1@1", "--out",
+                     adapter.string(), "--max-steps", "2", "--heldout", "0", "--checkpoint-every",
+                     "0", "--batch-size", "2", "--max-seq-len", "64"});
+  ASSERT_EQ(train.exit_code, 0) << train.err;
+  json reg = RunCliJson(*node, {"model", "register", "--from", "dev", "--name", "paid", "--base",
+                                base_.string(), "--adapter", adapter.string(), "--price", "0.001"});
+  ASSERT_TRUE(reg.contains("model")) << reg.dump();
+  json key = RunCliJson(*node, {"apikey", "create", "--from", "dev"});
+  ASSERT_TRUE(key.contains("key")) << key.dump();
+  const std::string cmd = "node " + (fs::path(js) / "openai_client.mjs").string() + " " +
+                          node->url() + " a8 paid " + key["key"].get<std::string>() + " 2>&1";
   FILE* p = ::popen(cmd.c_str(), "r");
   ASSERT_NE(p, nullptr);
   std::string out;

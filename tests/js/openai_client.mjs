@@ -1,9 +1,10 @@
 // Drives a running node with the official `openai` package (argv[2]: the node's URL, argv[3]: an
-// adapter name the node serves). Exits non-zero with a message on the first failed check.
+// adapter name the node serves; argv[4] and argv[5], when given: a priced model and an API key
+// that pays for it). Exits non-zero with a message on the first failed check.
 import OpenAI from "openai";
 import assert from "node:assert/strict";
 
-const [url, adapter] = process.argv.slice(2);
+const [url, adapter, paidModel, apiKey] = process.argv.slice(2);
 const client = new OpenAI({ baseURL: `${url}/v1`, apiKey: "not-needed-for-free-models" });
 
 // The models list: the base first, as OpenAI model objects.
@@ -75,4 +76,34 @@ await assert.rejects(
   client.chat.completions.create({ model: "base", messages: [{ role: "user", content: "x" }], temperature: 7 }),
   (e) => e instanceof OpenAI.BadRequestError && e.param === "temperature",
 );
+// Paid: the key pays, the receipt rides along (in the last chunk of a stream); a bad key is the
+// client's AuthenticationError.
+if (paidModel) {
+  const paying = new OpenAI({ baseURL: `${url}/v1`, apiKey });
+  const paid = await paying.chat.completions.create({
+    model: paidModel,
+    messages: [{ role: "user", content: "Quillmere?" }],
+    max_tokens: 6,
+    temperature: 0,
+  });
+  const receipt = paid.tributary.receipt;
+  assert.ok(receipt && receipt.request_id && BigInt(receipt.fee) > 0n, JSON.stringify(paid));
+  const paidStream = await paying.chat.completions.create({
+    model: paidModel,
+    messages: [{ role: "user", content: "Quillmere?" }],
+    max_tokens: 6,
+    temperature: 0,
+    stream: true,
+  });
+  let last = null;
+  for await (const chunk of paidStream) last = chunk;
+  assert.ok(last.tributary?.receipt?.fee, JSON.stringify(last));
+  await assert.rejects(
+    new OpenAI({ baseURL: `${url}/v1`, apiKey: "trb-sk-wrong" }).chat.completions.create({
+      model: paidModel,
+      messages: [{ role: "user", content: "x" }],
+    }),
+    (e) => e instanceof OpenAI.AuthenticationError && e.status === 401,
+  );
+}
 console.log("openai client checks passed");
