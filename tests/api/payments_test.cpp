@@ -8,6 +8,7 @@
 
 #include <fstream>
 
+#include "api/paid-answer.h"
 #include "support/temp_dir.h"
 #include "tributary/api/node_server.h"
 #include "tributary/ledger/account.h"
@@ -164,6 +165,88 @@ TEST_F(PaymentsTest, TheJournalSurvivesARestartWithItsChargesStillHeld) {
   auto broken = Payments::Open(chain_.get(), dir_.path() / "payments", KeyPair::Generate(),
                                std::chrono::hours(1));
   EXPECT_EQ(broken.status().code(), Code::kCorruption);
+}
+
+// A paid stream through PaidAnswer: usage the client did not ask for is stripped, the receipt
+// comes as a last chunk; a stream cut short is charged for the tokens it delivered; a failed
+// answer releases its hold. (No serving worker here: the receipts say attribution was
+// unavailable and leave everything unattributed.)
+TEST_F(PaymentsTest, PaidStreamsCarryTheirReceiptAndCutStreamsPayForWhatTheyGot) {
+  KeyPair app = KeyPair::Generate();
+  Send(payer_, "transfer", {{"to", Addr(app).ToString()}, {"amount", AmountToString(kOpen)}});
+  CreateKey(app, "app");
+  auto desk = OpenDesk();
+  ServerOptions opts;
+  const RouteContext ctx{chain_.get(), nullptr, &opts, nullptr, nullptr, desk.get()};
+  const uint64_t now = kT0 + 2000;
+  const Amount price = Pow10(15);  // 0.001 OPEN per 1,000 tokens
+  auto paid = [&](const std::string& id) {
+    auto hold = desk->Reserve("app", 1, price, 300, now);
+    EXPECT_TRUE(hold.ok());
+    PaidRequest r;
+    r.request_id = id;
+    r.model = 1;
+    r.price_per_1k = price;
+    r.chat = true;
+    return std::make_unique<PaidAnswer>(ctx, desk.get(), *hold, r);
+  };
+  auto chunk = [](const std::string& text, int completion) {
+    return json{{"id", "chatcmpl-x"},
+                {"object", "chat.completion.chunk"},
+                {"created", 1},
+                {"model", "1"},
+                {"choices", {{{"index", 0}, {"delta", {{"content", text}}}}}},
+                {"usage", {{"prompt_tokens", 10}, {"completion_tokens", completion}}}}
+        .dump();
+  };
+
+  // A whole stream: the client asked for nothing extra.
+  auto whole = paid("whole");
+  json forwarded = whole->PrepareBody({{"stream", true}, {"model", "1"}});
+  EXPECT_TRUE(forwarded["stream_options"]["continuous_usage_stats"].get<bool>());
+  std::string out = whole->OnStreamData(chunk("Hel", 1)) + whole->OnStreamData(chunk("lo", 2));
+  EXPECT_EQ(out.find("usage"), std::string::npos) << out;
+  EXPECT_NE(out.find("Hel"), std::string::npos);
+  json usage_only = {{"choices", json::array()},
+                     {"usage", {{"prompt_tokens", 10}, {"completion_tokens", 2}}}};
+  EXPECT_EQ(whole->OnStreamData(usage_only.dump()), "") << "not asked for: dropped";
+  std::string last = whole->OnStreamDone();
+  ASSERT_EQ(last.rfind("data: ", 0), 0u);
+  json receipt = json::parse(last.substr(6))["tributary"]["receipt"];
+  EXPECT_EQ(receipt["fee"], "12000000000000") << receipt.dump();  // 12 tokens
+  EXPECT_EQ(receipt["unattributed_parts_per_million"], 1000000);
+  EXPECT_EQ(receipt["attribution"].get<std::string>().rfind("unavailable", 0), 0u);
+  whole->OnStreamCut();  // after the receipt: nothing more
+  EXPECT_EQ(desk->stats().charged, 1u);
+
+  // Cut after three tokens: charged for 10 + 3.
+  auto cut = paid("cut");
+  cut->PrepareBody({{"stream", true}, {"stream_options", {{"include_usage", true}}}});
+  cut->OnStreamData(chunk("a", 1));
+  cut->OnStreamData(chunk("b", 3));
+  cut->OnStreamCut();
+  EXPECT_EQ(desk->stats().charged, 2u);
+
+  // An error before any token: nothing owed, the hold goes back.
+  const uint64_t released = desk->stats().released;
+  {
+    auto failed = paid("failed");
+    failed->PrepareBody({{"stream", true}});
+    failed->OnStreamData(json{{"error", {{"message", "boom"}}}}.dump());
+    EXPECT_EQ(failed->OnStreamDone(), "");
+  }
+  EXPECT_EQ(desk->stats().charged, 2u);
+  EXPECT_EQ(desk->stats().released, released + 1);
+  EXPECT_EQ(desk->stats().reserved_requests, 0u);
+
+  // The journal holds the two charges with the fees of their tokens.
+  std::ifstream in(dir_.path() / "payments" / "journal");
+  std::vector<json> lines;
+  for (std::string line; std::getline(in, line);) lines.push_back(json::parse(line));
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_EQ(lines[1]["receipt"]["request_id"], "cut");
+  EXPECT_EQ(lines[1]["receipt"]["completion_tokens"], 3);
+  EXPECT_EQ(lines[1]["receipt"]["fee"], "13000000000000");
 }
 
 }  // namespace
