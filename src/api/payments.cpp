@@ -208,14 +208,11 @@ void Payments::Release(const PaymentHold& hold) {
 
 Status Payments::Charge(const PaymentHold& hold, const InferenceReceipt& receipt) {
   std::lock_guard<std::mutex> journal(journal_mu_);
-  Status s = AppendJournal(json{{"receipt", receipt.ToJson()}}.dump() + "\n");
+  // Not journaled: the hold stays for the caller to release (no answer may be given).
+  TRIB_RETURN_IF_ERROR(AppendJournal(json{{"receipt", receipt.ToJson()}}.dump() + "\n"));
   std::lock_guard<std::mutex> lock(mu_);
   SubOwed(hold.payer, hold.key_hash, hold.reserved);
   stats_.reserved_requests--;
-  if (!s.ok()) {
-    stats_.released++;
-    return s;
-  }
   AddOwed(hold.payer, hold.key_hash, receipt.fee);
   payer_of_[receipt.request_id] = hold.payer;
   unsubmitted_.push_back(receipt);

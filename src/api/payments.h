@@ -69,7 +69,8 @@ class Payments {
   //! Gives the hold back: no answer was given.
   void Release(const PaymentHold& hold);
   //! Journals `receipt` durably, then swaps the hold for the receipt's fee. After OK the charge
-  //! is settled exactly once, whatever happens to this process.
+  //! is settled exactly once, whatever happens to this process; after an error nothing was
+  //! charged and the hold is still the caller's to Release.
   Status Charge(const PaymentHold& hold, const economy::InferenceReceipt& receipt);
   //! Waits until nothing journaled is unsettled, or `timeout`; true when all are settled.
   bool WaitSettled(std::chrono::milliseconds timeout);
