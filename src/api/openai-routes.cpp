@@ -13,10 +13,8 @@
 #include <random>
 
 #include "api/paid-answer.h"
-#include "api/payments.h"
 #include "api/serve-supervisor.h"
 #include "http.h"
-#include "tributary/base/hash.h"
 #include "tributary/base/json_parse.h"
 #include "tributary/economy/model_files.h"
 #include "tributary/economy/models.h"
@@ -43,12 +41,6 @@ std::string NewRequestId() {
   Bytes b(16);
   for (auto& x : b) x = static_cast<uint8_t>(rd());
   return ToHex(b);
-}
-
-uint64_t NowMs() {
-  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                   std::chrono::system_clock::now().time_since_epoch())
-                                   .count());
 }
 
 // What the proxy tells the worker about the model of a request.
@@ -116,51 +108,7 @@ struct Relay {
   bool failed = false;  // the worker could not be reached or went away
   std::atomic<bool> cancelled{false};
   std::thread thread;
-  std::string sse;  // a paid stream's bytes not yet cut into events
 };
-
-// The tokens a request can use at most: its prompt (bounded by the bytes of its JSON: byte-level
-// BPE never makes more tokens than bytes, and the chat template adds a few a message) plus
-// max_tokens (or what the worker defaults to), within the context.
-uint64_t MostTokens(const json& body, bool chat, int64_t context_length) {
-  const json& prompt = chat ? body.value("messages", json()) : body.value("prompt", json());
-  uint64_t bound = prompt.dump().size() + 16;
-  if (chat && prompt.is_array()) bound += 16 * prompt.size();
-  uint64_t max_tokens = chat ? static_cast<uint64_t>(std::max<int64_t>(context_length, 0)) : 16;
-  for (const char* f : {"max_tokens", "max_completion_tokens"}) {
-    if (body.contains(f) && body[f].is_number_unsigned()) max_tokens = body[f].get<uint64_t>();
-  }
-  uint64_t most = bound + max_tokens;
-  if (context_length > 0) most = std::min<uint64_t>(most, static_cast<uint64_t>(context_length));
-  return most;
-}
-
-// What attribution reads as the prompt: the last user message (chat), or the prompt string.
-std::string PromptText(const json& body, bool chat) {
-  if (!chat) {
-    const json& p = body.value("prompt", json());
-    if (p.is_string()) return p.get<std::string>();
-    if (p.is_array() && !p.empty() && p[0].is_string()) return p[0].get<std::string>();
-    return "";
-  }
-  const json& messages = body.value("messages", json());
-  if (!messages.is_array()) return "";
-  for (auto it = messages.rbegin(); it != messages.rend(); ++it) {
-    if (!it->is_object() || it->value("role", "") != "user") continue;
-    const json& c = it->value("content", json());
-    if (c.is_string()) return c.get<std::string>();
-    std::string text;
-    if (c.is_array()) {
-      for (const auto& part : c) {
-        if (part.is_object() && part.value("type", "") == "text") {
-          text += part.value("text", "");
-        }
-      }
-    }
-    return text;
-  }
-  return "";
-}
 
 }  // namespace
 
@@ -169,7 +117,6 @@ void AddOpenAiRoutes(httplib::Server& server, const RouteContext& ctx) {
   const ServerOptions* opts = ctx.opts;
   ServeSupervisor* serve = ctx.serve;
   economy::AdapterLocator* locator = ctx.locator;
-  Payments* payments = ctx.payments;
 
   // Sends `body` to the worker's `path` and relays the answer; `headers` add to the token.
   auto proxy = [=](const httplib::Request& req, httplib::Response& res, const ServeEndpoint& ep,
@@ -261,24 +208,7 @@ void AddOpenAiRoutes(httplib::Server& server, const RouteContext& ctx) {
               std::string c = std::move(relay->chunks.front());
               relay->chunks.pop_front();
               lock.unlock();
-              if (paid) {
-                // Paid: whole events only, each seen by the payment (usage, text, the receipt
-                // before [DONE]).
-                relay->sse += c;
-                c.clear();
-                size_t end;
-                while ((end = relay->sse.find("\n\n")) != std::string::npos) {
-                  std::string event = relay->sse.substr(0, end);
-                  relay->sse.erase(0, end + 2);
-                  if (event.rfind("data: ", 0) != 0) {
-                    c += event + "\n\n";
-                  } else if (event == "data: [DONE]") {
-                    c += paid->OnStreamDone() + "data: [DONE]\n\n";
-                  } else {
-                    c += paid->OnStreamData(event.substr(6));
-                  }
-                }
-              }
+              if (paid) c = paid->OnStreamBytes(c);
               bool ok = c.empty() || sink.write(c.data(), c.size());
               lock.lock();
               if (!ok) {
@@ -351,34 +281,11 @@ void AddOpenAiRoutes(httplib::Server& server, const RouteContext& ctx) {
     std::shared_ptr<PaidAnswer> paid;
     std::string forward = req.body;
     if (resolved->model_id != 0 && resolved->price_per_1k > 0) {
-      if (!payments) {
-        return SendOpenAiError(
-            res, Status::Unavailable("this node takes no payments (it is not the sequencer)",
-                                     "payments_unavailable"));
-      }
-      const std::string auth = req.get_header_value("Authorization");
-      const std::string secret = auth.rfind("Bearer ", 0) == 0 ? auth.substr(7) : "";
-      if (secret.empty()) {
-        return SendOpenAiError(
-            res, Status::PermissionDenied(
-                     economy::OpenAiModelId(resolved->model_id) + " costs " +
-                         AmountToString(resolved->price_per_1k) +
-                         " base units per 1,000 tokens: pass an API key (Authorization: Bearer "
-                         "<key>; `tributary apikey create`)",
-                     "invalid_api_key"));
-      }
-      auto hold = payments->Reserve(secret, resolved->model_id, resolved->price_per_1k,
-                                    MostTokens(*body, chat, ep->context_length), NowMs());
-      if (!hold.ok()) return SendOpenAiError(res, hold.status());
-      hold->request_id = id;
-      PaidRequest pr;
-      pr.request_id = id;
-      pr.model = resolved->model_id;
-      pr.price_per_1k = resolved->price_per_1k;
-      pr.chat = chat;
-      pr.prompt_text = PromptText(*body, chat);
-      pr.prompt_hash = Sha256(AsBytes((*body).value(chat ? "messages" : "prompt", json()).dump()));
-      paid = std::make_shared<PaidAnswer>(ctx, payments, std::move(*hold), std::move(pr));
+      auto begun =
+          PaidAnswer::Begin(ctx, id, resolved->model_id, resolved->price_per_1k, *body, chat,
+                            req.get_header_value("Authorization"), ep->context_length);
+      if (!begun.ok()) return SendOpenAiError(res, begun.status());
+      paid = std::move(*begun);
       forward = paid->PrepareBody(*body).dump(-1, ' ', false, json::error_handler_t::replace);
     }
     res.set_header("x-tributary-request-id", id);

@@ -38,7 +38,79 @@ std::string ChoiceText(const json& answer, bool delta) {
   return field && field->is_string() ? field->get<std::string>() : "";
 }
 
+// The tokens a request can use at most: its prompt (bounded by the bytes of its JSON: byte-level
+// BPE never makes more tokens than bytes, and the chat template adds a few a message) plus
+// max_tokens (or what the worker defaults to), within the context.
+uint64_t MostTokens(const json& body, bool chat, int64_t context_length) {
+  const json& prompt = chat ? body.value("messages", json()) : body.value("prompt", json());
+  uint64_t bound = prompt.dump().size() + 16;
+  if (chat && prompt.is_array()) bound += 16 * prompt.size();
+  uint64_t max_tokens = chat ? static_cast<uint64_t>(std::max<int64_t>(context_length, 0)) : 16;
+  for (const char* f : {"max_tokens", "max_completion_tokens"}) {
+    if (body.contains(f) && body[f].is_number_unsigned()) max_tokens = body[f].get<uint64_t>();
+  }
+  uint64_t most = bound + max_tokens;
+  if (context_length > 0) most = std::min<uint64_t>(most, static_cast<uint64_t>(context_length));
+  return most;
+}
+
+// What attribution reads as the prompt: the last user message (chat), or the prompt string.
+std::string PromptText(const json& body, bool chat) {
+  if (!chat) {
+    const json& p = body.value("prompt", json());
+    if (p.is_string()) return p.get<std::string>();
+    if (p.is_array() && !p.empty() && p[0].is_string()) return p[0].get<std::string>();
+    return "";
+  }
+  const json& messages = body.value("messages", json());
+  if (!messages.is_array()) return "";
+  for (auto it = messages.rbegin(); it != messages.rend(); ++it) {
+    if (!it->is_object() || it->value("role", "") != "user") continue;
+    const json& c = it->value("content", json());
+    if (c.is_string()) return c.get<std::string>();
+    std::string text;
+    if (c.is_array()) {
+      for (const auto& part : c) {
+        if (part.is_object() && part.value("type", "") == "text") text += part.value("text", "");
+      }
+    }
+    return text;
+  }
+  return "";
+}
+
 }  // namespace
+
+Result<std::unique_ptr<PaidAnswer>> PaidAnswer::Begin(const RouteContext& ctx,
+                                                      const std::string& request_id, uint64_t model,
+                                                      Amount price_per_1k, const json& body,
+                                                      bool chat, std::string_view authorization,
+                                                      int64_t context_length) {
+  if (!ctx.payments) {
+    return Status::Unavailable("this node takes no payments (it is not the sequencer)",
+                               "payments_unavailable");
+  }
+  const std::string_view secret =
+      authorization.substr(0, 7) == "Bearer " ? authorization.substr(7) : std::string_view();
+  if (secret.empty()) {
+    return Status::PermissionDenied(economy::OpenAiModelId(model) + " costs " +
+                                        AmountToString(price_per_1k) +
+                                        " base units per 1,000 tokens: pass an API key "
+                                        "(Authorization: Bearer <key>; `tributary apikey create`)",
+                                    "invalid_api_key");
+  }
+  TRIB_ASSIGN_OR_RETURN(PaymentHold hold,
+                        ctx.payments->Reserve(secret, model, price_per_1k,
+                                              MostTokens(body, chat, context_length), NowMs()));
+  PaidRequest r;
+  r.request_id = request_id;
+  r.model = model;
+  r.price_per_1k = price_per_1k;
+  r.chat = chat;
+  r.prompt_text = PromptText(body, chat);
+  r.prompt_hash = Sha256(AsBytes(body.value(chat ? "messages" : "prompt", json()).dump()));
+  return std::make_unique<PaidAnswer>(ctx, ctx.payments, std::move(hold), std::move(r));
+}
 
 PaidAnswer::PaidAnswer(const RouteContext& ctx, Payments* payments, PaymentHold hold,
                        PaidRequest request)
@@ -150,6 +222,24 @@ Result<std::string> PaidAnswer::FinishAnswer(const std::string& worker_body) {
   }
   answer["tributary"]["receipt"] = std::move(receipt);
   return answer.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+std::string PaidAnswer::OnStreamBytes(const std::string& bytes) {
+  sse_ += bytes;
+  std::string out;
+  size_t end;
+  while ((end = sse_.find("\n\n")) != std::string::npos) {
+    const std::string event = sse_.substr(0, end);
+    sse_.erase(0, end + 2);
+    if (event.rfind("data: ", 0) != 0) {
+      out += event + "\n\n";  // comments (keep-alives) pass through
+    } else if (event == "data: [DONE]") {
+      out += OnStreamDone() + "data: [DONE]\n\n";
+    } else {
+      out += OnStreamData(event.substr(6));
+    }
+  }
+  return out;
 }
 
 std::string PaidAnswer::OnStreamData(const std::string& data) {

@@ -23,6 +23,15 @@ struct PaidRequest {
 
 class PaidAnswer {
  public:
+  //! Starts a paid request for registered model `model` at `price_per_1k`: checks the caller's
+  //! `authorization` header ("Bearer <key>") and holds the most the request can cost (`body` is
+  //! the OpenAI request; the context bounds its tokens). Errors in the shape the routes answer:
+  //! payments_unavailable (no Payments in `ctx`), invalid_api_key and Payments::Reserve's.
+  static Result<std::unique_ptr<PaidAnswer>> Begin(const RouteContext& ctx,
+                                                   const std::string& request_id, uint64_t model,
+                                                   Amount price_per_1k, const nlohmann::json& body,
+                                                   bool chat, std::string_view authorization,
+                                                   int64_t context_length);
   PaidAnswer(const RouteContext& ctx, Payments* payments, PaymentHold hold, PaidRequest request);
   //! Releases the hold when nothing was charged (the answer failed or was never given).
   ~PaidAnswer();
@@ -35,6 +44,9 @@ class PaidAnswer {
   //! A whole answer (the worker's 200 body) -> the body to send, with `tributary.receipt`.
   //! An error means the charge could not be journaled: the answer must not be given.
   Result<std::string> FinishAnswer(const std::string& worker_body);
+  //! Bytes of the worker's stream as they arrive -> the bytes to forward: whole events only,
+  //! each through OnStreamData, and the receipt chunk (OnStreamDone) before "data: [DONE]".
+  std::string OnStreamBytes(const std::string& bytes);
   //! A stream event's data (the text after "data: "): the event to forward ("" drops it).
   std::string OnStreamData(const std::string& data);
   //! The end of a stream: the chunk with `tributary.receipt`, to send before "data: [DONE]".
@@ -57,6 +69,7 @@ class PaidAnswer {
   std::string output_;
   int64_t prompt_tokens_ = 0, completion_tokens_ = 0;
   nlohmann::json last_chunk_;  // id, object, created, model of the stream
+  std::string sse_;            // stream bytes not yet cut into events
   bool errored_ = false;
 };
 

@@ -33,7 +33,6 @@ namespace tributary::http {
 
 //! What a reservation holds for one request.
 struct PaymentHold {
-  std::string request_id;
   Hash32 key_hash{};
   Address payer;
   uint64_t model = 0;

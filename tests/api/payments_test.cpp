@@ -227,6 +227,19 @@ TEST_F(PaymentsTest, PaidStreamsCarryTheirReceiptAndCutStreamsPayForWhatTheyGot)
   cut->OnStreamCut();
   EXPECT_EQ(desk->stats().charged, 2u);
 
+  // Raw stream bytes cut anywhere: whole events come out, the receipt before [DONE].
+  auto bytes = paid("bytes");
+  bytes->PrepareBody({{"stream", true}});
+  const std::string raw = "data: " + chunk("x", 1) + "\n\n: keep-alive\n\ndata: [DONE]\n\n";
+  std::string sent = bytes->OnStreamBytes(raw.substr(0, 9));
+  EXPECT_EQ(sent, "") << "half an event waits";
+  sent += bytes->OnStreamBytes(raw.substr(9));
+  EXPECT_NE(sent.find(": keep-alive\n\n"), std::string::npos) << sent;
+  const size_t receipt_at = sent.find("\"receipt\"");
+  ASSERT_NE(receipt_at, std::string::npos) << sent;
+  EXPECT_LT(receipt_at, sent.find("data: [DONE]"));
+  EXPECT_EQ(desk->stats().charged, 3u);
+
   // An error before any token: nothing owed, the hold goes back.
   const uint64_t released = desk->stats().released;
   {
@@ -235,15 +248,15 @@ TEST_F(PaymentsTest, PaidStreamsCarryTheirReceiptAndCutStreamsPayForWhatTheyGot)
     failed->OnStreamData(json{{"error", {{"message", "boom"}}}}.dump());
     EXPECT_EQ(failed->OnStreamDone(), "");
   }
-  EXPECT_EQ(desk->stats().charged, 2u);
+  EXPECT_EQ(desk->stats().charged, 3u);
   EXPECT_EQ(desk->stats().released, released + 1);
   EXPECT_EQ(desk->stats().reserved_requests, 0u);
 
-  // The journal holds the two charges with the fees of their tokens.
+  // The journal holds the charges with the fees of their tokens.
   std::ifstream in(dir_.path() / "payments" / "journal");
   std::vector<json> lines;
   for (std::string line; std::getline(in, line);) lines.push_back(json::parse(line));
-  ASSERT_EQ(lines.size(), 2u);
+  ASSERT_EQ(lines.size(), 3u);
   EXPECT_EQ(lines[1]["receipt"]["request_id"], "cut");
   EXPECT_EQ(lines[1]["receipt"]["completion_tokens"], 3);
   EXPECT_EQ(lines[1]["receipt"]["fee"], "13000000000000");

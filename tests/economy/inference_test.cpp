@@ -318,7 +318,7 @@ TEST_F(InferenceTest, ContributionsOutsideTheTrainingDataEarnNothing) {
   EXPECT_EQ(ModelOf(1).contributors_share_ppm, 800'000u);
 }
 
-TEST_F(InferenceTest, OnlyTheSequencerSettlesAndBadReceiptsAreSkipped) {
+TEST_F(InferenceTest, OnlyTheSequencerSettlesAndBadReceiptsAreRejectedOneByOne) {
   SetUpModel();
   Hash32 key = CreateKey(carol_, "secret");
   InferenceReceipt good = Receipt("ok-1", key, 400, {{c3_, 500'000}});
