@@ -7,9 +7,12 @@
 #include "cli/commands.h"
 #include "cli/factory-commands.h"
 #include "cli/serve-commands.h"
+#include "tributary/model/memory.h"
 
 int main(int argc, char** argv) {
   using namespace tributary::cli;
+  // Every command here runs passes over large tensors (serving, attribution, training).
+  tributary::model::KeepFreedTensorMemory();
   CLI::App app{"tributary model commands"};
   app.require_subcommand(1);
   app.fallthrough();
