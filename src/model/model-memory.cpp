@@ -30,9 +30,19 @@ void FreeAligned(void* p) {
   std::free(block);
 }
 
+// libtorch 1.13 (Debian) declares `allocate(size_t) const`; 2.x declares it non-const and adds
+// copy_data. Both signatures are defined, so each version finds the one it calls.
 class MallocCpuAllocator final : public c10::Allocator {
  public:
-  c10::DataPtr allocate(size_t n) const override {
+  c10::DataPtr allocate(size_t n) { return Allocate(n); }
+  c10::DataPtr allocate(size_t n) const { return Allocate(n); }
+  void copy_data(void* dest, const void* src, std::size_t count) const {
+    if (count > 0) std::memcpy(dest, src, count);
+  }
+  c10::DeleterFnPtr raw_deleter() const override { return &FreeAligned; }
+
+ private:
+  static c10::DataPtr Allocate(size_t n) {
     void* p = nullptr;
     if (n > 0) {
       if (n > SIZE_MAX - kAlignment - sizeof(void*)) throw std::bad_alloc();
@@ -44,7 +54,6 @@ class MallocCpuAllocator final : public c10::Allocator {
     }
     return {p, p, &FreeAligned, c10::Device(c10::DeviceType::CPU)};
   }
-  c10::DeleterFnPtr raw_deleter() const override { return &FreeAligned; }
 };
 
 }  // namespace
