@@ -8,7 +8,7 @@ OUT=${OUT:-/tmp}
 nvidia-smi -L; ldd --version | head -1; g++ --version | head -1; cmake --version | head -1
 python3 -c 'import torch;print("torch", torch.__version__, "cxx11abi", torch._C._GLIBCXX_USE_CXX11_ABI, "cuda", torch.version.cuda)'
 command -v pkg-config || { ln -sf $D/bin/pkgconf $D/bin/pkg-config; export PATH=$D/bin:$PATH; }
-(cd $D/lib && ln -sf libicuuc.so.72 libicuuc.so && ln -sf libicudata.so.72 libicudata.so && ln -sf libpcre2-8.so.0 libpcre2-8.so)
+for f in $D/lib/*.so.*; do ln -sf "$(basename $f)" "${f%%.so.*}.so"; done
 export PKG_CONFIG_PATH=$D/lib/pkgconfig LD_LIBRARY_PATH=$D/lib:$LD_LIBRARY_PATH
 TP=$(python3 -c 'import torch;print(torch.utils.cmake_prefix_path)')
 cmake -S . -B /tmp/b -G Ninja -DTRIBUTARY_MODEL_ONLY=ON -DTRIBUTARY_BUILD_TESTS=OFF -DCMAKE_BUILD_TYPE=Release "-DCMAKE_PREFIX_PATH=$TP;$D" > $OUT/cmake.log 2>&1 || { tail -40 $OUT/cmake.log; exit 1; }

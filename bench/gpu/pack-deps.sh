@@ -11,7 +11,12 @@ rm -rf .devdeps
 mkdir -p .devdeps/{include,lib/pkgconfig,share/cmake,bin}
 cp -r /usr/include/nlohmann /usr/include/unicode /usr/include/pcre2.h .devdeps/include/
 cp -r /usr/share/cmake/nlohmann_json .devdeps/share/cmake/
-cp -L $L/libicuuc.so.72 $L/libicudata.so.72 $L/libpcre2-8.so.0 $L/libpkgconf.so.3 .devdeps/lib/
+# Each library under its soname (whatever version this Debian has); model-bench.sh adds the
+# unversioned names the linker looks for.
+for lib in libicuuc libicudata libpcre2-8 libpkgconf; do
+  real=$(readlink -f "$(ls $L/$lib.so.[0-9]* | head -1)")
+  cp "$real" .devdeps/lib/"$(objdump -p "$real" | awk '/SONAME/ {print $2}')"
+done
 cp /usr/bin/pkgconf .devdeps/bin/
 for pc in icu-uc libpcre2-8; do
   sed -e 's|^prefix *=.*|prefix=${pcfiledir}/../..|' -e 's|^exec_prefix *=.*|exec_prefix=${prefix}|' \

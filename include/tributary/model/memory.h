@@ -4,7 +4,7 @@
 // activations (one attribution query, one training step). glibc serves blocks over its mmap
 // threshold (128 KiB, rising to at most 32 MiB) with fresh mmaps and returns freed memory at the
 // top of the heap to the kernel, so every such pass faults all of its memory in again. On a
-// virtual machine a page fault is expensive: measured on the project's two-core VMs, a 263-token
+// virtual machine a page fault is expensive: measured on the project's two-core VMs, a 293-token
 // attribution query took 4-10 s in the serving worker instead of 1.4-2 s, most of it system time
 // (docs/benchmarks.md, payable inference). Keeping freed memory for reuse removes that cost.
 #pragma once
