@@ -76,6 +76,8 @@ std::optional<std::pair<int, nlohmann::json>> AttributeInEngine(const RouteConte
 void AddAttributionRoutes(httplib::Server& server, const RouteContext& ctx);
 //! The OpenAI completion routes and the operator's adapter routes (openai-routes.cpp).
 void AddOpenAiRoutes(httplib::Server& server, const RouteContext& ctx);
+//! Parameters, proposals, voting power and the staking pool (governance-routes.cpp).
+void AddGovernanceRoutes(httplib::Server& server, const RouteContext& ctx);
 class EarningsIndex;
 //! Receipts, earnings and API key listings (payment-routes.cpp).
 void AddPaymentRoutes(httplib::Server& server, const RouteContext& ctx, EarningsIndex* earnings);

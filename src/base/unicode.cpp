@@ -84,4 +84,17 @@ std::string NormalizeNfc(std::string_view s) {
   return out;
 }
 
+size_t CountCodePoints(std::string_view s) {
+  size_t n = 0;
+  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
+  return n;
+}
+
+bool HasControlChars(std::string_view s, bool allow_newlines) {
+  for (unsigned char c : s) {
+    if (c == 0x7F || (c < 0x20 && !(allow_newlines && (c == '\n' || c == '\t')))) return true;
+  }
+  return false;
+}
+
 }  // namespace tributary

@@ -139,11 +139,14 @@ int RunModelRegister(const Common& c, const ModelRegistryArgs& a) {
   Status cap = economy::CheckPrice(*price);
   if (!cap.ok()) return Fail(cap.WithContext("--price"));
   const double share_ppm = a.contributors_share * 1e4;
+  const uint32_t min_share = economy::kMinContributorsSharePpm;
   Status share = economy::CheckContributorsShare(
-      share_ppm >= 0 && share_ppm <= 2e6 ? static_cast<uint32_t>(std::llround(share_ppm)) : 0);
+      share_ppm >= 0 && share_ppm <= 2e6 ? static_cast<uint32_t>(std::llround(share_ppm)) : 0,
+      min_share);
   if (!share.ok()) {
     return Fail(Status::InvalidArgument(
-        "--contributors-share must be 50..100 (percent of each fee after the protocol's share)",
+        "--contributors-share must be " + std::to_string(min_share / 10'000) +
+            "..100 (percent of each fee after the protocol's share)",
         "bad_model"));
   }
   auto lineage = ReadTrainingLineage(a.adapter);

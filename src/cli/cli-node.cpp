@@ -12,6 +12,7 @@
 #include "tributary/api/node_server.h"
 #include "tributary/base/keystore.h"
 #include "tributary/datanet/service.h"
+#include "tributary/economy/governance.h"
 
 namespace tributary::cli {
 namespace {
@@ -75,6 +76,11 @@ int RunNode(const Common& common, const NodeArgs& args) {
                    std::chrono::system_clock::now().time_since_epoch())
                    .count();
     genesis = Genesis::Dev(dev->address(), sequencer->public_key(), static_cast<uint64_t>(now));
+    economy::SetDevGovernanceParams(&*genesis);
+  }
+  if (genesis) {
+    Status params = economy::CheckGenesisParams(*genesis);
+    if (!params.ok()) return Fail(params);
   }
 
   ChainOptions opts;

@@ -31,28 +31,6 @@ Result<Amount> OptionalTokens(const std::string& text, const char* option) {
   return *a;
 }
 
-// Sends a signed tx through POST /v1/tx and waits for its block; a failed receipt is an error.
-Result<json> SubmitAndWait(const Common& c, const std::string& from, const std::string& kind,
-                           const json& payload) {
-  TRIB_ASSIGN_OR_RETURN(StoredKey key, LoadKey(from));
-  TRIB_ASSIGN_OR_RETURN(Transaction tx, BuildSignedTx(c, key.key, kind, payload));
-  TRIB_ASSIGN_OR_RETURN(json r,
-                        NodePost(c, "/v1/tx?wait=commit", json{{"raw", ToHex(tx.Encode())}}));
-  if (r.contains("receipt") && r["receipt"].value("status", "") != "success") {
-    std::string error = r["receipt"].value("error", "failed");
-    auto colon = error.find(": ");
-    return Status::FailedPrecondition(
-        colon == std::string::npos ? error : error.substr(colon + 2),
-        colon == std::string::npos ? "tx_failed" : error.substr(0, colon));
-  }
-  if (r.value("status", "") != "committed") {
-    return Status::Unavailable("the transaction was not committed in time; check `tributary tx " +
-                                   r.value("hash", "") + "`",
-                               "not_committed");
-  }
-  return r;
-}
-
 }  // namespace
 
 int RunApiKeyCreate(const Common& c, const ApiKeyArgs& a) {
@@ -98,7 +76,7 @@ int RunApiKeyCreate(const Common& c, const ApiKeyArgs& a) {
     if (!out) return Fail(Status::IOError("cannot write " + a.save, "io_error"));
     ::chmod(a.save.c_str(), 0600);
   }
-  auto r = SubmitAndWait(c, a.from, std::string(economy::kCreateApiKeyKind), payload);
+  auto r = SubmitTxAndWait(c, a.from, std::string(economy::kCreateApiKeyKind), payload);
   if (!r.ok()) return Fail(r.status());
   if (c.json) {
     PrintJson({{"key", secret},
@@ -146,7 +124,7 @@ int RunApiKeyRevoke(const Common& c, const ApiKeyArgs& a) {
   std::string hash = a.key;
   if (!FixedFromHex<32>(hash).ok()) hash = ToHex(economy::ApiKeyHash(a.key));
   auto r =
-      SubmitAndWait(c, a.from, std::string(economy::kRevokeApiKeyKind), json{{"key_hash", hash}});
+      SubmitTxAndWait(c, a.from, std::string(economy::kRevokeApiKeyKind), json{{"key_hash", hash}});
   if (!r.ok()) return Fail(r.status());
   if (c.json) {
     PrintJson({{"revoked", hash}, {"height", r->value("height", uint64_t{0})}});

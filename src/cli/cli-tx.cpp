@@ -46,4 +46,25 @@ Result<Transaction> BuildSignedTx(const Common& c, const KeyPair& key, const std
   return tx;
 }
 
+Result<json> SubmitTxAndWait(const Common& c, const std::string& from, const std::string& kind,
+                             const json& payload) {
+  TRIB_ASSIGN_OR_RETURN(StoredKey key, LoadKey(from));
+  TRIB_ASSIGN_OR_RETURN(Transaction tx, BuildSignedTx(c, key.key, kind, payload));
+  TRIB_ASSIGN_OR_RETURN(json r,
+                        NodePost(c, "/v1/tx?wait=commit", json{{"raw", ToHex(tx.Encode())}}));
+  if (r.contains("receipt") && r["receipt"].value("status", "") != "success") {
+    std::string error = r["receipt"].value("error", "failed");
+    auto colon = error.find(": ");
+    return Status::FailedPrecondition(
+        colon == std::string::npos ? error : error.substr(colon + 2),
+        colon == std::string::npos ? "tx_failed" : error.substr(0, colon));
+  }
+  if (r.value("status", "") != "committed") {
+    return Status::Unavailable("the transaction was not committed in time; check `tributary tx " +
+                                   r.value("hash", "") + "`",
+                               "not_committed");
+  }
+  return r;
+}
+
 }  // namespace tributary::cli

@@ -26,6 +26,10 @@ Result<StoredKey> LoadKey(const std::string& name);
 //! exact fee (or `max_fee` tokens when given).
 Result<Transaction> BuildSignedTx(const Common& c, const KeyPair& key, const std::string& kind,
                                   const nlohmann::json& payload, const std::string& max_fee = "");
+//! Signs a `kind` tx from the key `from`, sends it through POST /v1/tx and waits for its block;
+//! a failed receipt becomes its error (reason and message from the receipt).
+Result<nlohmann::json> SubmitTxAndWait(const Common& c, const std::string& from,
+                                       const std::string& kind, const nlohmann::json& payload);
 
 }  // namespace tributary::cli
 

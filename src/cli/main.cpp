@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "cli/commands.h"
+#include "cli/governance-commands.h"
 #include "tributary/api/node_server.h"
 #include "tributary/base/keystore.h"
 #include "tributary/datanet/service.h"
@@ -523,6 +524,9 @@ int main(int argc, char** argv) {
       ->required();
   receipt->add_option("--out", receipt_out, "write it with its proof (for verify-proof)");
 
+  GovernanceCommands governance;
+  governance.Add(app);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -569,6 +573,7 @@ int main(int argc, char** argv) {
     if (*apikey_revoke) return RunApiKeyRevoke(common, ak);
     if (*earnings) return RunEarnings(common, earnings_who);
     if (*receipt) return RunReceipt(common, receipt_id, receipt_out);
+    if (auto rc = governance.Run(common)) return *rc;
   } catch (const std::exception& e) {
     std::cerr << "error: " << e.what() << "\n";
     return 1;

@@ -47,24 +47,11 @@ Result<std::optional<T>> LoadRecord(const StateReader& s, const std::string& key
   return std::optional<T>(std::move(*r));
 }
 
-size_t CodePoints(std::string_view s) {
-  size_t n = 0;
-  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
-  return n;
-}
-
-bool HasControl(std::string_view s, bool allow_newlines) {
-  for (unsigned char c : s) {
-    if (c == 0x7F || (c < 0x20 && !(allow_newlines && (c == '\n' || c == '\t')))) return true;
-  }
-  return false;
-}
-
 Status CheckText(const char* field, std::string_view v, size_t max_chars, bool required) {
   if (required && v.empty()) return Bad(std::string(field) + " is required");
   if (!IsValidUtf8(v)) return Bad(std::string(field) + " is not valid UTF-8");
-  if (HasControl(v, false)) return Bad(std::string(field) + " holds control characters");
-  if (CodePoints(v) > max_chars) {
+  if (HasControlChars(v, false)) return Bad(std::string(field) + " holds control characters");
+  if (CountCodePoints(v) > max_chars) {
     return Bad(std::string(field) + " is longer than " + std::to_string(max_chars) + " characters");
   }
   return Status::OK();
@@ -147,7 +134,7 @@ Status DatanetSpec::CheckEditable() const {
     return Bad("description is larger than " + std::to_string(kMaxDescriptionBytes) + " bytes");
   }
   if (!IsValidUtf8(description)) return Bad("description is not valid UTF-8");
-  if (HasControl(description, true)) return Bad("description holds control characters");
+  if (HasControlChars(description, true)) return Bad("description holds control characters");
   if (tags.size() > kMaxTags) return Bad("at most " + std::to_string(kMaxTags) + " tags");
   for (size_t i = 0; i < tags.size(); ++i) {
     if (!IsTag(tags[i])) {

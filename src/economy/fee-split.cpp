@@ -47,6 +47,8 @@ std::string_view SplitRoleName(SplitRole role) {
       return "owner";
     case SplitRole::kTreasury:
       return "treasury";
+    case SplitRole::kStakers:
+      return "stakers";
   }
   return "unknown";
 }

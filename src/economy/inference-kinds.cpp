@@ -5,10 +5,12 @@
 
 #include "tributary/base/encoding.h"
 #include "tributary/datanet/records.h"
+#include "tributary/economy/governance.h"
 #include "tributary/economy/inference.h"
 #include "tributary/economy/models.h"
 #include "tributary/ledger/account.h"
 #include "tributary/ledger/payload_kind.h"
+#include "tributary/ledger/staking.h"
 #include "tributary/ledger/tx.h"
 
 namespace tributary::economy {
@@ -77,7 +79,8 @@ class RevokeApiKeyKind final : public PayloadKind<RevokeApiKeyPayload> {
 // model was trained on, each lowered by its contributor's slashes in that Datanet. Everything
 // else counts as unattributed.
 Result<std::vector<SplitClaim>> EarningClaims(const StateReader& s, const Model& model,
-                                              const InferenceReceipt& r) {
+                                              const InferenceReceipt& r, uint64_t height) {
+  TRIB_ASSIGN_OR_RETURN(Amount penalty_per_slash, ProtocolParam(s, kPenaltyPerSlashParam, height));
   std::vector<SplitClaim> claims;
   for (const auto& w : r.weights) {
     TRIB_ASSIGN_OR_RETURN(auto c, datanet::LoadContribution(s, w.contribution));
@@ -90,13 +93,40 @@ Result<std::vector<SplitClaim>> EarningClaims(const StateReader& s, const Model&
     }
     if (!trained_on) continue;
     TRIB_ASSIGN_OR_RETURN(auto stats, datanet::LoadStats(s, c->datanet, c->contributor));
-    const uint64_t penalty =
-        std::min<uint64_t>(kPartsPerMillion, stats.slashed_count * uint64_t{kPenaltyPerSlashPpm});
+    // The parameter is at most 10^6, so the product fits in 128 bits for any slash count.
+    const uint64_t penalty = static_cast<uint64_t>(
+        std::min<Amount>(kPartsPerMillion, Amount{stats.slashed_count} * penalty_per_slash));
     const uint64_t parts = uint64_t{w.parts} * (kPartsPerMillion - penalty) / kPartsPerMillion;
     if (parts == 0) continue;
     claims.push_back({w.contribution, c->contributor, c->datanet, static_cast<uint32_t>(parts)});
   }
   return claims;  // the receipt's weights are sorted by contribution id, so these are too
+}
+
+Result<uint32_t> SharePpm(const TxContext& ctx, std::string_view param) {
+  TRIB_ASSIGN_OR_RETURN(Amount ppm, ProtocolParam(ctx.state, param, ctx.height));
+  return static_cast<uint32_t>(ppm);  // bounded by the parameter's spec (at most 10^6)
+}
+
+// Moves staking.reward_share_ppm of the treasury's part to a stakers' part (the last), floor-
+// rounded so the treasury keeps any fraction. Nothing moves while nothing is staked.
+Status DirectToStakers(const TxContext& ctx, std::vector<SplitPart>* parts) {
+  TRIB_ASSIGN_OR_RETURN(StakingPool pool, LoadStakingPool(ctx.state));
+  if (pool.total_staked == 0) return Status::OK();
+  TRIB_ASSIGN_OR_RETURN(uint32_t share, SharePpm(ctx, kStakingRewardShareParam));
+  for (auto& part : *parts) {
+    if (part.role != SplitRole::kTreasury) continue;
+    const Amount stakers = MulDiv(part.amount, share, kPartsPerMillion).quotient;
+    if (stakers == 0) return Status::OK();
+    part.amount -= stakers;
+    SplitPart out;
+    out.role = SplitRole::kStakers;
+    out.account = StakingPoolAddress();
+    out.amount = stakers;
+    parts->push_back(out);
+    return Status::OK();
+  }
+  return Status::OK();
 }
 
 class SettleInferenceKind final : public PayloadKind<SettleInferencePayload> {
@@ -149,16 +179,21 @@ class SettleInferenceKind final : public PayloadKind<SettleInferencePayload> {
       settled.tx_hash = ctx.tx_hash;
       SplitInput in;
       in.fee = settled.paid;
-      in.protocol_ppm = kProtocolSharePpm;
+      TRIB_ASSIGN_OR_RETURN(in.protocol_ppm, SharePpm(ctx, kProtocolShareParam));
       in.contributors_ppm = model->contributors_share_ppm;
-      TRIB_ASSIGN_OR_RETURN(in.claims, EarningClaims(ctx.state, *model, r));
+      TRIB_ASSIGN_OR_RETURN(in.claims, EarningClaims(ctx.state, *model, r, ctx.height));
       in.owner = model->owner;
       in.treasury = TreasuryAddress();
       TRIB_ASSIGN_OR_RETURN(settled.parts, SplitFee(in));
+      TRIB_RETURN_IF_ERROR(DirectToStakers(ctx, &settled.parts));
       for (const auto& part : settled.parts) {
         if (part.amount == 0) continue;
-        TRIB_RETURN_IF_ERROR(
-            MoveBalance(ctx.state, key->owner, part.account, part.amount, "inference fee"));
+        if (part.role == SplitRole::kStakers) {
+          TRIB_RETURN_IF_ERROR(AddStakingRewards(ctx.state, key->owner, part.amount));
+        } else {
+          TRIB_RETURN_IF_ERROR(
+              MoveBalance(ctx.state, key->owner, part.account, part.amount, "inference fee"));
+        }
         TRIB_ASSIGN_OR_RETURN(Earnings e, LoadEarnings(ctx.state, part.account));
         auto total = CheckedAdd(e.total, part.amount);
         if (!total) return Status::Internal("earnings overflow");

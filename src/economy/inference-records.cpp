@@ -191,12 +191,8 @@ Status CreateApiKeyPayload::Check() const {
   auto bad = [](const std::string& m) { return Status::InvalidArgument(m, "bad_apikey"); };
   if (key_hash == Hash32{}) return bad("key_hash is unset");
   if (!IsValidUtf8(label)) return bad("label is not valid UTF-8");
-  size_t chars = 0;
-  for (unsigned char c : label) {
-    chars += (c & 0xC0) != 0x80;
-    if (c < 0x20 || c == 0x7F) return bad("label holds a control character");
-  }
-  if (chars > kMaxKeyLabelChars) {
+  if (HasControlChars(label)) return bad("label holds a control character");
+  if (CountCodePoints(label) > kMaxKeyLabelChars) {
     return bad("label is longer than " + std::to_string(kMaxKeyLabelChars) + " characters");
   }
   if (models.size() > kMaxKeyModels) {
@@ -415,7 +411,7 @@ Result<SettledReceipt> SettledReceipt::Decode(ByteView b) {
   for (auto& p : s.parts) {
     uint8_t role = 0;
     TRIB_RETURN_IF_ERROR(r.U8(&role));
-    if (role > static_cast<uint8_t>(SplitRole::kTreasury)) {
+    if (role > static_cast<uint8_t>(SplitRole::kStakers)) {
       return Status::InvalidArgument("unknown role");
     }
     p.role = static_cast<SplitRole>(role);

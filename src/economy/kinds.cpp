@@ -4,6 +4,7 @@
 
 #include "tributary/base/encoding.h"
 #include "tributary/datanet/records.h"
+#include "tributary/economy/governance.h"
 #include "tributary/economy/inference.h"
 #include "tributary/ledger/payload_kind.h"
 #include "tributary/ledger/tx.h"
@@ -28,6 +29,10 @@ class RegisterModelKind final : public PayloadKind<RegisterModelPayload> {
   Status Check(const RegisterModelPayload& p) const override { return p.Check(); }
 
   Status Run(TxContext& ctx, const RegisterModelPayload& p) const override {
+    TRIB_ASSIGN_OR_RETURN(Amount min_share,
+                          ProtocolParam(ctx.state, kMinContributorsShareParam, ctx.height));
+    TRIB_RETURN_IF_ERROR(
+        CheckContributorsShare(p.contributors_share_ppm, static_cast<uint32_t>(min_share)));
     for (const auto& ref : p.data) {
       TRIB_ASSIGN_OR_RETURN(auto d, datanet::LoadDatanet(ctx.state, ref.datanet));
       if (!d) {
@@ -134,7 +139,8 @@ Status RegisterModelPayload::Check() const {
   TRIB_RETURN_IF_ERROR(CheckDataRefs(data));
   TRIB_RETURN_IF_ERROR(CheckMetrics(metrics));
   TRIB_RETURN_IF_ERROR(CheckPrice(price_per_1k_tokens));
-  return CheckContributorsShare(contributors_share_ppm);
+  // The governed minimum (fees.min_contributors_share_ppm) is checked when the tx applies.
+  return CheckContributorsShare(contributors_share_ppm, 0);
 }
 
 json RegisterModelPayload::ToJson() const {
@@ -203,6 +209,7 @@ Result<RegisterModelPayload> RegisterModelPayload::FromJson(const json& j) {
 void RegisterEconomyKinds(TxKindRegistry& registry) {
   (void)registry.Add(std::make_unique<RegisterModelKind>());
   RegisterInferenceKinds(registry);
+  RegisterGovernanceKinds(registry);
 }
 
 }  // namespace tributary::economy

@@ -22,19 +22,6 @@ Status Corrupt(const char* what, const Status& s) {
   return Status::Corruption(std::string("stored ") + what + " does not decode: " + s.message());
 }
 
-size_t CodePoints(std::string_view s) {
-  size_t n = 0;
-  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
-  return n;
-}
-
-bool HasControl(std::string_view s) {
-  for (unsigned char c : s) {
-    if (c < 0x20 || c == 0x7F) return true;
-  }
-  return false;
-}
-
 // Metrics are checked while parsing too: a depth cap keeps a hostile payload from recursing deep.
 constexpr int kMaxMetricsDepth = 16;
 struct TooDeep {};
@@ -80,8 +67,8 @@ Result<uint64_t> ParseModelId(std::string_view text) {
 Status CheckName(std::string_view name) {
   if (name.empty()) return Bad("name is required");
   if (!IsValidUtf8(name)) return Bad("name is not valid UTF-8");
-  if (HasControl(name)) return Bad("name holds control characters");
-  if (CodePoints(name) > kMaxModelNameChars) {
+  if (HasControlChars(name)) return Bad("name holds control characters");
+  if (CountCodePoints(name) > kMaxModelNameChars) {
     return Bad("name is longer than " + std::to_string(kMaxModelNameChars) + " characters");
   }
   return Status::OK();
@@ -141,9 +128,9 @@ Status CheckDataRefs(const std::vector<DataRef>& data) {
   return Status::OK();
 }
 
-Status CheckContributorsShare(uint32_t ppm) {
-  if (ppm < kMinContributorsSharePpm || ppm > kPartsPerMillion) {
-    return Bad("the contributors' share must be " + std::to_string(kMinContributorsSharePpm) +
+Status CheckContributorsShare(uint32_t ppm, uint32_t min_ppm) {
+  if (ppm < min_ppm || ppm > kPartsPerMillion) {
+    return Bad("the contributors' share must be " + std::to_string(min_ppm) +
                "..1000000 parts per million, not " + std::to_string(ppm));
   }
   return Status::OK();

@@ -1,6 +1,8 @@
 #include "tributary/ledger/executor.h"
 
 #include "tributary/ledger/account.h"
+#include "tributary/ledger/params.h"
+#include "tributary/ledger/staking.h"
 
 namespace tributary {
 
@@ -41,8 +43,18 @@ void Executor::ApplyGenesis(Overlay& state) const {
     acct.balance = a.balance;
     StoreAccount(state, a.address, acct);
   }
+  // Parameters the genesis sets differently from their defaults (checked against the registry by
+  // the node that loads the genesis: the ledger does not know the names).
+  for (const auto& [name, value] : genesis_.protocol_params) {
+    ParamRecord rec;
+    rec.value = value;
+    rec.previous = value;
+    state.Put(ParamKey(name), rec.Encode());
+  }
 }
 
+// Releases move unbonding to balance: an account's weight and stake stay the same, so there are no
+// votes or staking records to track here.
 Status Executor::BeginBlock(Overlay& state, uint64_t height) const {
   TRIB_ASSIGN_OR_RETURN(auto due, LoadUnbonding(state, height));
   for (const auto& e : due) {
@@ -91,6 +103,7 @@ Result<Receipt> Executor::ApplyTx(Overlay& state, const Transaction& tx, const H
   if (!collected) return Status::Internal("fee collector balance overflows");
   collector.balance = *collected;
   StoreAccount(charged, fee_collector, collector);
+  TRIB_RETURN_IF_ERROR(TrackAccountChanges(charged, state, height));
   charged.MergeInto(&state);
 
   Receipt receipt;
@@ -98,9 +111,13 @@ Result<Receipt> Executor::ApplyTx(Overlay& state, const Transaction& tx, const H
   receipt.fee_charged = fee;
   Overlay action(&state);
   std::vector<Event> events;
-  TxContext ctx{action,          tx,     tx_hash,           sender, height, timestamp_ms,
-                genesis_.params, events, genesis_.sequencer};
+  TxContext ctx{action,          tx,     tx_hash,
+                sender,          height, timestamp_ms,
+                genesis_.params, events, genesis_.sequencer,
+                genesis_.supply};
   Status s = kinds_.Find(tx.kind)->Apply(ctx, tx.payload);
+  // Votes and staking rewards follow every account the action changed.
+  if (s.ok()) s = TrackAccountChanges(action, state, height);
   if (action_status) *action_status = s;
   if (s.ok()) {
     action.MergeInto(&state);

@@ -54,6 +54,14 @@ Result<Genesis> Genesis::FromJson(const json& j) {
         TRIB_ASSIGN_OR_RETURN(g.params.fee_per_byte, AmountField(p, "fee_per_byte"));
       }
     }
+    if (j.contains("protocol_params")) {
+      const json& pp = j["protocol_params"];
+      if (!pp.is_object()) return Bad("'protocol_params' must be an object of name: value");
+      for (const auto& [name, value] : pp.items()) {
+        if (name.empty() || name.size() > 64) return Bad("a protocol parameter name is too long");
+        TRIB_ASSIGN_OR_RETURN(g.protocol_params[name], AmountField(pp, name.c_str()));
+      }
+    }
     for (const json& a : j.at("accounts")) {
       GenesisAccount ga;
       auto addr = Address::Parse(a.at("address").get<std::string>());
@@ -74,7 +82,7 @@ json Genesis::ToJson() const {
   for (const auto& a : accounts) {
     accts.push_back({{"address", a.address.ToString()}, {"balance", AmountToString(a.balance)}});
   }
-  return {
+  json out = {
       {"chain_id", chain_id},
       {"timestamp_ms", timestamp_ms},
       {"token", {{"symbol", symbol}, {"decimals", decimals}, {"supply", AmountToString(supply)}}},
@@ -87,6 +95,13 @@ json Genesis::ToJson() const {
         {"unbonding_blocks", params.unbonding_blocks}}},
       {"accounts", accts},
   };
+  // Only when set, so the hash of a genesis from before governed parameters stays the same.
+  if (!protocol_params.empty()) {
+    json pp = json::object();
+    for (const auto& [name, value] : protocol_params) pp[name] = AmountToString(value);
+    out["protocol_params"] = pp;
+  }
+  return out;
 }
 
 Status Genesis::Validate() const {

@@ -1,9 +1,10 @@
-// The ledger's own kinds: transfer, stake, unstake.
+// The ledger's own kinds: transfer, stake, unstake, stake.claim.
 #include <algorithm>
 
 #include "tributary/base/encoding.h"
 #include "tributary/ledger/account.h"
 #include "tributary/ledger/payload_kind.h"
+#include "tributary/ledger/staking.h"
 #include "tributary/ledger/tx.h"
 #include "tributary/ledger/tx_kind.h"
 
@@ -150,12 +151,43 @@ class UnstakeKind final : public AmountOnlyKind {
   }
 };
 
+// stake.claim: empty payload. Pays the sender its staking rewards (ledger/staking.h).
+class ClaimStakingRewardsKind final : public TxKind {
+ public:
+  std::string_view name() const override { return "stake.claim"; }
+  Status CheckPayload(ByteView p) const override {
+    if (!p.empty())
+      return MalformedPayload(Status::InvalidArgument("stake.claim takes no payload"));
+    return Status::OK();
+  }
+  Result<json> PayloadToJson(ByteView p) const override {
+    TRIB_RETURN_IF_ERROR(CheckPayload(p));
+    return json::object();
+  }
+  Result<Bytes> PayloadFromJson(const json& j) const override {
+    if (!j.is_null() && !(j.is_object() && j.empty())) {
+      return Status::InvalidArgument("stake.claim takes no payload fields", "bad_payload");
+    }
+    return Bytes{};
+  }
+  Status Apply(TxContext& ctx, ByteView p) const override {
+    TRIB_ASSIGN_OR_RETURN(Amount paid, ClaimStakingRewards(ctx.state, ctx.sender));
+    if (paid == 0) {
+      return Status::FailedPrecondition("no staking rewards to claim", "nothing_to_claim");
+    }
+    ctx.events.push_back(
+        {"stake.claimed", {{"account", ctx.sender.ToString()}, {"amount", AmountToString(paid)}}});
+    return Status::OK();
+  }
+};
+
 }  // namespace
 
 void RegisterLedgerKinds(TxKindRegistry& registry) {
   (void)registry.Add(std::make_unique<TransferKind>());
   (void)registry.Add(std::make_unique<StakeKind>());
   (void)registry.Add(std::make_unique<UnstakeKind>());
+  (void)registry.Add(std::make_unique<ClaimStakingRewardsKind>());
 }
 
 }  // namespace tributary

@@ -415,8 +415,10 @@ TEST(InferencePayloadTest, EncodingsRoundTripAndBadOnesAreRefused) {
   // The model's share: the default keeps the old encoding; others are at least the minimum.
   RegisterModelPayload reg;
   reg.contributors_share_ppm = 400'000;
-  EXPECT_EQ(CheckContributorsShare(400'000).reason(), "bad_model");
-  EXPECT_TRUE(CheckContributorsShare(1'000'000).ok());
+  EXPECT_EQ(CheckContributorsShare(400'000, kMinContributorsSharePpm).reason(), "bad_model");
+  EXPECT_TRUE(CheckContributorsShare(400'000, 0).ok());
+  EXPECT_TRUE(CheckContributorsShare(1'000'000, kMinContributorsSharePpm).ok());
+  EXPECT_EQ(CheckContributorsShare(1'000'001, 0).reason(), "bad_model");
 }
 
 }  // namespace

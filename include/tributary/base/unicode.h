@@ -26,6 +26,11 @@ std::optional<size_t> FirstInvalidUtf8(std::string_view bytes);
 //! `bytes` with each maximal ill-formed UTF-8 subsequence replaced by U+FFFD (EF BF BD), as
 //! Python's `bytes.decode("utf-8", errors="replace")` and Rust's `String::from_utf8_lossy` do.
 std::string ReplaceInvalidUtf8(std::string_view bytes);
+//! Code points in valid UTF-8 `s` (bytes that do not continue a sequence).
+size_t CountCodePoints(std::string_view s);
+//! True when `s` holds an ASCII control character or DEL; newline and tab pass when
+//! `allow_newlines` (multi-line text fields).
+bool HasControlChars(std::string_view s, bool allow_newlines = false);
 //! Unicode Normalization Form C of valid UTF-8 `text` (returned unchanged if ICU refuses it).
 std::string NormalizeNfc(std::string_view text);
 

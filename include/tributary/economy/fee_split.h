@@ -29,14 +29,16 @@
 namespace tributary::economy {
 
 inline constexpr uint32_t kPartsPerMillion = 1'000'000;
-//! The treasury's share of every fee (5%). A protocol parameter; governance ([9]) will own it.
+//! The defaults of the governed parameters (economy/governance.h) the split uses: the treasury's
+//! share of every fee (5%, fees.protocol_share_ppm); the least share of the rest a model may give
+//! its contributors (50%, fees.min_contributors_share_ppm); how much each spam slash a
+//! contributor has in a Datanet lowers their contributions' weight there (a quarter, down to
+//! nothing at four, fees.penalty_per_slash_ppm; the weight removed counts as unattributed).
 inline constexpr uint32_t kProtocolSharePpm = 50'000;
-//! The least share of the rest a model may give its contributors, and the default (50%).
 inline constexpr uint32_t kMinContributorsSharePpm = 500'000;
-inline constexpr uint32_t kDefaultContributorsSharePpm = 500'000;
-//! Each spam slash a contributor has in a Datanet lowers their contributions' weight there by
-//! this much (a quarter), down to nothing at four; the weight removed counts as unattributed.
 inline constexpr uint32_t kPenaltyPerSlashPpm = 250'000;
+//! The share a model gives its contributors when its registration names none (50%).
+inline constexpr uint32_t kDefaultContributorsSharePpm = 500'000;
 
 //! ceil(tokens x price_per_1k / 1000); nullopt on overflow.
 std::optional<Amount> InferenceFee(uint64_t tokens, Amount price_per_1k);
@@ -48,7 +50,9 @@ struct MulDivResult {
 };
 MulDivResult MulDiv(Amount a, uint64_t b, uint64_t d);
 
-enum class SplitRole : uint8_t { kContributor = 0, kOwner = 1, kTreasury = 2 };
+//! kStakers: the part of the treasury's share paid to stakers (staking.reward_share_ppm), added
+//! by inference.settle after the split when anything is staked.
+enum class SplitRole : uint8_t { kContributor = 0, kOwner = 1, kTreasury = 2, kStakers = 3 };
 std::string_view SplitRoleName(SplitRole role);
 
 //! One contribution's claim on the contributors' share.

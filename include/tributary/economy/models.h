@@ -82,7 +82,7 @@ Status CheckMetrics(std::string_view metrics);
 Status CheckDataRefs(const std::vector<DataRef>& data);
 Status CheckPrice(Amount price);
 //! kMinContributorsSharePpm..10^6 (reason "bad_model").
-Status CheckContributorsShare(uint32_t ppm);
+Status CheckContributorsShare(uint32_t ppm, uint32_t min_ppm);
 //! The canonical dump of a metrics object (InvalidArgument "bad_model" for anything else).
 Result<std::string> CanonicalMetrics(const nlohmann::json& metrics);
 

@@ -8,11 +8,14 @@
 //   "sequencer": "<hex Ed25519 public key that signs blocks>",
 //   "params": {"max_tx_bytes": 65536, "max_block_txs": 10000, "base_fee": "...",
 //              "fee_per_byte": "...", "unbonding_blocks": 100},
+//   "protocol_params": {"gov.voting_period_blocks": "20"},   (optional: governed parameters
+//                                                             that start away from their default)
 //   "accounts": [{"address": "trb…", "balance": "…"}]
 // }
 // The balances must add up to the supply exactly.
 #pragma once
 
+#include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -47,6 +50,9 @@ struct Genesis {
   Amount supply = 0;
   PublicKey sequencer{};
   ChainParams params;
+  //! Governed parameters (ledger/params.h) whose value at height 0 is not their default. The
+  //! names and bounds are checked by whoever knows the registry (economy::CheckGenesisParams).
+  std::map<std::string, Amount> protocol_params;
   std::vector<GenesisAccount> accounts;
 
   static Result<Genesis> FromJson(const nlohmann::json& j);

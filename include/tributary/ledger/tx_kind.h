@@ -35,6 +35,7 @@ struct TxContext {
   const ChainParams& params;
   std::vector<Event>& events;  //!< appended to the receipt on success
   PublicKey sequencer{};       //!< the genesis sequencer (the key that signs blocks)
+  Amount supply = 0;           //!< the token's total supply (constant: every tx conserves it)
 };
 
 class TxKind {
@@ -62,7 +63,7 @@ class TxKindRegistry {
   std::map<std::string, std::unique_ptr<TxKind>, std::less<>> kinds_;
 };
 
-//! Adds the ledger's own kinds: transfer, stake, unstake.
+//! Adds the ledger's own kinds: transfer, stake, unstake, stake.claim.
 void RegisterLedgerKinds(TxKindRegistry& registry);
 
 }  // namespace tributary
