@@ -16,7 +16,7 @@ using json = nlohmann::json;
 
 constexpr uint64_t kMaxPage = 200;
 
-// A parameter as the block after `head` sees it, with a change that takes effect later.
+// A parameter as the next block (the one a tx sent now lands in) applies it.
 Result<json> ParamJson(const StateReader& s, const ParamSpec& spec, uint64_t head) {
   TRIB_ASSIGN_OR_RETURN(ParamValue v, LoadParam(s, spec, head + 1));
   json j = {{"name", spec.name},
@@ -26,13 +26,9 @@ Result<json> ParamJson(const StateReader& s, const ParamSpec& spec, uint64_t hea
             {"min", AmountToString(spec.min_value)},
             {"max", AmountToString(spec.max_value)},
             {"description", spec.description},
-            {"since_height", v.is_default ? 0 : v.since_height}};
-  if (!v.is_default && v.since_height > head + 1) {
-    // Executed in the head block: the new value applies from the next block on.
-    j["value"] = AmountToString(v.record->previous);
-    j["pending"] = {{"value", AmountToString(v.record->value)},
-                    {"effective_height", v.since_height}};
-  }
+            {"is_default", v.is_default},
+            {"since_height", v.since_height}};
+  if (v.record && v.since_height > 0) j["previous"] = AmountToString(v.record->previous);
   return j;
 }
 

@@ -19,6 +19,11 @@ int Fail(const Status& s) {
   return 1;
 }
 
+std::string TokensText(const nlohmann::json& base_units) {
+  auto a = ParseAmount(base_units.is_string() ? base_units.get<std::string>() : "0");
+  return a.ok() ? FormatTokens(*a) : "?";
+}
+
 void PrintJson(const nlohmann::json& j) {
   std::cout << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
 }

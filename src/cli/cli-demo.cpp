@@ -19,10 +19,12 @@
 #include <sstream>
 
 #include "cli/commands.h"
+#include "cli/demo-governance.h"
 #include "cli/demo-rows.h"
 #include "tributary/datanet/service.h"
 #include "tributary/economy/inference.h"
 #include "tributary/ledger/account.h"
+#include "tributary/ledger/staking.h"
 
 namespace tributary::cli {
 namespace {
@@ -441,6 +443,7 @@ void DemoModels::Run() {
     if (auto k = ks.Load(n); k.ok()) names[k->address().ToString()] = n;
   }
   names[TreasuryAddress().ToString()] = "treasury";
+  names[StakingPoolAddress().ToString()] = "stakers";
   auto who = [&](const std::string& address) {
     auto it = names.find(address);
     return it == names.end() ? address.substr(0, 14) : it->second;
@@ -454,6 +457,12 @@ void DemoModels::Run() {
     return;
   }
   const Common paying{url_, true, *api_key};
+  const DemoSteps steps{node, self_bin, say,
+                        [this](const std::vector<std::string>& args, std::string* out) {
+                          return RunChild(args, out);
+                        },
+                        [this] { return stop_.load(); }};
+  if (!RunGovernanceDemo(steps)) return;
   const std::string index_dir = (dir_.parent_path() / "index").string();
   for (const DemoAdapter& a : kDemoAdapters) {
     const fs::path adapter_dir = dir_ / (a.name + suffix);
@@ -522,6 +531,7 @@ void DemoModels::Run() {
     }
     say(text.str());
   }
+  SayStakerRewards(steps);
   say("demo: who earned what: build/tributary earnings demo-alice   (GET " + url_ +
       "/v1/accounts/ADDR/earnings; docs/payments.md)");
   say("demo: pay for answers yourself: build/tributary apikey create --from demo-app, then "

@@ -11,11 +11,6 @@ namespace {
 
 using json = nlohmann::json;
 
-std::string Tokens(const json& amount) {
-  auto a = ParseAmount(amount.is_string() ? amount.get<std::string>() : "0");
-  return a.ok() ? FormatTokens(*a) : "?";
-}
-
 // A value as people write it: ppm as "7.5%" or an integer, base units as "100 OPEN" / "100OPEN"
 // or an integer, blocks and counts as integers.
 Result<Amount> ParseParamValue(const ParamSpec& spec, std::string text) {
@@ -54,21 +49,20 @@ std::string ParamDisplay(const std::string& unit, const json& value) {
     return FormatTokens(*v, 4) + "%";
   }
   if (unit == "base_units") return FormatTokens(*v) + " OPEN";
-  if (unit == "blocks") return AmountToString(*v) + " blocks";
+  if (unit == "blocks") return AmountToString(*v) + (*v == 1 ? " block" : " blocks");
   return AmountToString(*v);
 }
 
 void PrintParam(const json& p) {
   const std::string unit = p.value("unit", "");
   std::cout << p.value("name", "") << " = " << ParamDisplay(unit, p["value"]);
-  if (p.value("since_height", 0) > 0) {
-    std::cout << " (since block " << p["since_height"] << ")";
-  } else {
+  if (p.value("is_default", true)) {
     std::cout << " (default)";
-  }
-  if (p.contains("pending")) {
-    std::cout << " -> " << ParamDisplay(unit, p["pending"]["value"]) << " from block "
-              << p["pending"]["effective_height"];
+  } else if (p.value("since_height", 0) == 0) {
+    std::cout << " (set at genesis)";
+  } else {
+    std::cout << " (since block " << p["since_height"] << ", was "
+              << ParamDisplay(unit, p["previous"]) << ")";
   }
   std::cout << "\n    " << p.value("description", "") << "; " << ParamDisplay(unit, p["min"])
             << ".." << ParamDisplay(unit, p["max"]) << "\n";
@@ -85,9 +79,9 @@ void PrintProposal(const json& p, bool full) {
               << "\n";
   }
   const json& t = p["tally"];
-  std::cout << "  for " << Tokens(t["for"]) << ", against " << Tokens(t["against"]) << ", abstain "
-            << Tokens(t["abstain"]) << " OPEN (" << t["voters"] << " voters); quorum "
-            << Tokens(p["quorum"]) << " OPEN"
+  std::cout << "  for " << TokensText(t["for"]) << ", against " << TokensText(t["against"])
+            << ", abstain " << TokensText(t["abstain"]) << " OPEN (" << t["voters"]
+            << " voters); quorum " << TokensText(p["quorum"]) << " OPEN"
             << (p.value("quorum_reached", false) ? " reached" : " not reached") << "\n";
   std::cout << "  votes in blocks " << p["voting_starts_height"] << ".." << p["voting_ends_height"]
             << " (weights as of block " << p["snapshot_height"] << "); executable from block "
@@ -103,7 +97,7 @@ void PrintProposal(const json& p, bool full) {
     if (!p.value("text", "").empty()) std::cout << "\n" << p.value("text", "") << "\n";
     if (p.contains("ballot") && !p["ballot"].is_null()) {
       std::cout << "  ballot of " << p["ballot"].value("voter", "") << ": "
-                << p["ballot"].value("support", "") << " with " << Tokens(p["ballot"]["weight"])
+                << p["ballot"].value("support", "") << " with " << TokensText(p["ballot"]["weight"])
                 << " OPEN\n";
     }
   }
@@ -132,7 +126,7 @@ std::optional<std::string> EventAttr(const json& r, const std::string& type,
 }
 
 std::string TokensAttr(const json& r, const std::string& type, const std::string& attr) {
-  return Tokens(json(EventAttr(r, type, attr).value_or("0")));
+  return TokensText(json(EventAttr(r, type, attr).value_or("0")));
 }
 
 int Params(const Common& c, const std::string& name) {
@@ -308,10 +302,11 @@ std::optional<int> GovernanceCommands::Run(const Common& c) const {
     if (c.json) {
       PrintJson(*r);
     } else {
-      std::cout << a->ToString() << ": weight " << Tokens((*r)["weight"]) << " OPEN, delegated to "
+      std::cout << a->ToString() << ": weight " << TokensText((*r)["weight"])
+                << " OPEN, delegated to "
                 << ((*r)["delegate"].is_null() ? std::string("nobody (its tokens do not vote)")
                                                : (*r)["delegate"].get<std::string>())
-                << "; votes delegated to it " << Tokens((*r)["votes"]) << " OPEN\n";
+                << "; votes delegated to it " << TokensText((*r)["votes"]) << " OPEN\n";
     }
     return 0;
   }
@@ -329,14 +324,14 @@ std::optional<int> GovernanceCommands::Run(const Common& c) const {
       return 0;
     }
     const json& p = *r;
-    std::cout << "staking pool: " << Tokens(p["total_staked"]) << " OPEN staked; "
-              << Tokens(p["distributed"]) << " OPEN paid in, " << Tokens(p["claimed"])
+    std::cout << "staking pool: " << TokensText(p["total_staked"]) << " OPEN staked; "
+              << TokensText(p["distributed"]) << " OPEN paid in, " << TokensText(p["claimed"])
               << " OPEN claimed; stakers get " << ParamDisplay("ppm", p["reward_share_ppm"])
               << " of the protocol's fee share\n";
     if (p.contains("account")) {
       const json& a = p["account"];
-      std::cout << a.value("address", "") << ": staked " << Tokens(a["staked"])
-                << " OPEN, claimable " << Tokens(a["claimable"]) << " OPEN\n";
+      std::cout << a.value("address", "") << ": staked " << TokensText(a["staked"])
+                << " OPEN, claimable " << TokensText(a["claimable"]) << " OPEN\n";
     }
     return 0;
   }

@@ -15,11 +15,6 @@ namespace {
 
 using json = nlohmann::json;
 
-std::string Tokens(const json& amount) {
-  auto a = ParseAmount(amount.is_string() ? amount.get<std::string>() : "0");
-  return a.ok() ? FormatTokens(*a) : "?";
-}
-
 Result<Amount> OptionalTokens(const std::string& text, const char* option) {
   if (text.empty()) return Amount{0};
   auto a = ParseTokens(text, 18);
@@ -108,12 +103,12 @@ int RunApiKeyList(const Common& c, const ApiKeyArgs& a) {
     std::cout << k.value("key_hash", "") << "  "
               << (k.value("revoked", false) ? "REVOKED" : "active") << "  \""
               << k.value("label", "") << "\"  models " << (models.empty() ? "any" : models)
-              << "  spent " << Tokens(k["spent_total"]) << " OPEN in " << k["requests"]
+              << "  spent " << TokensText(k["spent_total"]) << " OPEN in " << k["requests"]
               << " answers";
     if (k.value("daily_limit", "0") != "0")
-      std::cout << ", daily limit " << Tokens(k["daily_limit"]);
+      std::cout << ", daily limit " << TokensText(k["daily_limit"]);
     if (k.value("total_limit", "0") != "0")
-      std::cout << ", total limit " << Tokens(k["total_limit"]);
+      std::cout << ", total limit " << TokensText(k["total_limit"]);
     std::cout << "\n";
   }
   return 0;
@@ -144,23 +139,23 @@ int RunEarnings(const Common& c, const std::string& who) {
     return 0;
   }
   const json& e = *r;
-  std::cout << addr->ToString() << " earned " << Tokens(e["total"]) << " OPEN from " << e["credits"]
-            << " shares of paid answers (block " << e["height"] << ")\n";
+  std::cout << addr->ToString() << " earned " << TokensText(e["total"]) << " OPEN from "
+            << e["credits"] << " shares of paid answers (block " << e["height"] << ")\n";
   for (const auto& [role, amount] : e["by_role"].items()) {
-    std::cout << "  as " << role << ": " << Tokens(amount) << " OPEN\n";
+    std::cout << "  as " << role << ": " << TokensText(amount) << " OPEN\n";
   }
   for (const auto& m : e["by_model"]) {
-    std::cout << "  model " << m["model"] << ": " << Tokens(m["amount"]) << " OPEN\n";
+    std::cout << "  model " << m["model"] << ": " << TokensText(m["amount"]) << " OPEN\n";
   }
   for (const auto& d : e["by_datanet"]) {
-    std::cout << "  Datanet " << d["datanet"] << ": " << Tokens(d["amount"]) << " OPEN\n";
+    std::cout << "  Datanet " << d["datanet"] << ": " << TokensText(d["amount"]) << " OPEN\n";
   }
   for (const auto& x : e["by_contribution"]) {
-    std::cout << "  contribution " << x.value("contribution", "") << ": " << Tokens(x["amount"])
+    std::cout << "  contribution " << x.value("contribution", "") << ": " << TokensText(x["amount"])
               << " OPEN\n";
   }
   for (const auto& d : e["by_day"]) {
-    std::cout << "  on " << d.value("day", "") << ": " << Tokens(d["amount"]) << " OPEN\n";
+    std::cout << "  on " << d.value("day", "") << ": " << TokensText(d["amount"]) << " OPEN\n";
   }
   return 0;
 }
@@ -184,13 +179,13 @@ int RunReceipt(const Common& c, const std::string& id, const std::string& out_fi
             << ")\n"
             << "  model " << x["model"] << ", " << x["prompt_tokens"] << " prompt + "
             << x["completion_tokens"] << " completion tokens\n"
-            << "  fee " << Tokens(x["fee"]) << " OPEN, paid " << Tokens(x["paid"]) << " by "
+            << "  fee " << TokensText(x["fee"]) << " OPEN, paid " << TokensText(x["paid"]) << " by "
             << x.value("payer", "") << "\n"
             << "  attribution: " << x["weights"].size() << " contributions, " << x["unattributed"]
             << " ppm unattributed\n";
   for (const auto& p : x["split"]) {
     std::cout << "    " << p.value("role", "") << " " << p.value("account", "") << ": "
-              << Tokens(p["amount"]) << " OPEN";
+              << TokensText(p["amount"]) << " OPEN";
     if (p.contains("contribution"))
       std::cout << " (contribution " << p.value("contribution", "") << ")";
     std::cout << "\n";

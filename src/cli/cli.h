@@ -28,6 +28,9 @@ int Fail(const Status& s);
 //! Prints JSON (pretty) to stdout.
 void PrintJson(const nlohmann::json& j);
 
+//! A JSON string of base units as a token quantity ("1.5"); "?" when it is not one.
+std::string TokensText(const nlohmann::json& base_units);
+
 //! The non-empty items of a comma-separated list ("a,,b" -> {a, b}).
 std::vector<std::string> SplitComma(const std::string& s);
 

@@ -167,11 +167,10 @@ class VoteKind final : public PayloadKind<VotePayload> {
     TRIB_ASSIGN_OR_RETURN(Proposal prop, RequireProposal(ctx.state, p.proposal));
     if (prop.StateAt(ctx.height) != ProposalState::kActive) {
       return Status::FailedPrecondition(
-          "proposal " + std::to_string(prop.id) + " takes votes in blocks " +
-              std::to_string(prop.snapshot_height + 1) + ".." + std::to_string(prop.end_height) +
-              " while not canceled; it is " +
+          "proposal " + std::to_string(prop.id) + " is " +
               std::string(ProposalStateName(prop.StateAt(ctx.height))) + " at block " +
-              std::to_string(ctx.height),
+              std::to_string(ctx.height) + "; it takes votes in blocks " +
+              std::to_string(prop.snapshot_height + 1) + ".." + std::to_string(prop.end_height),
           "voting_closed");
     }
     TRIB_ASSIGN_OR_RETURN(auto previous, LoadBallot(ctx.state, prop.id, ctx.sender));

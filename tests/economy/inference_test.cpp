@@ -7,6 +7,8 @@
 
 #include "economy/economy_fixture.h"
 #include "tributary/economy/fee_split.h"
+#include "tributary/economy/governance.h"
+#include "tributary/ledger/staking.h"
 
 namespace tributary::economy {
 namespace {
@@ -303,6 +305,48 @@ TEST_F(InferenceTest, SettlementPaysContributorsOwnerAndTreasuryExactly) {
   EXPECT_EQ(Balance(Addr(carol_)), after);
   ASSERT_EQ(again.receipt.events.size(), 1u);
   EXPECT_EQ(again.receipt.events[0].type, "inference.duplicate");
+}
+
+TEST_F(InferenceTest, GovernedSharesApplyAndStakersShareTheTreasuryPart) {
+  SetUpModel();
+  Hash32 key = CreateKey(carol_, "secret");
+  // Governance has raised the protocol's share to 10% and the penalty per slash to a half, from
+  // the next block on; bob stakes 100 OPEN, the only staker.
+  {
+    Overlay o(state_.get());
+    const ParamRegistry& params = ProtocolParams();
+    ASSERT_TRUE(StoreParam(o, *params.Find(kProtocolShareParam), 100'000, height_ + 1).ok());
+    ASSERT_TRUE(StoreParam(o, *params.Find(kPenaltyPerSlashParam), 500'000, height_ + 1).ok());
+    state_->Apply(o.writes());
+  }
+  Ok(bob_, "stake", Writer().U128(100 * kOpen).bytes());
+  const Amount supply = Supply();
+  const Amount alice = Balance(Addr(alice_)), bob = Balance(Addr(bob_)),
+               owner = Balance(Addr(owner_)), treasury = Balance(TreasuryAddress());
+  InferenceReceipt r = Receipt("req-g", key, 1000, {{c1_, 400'000}, {c3_, 400'000}});
+  Applied a = Settle({r});
+  ASSERT_TRUE(a.action.ok()) << a.action.ToString();
+  // Fee 2e15. Protocol 10% = 2e14, half of it (staking.reward_share_ppm) to stakers. Of the rest
+  // (1.8e15) contributors 50%: alice 0.4 x 0.5 (one slash at 50%) = 1.8e14, bob 0.4 = 3.6e14.
+  EXPECT_EQ(Balance(Addr(alice_)) - alice, Amount{180} * Pow10(12));
+  EXPECT_EQ(Balance(Addr(bob_)) - bob, Amount{360} * Pow10(12));
+  EXPECT_EQ(Balance(TreasuryAddress()) - treasury, Amount{100} * Pow10(12));
+  EXPECT_EQ(Balance(StakingPoolAddress()), Amount{100} * Pow10(12));
+  EXPECT_EQ(Balance(Addr(owner_)) - owner, Amount{1260} * Pow10(12));
+  EXPECT_EQ(*ClaimableStakingRewards(*state_, Addr(bob_)), Amount{100} * Pow10(12));
+  EXPECT_EQ(Supply(), supply);
+  auto settled = (*LoadReceipt(*state_, "req-g")).value();
+  ASSERT_EQ(settled.parts.size(), 5u);  // alice, bob, owner, treasury, stakers
+  EXPECT_EQ(settled.parts.back().role, SplitRole::kStakers);
+  EXPECT_EQ(settled.parts.back().amount, Amount{100} * Pow10(12));
+  auto back = SettledReceipt::Decode(settled.Encode());
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(back->parts, settled.parts);
+  // Bob claims it.
+  const Amount before = Balance(Addr(bob_));
+  Applied claim = Ok(bob_, "stake.claim", {});
+  EXPECT_EQ(Balance(Addr(bob_)), before + Amount{100} * Pow10(12) - claim.fee);
+  EXPECT_EQ(Balance(StakingPoolAddress()), 0u);
 }
 
 TEST_F(InferenceTest, ContributionsOutsideTheTrainingDataEarnNothing) {
