@@ -78,6 +78,8 @@ void AddAttributionRoutes(httplib::Server& server, const RouteContext& ctx);
 void AddOpenAiRoutes(httplib::Server& server, const RouteContext& ctx);
 //! Parameters, proposals, voting power and the staking pool (governance-routes.cpp).
 void AddGovernanceRoutes(httplib::Server& server, const RouteContext& ctx);
+//! Agents and slash reports (agent-routes.cpp).
+void AddAgentRoutes(httplib::Server& server, const RouteContext& ctx);
 class EarningsIndex;
 //! Receipts, earnings and API key listings (payment-routes.cpp).
 void AddPaymentRoutes(httplib::Server& server, const RouteContext& ctx, EarningsIndex* earnings);

@@ -203,6 +203,7 @@ class NodeServer::Impl {
                          http::RouteContext{chain_, datanets_, &opts_, &serve_, &locator_});
     http::AddIndexRoutes(server_, http::RouteContext{chain_, datanets_, &opts_});
     http::AddGovernanceRoutes(server_, http::RouteContext{chain_, datanets_, &opts_});
+    http::AddAgentRoutes(server_, http::RouteContext{chain_, datanets_, &opts_});
     http::AddAttributionRoutes(server_,
                                http::RouteContext{chain_, datanets_, &opts_, &serve_, &locator_});
     const http::RouteContext serving{chain_,  datanets_, &opts_,

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <fstream>
 
+#include "tributary/economy/agents.h"
 #include "tributary/economy/models.h"
 #include "tributary/ledger/account.h"
 #include "tributary/ledger/tx.h"
@@ -186,6 +187,19 @@ Result<PaymentHold> Payments::Reserve(std::string_view secret, uint64_t model, A
                                             " base units free and this request may cost up to " +
                                             AmountToString(*cost),
                                         "insufficient_funds");
+    }
+    // An agent's owner-set budget covers everything it has held and may pay now.
+    TRIB_ASSIGN_OR_RETURN(auto agent, economy::LoadAgent(pending, key->owner));
+    if (agent && !agent->exited) {
+      const Amount room = agent->Headroom(now_ms / economy::kMsPerDay);
+      if (room == 0 || room - std::min(room, owed) < *cost) {
+        return Status::PermissionDenied(
+            "the agent " + key->owner.ToString() + " has " +
+                AmountToString(room > owed ? room - owed : 0) +
+                " base units left of the budget its owner set, and this request may cost up to " +
+                AmountToString(*cost),
+            "agent_budget");
+      }
     }
     hold.key_hash = hash;
     hold.payer = key->owner;

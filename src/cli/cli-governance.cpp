@@ -71,6 +71,10 @@ void PrintParam(const json& p) {
 void PrintProposal(const json& p, bool full) {
   std::cout << "proposal " << p["id"] << " [" << p.value("state", "") << "] "
             << p.value("title", "") << "\n";
+  for (const auto& d : p.value("reports", json::array())) {
+    std::cout << "  " << (d.value("uphold", false) ? "uphold" : "dismiss") << " report "
+              << d["report"] << "\n";
+  }
   for (const auto& c : p["changes"]) {
     const ParamSpec* spec = economy::ProtocolParams().Find(c.value("name", ""));
     std::cout << "  set " << c.value("name", "") << " = "
@@ -146,7 +150,8 @@ int Params(const Common& c, const std::string& name) {
 }
 
 int Propose(const Common& c, const std::string& from, const std::string& title, std::string text,
-            const std::string& text_file, const std::vector<std::string>& sets) {
+            const std::string& text_file, const std::vector<std::string>& sets,
+            const std::vector<uint64_t>& uphold, const std::vector<uint64_t>& dismiss) {
   if (!text_file.empty()) {
     std::ifstream in(text_file, std::ios::binary);
     if (!in) {
@@ -156,10 +161,14 @@ int Propose(const Common& c, const std::string& from, const std::string& title, 
     ss << in.rdbuf();
     text = ss.str();
   }
-  if (sets.empty()) {
-    return Fail(
-        Status::InvalidArgument("name at least one change: --set NAME=VALUE", "bad_proposal"));
+  if (sets.empty() && uphold.empty() && dismiss.empty()) {
+    return Fail(Status::InvalidArgument(
+        "name at least one change: --set NAME=VALUE, --uphold REPORT or --dismiss REPORT",
+        "bad_proposal"));
   }
+  json reports = json::array();
+  for (uint64_t id : uphold) reports.push_back({{"report", id}, {"uphold", true}});
+  for (uint64_t id : dismiss) reports.push_back({{"report", id}, {"uphold", false}});
   json changes = json::array();
   for (const auto& s : sets) {
     auto eq = s.find('=');
@@ -175,7 +184,7 @@ int Propose(const Common& c, const std::string& from, const std::string& title, 
     if (!bounds.ok()) return Fail(bounds.WithContext("--set"));
     changes.push_back({{"name", (*spec)->name}, {"value", AmountToString(*value)}});
   }
-  json payload = {{"title", title}, {"text", text}, {"changes", changes}};
+  json payload = {{"title", title}, {"text", text}, {"changes", changes}, {"reports", reports}};
   auto r = SubmitTxAndWait(c, from, std::string(economy::kProposeKind), payload);
   if (!r.ok()) return Fail(r.status());
   auto id = EventAttr(*r, "gov.proposed", "proposal");
@@ -202,8 +211,10 @@ void GovernanceCommands::Add(CLI::App& app) {
   propose_->add_option("--title", title_, "a one-line title")->required();
   propose_->add_option("--text", text_, "why (Markdown)");
   propose_->add_option("--text-file", text_file_, "why, from a file");
-  propose_->add_option("--set", sets_, "NAME=VALUE, e.g. fees.protocol_share_ppm=7.5% (repeatable)")
-      ->required();
+  propose_->add_option("--set", sets_,
+                       "NAME=VALUE, e.g. fees.protocol_share_ppm=7.5% (repeatable)");
+  propose_->add_option("--uphold", uphold_, "uphold this agent report: slash it (repeatable)");
+  propose_->add_option("--dismiss", dismiss_, "dismiss this agent report (repeatable)");
   vote_ = gov->add_subcommand("vote", "vote on a proposal");
   vote_->add_option("--from", from_, "the voter's key name")->required();
   vote_->add_option("proposal", proposal_, "proposal id")->required();
@@ -242,7 +253,7 @@ std::optional<int> GovernanceCommands::Run(const Common& c) const {
                 "votes of " + from_ + " now count for " + to->ToString() + " (" +
                     TokensAttr(*r, "gov.delegated", "weight") + " OPEN)");
   }
-  if (*propose_) return Propose(c, from_, title_, text_, text_file_, sets_);
+  if (*propose_) return Propose(c, from_, title_, text_, text_file_, sets_, uphold_, dismiss_);
   if (*vote_) {
     auto support = economy::ParseVoteSupport(support_);
     if (!support.ok()) return Fail(support.status());

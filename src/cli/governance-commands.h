@@ -27,6 +27,7 @@ class GovernanceCommands {
 
   std::string from_, to_, name_, title_, text_, text_file_, support_, state_, account_, voter_;
   std::vector<std::string> sets_;
+  std::vector<uint64_t> uphold_, dismiss_;
   uint64_t proposal_ = 0;
 };
 

@@ -7,6 +7,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "cli/agent-commands.h"
 #include "cli/commands.h"
 #include "cli/governance-commands.h"
 #include "tributary/api/node_server.h"
@@ -526,6 +527,8 @@ int main(int argc, char** argv) {
 
   GovernanceCommands governance;
   governance.Add(app);
+  AgentCommands agents;
+  agents.Add(app);
 
   try {
     app.parse(argc, argv);
@@ -574,6 +577,7 @@ int main(int argc, char** argv) {
     if (*earnings) return RunEarnings(common, earnings_who);
     if (*receipt) return RunReceipt(common, receipt_id, receipt_out);
     if (auto rc = governance.Run(common)) return *rc;
+    if (auto rc = agents.Run(common)) return *rc;
   } catch (const std::exception& e) {
     std::cerr << "error: " << e.what() << "\n";
     return 1;

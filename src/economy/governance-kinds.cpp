@@ -2,6 +2,7 @@
 #include <memory>
 
 #include "tributary/base/encoding.h"
+#include "tributary/economy/agents.h"
 #include "tributary/economy/fee_split.h"
 #include "tributary/economy/governance.h"
 #include "tributary/ledger/payload_kind.h"
@@ -128,6 +129,23 @@ class ProposeKind final : public PayloadKind<ProposePayload> {
               std::to_string(h - 1) + "); " + ctx.sender.ToString() + " has " + FormatTokens(votes),
           "below_proposal_threshold");
     }
+    for (const auto& d : p.reports) {
+      TRIB_ASSIGN_OR_RETURN(auto report, LoadReport(ctx.state, d.report));
+      if (!report) {
+        return Status::NotFound("no report " + std::to_string(d.report), "unknown_report");
+      }
+      if (report->target != ReportTarget::kAgent) {
+        return Status::FailedPrecondition("report " + std::to_string(d.report) +
+                                              " is about a contribution: its Datanet's owner "
+                                              "decides it (slash.resolve)",
+                                          "not_agent_report");
+      }
+      if (report->status != ReportStatus::kOpen) {
+        return Status::FailedPrecondition("report " + std::to_string(d.report) + " is already " +
+                                              std::string(ReportStatusName(report->status)),
+                                          "report_closed");
+      }
+    }
     TRIB_ASSIGN_OR_RETURN(Amount delay, ProtocolParam(ctx.state, kVotingDelayParam, h));
     TRIB_ASSIGN_OR_RETURN(Amount period, ProtocolParam(ctx.state, kVotingPeriodParam, h));
     TRIB_ASSIGN_OR_RETURN(Amount timelock, ProtocolParam(ctx.state, kTimelockParam, h));
@@ -139,6 +157,7 @@ class ProposeKind final : public PayloadKind<ProposePayload> {
     prop.title = p.title;
     prop.text = p.text;
     prop.changes = p.changes;
+    prop.reports = p.reports;
     prop.created_height = h;
     // The parameters' bounds keep these sums far below 2^64.
     prop.snapshot_height = h + static_cast<uint64_t>(delay);
@@ -242,6 +261,16 @@ class ExecuteKind final : public PayloadKind<ProposalIdPayload> {
                              {"to", AmountToString(c.value)},
                              {"effective_height", std::to_string(ctx.height + 1)},
                              {"proposal", std::to_string(prop.id)}}});
+    }
+    for (const auto& d : prop.reports) {
+      TRIB_ASSIGN_OR_RETURN(auto report, LoadReport(ctx.state, d.report));
+      if (!report || report->status != ReportStatus::kOpen) {
+        ctx.events.push_back(
+            {"gov.report_skipped",
+             {{"proposal", std::to_string(prop.id)}, {"report", std::to_string(d.report)}}});
+        continue;
+      }
+      TRIB_RETURN_IF_ERROR(ResolveReport(ctx, d.report, d.uphold, GovernorAddress(), prop.id));
     }
     prop.executed_height = ctx.height;
     StoreProposal(ctx.state, prop);

@@ -44,6 +44,33 @@ Status ReadChanges(Reader& r, std::vector<ParamChange>* changes) {
   return Status::OK();
 }
 
+void WriteReports(Writer& w, const std::vector<ReportDecision>& reports) {
+  w.U32(static_cast<uint32_t>(reports.size()));
+  for (const auto& d : reports) w.U64(d.report).U8(d.uphold ? 1 : 0);
+}
+
+Status ReadReports(Reader& r, std::vector<ReportDecision>* reports) {
+  uint32_t n = 0;
+  TRIB_RETURN_IF_ERROR(r.U32(&n));
+  if (n > kMaxProposalChanges) return Status::InvalidArgument("too many report decisions");
+  for (uint32_t i = 0; i < n; ++i) {
+    ReportDecision d;
+    uint8_t uphold = 0;
+    TRIB_RETURN_IF_ERROR(r.U64(&d.report));
+    TRIB_RETURN_IF_ERROR(r.U8(&uphold));
+    if (uphold > 1) return Status::InvalidArgument("uphold must be 0 or 1");
+    d.uphold = uphold == 1;
+    reports->push_back(d);
+  }
+  return Status::OK();
+}
+
+json ReportsJson(const std::vector<ReportDecision>& reports) {
+  json out = json::array();
+  for (const auto& d : reports) out.push_back({{"report", d.report}, {"uphold", d.uphold}});
+  return out;
+}
+
 json ChangesJson(const std::vector<ParamChange>& changes) {
   json out = json::array();
   for (const auto& c : changes)
@@ -109,6 +136,7 @@ Bytes Proposal::Encode() const {
   Writer w;
   w.U8(kProposalVersion).U64(id).Fixed(proposer.bytes).Str(title).Str(text);
   WriteChanges(w, changes);
+  WriteReports(w, reports);
   w.U64(created_height).U64(snapshot_height).U64(end_height).U64(timelock_blocks);
   w.U128(quorum).U128(for_votes).U128(against_votes).U128(abstain_votes).U64(voters);
   w.U8(canceled ? 1 : 0).U64(executed_height);
@@ -126,6 +154,7 @@ Result<Proposal> Proposal::Decode(ByteView b) {
   if (s.ok()) s = r.Str(&p.title, kMaxProposalTitleChars * 4);
   if (s.ok()) s = r.Str(&p.text, kMaxProposalTextBytes);
   if (s.ok()) s = ReadChanges(r, &p.changes);
+  if (s.ok()) s = ReadReports(r, &p.reports);
   if (s.ok()) s = r.U64(&p.created_height);
   if (s.ok()) s = r.U64(&p.snapshot_height);
   if (s.ok()) s = r.U64(&p.end_height);
@@ -150,6 +179,7 @@ json Proposal::ToJson(uint64_t height) const {
             {"title", title},
             {"text", text},
             {"changes", ChangesJson(changes)},
+            {"reports", ReportsJson(reports)},
             {"state", ProposalStateName(state)},
             {"created_height", created_height},
             {"snapshot_height", snapshot_height},
@@ -221,6 +251,7 @@ Bytes ProposePayload::Encode() const {
   Writer w;
   w.Str(title).Str(text);
   WriteChanges(w, changes);
+  WriteReports(w, reports);
   return std::move(w).bytes();
 }
 
@@ -230,23 +261,42 @@ Result<ProposePayload> ProposePayload::Decode(ByteView b) {
   Status s = r.Str(&p.title, kMaxProposalTitleChars * 4);
   if (s.ok()) s = r.Str(&p.text, kMaxProposalTextBytes);
   if (s.ok()) s = ReadChanges(r, &p.changes);
+  if (s.ok()) s = ReadReports(r, &p.reports);
   if (s.ok()) s = r.ExpectEnd();
   if (!s.ok()) return MalformedPayload(s);
   return p;
 }
 
 json ProposePayload::ToJson() const {
-  return {{"title", title}, {"text", text}, {"changes", ChangesJson(changes)}};
+  return {{"title", title},
+          {"text", text},
+          {"changes", ChangesJson(changes)},
+          {"reports", ReportsJson(reports)}};
 }
 
 Result<ProposePayload> ProposePayload::FromJson(const json& j) {
   ProposePayload p;
   TRIB_ASSIGN_OR_RETURN(p.title, PayloadString(j, "title"));
   TRIB_ASSIGN_OR_RETURN(p.text, PayloadString(j, "text", ""));
-  if (!j.contains("changes") || !j["changes"].is_array()) {
+  const json no_items = json::array();
+  const json& changes = j.contains("changes") ? j["changes"] : no_items;
+  const json& reports = j.contains("reports") ? j["reports"] : no_items;
+  if (!changes.is_array()) {
     return BadPayload("payload.changes must be an array of {\"name\", \"value\"}");
   }
-  for (const json& c : j["changes"]) {
+  if (!reports.is_array()) {
+    return BadPayload("payload.reports must be an array of {\"report\", \"uphold\"}");
+  }
+  for (const json& d : reports) {
+    if (!d.is_object() || !d.contains("uphold") || !d["uphold"].is_boolean()) {
+      return BadPayload("each report decision must be {\"report\": id, \"uphold\": bool}");
+    }
+    ReportDecision decision;
+    TRIB_ASSIGN_OR_RETURN(decision.report, PayloadU64(d, "report"));
+    decision.uphold = d["uphold"].get<bool>();
+    p.reports.push_back(decision);
+  }
+  for (const json& c : changes) {
     if (!c.is_object() || !c.contains("name") || !c["name"].is_string() || !c.contains("value") ||
         !c["value"].is_string()) {
       return BadPayload(
@@ -275,8 +325,17 @@ Status ProposePayload::Check() const {
     return Bad("the text must be UTF-8 of at most " + std::to_string(kMaxProposalTextBytes) +
                " bytes without control characters");
   }
-  if (changes.empty() || changes.size() > kMaxProposalChanges) {
-    return Bad("a proposal changes 1.." + std::to_string(kMaxProposalChanges) + " parameters");
+  const size_t actions = changes.size() + reports.size();
+  if (actions == 0 || actions > kMaxProposalChanges) {
+    return Bad("a proposal holds 1.." + std::to_string(kMaxProposalChanges) +
+               " parameter changes and report decisions");
+  }
+  std::set<uint64_t> decided;
+  for (const auto& d : reports) {
+    if (d.report == 0) return Bad("report ids start at 1");
+    if (!decided.insert(d.report).second) {
+      return Bad("report " + std::to_string(d.report) + " is decided twice");
+    }
   }
   std::set<std::string> seen;
   for (const auto& c : changes) {

@@ -5,6 +5,7 @@
 
 #include "tributary/base/encoding.h"
 #include "tributary/datanet/records.h"
+#include "tributary/economy/agents.h"
 #include "tributary/economy/governance.h"
 #include "tributary/economy/inference.h"
 #include "tributary/economy/models.h"
@@ -93,6 +94,9 @@ Result<std::vector<SplitClaim>> EarningClaims(const StateReader& s, const Model&
     }
     if (!trained_on) continue;
     TRIB_ASSIGN_OR_RETURN(auto stats, datanet::LoadStats(s, c->datanet, c->contributor));
+    // An agent's upheld reports count against its contributions everywhere.
+    TRIB_ASSIGN_OR_RETURN(auto agent, LoadAgent(s, c->contributor));
+    if (agent) stats.slashed_count += agent->slash_count;
     // The parameter is at most 10^6, so the product fits in 128 bits for any slash count.
     const uint64_t penalty = static_cast<uint64_t>(
         std::min<Amount>(kPartsPerMillion, Amount{stats.slashed_count} * penalty_per_slash));
@@ -174,6 +178,10 @@ class SettleInferenceKind final : public PayloadKind<SettleInferencePayload> {
       settled.receipt = r;
       settled.payer = key->owner;
       settled.paid = std::min(r.fee, payer.balance);
+      // An agent never pays past the budget its owner set (the node refuses answers over it).
+      TRIB_ASSIGN_OR_RETURN(auto agent, LoadAgent(ctx.state, key->owner));
+      const uint64_t today = ctx.timestamp_ms / kMsPerDay;
+      if (agent && !agent->exited) settled.paid = std::min(settled.paid, agent->Headroom(today));
       settled.height = ctx.height;
       settled.timestamp_ms = ctx.timestamp_ms;
       settled.tx_hash = ctx.tx_hash;
@@ -212,9 +220,8 @@ class SettleInferenceKind final : public PayloadKind<SettleInferencePayload> {
         }
         ctx.events.push_back({"inference.earned", std::move(attrs)});
       }
-      const uint64_t day = ctx.timestamp_ms / kMsPerDay;
-      if (key->spent_day != day) {
-        key->spent_day = day;
+      if (key->spent_day != today) {
+        key->spent_day = today;
         key->spent_today = 0;
       }
       auto spent_total = CheckedAdd(key->spent_total, settled.paid);
@@ -224,6 +231,18 @@ class SettleInferenceKind final : public PayloadKind<SettleInferencePayload> {
       key->spent_today = *spent_today;
       key->requests += 1;
       ctx.state.Put(ApiKeyKey(key->key_hash), key->Encode());
+      if (agent && !agent->exited && settled.paid > 0) {
+        if (agent->spent_day != today) {
+          agent->spent_day = today;
+          agent->spent_today = 0;
+        }
+        auto agent_today = CheckedAdd(agent->spent_today, settled.paid);
+        auto agent_total = CheckedAdd(agent->spent_total, settled.paid);
+        if (!agent_today || !agent_total) return Status::Internal("agent spend overflows");
+        agent->spent_today = *agent_today;
+        agent->spent_total = *agent_total;
+        StoreAgent(ctx.state, *agent);
+      }
       ctx.state.Put(ReceiptKey(r.request_id), settled.Encode());
       ctx.events.push_back({"inference.settled",
                             {{"request_id", r.request_id},

@@ -4,6 +4,7 @@
 
 #include "tributary/base/encoding.h"
 #include "tributary/datanet/records.h"
+#include "tributary/economy/agents.h"
 #include "tributary/economy/governance.h"
 #include "tributary/economy/inference.h"
 #include "tributary/ledger/payload_kind.h"
@@ -210,6 +211,7 @@ void RegisterEconomyKinds(TxKindRegistry& registry) {
   (void)registry.Add(std::make_unique<RegisterModelKind>());
   RegisterInferenceKinds(registry);
   RegisterGovernanceKinds(registry);
+  RegisterAgentKinds(registry);
 }
 
 }  // namespace tributary::economy

@@ -1,4 +1,5 @@
 // The protocol's governed parameters: the catalog the governor checks changes against.
+#include "tributary/economy/agents.h"
 #include "tributary/economy/fee_split.h"
 #include "tributary/economy/governance.h"
 
@@ -35,6 +36,10 @@ ParamRegistry* BuildRegistry() {
       "the share of the token supply that must vote for or abstain");
   add(kTimelockParam, kBlocks, 0, 30 * kBlocksPerDay, kBlocksPerDay,
       "blocks between the end of a successful vote and its execution");
+  add(kMinAgentStakeParam, kUnits, 0, Pow10(9) * kOpen, 100 * kOpen,
+      "the least stake an agent locks at agent.register");
+  add(kAgentSlashShareParam, kPpm, 1, kPartsPerMillion, 500'000,
+      "the share of an agent's stake an upheld report moves to the treasury");
   return r;
 }
 

@@ -128,6 +128,33 @@ TEST_F(PaymentsTest, KeysAreCheckedAndLimitsAndFundsHoldAcrossConcurrentHolds) {
   EXPECT_EQ(desk->stats().charged, 1u);
 }
 
+TEST_F(PaymentsTest, AnAgentsBudgetCapsItsHolds) {
+  KeyPair agent = KeyPair::Generate();
+  Send(payer_, "transfer",
+       {{"to", Addr(agent).ToString()}, {"amount", AmountToString(500 * kOpen)}});
+  Send(agent, "agent.register",
+       {{"owner", Addr(payer_).ToString()},
+        {"name", "bot"},
+        {"stake", AmountToString(100 * kOpen)}});
+  CreateKey(agent, "agent");
+  auto desk = OpenDesk();
+  ASSERT_NE(desk, nullptr);
+  const uint64_t now = kT0 + 2000;
+  const Amount price = kOpen;
+  // No budget yet: only its funds limit it.
+  auto first = desk->Reserve("agent", 1, price, 2000, now);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  desk->Release(*first);
+  Send(payer_, "agent.budget",
+       {{"agent", Addr(agent).ToString()}, {"daily_limit", AmountToString(3 * kOpen)}});
+  auto a = desk->Reserve("agent", 1, price, 2000, now);
+  ASSERT_TRUE(a.ok()) << a.status().ToString();
+  auto over = desk->Reserve("agent", 1, price, 1500, now);
+  EXPECT_EQ(over.status().reason(), "agent_budget");
+  EXPECT_NE(over.status().message().find("budget"), std::string::npos);
+  EXPECT_TRUE(desk->Reserve("agent", 1, price, 1000, now).ok());
+}
+
 TEST_F(PaymentsTest, TheJournalSurvivesARestartWithItsChargesStillHeld) {
   KeyPair app = KeyPair::Generate();
   Send(payer_, "transfer", {{"to", Addr(app).ToString()}, {"amount", AmountToString(kOpen)}});

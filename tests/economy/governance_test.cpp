@@ -3,6 +3,7 @@
 #include "tributary/economy/governance.h"
 
 #include "economy/economy_fixture.h"
+#include "tributary/economy/agents.h"
 #include "tributary/ledger/votes.h"
 
 namespace tributary::economy {
@@ -207,6 +208,63 @@ TEST_F(GovernanceTest, MoreAgainstThanForIsDefeatedAndGenesisValuesAreChecked) {
   g.protocol_params.erase("fees.protocol_share_ppm");
   g.protocol_params["no.such"] = 1;
   EXPECT_EQ(CheckGenesisParams(g).reason(), "bad_genesis");
+}
+
+TEST_F(GovernanceTest, AnAgentReportIsDecidedByAVoteAndSlashesItsStake) {
+  const TxKind* reg = kinds_.Find(kRegisterAgentKind);
+  Ok(carol_, kRegisterAgentKind,
+     reg->PayloadFromJson({{"owner", Addr(bob_).ToString()},
+                           {"name", "trader"},
+                           {"stake", AmountToString(200 * kOpen)}})
+         .value());
+  Ok(owner_, kDelegateKind, Delegate(owner_));
+  Ok(alice_, kDelegateKind, Delegate(owner_));
+  Bytes report = kinds_.Find(kSlashReportKind)
+                     ->PayloadFromJson({{"target", {{"agent", Addr(carol_).ToString()}}},
+                                        {"evidence", {{"text_hash", ToHex(H("spam answers"))}}},
+                                        {"reason", "it resold answers as its own"}})
+                     .value();
+  Ok(bob_, kSlashReportKind, report);
+  // The report pins the stake; the Datanet-owner route does not decide agents.
+  EXPECT_EQ(Refused(carol_, kAgentExitKind,
+                    kinds_.Find(kAgentExitKind)
+                        ->PayloadFromJson({{"agent", Addr(carol_).ToString()}})
+                        .value()),
+            "open_reports");
+  EXPECT_EQ(Refused(owner_, kSlashResolveKind,
+                    kinds_.Find(kSlashResolveKind)
+                        ->PayloadFromJson({{"report", 1}, {"uphold", true}})
+                        .value()),
+            "decided_by_governance");
+
+  ProposePayload p;
+  p.title = "Slash the trader";
+  p.reports = {{1, true}};
+  ASSERT_TRUE(p.Check().ok()) << p.Check().ToString();
+  ProposePayload unknown = p;
+  unknown.reports = {{7, true}};
+  EXPECT_EQ(Refused(owner_, kProposeKind, unknown.Encode()), "unknown_report");
+  Ok(owner_, kProposeKind, p.Encode());
+  EXPECT_EQ(P(1).reports, p.reports);
+  AdvanceTo(P(1).snapshot_height + 1);
+  Ok(owner_, kVoteKind, Vote(1, "for"));
+  AdvanceTo(P(1).ExecutableHeight());
+  const Amount treasury = LoadAccount(*state_, TreasuryAddress())->balance;
+  Ok(bob_, kExecuteKind, Id(kExecuteKind, 1));
+  // slash.agent_share_ppm (50%) of 200 OPEN to the treasury; the agent's record says so.
+  EXPECT_EQ(LoadAccount(*state_, TreasuryAddress())->balance, treasury + 100 * kOpen);
+  Agent a = *LoadAgent(*state_, Addr(carol_)).value();
+  EXPECT_EQ(a.stake, 100 * kOpen);
+  EXPECT_EQ(a.slash_count, 1u);
+  EXPECT_EQ(a.open_reports, 0u);
+  SlashReport r = *LoadReport(*state_, 1).value();
+  EXPECT_EQ(r.status, ReportStatus::kUpheld);
+  EXPECT_EQ(r.decided_by, GovernorAddress());
+  EXPECT_EQ(r.proposal, 1u);
+  EXPECT_EQ(r.slashed, 100 * kOpen);
+  // Decided, the report no longer pins the rest of the stake.
+  Ok(carol_, kAgentExitKind,
+     kinds_.Find(kAgentExitKind)->PayloadFromJson({{"agent", Addr(carol_).ToString()}}).value());
 }
 
 TEST_F(GovernanceTest, ProposalsRoundTripThroughTheirEncoding) {

@@ -6,6 +6,7 @@
 #include <random>
 
 #include "economy/economy_fixture.h"
+#include "tributary/economy/agents.h"
 #include "tributary/economy/fee_split.h"
 #include "tributary/economy/governance.h"
 #include "tributary/ledger/staking.h"
@@ -347,6 +348,31 @@ TEST_F(InferenceTest, GovernedSharesApplyAndStakersShareTheTreasuryPart) {
   Applied claim = Ok(bob_, "stake.claim", {});
   EXPECT_EQ(Balance(Addr(bob_)), before + Amount{100} * Pow10(12) - claim.fee);
   EXPECT_EQ(Balance(StakingPoolAddress()), 0u);
+}
+
+TEST_F(InferenceTest, AnAgentPaysNoMoreThanItsOwnersBudget) {
+  SetUpModel();
+  // carol is an agent owned by owner_, capped at 0.003 OPEN a day; two answers of 0.002 each.
+  Ok(carol_, kRegisterAgentKind,
+     kinds_.Find(kRegisterAgentKind)
+         ->PayloadFromJson({{"owner", Addr(owner_).ToString()},
+                            {"name", "buyer"},
+                            {"stake", AmountToString(100 * kOpen)}})
+         .value());
+  Ok(owner_, kAgentBudgetKind,
+     kinds_.Find(kAgentBudgetKind)
+         ->PayloadFromJson(
+             {{"agent", Addr(carol_).ToString()}, {"daily_limit", AmountToString(3 * Pow10(15))}})
+         .value());
+  Hash32 key = CreateKey(carol_, "agent-secret");
+  InferenceReceipt r1 = Receipt("agent-1", key, 1000, {{c3_, 500'000}});
+  InferenceReceipt r2 = Receipt("agent-2", key, 1000, {{c3_, 500'000}});
+  ASSERT_TRUE(Settle({r1, r2}).action.ok());
+  EXPECT_EQ((*LoadReceipt(*state_, "agent-1"))->paid, 2 * Pow10(15));
+  EXPECT_EQ((*LoadReceipt(*state_, "agent-2"))->paid, 1 * Pow10(15)) << "capped by the budget";
+  Agent a = *LoadAgent(*state_, Addr(carol_)).value();
+  EXPECT_EQ(a.spent_total, 3 * Pow10(15));
+  EXPECT_EQ(a.Headroom((kT0 + height_ * 1000) / kMsPerDay), 0u);
 }
 
 TEST_F(InferenceTest, ContributionsOutsideTheTrainingDataEarnNothing) {

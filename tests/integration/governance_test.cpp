@@ -130,6 +130,82 @@ TEST_F(GovernanceNodeTest, AProposalChangesTheProtocolShareFromTheBlockAfterItsE
   EXPECT_EQ(Get("/v1/params/fees.protocol_share_ppm")["value"], "75000");
 }
 
+TEST_F(GovernanceNodeTest, AnAgentIsRegisteredBudgetedReportedAndSlashedByVote) {
+  const std::string bot = FundedKey(*node_, "bot", "500");
+  EXPECT_TRUE(FailsWithOneErrorLine(Cli({"agent", "register", "--from", "bot", "--owner", "dev",
+                                         "--name", "bot", "--stake", "50"}),
+                                    "stake_too_low"));
+  auto reg =
+      Cli({"agent", "register", "--from", "bot", "--owner", "dev", "--name", "bot", "--purpose",
+           "buys answers", "--endpoint", "https://bot.example", "--stake", "150"});
+  ASSERT_EQ(reg.exit_code, 0) << reg.err;
+  json agent = CliJson({"agent", "show", "bot"});
+  EXPECT_EQ(agent["stake"], "150000000000000000000") << agent.dump();
+  EXPECT_EQ(agent["status"], "active");
+  EXPECT_EQ(CliJson({"agent", "list", "--owner", "dev"})["agents"].size(), 1u);
+  EXPECT_TRUE(FailsWithOneErrorLine(
+      Cli({"agent", "budget", "--from", "bot", "bot", "--daily", "1"}), "not_agent_owner"));
+  ASSERT_EQ(Cli({"agent", "budget", "--from", "dev", "bot", "--daily", "1"}).exit_code, 0);
+  EXPECT_EQ(Get("/v1/agents/" + bot)["daily_budget"], "1000000000000000000");
+
+  auto filed = Cli({"report", "file", "--from", "dev", "--agent", "bot", "--evidence-text",
+                    "it resold answers", "--reason", "resold answers as its own"});
+  ASSERT_EQ(filed.exit_code, 0) << filed.err;
+  EXPECT_NE(filed.out.find("report 1 filed"), std::string::npos) << filed.out;
+  EXPECT_TRUE(
+      FailsWithOneErrorLine(Cli({"agent", "exit", "--from", "bot", "bot"}), "open_reports"));
+  EXPECT_TRUE(FailsWithOneErrorLine(Cli({"report", "resolve", "--from", "dev", "1", "uphold"}),
+                                    "decided_by_governance"));
+
+  ASSERT_EQ(Cli({"gov", "delegate", "--from", "dev"}).exit_code, 0);
+  ASSERT_EQ(
+      Cli({"gov", "propose", "--from", "dev", "--title", "Slash bot", "--uphold", "1"}).exit_code,
+      0);
+  json p = Get("/v1/proposals/1");
+  EXPECT_EQ(p["reports"][0]["report"], 1);
+  EXPECT_EQ(p["reports"][0]["uphold"], true);
+  AdvanceUntilNextBlockIs(p["snapshot_height"].get<uint64_t>() + 1);
+  ASSERT_EQ(Cli({"gov", "vote", "--from", "dev", "1", "for"}).exit_code, 0);
+  AdvanceUntilNextBlockIs(p["executable_height"].get<uint64_t>());
+  auto executed = Cli({"gov", "execute", "--from", "dev", "1"});
+  ASSERT_EQ(executed.exit_code, 0) << executed.err;
+  json report = CliJson({"report", "show", "1"});
+  EXPECT_EQ(report["status"], "upheld") << report.dump();
+  EXPECT_EQ(report["slashed"], "75000000000000000000");
+  EXPECT_EQ(report["proposal"], 1);
+  agent = Get("/v1/agents/" + bot);
+  EXPECT_EQ(agent["stake"], "75000000000000000000");
+  EXPECT_EQ(agent["slash_count"], 1);
+  EXPECT_EQ(CliJson({"report", "list", "--status", "upheld"})["reports"].size(), 1u);
+  auto exited = Cli({"agent", "exit", "--from", "bot", "bot"});
+  EXPECT_EQ(exited.exit_code, 0) << exited.err;
+  EXPECT_EQ(Get("/v1/agents/" + bot)["status"], "exited");
+
+  // Bad input.
+  const int port = node_->port();
+  EXPECT_TRUE(IsJsonError(HttpGet(port, "/v1/agents/nobody"), 400, "bad_address"));
+  EXPECT_TRUE(IsJsonError(HttpGet(port, "/v1/agents/" + FundedKey(*node_, "plain", "1")), 404,
+                          "unknown_agent"));
+  EXPECT_TRUE(IsJsonError(HttpGet(port, "/v1/reports/x"), 400, "bad_param"));
+  EXPECT_TRUE(IsJsonError(HttpGet(port, "/v1/reports/9"), 404, "unknown_report"));
+  EXPECT_TRUE(IsJsonError(HttpGet(port, "/v1/reports?status=bogus"), 400, "bad_param"));
+  EXPECT_TRUE(IsJsonError(HttpGet(port, "/v1/agents?owner=nobody"), 400, "bad_address"));
+  EXPECT_TRUE(FailsWithOneErrorLine(
+      Cli({"report", "file", "--from", "dev", "--reason", "r", "--evidence-text", "t"}),
+      "--agent or --contribution"));
+  EXPECT_TRUE(FailsWithOneErrorLine(
+      Cli({"report", "file", "--from", "dev", "--agent", "bot", "--reason", "r"}), "evidence"));
+  EXPECT_TRUE(FailsWithOneErrorLine(Cli({"report", "resolve", "--from", "dev", "1", "maybe"}),
+                                    "uphold or dismiss"));
+  EXPECT_TRUE(FailsWithOneErrorLine(Cli({"agent", "register", "--from", "plain", "--owner", "dev",
+                                         "--name", "x", "--endpoint", "ftp://x", "--stake", "1"}),
+                                    "bad_agent"));
+  EXPECT_TRUE(FailsWithOneErrorLine(
+      Cli({"agent", "budget", "--from", "dev", "bot", "--daily", "lots"}), "--daily"));
+  EXPECT_TRUE(FailsWithOneErrorLine(
+      Cli({"gov", "propose", "--from", "dev", "--title", "t", "--uphold", "9"}), "unknown_report"));
+}
+
 TEST_F(GovernanceNodeTest, BadInputGetsAClearError) {
   const int port = node_->port();
   EXPECT_TRUE(IsJsonError(HttpGet(port, "/v1/params/fees.nope"), 404, "unknown_param"));

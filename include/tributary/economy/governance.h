@@ -4,7 +4,8 @@
 //!   gov.delegate  {to}: the sender's voting weight (balance + staked + unbonding) counts for `to`
 //!                 (itself included) from this block on; until an account delegates, its tokens
 //!                 do not vote. Event "gov.delegated".
-//!   gov.propose   {title, text, changes: [{name, value}]}: needs the proposal threshold in votes
+//!   gov.propose   {title, text, changes: [{name, value}], reports: [{report, uphold}]}: needs the
+//!   proposal threshold in votes
 //!                 as of the previous block. Snapshot at height + voting delay; voting in the
 //!                 voting period after it; the quorum, delay, period and timelock in force at
 //!                 proposal time are kept with the proposal. Event "gov.proposed" {proposal}.
@@ -12,7 +13,9 @@
 //!                 weight is the voter's votes as of the snapshot. Event "gov.voted".
 //!   gov.execute   {proposal}: anyone, once the proposal succeeded (for > against and for +
 //!                 abstain >= quorum) and the timelock after the vote has passed. Each change
-//!                 applies from the next block. Events "gov.executed", "param.changed".
+//!                 applies from the next block; each report decision is applied (a report
+//!                 decided meanwhile is skipped). Events "gov.executed", "param.changed",
+//!                 "slash.upheld"/"slash.dismissed".
 //!   gov.cancel    {proposal}: the proposer, until voting ends. Event "gov.canceled".
 //!
 //! State keys: 'G' -> u64 number of proposals (ids are 1, 2, ...);
@@ -80,6 +83,13 @@ struct ParamChange {
   bool operator==(const ParamChange&) const = default;
 };
 
+//! A decision on an open slash report against an agent (economy/agents.h), applied on execution.
+struct ReportDecision {
+  uint64_t report = 0;
+  bool uphold = false;
+  bool operator==(const ReportDecision&) const = default;
+};
+
 enum class VoteSupport : uint8_t { kAgainst = 0, kFor = 1, kAbstain = 2 };
 std::string_view VoteSupportName(VoteSupport s);
 Result<VoteSupport> ParseVoteSupport(std::string_view name);
@@ -100,6 +110,7 @@ struct Proposal {
   std::string title;
   std::string text;
   std::vector<ParamChange> changes;
+  std::vector<ReportDecision> reports;
   uint64_t created_height = 0;
   uint64_t snapshot_height = 0;  //!< votes count as of this block
   uint64_t end_height = 0;       //!< the last block that takes votes
@@ -140,13 +151,15 @@ struct ProposePayload {
   std::string title;
   std::string text;
   std::vector<ParamChange> changes;
+  std::vector<ReportDecision> reports;
 
   Bytes Encode() const;
   static Result<ProposePayload> Decode(ByteView b);
   nlohmann::json ToJson() const;
   static Result<ProposePayload> FromJson(const nlohmann::json& j);
-  //! Title, text and changes: each a registered parameter, in bounds, named once
-  //! (reasons bad_proposal, unknown_param, param_out_of_bounds).
+  //! Title, text, 1..16 changes and report decisions in all: each change a registered
+  //! parameter, in bounds, named once; each report once (reasons bad_proposal, unknown_param,
+  //! param_out_of_bounds).
   Status Check() const;
 };
 
