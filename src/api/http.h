@@ -61,6 +61,9 @@ struct RouteContext {
   Payments* payments = nullptr;  //!< paid answers; null when the node cannot settle them
 };
 
+//! /v1/chain, /v1/tx, /v1/tx/{hash}, /v1/blocks/{height}, /v1/accounts/{address}
+//! (ledger-routes.cpp).
+void AddLedgerRoutes(httplib::Server& server, const RouteContext& ctx);
 //! The Datanet routes (datanet-routes.cpp).
 void AddDatanetRoutes(httplib::Server& server, const RouteContext& ctx);
 //! The model registry routes (model-routes.cpp); they need only ctx.chain.

@@ -63,16 +63,15 @@ void PrintDatanet(const json& d) {
 }  // namespace
 
 int RunDatanetCreate(const Common& c, const DatanetArgs& a) {
-  json p = {{"name", a.name},
-            {"summary", a.summary},
-            {"tags", SplitComma(a.tags)},
-            {"license", a.license},
-            {"policy", a.policy},
-            {"schema", SchemaJson(a.schema, a.per_file)},
-            {"quotas",
-             {{"bytes_per_day", a.bytes_per_day},
-              {"files_per_day", a.files_per_day},
-              {"bytes_per_file", a.bytes_per_file}}}};
+  json p = {
+      {"name", a.name},       {"summary", a.summary}, {"tags", SplitComma(a.tags)},
+      {"license", a.license}, {"policy", a.policy},   {"schema", SchemaJson(a.schema, a.per_file)}};
+  // Quotas left out take the governed defaults (tributary params datanet.default_*).
+  json quotas = json::object();
+  if (a.bytes_per_day) quotas["bytes_per_day"] = a.bytes_per_day;
+  if (a.files_per_day) quotas["files_per_day"] = a.files_per_day;
+  if (a.bytes_per_file) quotas["bytes_per_file"] = a.bytes_per_file;
+  if (!quotas.empty()) p["quotas"] = quotas;
   if (!a.description_file.empty()) {
     auto d = ReadWholeFile(a.description_file);
     if (!d.ok()) return Fail(d.status().WithContext("--description"));

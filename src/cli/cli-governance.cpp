@@ -49,6 +49,7 @@ std::string ParamDisplay(const std::string& unit, const json& value) {
     return FormatTokens(*v, 4) + "%";
   }
   if (unit == "base_units") return FormatTokens(*v) + " OPEN";
+  if (unit == "bytes") return AmountToString(*v) + " bytes";
   if (unit == "blocks") return AmountToString(*v) + (*v == 1 ? " block" : " blocks");
   return AmountToString(*v);
 }

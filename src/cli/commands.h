@@ -164,7 +164,7 @@ struct DatanetArgs {
   std::string name, summary, description_file, tags, license, policy = "open", schema = "text";
   std::string stake = "0";
   double slash_percent = 100, near_duplicate = 0.8;
-  uint64_t bytes_per_day = 10ull << 20, files_per_day = 20, bytes_per_file = 5ull << 20;
+  uint64_t bytes_per_day = 0, files_per_day = 0, bytes_per_file = 0;  //!< 0: governed default
   bool per_file = false;  //!< .txt/.md: a row per file instead of per paragraph
   std::vector<std::string> files;
   bool approve = false, spam = false;

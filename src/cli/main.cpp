@@ -433,12 +433,12 @@ int main(int argc, char** argv) {
   dn_create
       ->add_option("--near-duplicate", dn.near_duplicate, "near-duplicate similarity threshold")
       ->capture_default_str();
-  dn_create->add_option("--bytes-per-day", dn.bytes_per_day, "quota per contributor per day")
-      ->capture_default_str();
-  dn_create->add_option("--files-per-day", dn.files_per_day, "quota per contributor per day")
-      ->capture_default_str();
-  dn_create->add_option("--bytes-per-file", dn.bytes_per_file, "largest file")
-      ->capture_default_str();
+  dn_create->add_option("--bytes-per-day", dn.bytes_per_day,
+                        "quota per contributor per day (default: datanet.default_bytes_per_day)");
+  dn_create->add_option("--files-per-day", dn.files_per_day,
+                        "quota per contributor per day (default: datanet.default_files_per_day)");
+  dn_create->add_option("--bytes-per-file", dn.bytes_per_file,
+                        "largest file (default: datanet.default_bytes_per_file)");
   auto* dn_update = datanet->add_subcommand("update", "change summary, description or tags");
   add_from(dn_update);
   dn_update->add_option("id", dn.id, "Datanet id")->required();

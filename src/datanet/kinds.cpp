@@ -43,6 +43,21 @@ class CreateKind final : public PayloadKind<CreatePayload> {
     d.id = count + 1;
     d.owner = ctx.sender;
     d.spec = p.spec;
+    // Unset quotas take the governed defaults in force now; the record keeps the numbers.
+    const auto& params = DatanetParams();
+    Quotas& q = d.spec.quotas;
+    if (q.bytes_per_day == 0) {
+      TRIB_ASSIGN_OR_RETURN(Amount v, ParamAt(ctx.state, params[0], ctx.height));
+      q.bytes_per_day = static_cast<uint64_t>(v);
+    }
+    if (q.files_per_day == 0) {
+      TRIB_ASSIGN_OR_RETURN(Amount v, ParamAt(ctx.state, params[1], ctx.height));
+      q.files_per_day = static_cast<uint32_t>(v);
+    }
+    if (q.bytes_per_file == 0) {
+      TRIB_ASSIGN_OR_RETURN(Amount v, ParamAt(ctx.state, params[2], ctx.height));
+      q.bytes_per_file = static_cast<uint64_t>(v);
+    }
     d.created_height = ctx.height;
     d.created_ms = ctx.timestamp_ms;
     StoreDatanet(ctx.state, d);
@@ -369,6 +384,7 @@ Result<CreatePayload> CreatePayload::FromJson(const json& j) {
   s.slash_bps = ToU32(slash);
   TRIB_ASSIGN_OR_RETURN(uint64_t near, PayloadU64(j, "near_duplicate_bps", 8000));
   s.near_duplicate_bps = ToU32(near);
+  s.quotas = Quotas{0, 0, 0};  // unset: the governed defaults
   if (j.contains("quotas") && !j["quotas"].is_null()) {
     const json& q = j["quotas"];
     if (!q.is_object()) return BadPayload("payload.quotas must be an object");

@@ -161,9 +161,7 @@ Status DatanetSpec::Check() const {
   if (near_duplicate_bps == 0 || near_duplicate_bps > 10000) {
     return Bad("near_duplicate_bps must be in 1..10000");
   }
-  if (quotas.bytes_per_file == 0 || quotas.bytes_per_day == 0 || quotas.files_per_day == 0) {
-    return Bad("quotas must be positive");
-  }
+  // A quota of 0 in a datanet.create payload means the governed default (datanet/kinds.h).
   if (quotas.bytes_per_file > kMaxBytesPerFile) {
     return Bad("bytes_per_file may be at most " + std::to_string(kMaxBytesPerFile));
   }

@@ -1,4 +1,5 @@
 // The protocol's governed parameters: the catalog the governor checks changes against.
+#include "tributary/datanet/kinds.h"
 #include "tributary/economy/agents.h"
 #include "tributary/economy/fee_split.h"
 #include "tributary/economy/governance.h"
@@ -40,6 +41,9 @@ ParamRegistry* BuildRegistry() {
       "the least stake an agent locks at agent.register");
   add(kAgentSlashShareParam, kPpm, 1, kPartsPerMillion, 500'000,
       "the share of an agent's stake an upheld report moves to the treasury");
+  for (const ParamSpec& spec : datanet::DatanetParams()) {
+    if (!r->Add(spec).ok()) std::abort();
+  }
   return r;
 }
 

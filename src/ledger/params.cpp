@@ -14,6 +14,8 @@ std::string_view ParamUnitName(ParamUnit unit) {
       return "blocks";
     case ParamUnit::kCount:
       return "count";
+    case ParamUnit::kBytes:
+      return "bytes";
   }
   return "unknown";
 }

@@ -304,15 +304,9 @@ TEST_F(KindsTest, CreateRejectsBadSpecsAtCheckTxAndFromJson) {
       {"empty license", [](DatanetSpec& s) { s.license = ""; }},
       {"license expression", [](DatanetSpec& s) { s.license = "MIT OR Apache-2.0"; }},
       {"modality image", [](DatanetSpec& s) { s.modality = "image"; }},
-      {"uppercase tag",
-       [](DatanetSpec& s) {
-         s.tags = {"humor", "NLP"};
-       }},
+      {"uppercase tag", [](DatanetSpec& s) { s.tags = {"humor", "NLP"}; }},
       {"tag with a space", [](DatanetSpec& s) { s.tags = {"machine learning"}; }},
-      {"repeated tag",
-       [](DatanetSpec& s) {
-         s.tags = {"humor", "humor"};
-       }},
+      {"repeated tag", [](DatanetSpec& s) { s.tags = {"humor", "humor"}; }},
       {"too many tags",
        [](DatanetSpec& s) {
          s.tags.clear();
@@ -320,9 +314,6 @@ TEST_F(KindsTest, CreateRejectsBadSpecsAtCheckTxAndFromJson) {
        }},
       {"slash_bps over 10000", [](DatanetSpec& s) { s.slash_bps = 10001; }},
       {"near_duplicate_bps zero", [](DatanetSpec& s) { s.near_duplicate_bps = 0; }},
-      {"zero bytes_per_day", [](DatanetSpec& s) { s.quotas.bytes_per_day = 0; }},
-      {"zero files_per_day", [](DatanetSpec& s) { s.quotas.files_per_day = 0; }},
-      {"zero bytes_per_file", [](DatanetSpec& s) { s.quotas.bytes_per_file = 0; }},
       {"bytes_per_file over 64 MiB",
        [](DatanetSpec& s) { s.quotas.bytes_per_file = kMaxBytesPerFile + 1; }},
       {"summary too long",
@@ -380,9 +371,10 @@ TEST_F(KindsTest, CreateJsonFillsDefaultsAndRequiresNameAndLicense) {
   EXPECT_EQ(d->spec.stake, Amount{0});
   EXPECT_EQ(d->spec.slash_bps, 10000u);
   EXPECT_EQ(d->spec.modality, "text");
-  EXPECT_EQ(d->spec.quotas.bytes_per_day, Quotas{}.bytes_per_day);
-  EXPECT_EQ(d->spec.quotas.files_per_day, Quotas{}.files_per_day);
-  EXPECT_EQ(d->spec.quotas.bytes_per_file, Quotas{}.bytes_per_file);
+  // Unset quotas stay 0 in the payload: datanet.create records the governed defaults.
+  EXPECT_EQ(d->spec.quotas.bytes_per_day, 0u);
+  EXPECT_EQ(d->spec.quotas.files_per_day, 0u);
+  EXPECT_EQ(d->spec.quotas.bytes_per_file, 0u);
   EXPECT_FALSE(create->PayloadFromJson({{"license", "MIT"}}).ok());
   EXPECT_FALSE(create->PayloadFromJson({{"name", "No license"}}).ok());
   EXPECT_EQ(create->PayloadFromJson({{"name", "x"}, {"license", "MIT"}, {"policy", "closed"}})
@@ -390,6 +382,31 @@ TEST_F(KindsTest, CreateJsonFillsDefaultsAndRequiresNameAndLicense) {
                 .reason(),
             "bad_datanet");
   EXPECT_EQ(create->PayloadFromJson(json::array()).status().reason(), "bad_payload");
+}
+
+TEST_F(KindsTest, UnsetQuotasTakeTheGovernedDefaultsInForceAtCreation) {
+  const TxKind* create = kinds_.Find(kCreateKind);
+  auto minimal = create->PayloadFromJson(
+      {{"name", "Minimal"}, {"license", "MIT"}, {"quotas", {{"files_per_day", 3}}}});
+  ASSERT_TRUE(minimal.ok()) << minimal.status().ToString();
+  Ok(owner_, kCreateKind, *minimal);
+  auto d1 = (*LoadDatanet(*state_, 1)).value();
+  EXPECT_EQ(d1.spec.quotas.bytes_per_day, Quotas{}.bytes_per_day);
+  EXPECT_EQ(d1.spec.quotas.files_per_day, 3u) << "set explicitly";
+  EXPECT_EQ(d1.spec.quotas.bytes_per_file, Quotas{}.bytes_per_file);
+  // Governance lowers the default daily bytes from the next block: later Datanets get it,
+  // existing ones keep theirs.
+  {
+    Overlay o(state_.get());
+    ASSERT_TRUE(StoreParam(o, DatanetParams()[0], 1 << 20, height_ + 1).ok());
+    state_->Apply(o.writes());
+  }
+  Ok(owner_, kCreateKind, *minimal);
+  EXPECT_EQ((*LoadDatanet(*state_, 2))->spec.quotas.bytes_per_day, 1u << 20);
+  EXPECT_EQ((*LoadDatanet(*state_, 1))->spec.quotas.bytes_per_day, Quotas{}.bytes_per_day);
+  EXPECT_EQ(DatanetParams()[0].name, kDefaultBytesPerDayParam);
+  EXPECT_EQ(DatanetParams()[1].name, kDefaultFilesPerDayParam);
+  EXPECT_EQ(DatanetParams()[2].name, kDefaultBytesPerFileParam);
 }
 
 // ---- datanet.update ----

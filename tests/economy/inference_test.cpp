@@ -375,6 +375,26 @@ TEST_F(InferenceTest, AnAgentPaysNoMoreThanItsOwnersBudget) {
   EXPECT_EQ(a.Headroom((kT0 + height_ * 1000) / kMsPerDay), 0u);
 }
 
+TEST_F(InferenceTest, AnAgentsUpheldReportsLowerItsContributionsWeight) {
+  SetUpModel();
+  Hash32 key = CreateKey(carol_, "secret");
+  // bob is an agent with one upheld report (as a passed proposal leaves it).
+  Agent bob;
+  bob.address = Addr(bob_);
+  bob.owner = Addr(owner_);
+  bob.name = "bob-bot";
+  bob.slash_count = 1;
+  {
+    Overlay o(state_.get());
+    StoreAgent(o, bob);
+    state_->Apply(o.writes());
+  }
+  const Amount before = Balance(Addr(bob_));
+  ASSERT_TRUE(Settle({Receipt("req-b", key, 1000, {{c3_, 400'000}})}).action.ok());
+  // 2e15 x 0.95 x 0.5 x 0.4 x (1 - 0.25) = 2.85e14, as for alice's one spam slash.
+  EXPECT_EQ(Balance(Addr(bob_)) - before, Amount{285} * Pow10(12));
+}
+
 TEST_F(InferenceTest, ContributionsOutsideTheTrainingDataEarnNothing) {
   SetUpModel(800'000);
   Hash32 key = CreateKey(carol_, "secret");

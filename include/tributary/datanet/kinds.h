@@ -19,16 +19,26 @@
 #include <nlohmann/json.hpp>
 
 #include "tributary/datanet/records.h"
+#include "tributary/ledger/params.h"
 #include "tributary/ledger/tx_kind.h"
 
 namespace tributary::datanet {
+
+//! Governed defaults (ledger/params.h) for the quotas a Datanet's creator leaves unset (0 in the
+//! payload): what datanet.create records for them.
+inline constexpr std::string_view kDefaultBytesPerDayParam = "datanet.default_bytes_per_day";
+inline constexpr std::string_view kDefaultFilesPerDayParam = "datanet.default_files_per_day";
+inline constexpr std::string_view kDefaultBytesPerFileParam = "datanet.default_bytes_per_file";
+//! The Datanet library's parameter specs (the economy library's registry includes them).
+const std::vector<ParamSpec>& DatanetParams();
 
 struct CreatePayload {
   DatanetSpec spec;
   Bytes Encode() const;
   static Result<CreatePayload> Decode(ByteView b);
   nlohmann::json ToJson() const;
-  //! Missing rules take their defaults (open, stake 0, default quotas, text schema).
+  //! Missing rules take their defaults (open, stake 0, text schema); a missing quota is 0, which
+  //! datanet.create replaces with the governed default (DatanetParams) when it applies.
   static Result<CreatePayload> FromJson(const nlohmann::json& j);
 };
 

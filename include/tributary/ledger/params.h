@@ -20,7 +20,13 @@
 
 namespace tributary {
 
-enum class ParamUnit : uint8_t { kPartsPerMillion = 0, kBaseUnits = 1, kBlocks = 2, kCount = 3 };
+enum class ParamUnit : uint8_t {
+  kPartsPerMillion = 0,
+  kBaseUnits = 1,
+  kBlocks = 2,
+  kCount = 3,
+  kBytes = 4,
+};
 std::string_view ParamUnitName(ParamUnit unit);
 
 struct ParamSpec {

@@ -1,0 +1,128 @@
+// The ledger's own routes: chain info, transactions (submit, look up with proofs), blocks and
+// accounts (with state proofs).
+#include "http.h"
+#include "tributary/datanet/kinds.h"
+#include "tributary/ledger/verify.h"
+
+namespace tributary::http {
+
+using json = nlohmann::json;
+
+void AddLedgerRoutes(httplib::Server& server, const RouteContext& ctx) {
+  Chain* chain = ctx.chain;
+  const ServerOptions* opts = ctx.opts;
+
+  server.Get("/v1/chain", [=](const httplib::Request&, httplib::Response& res) {
+    const Genesis& g = chain->genesis();
+    SendJson(
+        res, 200,
+        {{"chain_id", g.chain_id},
+         {"height", chain->height()},
+         {"sequencer", ToHex(g.sequencer)},
+         {"token",
+          {{"symbol", g.symbol}, {"decimals", g.decimals}, {"supply", AmountToString(g.supply)}}},
+         {"params", g.ToJson()["params"]},
+         {"tx_kinds", NodeTxKinds().Names()}});
+  });
+
+  server.Post("/v1/tx", [=](const httplib::Request& req, httplib::Response& res) {
+    std::string wait = req.get_param_value("wait");
+    if (!wait.empty() && wait != "commit" && wait != "none") {
+      return SendError(res, 400, "bad_param", "wait must be 'commit' or 'none'");
+    }
+    auto body = ParseBody(req, res, opts->max_json_depth, opts->max_body_bytes);
+    if (!body) return;
+    auto tx = Transaction::FromJson(*body, NodeTxKinds());
+    if (!tx.ok()) return SendStatus(res, tx.status());
+    if (tx->kind == datanet::kSubmitKind) {
+      // Its rows must travel with it, or the ledger would hold a contribution no node has.
+      return SendError(res, 400, "use_contribution_route",
+                       "contribution.submit txs go to POST /v1/datanets/{id}/contributions "
+                       "with their files");
+    }
+    auto hash = chain->Submit(*tx);
+    if (!hash.ok()) return SendStatus(res, hash.status());
+    if (wait == "commit") {
+      auto timeout = opts->max_wait;
+      if (chain->WaitForCommit(*hash, timeout)) {
+        auto l = chain->GetTx(*hash);
+        if (l.ok() && l->state == TxState::kCommitted) {
+          return SendJson(res, 200,
+                          {{"hash", ToHex(*hash)},
+                           {"status", "committed"},
+                           {"height", l->height},
+                           {"receipt", l->receipt.ToJson()}});
+        }
+      }
+    }
+    SendJson(res, 202, {{"hash", ToHex(*hash)}, {"status", "pending"}});
+  });
+
+  server.Get(R"(/v1/tx/([^/]+))", [=](const httplib::Request& req, httplib::Response& res) {
+    auto hash = ParseHash(req.matches[1], "tx hash");
+    if (!hash.ok()) return SendStatus(res, hash.status());
+    auto l = chain->GetTx(*hash);
+    if (!l.ok()) return SendStatus(res, l.status());
+    if (l->state == TxState::kUnknown) {
+      return SendError(res, 404, "tx_not_found", "no transaction " + ToHex(*hash));
+    }
+    auto txj = l->tx.ToJson(NodeTxKinds());
+    json out = {{"hash", ToHex(*hash)}, {"tx", txj.ok() ? *txj : json(nullptr)}};
+    if (l->state == TxState::kPending) {
+      out["status"] = "pending";
+      return SendJson(res, 200, out);
+    }
+    out["status"] = "committed";
+    out["height"] = l->height;
+    out["index"] = l->index;
+    out["receipt"] = l->receipt.ToJson();
+    out["block"] = l->header.ToJson();
+    out["proof"] = TxProofJson(*l);
+    SendJson(res, 200, out);
+  });
+
+  server.Get(R"(/v1/blocks/([^/]+))", [=](const httplib::Request& req, httplib::Response& res) {
+    std::string which = req.matches[1];
+    std::optional<uint64_t> height;
+    if (which != "latest") {
+      if (which.empty() || which.size() > 19 ||
+          which.find_first_not_of("0123456789") != std::string::npos) {
+        return SendError(res, 400, "bad_height", "height must be a number or 'latest'");
+      }
+      height = std::stoull(which);
+    }
+    auto b = chain->GetBlock(height);
+    if (!b.ok()) return SendStatus(res, b.status());
+    json out = b->first.ToJson();
+    json txs = json::array();
+    for (const auto& h : b->second) txs.push_back(ToHex(h));
+    out["txs"] = txs;
+    SendJson(res, 200, out);
+  });
+
+  server.Get(R"(/v1/accounts/([^/]+))", [=](const httplib::Request& req, httplib::Response& res) {
+    auto addr = Address::Parse(req.matches[1].str());
+    if (!addr.ok()) return SendStatus(res, addr.status());
+    std::string prove = req.get_param_value("prove");
+    if (!prove.empty() && prove != "0" && prove != "1" && prove != "true" && prove != "false") {
+      return SendError(res, 400, "bad_param", "prove must be 1 or 0");
+    }
+    bool want = prove == "1" || prove == "true";
+    auto a = chain->GetAccount(*addr, want);
+    if (!a.ok()) return SendStatus(res, a.status());
+    const Genesis& g = chain->genesis();
+    json out = {{"address", addr->ToString()},
+                {"balance", AmountToString(a->account.balance)},
+                {"balance_display", FormatTokens(a->account.balance, g.decimals) + " " + g.symbol},
+                {"staked", AmountToString(a->account.staked)},
+                {"unbonding", AmountToString(a->account.unbonding)},
+                {"nonce", a->account.nonce},
+                {"next_nonce", a->next_nonce},
+                {"height", a->header.height},
+                {"state", "committed"}};
+    if (want) out["proof"] = AccountProofJson(*a);
+    SendJson(res, 200, out);
+  });
+}
+
+}  // namespace tributary::http
