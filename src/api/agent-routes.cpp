@@ -10,13 +10,6 @@ using json = nlohmann::json;
 
 constexpr uint64_t kMaxPage = 200;
 
-Status ReadCommitted(Chain* chain,
-                     const std::function<Status(const StateReader&, uint64_t head)>& fn) {
-  return chain->ReadState([&](const StateReader& s, const StateReader&, const BlockHeader& h) {
-    return fn(s, h.height);
-  });
-}
-
 }  // namespace
 
 void AddAgentRoutes(httplib::Server& server, const RouteContext& ctx) {

@@ -32,13 +32,6 @@ Result<json> ParamJson(const StateReader& s, const ParamSpec& spec, uint64_t hea
   return j;
 }
 
-Status ReadCommitted(Chain* chain,
-                     const std::function<Status(const StateReader&, uint64_t head)>& fn) {
-  return chain->ReadState([&](const StateReader& s, const StateReader&, const BlockHeader& h) {
-    return fn(s, h.height);
-  });
-}
-
 }  // namespace
 
 void AddGovernanceRoutes(httplib::Server& server, const RouteContext& ctx) {

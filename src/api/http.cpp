@@ -108,4 +108,11 @@ std::optional<uint64_t> EventId(const Receipt& receipt, std::string_view type,
   return std::nullopt;
 }
 
+Status ReadCommitted(Chain* chain,
+                     const std::function<Status(const StateReader&, uint64_t head)>& fn) {
+  return chain->ReadState([&](const StateReader& s, const StateReader&, const BlockHeader& h) {
+    return fn(s, h.height);
+  });
+}
+
 }  // namespace tributary::http

@@ -33,6 +33,10 @@ Result<uint64_t> UintParam(const httplib::Request& req, const char* name, uint64
 Result<uint64_t> ParseUint(const std::string& text, const char* what);
 Result<Hash32> ParseHash(const std::string& text, const char* what);
 
+//! Runs `fn` with the committed state and the head block's height (Chain::ReadState).
+Status ReadCommitted(Chain* chain,
+                     const std::function<Status(const StateReader&, uint64_t head)>& fn);
+
 //! Submits `tx`, waits up to `wait` for its block and returns its receipt. A failed receipt
 //! becomes the error it records (reason taken from the receipt's error text).
 Result<TxLookup> SubmitAndWait(Chain* chain, const Transaction& tx, std::chrono::milliseconds wait);

@@ -56,16 +56,6 @@ void PrintReport(const json& r) {
   }
 }
 
-int Done(const Common& c, const json& r, const std::string& line) {
-  if (c.json) {
-    PrintJson(r);
-  } else {
-    std::cout << line << " (tx " << r.value("hash", "") << ", block " << r.value("height", 0)
-              << ")\n";
-  }
-  return 0;
-}
-
 }  // namespace
 
 void AgentCommands::Add(CLI::App& app) {
@@ -124,8 +114,8 @@ std::optional<int> AgentCommands::Run(const Common& c) const {
                               {"endpoint", endpoint_},
                               {"stake", *stake}});
     if (!r.ok()) return Fail(r.status());
-    return Done(c, *r,
-                "agent " + from_ + " registered, " + TokensText(json(*stake)) + " OPEN staked");
+    return PrintTxDone(
+        c, *r, "agent " + from_ + " registered, " + TokensText(json(*stake)) + " OPEN staked");
   }
   if (*budget_ || *exit_) {
     auto agent = ResolveAddress(agent_);
@@ -139,14 +129,15 @@ std::optional<int> AgentCommands::Run(const Common& c) const {
           c, from_, std::string(economy::kAgentBudgetKind),
           {{"agent", agent->ToString()}, {"daily_limit", *daily}, {"total_limit", *total}});
       if (!r.ok()) return Fail(r.status());
-      return Done(c, *r,
-                  "budget of " + agent->ToString() + ": " + Budget(json(*daily)) + " a day, " +
-                      Budget(json(*total)) + " in all");
+      return PrintTxDone(c, *r,
+                         "budget of " + agent->ToString() + ": " + Budget(json(*daily)) +
+                             " a day, " + Budget(json(*total)) + " in all");
     }
     auto r = SubmitTxAndWait(c, from_, std::string(economy::kAgentExitKind),
                              {{"agent", agent->ToString()}});
     if (!r.ok()) return Fail(r.status());
-    return Done(c, *r, "agent " + agent->ToString() + " exited; its stake is back in its balance");
+    return PrintTxDone(c, *r,
+                       "agent " + agent->ToString() + " exited; its stake is back in its balance");
   }
   if (*list_) {
     std::string path = "/v1/agents";
@@ -204,15 +195,13 @@ std::optional<int> AgentCommands::Run(const Common& c) const {
     auto r = SubmitTxAndWait(c, from_, std::string(economy::kSlashReportKind),
                              {{"target", target}, {"evidence", evidence}, {"reason", reason_}});
     if (!r.ok()) return Fail(r.status());
-    std::string id = "?";
-    for (const auto& e : (*r)["receipt"].value("events", json::array())) {
-      if (e.value("type", "") == "slash.reported") id = e["attrs"].value("report", "?");
-    }
-    return Done(c, *r,
-                "report " + id + " filed; " +
-                    (target.contains("agent")
-                         ? "a governance proposal decides it (gov propose --uphold " + id + ")"
-                         : "the Datanet's owner decides it (report resolve " + id + ")"));
+    const std::string id = TxEventAttr(*r, "slash.reported", "report").value_or("?");
+    return PrintTxDone(
+        c, *r,
+        "report " + id + " filed; " +
+            (target.contains("agent")
+                 ? "a governance proposal decides it (gov propose --uphold " + id + ")"
+                 : "the Datanet's owner decides it (report resolve " + id + ")"));
   }
   if (*resolve_) {
     if (decision_ != "uphold" && decision_ != "dismiss") {
@@ -222,7 +211,7 @@ std::optional<int> AgentCommands::Run(const Common& c) const {
     auto r = SubmitTxAndWait(c, from_, std::string(economy::kSlashResolveKind),
                              {{"report", report_}, {"uphold", decision_ == "uphold"}});
     if (!r.ok()) return Fail(r.status());
-    return Done(
+    return PrintTxDone(
         c, *r,
         "report " + std::to_string(report_) + (decision_ == "uphold" ? " upheld" : " dismissed"));
   }

@@ -19,6 +19,26 @@ int Fail(const Status& s) {
   return 1;
 }
 
+int PrintTxDone(const Common& c, const nlohmann::json& answer, const std::string& line) {
+  if (c.json) {
+    PrintJson(answer);
+  } else {
+    std::cout << line << " (tx " << answer.value("hash", "") << ", block "
+              << answer.value("height", 0) << ")\n";
+  }
+  return 0;
+}
+
+std::optional<std::string> TxEventAttr(const nlohmann::json& answer, const std::string& type,
+                                       const std::string& attr) {
+  if (!answer.contains("receipt")) return std::nullopt;
+  for (const auto& e : answer["receipt"].value("events", nlohmann::json::array())) {
+    if (e.value("type", "") != type || !e["attrs"].contains(attr)) continue;
+    return e["attrs"][attr].get<std::string>();
+  }
+  return std::nullopt;
+}
+
 std::string TokensText(const nlohmann::json& base_units) {
   auto a = ParseAmount(base_units.is_string() ? base_units.get<std::string>() : "0");
   return a.ok() ? FormatTokens(*a) : "?";

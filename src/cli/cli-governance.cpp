@@ -108,30 +108,8 @@ void PrintProposal(const json& p, bool full) {
   }
 }
 
-// Prints the tx's outcome: the JSON under --json, else `line`.
-int Done(const Common& c, const json& r, const std::string& line) {
-  if (c.json) {
-    PrintJson(r);
-  } else {
-    std::cout << line << " (tx " << r.value("hash", "") << ", block " << r.value("height", 0)
-              << ")\n";
-  }
-  return 0;
-}
-
-// An attribute of the first event `type` in the tx answer's receipt.
-std::optional<std::string> EventAttr(const json& r, const std::string& type,
-                                     const std::string& attr) {
-  if (!r.contains("receipt")) return std::nullopt;
-  for (const auto& e : r["receipt"].value("events", json::array())) {
-    if (e.value("type", "") != type || !e["attrs"].contains(attr)) continue;
-    return e["attrs"][attr].get<std::string>();
-  }
-  return std::nullopt;
-}
-
 std::string TokensAttr(const json& r, const std::string& type, const std::string& attr) {
-  return TokensText(json(EventAttr(r, type, attr).value_or("0")));
+  return TokensText(json(TxEventAttr(r, type, attr).value_or("0")));
 }
 
 int Params(const Common& c, const std::string& name) {
@@ -188,12 +166,12 @@ int Propose(const Common& c, const std::string& from, const std::string& title, 
   json payload = {{"title", title}, {"text", text}, {"changes", changes}, {"reports", reports}};
   auto r = SubmitTxAndWait(c, from, std::string(economy::kProposeKind), payload);
   if (!r.ok()) return Fail(r.status());
-  auto id = EventAttr(*r, "gov.proposed", "proposal");
-  auto ends = EventAttr(*r, "gov.proposed", "voting_ends_height");
-  auto snap = EventAttr(*r, "gov.proposed", "snapshot_height");
-  return Done(c, *r,
-              "proposal " + id.value_or("?") + " created; voting opens after block " +
-                  snap.value_or("?") + " and ends with block " + ends.value_or("?"));
+  auto id = TxEventAttr(*r, "gov.proposed", "proposal");
+  auto ends = TxEventAttr(*r, "gov.proposed", "voting_ends_height");
+  auto snap = TxEventAttr(*r, "gov.proposed", "snapshot_height");
+  return PrintTxDone(c, *r,
+                     "proposal " + id.value_or("?") + " created; voting opens after block " +
+                         snap.value_or("?") + " and ends with block " + ends.value_or("?"));
 }
 
 }  // namespace
@@ -250,9 +228,9 @@ std::optional<int> GovernanceCommands::Run(const Common& c) const {
     auto r =
         SubmitTxAndWait(c, from_, std::string(economy::kDelegateKind), {{"to", to->ToString()}});
     if (!r.ok()) return Fail(r.status());
-    return Done(c, *r,
-                "votes of " + from_ + " now count for " + to->ToString() + " (" +
-                    TokensAttr(*r, "gov.delegated", "weight") + " OPEN)");
+    return PrintTxDone(c, *r,
+                       "votes of " + from_ + " now count for " + to->ToString() + " (" +
+                           TokensAttr(*r, "gov.delegated", "weight") + " OPEN)");
   }
   if (*propose_) return Propose(c, from_, title_, text_, text_file_, sets_, uphold_, dismiss_);
   if (*vote_) {
@@ -261,9 +239,9 @@ std::optional<int> GovernanceCommands::Run(const Common& c) const {
     auto r = SubmitTxAndWait(c, from_, std::string(economy::kVoteKind),
                              {{"proposal", proposal_}, {"support", support_}});
     if (!r.ok()) return Fail(r.status());
-    return Done(c, *r,
-                "voted " + support_ + " on proposal " + std::to_string(proposal_) + " with " +
-                    TokensAttr(*r, "gov.voted", "weight") + " OPEN");
+    return PrintTxDone(c, *r,
+                       "voted " + support_ + " on proposal " + std::to_string(proposal_) +
+                           " with " + TokensAttr(*r, "gov.voted", "weight") + " OPEN");
   }
   if (*execute_ || *cancel_) {
     const bool exec = execute_->parsed();
@@ -273,10 +251,10 @@ std::optional<int> GovernanceCommands::Run(const Common& c) const {
     if (!r.ok()) return Fail(r.status());
     std::string line = "proposal " + std::to_string(proposal_) + (exec ? " executed" : " canceled");
     if (exec) {
-      auto from = EventAttr(*r, "param.changed", "effective_height");
+      auto from = TxEventAttr(*r, "param.changed", "effective_height");
       if (from) line += "; the new values apply from block " + *from;
     }
-    return Done(c, *r, line);
+    return PrintTxDone(c, *r, line);
   }
   if (*list_) {
     auto r = NodeGet(c, "/v1/proposals" + (state_.empty() ? "" : "?state=" + state_));
@@ -350,7 +328,7 @@ std::optional<int> GovernanceCommands::Run(const Common& c) const {
   if (*claim_) {
     auto r = SubmitTxAndWait(c, from_, "stake.claim", json::object());
     if (!r.ok()) return Fail(r.status());
-    return Done(
+    return PrintTxDone(
         c, *r, "claimed " + TokensAttr(*r, "stake.claimed", "amount") + " OPEN of staking rewards");
   }
   return std::nullopt;

@@ -28,6 +28,12 @@ int Fail(const Status& s);
 //! Prints JSON (pretty) to stdout.
 void PrintJson(const nlohmann::json& j);
 
+//! After SubmitTxAndWait: the tx answer under --json, else `line` with the tx hash and block.
+//! Returns 0 (the exit code).
+int PrintTxDone(const Common& c, const nlohmann::json& answer, const std::string& line);
+//! An attribute of the first event `type` in a tx answer's receipt.
+std::optional<std::string> TxEventAttr(const nlohmann::json& answer, const std::string& type,
+                                       const std::string& attr);
 //! A JSON string of base units as a token quantity ("1.5"); "?" when it is not one.
 std::string TokensText(const nlohmann::json& base_units);
 
