@@ -22,15 +22,23 @@ struct Checkpoint {
   Amount votes = 0;
 };
 
-Result<uint64_t> CheckpointCount(const StateReader& state, const Address& delegate) {
+// The latest checkpoint and how many older ones the history holds.
+struct Head {
+  uint64_t history = 0;
+  Checkpoint latest;
+};
+
+Result<std::optional<Head>> LoadHead(const StateReader& state, const Address& delegate) {
   auto raw = state.Get(AddressKey('w', delegate));
-  if (!raw) return uint64_t{0};
+  if (!raw) return std::optional<Head>();
+  Head h;
   Reader r(*raw);
-  uint64_t n = 0;
-  Status s = r.U64(&n);
+  Status s = r.U64(&h.history);
+  if (s.ok()) s = r.U64(&h.latest.height);
+  if (s.ok()) s = r.U128(&h.latest.votes);
   if (s.ok()) s = r.ExpectEnd();
-  if (!s.ok()) return Status::Corruption("stored checkpoint count does not decode");
-  return n;
+  if (!s.ok()) return Status::Corruption("stored voting checkpoint head does not decode");
+  return std::optional<Head>(h);
 }
 
 Result<Checkpoint> LoadCheckpoint(const StateReader& state, const Address& delegate,
@@ -67,9 +75,11 @@ Result<std::optional<Address>> LoadDelegate(const StateReader& state, const Addr
 }
 
 Result<Amount> VotesAt(const StateReader& state, const Address& delegate, uint64_t height) {
-  TRIB_ASSIGN_OR_RETURN(uint64_t n, CheckpointCount(state, delegate));
-  // The last checkpoint at or below `height`: binary search over the heights (increasing).
-  uint64_t lo = 0, hi = n;
+  TRIB_ASSIGN_OR_RETURN(auto head, LoadHead(state, delegate));
+  if (!head) return Amount{0};
+  if (head->latest.height <= height) return head->latest.votes;
+  // The last older checkpoint at or below `height`: binary search over increasing heights.
+  uint64_t lo = 0, hi = head->history;
   while (lo < hi) {
     const uint64_t mid = lo + (hi - lo) / 2;
     TRIB_ASSIGN_OR_RETURN(Checkpoint c, LoadCheckpoint(state, delegate, mid));
@@ -85,26 +95,29 @@ Result<Amount> VotesAt(const StateReader& state, const Address& delegate, uint64
 }
 
 Result<Amount> CurrentVotes(const StateReader& state, const Address& delegate) {
-  TRIB_ASSIGN_OR_RETURN(uint64_t n, CheckpointCount(state, delegate));
-  if (n == 0) return Amount{0};
-  TRIB_ASSIGN_OR_RETURN(Checkpoint c, LoadCheckpoint(state, delegate, n - 1));
-  return c.votes;
+  TRIB_ASSIGN_OR_RETURN(auto head, LoadHead(state, delegate));
+  return head ? head->latest.votes : Amount{0};
 }
 
 Status MoveVotes(Overlay& state, const Address& delegate, Amount delta, bool negative,
                  uint64_t height) {
   if (delta == 0) return Status::OK();
-  TRIB_ASSIGN_OR_RETURN(uint64_t n, CheckpointCount(state, delegate));
-  Checkpoint last;
-  if (n > 0) {
-    TRIB_ASSIGN_OR_RETURN(last, LoadCheckpoint(state, delegate, n - 1));
-  }
-  auto votes = negative ? CheckedSub(last.votes, delta) : CheckedAdd(last.votes, delta);
+  TRIB_ASSIGN_OR_RETURN(auto head, LoadHead(state, delegate));
+  Head next;
+  const Amount current = head ? head->latest.votes : 0;
+  auto votes = negative ? CheckedSub(current, delta) : CheckedAdd(current, delta);
   if (!votes) return Status::Internal("votes of " + delegate.ToString() + " would go out of range");
-  // One checkpoint per block: a later change in the same block overwrites it.
-  const uint64_t index = (n > 0 && last.height == height) ? n - 1 : n;
-  state.Put(CheckpointKey(delegate, index), Writer().U64(height).U128(*votes).bytes());
-  if (index == n) state.Put(AddressKey('w', delegate), Writer().U64(n + 1).bytes());
+  if (head && head->latest.height == height) {
+    next = *head;  // one checkpoint per block: a later change in the block overwrites it
+  } else if (head) {
+    // A new block: the head's checkpoint joins the history.
+    state.Put(CheckpointKey(delegate, head->history),
+              Writer().U64(head->latest.height).U128(head->latest.votes).bytes());
+    next.history = head->history + 1;
+  }
+  next.latest = {height, *votes};
+  state.Put(AddressKey('w', delegate),
+            Writer().U64(next.history).U64(next.latest.height).U128(next.latest.votes).bytes());
   return Status::OK();
 }
 

@@ -8,8 +8,10 @@
 //! (TrackAccountChanges in ledger/staking.h), so no tx kind has to.
 //!
 //! State keys: 'g' | 20B account  -> 20B delegate
-//!             'w' | 20B delegate -> u64 number of checkpoints
-//!             'W' | 20B delegate | u64 index -> u64 height | u128 votes
+//!             'w' | 20B delegate -> u64 older checkpoints | u64 height | u128 votes (the latest)
+//!             'W' | 20B delegate | u64 index -> u64 height | u128 votes (older, in order)
+//! The latest checkpoint lives in the head so a change reads one key; it joins the history when
+//! a later block changes the votes again.
 #pragma once
 
 #include <optional>
