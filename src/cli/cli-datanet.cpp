@@ -77,13 +77,19 @@ int RunDatanetCreate(const Common& c, const DatanetArgs& a) {
     if (!d.ok()) return Fail(d.status().WithContext("--description"));
     p["description"] = *d;
   }
-  auto stake = ParseTokens(a.stake, 18);
-  if (!stake.ok()) return Fail(stake.status().WithContext("--stake"));
-  p["stake"] = AmountToString(*stake);
-  if (a.slash_percent < 0 || a.slash_percent > 100) {
-    return Fail(Status::InvalidArgument("--slash-percent must be in 0..100", "bad_slash"));
+  // A stake or slash share left out takes the governed default (datanet.default_stake,
+  // datanet.default_slash_bps).
+  if (!a.stake.empty()) {
+    auto stake = ParseTokens(a.stake, 18);
+    if (!stake.ok()) return Fail(stake.status().WithContext("--stake"));
+    p["stake"] = AmountToString(*stake);
   }
-  p["slash_bps"] = static_cast<uint64_t>(a.slash_percent * 100 + 0.5);
+  if (a.slash_percent) {
+    if (*a.slash_percent < 0 || *a.slash_percent > 100) {
+      return Fail(Status::InvalidArgument("--slash-percent must be in 0..100", "bad_slash"));
+    }
+    p["slash_bps"] = static_cast<uint64_t>(*a.slash_percent * 100 + 0.5);
+  }
   if (!(a.near_duplicate > 0 && a.near_duplicate <= 1)) {
     return Fail(Status::InvalidArgument("--near-duplicate must be in (0, 1]", "bad_threshold"));
   }

@@ -162,8 +162,9 @@ struct DatanetArgs {
   std::string from = "dev";
   std::string id;  //!< Datanet id, contribution id, or ID@VERSION, by command
   std::string name, summary, description_file, tags, license, policy = "open", schema = "text";
-  std::string stake = "0";
-  double slash_percent = 100, near_duplicate = 0.8;
+  std::string stake;                    //!< "": the governed default
+  std::optional<double> slash_percent;  //!< unset: the governed default
+  double near_duplicate = 0.8;
   uint64_t bytes_per_day = 0, files_per_day = 0, bytes_per_file = 0;  //!< 0: governed default
   bool per_file = false;  //!< .txt/.md: a row per file instead of per paragraph
   std::vector<std::string> files;

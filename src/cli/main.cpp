@@ -424,12 +424,12 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   dn_create->add_flag("--row-per-file", dn.per_file,
                       ".txt/.md: one row per file, not per paragraph");
-  dn_create->add_option("--stake", dn.stake, "tokens locked per contribution (approval policy)")
-      ->capture_default_str();
-  dn_create
-      ->add_option("--slash-percent", dn.slash_percent,
-                   "share of the stake a spam rejection slashes")
-      ->capture_default_str();
+  dn_create->add_option(
+      "--stake", dn.stake,
+      "tokens locked per contribution, approval policy (default: datanet.default_stake)");
+  dn_create->add_option(
+      "--slash-percent", dn.slash_percent,
+      "share of the stake a spam rejection slashes (default: datanet.default_slash_bps)");
   dn_create
       ->add_option("--near-duplicate", dn.near_duplicate, "near-duplicate similarity threshold")
       ->capture_default_str();

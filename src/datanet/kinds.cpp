@@ -44,19 +44,30 @@ class CreateKind final : public PayloadKind<CreatePayload> {
     d.owner = ctx.sender;
     d.spec = p.spec;
     // Unset quotas take the governed defaults in force now; the record keeps the numbers.
-    const auto& params = DatanetParams();
     Quotas& q = d.spec.quotas;
     if (q.bytes_per_day == 0) {
-      TRIB_ASSIGN_OR_RETURN(Amount v, ParamAt(ctx.state, params[0], ctx.height));
+      TRIB_ASSIGN_OR_RETURN(Amount v,
+                            ParamAt(ctx.state, DatanetParam(kDefaultBytesPerDayParam), ctx.height));
       q.bytes_per_day = static_cast<uint64_t>(v);
     }
     if (q.files_per_day == 0) {
-      TRIB_ASSIGN_OR_RETURN(Amount v, ParamAt(ctx.state, params[1], ctx.height));
+      TRIB_ASSIGN_OR_RETURN(Amount v,
+                            ParamAt(ctx.state, DatanetParam(kDefaultFilesPerDayParam), ctx.height));
       q.files_per_day = static_cast<uint32_t>(v);
     }
     if (q.bytes_per_file == 0) {
-      TRIB_ASSIGN_OR_RETURN(Amount v, ParamAt(ctx.state, params[2], ctx.height));
+      TRIB_ASSIGN_OR_RETURN(
+          Amount v, ParamAt(ctx.state, DatanetParam(kDefaultBytesPerFileParam), ctx.height));
       q.bytes_per_file = static_cast<uint64_t>(v);
+    }
+    if (d.spec.stake == kUnsetStake) {
+      TRIB_ASSIGN_OR_RETURN(d.spec.stake,
+                            ParamAt(ctx.state, DatanetParam(kDefaultStakeParam), ctx.height));
+    }
+    if (d.spec.slash_bps == kUnsetSlashBps) {
+      TRIB_ASSIGN_OR_RETURN(Amount v,
+                            ParamAt(ctx.state, DatanetParam(kDefaultSlashBpsParam), ctx.height));
+      d.spec.slash_bps = static_cast<uint32_t>(v);
     }
     d.created_height = ctx.height;
     d.created_ms = ctx.timestamp_ms;
@@ -363,6 +374,8 @@ json CreatePayload::ToJson() const {
   for (const char* k : {"id", "owner", "created_height", "created_ms", "stats"}) j.erase(k);
   j["near_duplicate_bps"] = spec.near_duplicate_bps;
   j.erase("near_duplicate_threshold");
+  if (spec.stake == kUnsetStake) j.erase("stake");
+  if (spec.slash_bps == kUnsetSlashBps) j.erase("slash_bps");
   return j;
 }
 
@@ -378,10 +391,19 @@ Result<CreatePayload> CreatePayload::FromJson(const json& j) {
   TRIB_ASSIGN_OR_RETURN(s.license, PayloadString(j, "license", std::nullopt));
   TRIB_ASSIGN_OR_RETURN(std::string policy, PayloadString(j, "policy", "open"));
   TRIB_ASSIGN_OR_RETURN(s.policy, ParsePolicy(policy));
-  TRIB_ASSIGN_OR_RETURN(std::string stake, PayloadString(j, "stake", "0"));
-  TRIB_ASSIGN_OR_RETURN(s.stake, ParseAmount(stake));
-  TRIB_ASSIGN_OR_RETURN(uint64_t slash, PayloadU64(j, "slash_bps", 10000));
-  s.slash_bps = ToU32(slash);
+  // Unset stake and slash share: the governed defaults when the tx applies.
+  s.stake = kUnsetStake;
+  s.slash_bps = kUnsetSlashBps;
+  if (j.contains("stake") && !j["stake"].is_null()) {
+    TRIB_ASSIGN_OR_RETURN(std::string stake, PayloadString(j, "stake"));
+    TRIB_ASSIGN_OR_RETURN(s.stake, ParseAmount(stake));
+    if (s.stake == kUnsetStake) return BadPayload("payload.stake is larger than any supply");
+  }
+  if (j.contains("slash_bps") && !j["slash_bps"].is_null()) {
+    TRIB_ASSIGN_OR_RETURN(uint64_t slash, PayloadU64(j, "slash_bps"));
+    s.slash_bps = ToU32(slash);
+    if (s.slash_bps == kUnsetSlashBps) s.slash_bps = kUnsetSlashBps - 1;  // refused by Check
+  }
   TRIB_ASSIGN_OR_RETURN(uint64_t near, PayloadU64(j, "near_duplicate_bps", 8000));
   s.near_duplicate_bps = ToU32(near);
   s.quotas = Quotas{0, 0, 0};  // unset: the governed defaults

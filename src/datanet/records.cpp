@@ -157,7 +157,8 @@ Status DatanetSpec::Check() const {
     return Bad("license must be an SPDX license id such as MIT or CC-BY-4.0, not '" + license +
                "'");
   }
-  if (slash_bps > 10000) return Bad("slash_bps must be at most 10000");
+  // UINT32_MAX: unset in a datanet.create payload (the governed default, datanet/kinds.h).
+  if (slash_bps > 10000 && slash_bps != UINT32_MAX) return Bad("slash_bps must be at most 10000");
   if (near_duplicate_bps == 0 || near_duplicate_bps > 10000) {
     return Bad("near_duplicate_bps must be in 1..10000");
   }

@@ -368,8 +368,13 @@ TEST_F(KindsTest, CreateJsonFillsDefaultsAndRequiresNameAndLicense) {
   auto d = CreatePayload::Decode(*p);
   ASSERT_TRUE(d.ok());
   EXPECT_EQ(d->spec.policy, Policy::kOpen);
-  EXPECT_EQ(d->spec.stake, Amount{0});
-  EXPECT_EQ(d->spec.slash_bps, 10000u);
+  // Unset stake and slash share: the governed defaults when the tx applies.
+  EXPECT_EQ(d->spec.stake, kUnsetStake);
+  EXPECT_EQ(d->spec.slash_bps, kUnsetSlashBps);
+  EXPECT_FALSE(CreatePayload{d->spec}.ToJson().contains("stake"));
+  auto again = create->PayloadFromJson(CreatePayload{d->spec}.ToJson());
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(*again, *p) << "unset survives a JSON round trip";
   EXPECT_EQ(d->spec.modality, "text");
   // Unset quotas stay 0 in the payload: datanet.create records the governed defaults.
   EXPECT_EQ(d->spec.quotas.bytes_per_day, 0u);
@@ -384,29 +389,50 @@ TEST_F(KindsTest, CreateJsonFillsDefaultsAndRequiresNameAndLicense) {
   EXPECT_EQ(create->PayloadFromJson(json::array()).status().reason(), "bad_payload");
 }
 
-TEST_F(KindsTest, UnsetQuotasTakeTheGovernedDefaultsInForceAtCreation) {
+TEST_F(KindsTest, UnsetRulesTakeTheGovernedDefaultsInForceAtCreation) {
   const TxKind* create = kinds_.Find(kCreateKind);
-  auto minimal = create->PayloadFromJson(
-      {{"name", "Minimal"}, {"license", "MIT"}, {"quotas", {{"files_per_day", 3}}}});
+  auto minimal = create->PayloadFromJson({{"name", "Minimal"},
+                                          {"license", "MIT"},
+                                          {"policy", "approval"},
+                                          {"quotas", {{"files_per_day", 3}}}});
   ASSERT_TRUE(minimal.ok()) << minimal.status().ToString();
   Ok(owner_, kCreateKind, *minimal);
   auto d1 = (*LoadDatanet(*state_, 1)).value();
   EXPECT_EQ(d1.spec.quotas.bytes_per_day, Quotas{}.bytes_per_day);
   EXPECT_EQ(d1.spec.quotas.files_per_day, 3u) << "set explicitly";
   EXPECT_EQ(d1.spec.quotas.bytes_per_file, Quotas{}.bytes_per_file);
+  EXPECT_EQ(d1.spec.stake, 0u);
+  EXPECT_EQ(d1.spec.slash_bps, 10000u);
   // Governance lowers the default daily bytes from the next block: later Datanets get it,
   // existing ones keep theirs.
   {
     Overlay o(state_.get());
     ASSERT_TRUE(StoreParam(o, DatanetParams()[0], 1 << 20, height_ + 1).ok());
+    ASSERT_TRUE(StoreParam(o, DatanetParams()[3], kOpen, height_ + 1).ok());
+    ASSERT_TRUE(StoreParam(o, DatanetParams()[4], 5000, height_ + 1).ok());
     state_->Apply(o.writes());
   }
   Ok(owner_, kCreateKind, *minimal);
   EXPECT_EQ((*LoadDatanet(*state_, 2))->spec.quotas.bytes_per_day, 1u << 20);
+  EXPECT_EQ((*LoadDatanet(*state_, 2))->spec.stake, kOpen);
+  EXPECT_EQ((*LoadDatanet(*state_, 2))->spec.slash_bps, 5000u);
+  // Explicit values, zero included, are kept.
+  auto explicit_rules = create->PayloadFromJson(
+      {{"name", "Explicit"}, {"license", "MIT"}, {"stake", "0"}, {"slash_bps", 0}});
+  ASSERT_TRUE(explicit_rules.ok());
+  Ok(owner_, kCreateKind, *explicit_rules);
+  EXPECT_EQ((*LoadDatanet(*state_, 3))->spec.stake, 0u);
+  EXPECT_EQ((*LoadDatanet(*state_, 3))->spec.slash_bps, 0u);
+  EXPECT_EQ(create->PayloadFromJson({{"name", "x"}, {"license", "MIT"}, {"slash_bps", 4294967295}})
+                .status()
+                .reason(),
+            "bad_datanet");
   EXPECT_EQ((*LoadDatanet(*state_, 1))->spec.quotas.bytes_per_day, Quotas{}.bytes_per_day);
   EXPECT_EQ(DatanetParams()[0].name, kDefaultBytesPerDayParam);
   EXPECT_EQ(DatanetParams()[1].name, kDefaultFilesPerDayParam);
   EXPECT_EQ(DatanetParams()[2].name, kDefaultBytesPerFileParam);
+  EXPECT_EQ(DatanetParams()[3].name, kDefaultStakeParam);
+  EXPECT_EQ(DatanetParams()[4].name, kDefaultSlashBpsParam);
 }
 
 // ---- datanet.update ----

@@ -24,21 +24,29 @@
 
 namespace tributary::datanet {
 
-//! Governed defaults (ledger/params.h) for the quotas a Datanet's creator leaves unset (0 in the
-//! payload): what datanet.create records for them.
+//! Governed defaults (ledger/params.h) for the rules a Datanet's creator leaves unset (quotas 0,
+//! stake kUnsetStake, slash share kUnsetSlashBps in the payload): what datanet.create records.
 inline constexpr std::string_view kDefaultBytesPerDayParam = "datanet.default_bytes_per_day";
 inline constexpr std::string_view kDefaultFilesPerDayParam = "datanet.default_files_per_day";
 inline constexpr std::string_view kDefaultBytesPerFileParam = "datanet.default_bytes_per_file";
+inline constexpr std::string_view kDefaultStakeParam = "datanet.default_stake";
+inline constexpr std::string_view kDefaultSlashBpsParam = "datanet.default_slash_bps";
+//! In a datanet.create payload, a stake or slash share left unset (a value no Datanet can have:
+//! stakes are below the supply, slash shares at most 10,000 bps).
+inline constexpr Amount kUnsetStake = kAmountMax;
+inline constexpr uint32_t kUnsetSlashBps = UINT32_MAX;
 //! The Datanet library's parameter specs (the economy library's registry includes them).
 const std::vector<ParamSpec>& DatanetParams();
+//! One of them by name (the name must be one of the constants above).
+const ParamSpec& DatanetParam(std::string_view name);
 
 struct CreatePayload {
   DatanetSpec spec;
   Bytes Encode() const;
   static Result<CreatePayload> Decode(ByteView b);
   nlohmann::json ToJson() const;
-  //! Missing rules take their defaults (open, stake 0, text schema); a missing quota is 0, which
-  //! datanet.create replaces with the governed default (DatanetParams) when it applies.
+  //! Missing rules take their defaults (open, text schema); a missing quota, stake or slash share
+  //! is left unset, and datanet.create records the governed default (DatanetParams) for it.
   static Result<CreatePayload> FromJson(const nlohmann::json& j);
 };
 
