@@ -322,7 +322,7 @@ int main(int argc, char** argv) {
                    "most prompt tokens a request prefills per step")
       ->capture_default_str();
   node->add_option("--serve-threads", node_args.serve.threads,
-                   "the serving worker's torch threads (0 = all cores)")
+                   "the serving worker's torch threads (0 = libtorch's default)")
       ->capture_default_str();
 
   ChatArgs chat_args;
