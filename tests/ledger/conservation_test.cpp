@@ -11,6 +11,7 @@
 #include "support/test_util.h"
 #include "tributary/base/encoding.h"
 #include "tributary/ledger/chain.h"
+#include "tributary/ledger/staking.h"
 #include "tributary/ledger/verify.h"
 
 namespace tributary {
@@ -99,7 +100,7 @@ class ConservationTest : public ::testing::Test {
 
   // Checks the invariants on `chain` after a block; returns false (with failures) if broken.
   void CheckConservation(Chain& chain, uint64_t height) {
-    Amount total = 0;
+    Amount total = 0, staked = 0;
     for (const Address& a : touched_) {
       auto l = chain.GetAccount(a, false);
       ASSERT_TRUE(l.ok()) << l.status().ToString();
@@ -107,6 +108,7 @@ class ConservationTest : public ::testing::Test {
       ASSERT_LE(acct.balance, genesis_.supply) << "balance wrapped at height " << height;
       ASSERT_LE(acct.staked, genesis_.supply) << "stake wrapped at height " << height;
       ASSERT_LE(acct.unbonding, genesis_.supply) << "unbonding wrapped at height " << height;
+      staked += acct.staked;
       auto t = acct.Total();
       ASSERT_TRUE(t.has_value());
       auto sum = CheckedAdd(total, *t);
@@ -115,6 +117,17 @@ class ConservationTest : public ::testing::Test {
     }
     ASSERT_EQ(AmountToString(total), AmountToString(genesis_.supply))
         << "supply not conserved at height " << height;
+    // The staking pool's total follows every stake and unstake the executor applied.
+    Amount pool_total = 0;
+    ASSERT_TRUE(chain
+                    .ReadState([&](const StateReader& s, const StateReader&, const BlockHeader&) {
+                      TRIB_ASSIGN_OR_RETURN(StakingPool pool, LoadStakingPool(s));
+                      pool_total = pool.total_staked;
+                      return Status::OK();
+                    })
+                    .ok());
+    ASSERT_EQ(AmountToString(pool_total), AmountToString(staked))
+        << "staking pool total differs from the stakes at height " << height;
   }
 
   TxKindRegistry kinds_;
