@@ -434,6 +434,7 @@ class SlashReportKind final : public PayloadKind<SlashReportPayload> {
     r.reason = p.reason;
     r.height = ctx.height;
     StoreReport(ctx.state, r);
+    StoreReportCount(ctx.state, r.id);
     if (agent) {
       agent->open_reports += 1;
       StoreAgent(ctx.state, *agent);

@@ -237,12 +237,8 @@ Result<std::optional<SlashReport>> LoadReport(const StateReader& state, uint64_t
   return std::optional<SlashReport>(std::move(r));
 }
 
-void StoreReport(Overlay& state, const SlashReport& r) {
-  state.Put(ReportKey(r.id), r.Encode());
-  if (r.id > 0) {
-    auto n = LoadReportCount(state);
-    if (n.ok() && *n < r.id) state.Put("Q", Writer().U64(r.id).bytes());
-  }
-}
+void StoreReport(Overlay& state, const SlashReport& r) { state.Put(ReportKey(r.id), r.Encode()); }
+
+void StoreReportCount(Overlay& state, uint64_t n) { state.Put("Q", Writer().U64(n).bytes()); }
 
 }  // namespace tributary::economy

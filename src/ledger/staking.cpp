@@ -47,6 +47,16 @@ Status Accrue(const StakingPool& pool, StakerRecord* rec) {
   return Status::OK();
 }
 
+// Makes `staked` the stake the pool counts for `rec` (accrue first: the snapshot must be current).
+Status CountStake(StakingPool* pool, StakerRecord* rec, Amount staked) {
+  if (pool->total_staked < rec->counted) return Status::Corruption("staked total below a stake");
+  auto total = CheckedAdd(pool->total_staked - rec->counted, staked);
+  if (!total) return Status::Internal("staked total overflows");
+  pool->total_staked = *total;
+  rec->counted = staked;
+  return Status::OK();
+}
+
 }  // namespace
 
 Address StakingPoolAddress() { return SystemAddress("tributary/staking/v1"); }
@@ -145,13 +155,7 @@ Result<Amount> ClaimStakingRewards(Overlay& state, const Address& staker) {
   TRIB_ASSIGN_OR_RETURN(Account a, LoadAccount(state, staker));
   // Stake locked before this accounting existed starts counting here.
   const Amount paid = rec.owed;
-  if (rec.counted != a.staked) {
-    auto total = CheckedAdd(pool.total_staked - rec.counted, a.staked);
-    if (!total || pool.total_staked < rec.counted)
-      return Status::Internal("staked total overflows");
-    pool.total_staked = *total;
-    rec.counted = a.staked;
-  }
+  TRIB_RETURN_IF_ERROR(CountStake(&pool, &rec, a.staked));
   Overlay staged(&state);
   if (paid > 0) {
     TRIB_RETURN_IF_ERROR(MoveBalance(staged, StakingPoolAddress(), staker, paid, "staking claim"));
@@ -192,11 +196,7 @@ Status TrackAccountChanges(Overlay& writes, const StateReader& before, uint64_t 
       TRIB_ASSIGN_OR_RETURN(StakingPool pool, LoadStakingPool(writes));
       TRIB_ASSIGN_OR_RETURN(StakerRecord rec, LoadStakerRecord(writes, a));
       TRIB_RETURN_IF_ERROR(Accrue(pool, &rec));
-      if (pool.total_staked < rec.counted) return Status::Corruption("staked total below a stake");
-      auto total = CheckedAdd(pool.total_staked - rec.counted, new_account.staked);
-      if (!total) return Status::Internal("staked total overflows");
-      pool.total_staked = *total;
-      rec.counted = new_account.staked;
+      TRIB_RETURN_IF_ERROR(CountStake(&pool, &rec, new_account.staked));
       writes.Put(kPoolKey, pool.Encode());
       writes.Put(StakerKey(a), rec.Encode());
     }

@@ -61,7 +61,7 @@ TEST_F(GovernanceTest, AProposalPassesAndItsChangeAppliesFromTheNextBlock) {
   Ok(owner_, kDelegateKind, Delegate(owner_));
   Ok(carol_, kDelegateKind, Delegate(owner_));  // carol's weight votes with the owner's
   Ok(alice_, kDelegateKind, Delegate(alice_));
-  Applied proposed = Ok(owner_, kProposeKind, ProtocolShare("75000"));
+  Ok(owner_, kProposeKind, ProtocolShare("75000"));
   const uint64_t created = height_;
   ASSERT_EQ(*LoadProposalCount(*state_), 1u);
   Proposal p = P(1);
@@ -105,7 +105,6 @@ TEST_F(GovernanceTest, AProposalPassesAndItsChangeAppliesFromTheNextBlock) {
   for (const auto& e : executed.receipt.events) changed |= e.type == "param.changed";
   EXPECT_TRUE(changed);
   EXPECT_EQ(Refused(bob_, kExecuteKind, Id(kExecuteKind, 1)), "proposal_not_succeeded");
-  (void)proposed;
 }
 
 TEST_F(GovernanceTest, TokensMovedAfterTheSnapshotDoNotVoteTwice) {

@@ -119,8 +119,8 @@ void AppendAgent(Overlay& state, uint64_t index, const Address& agent);
 Result<Address> LoadAgentAt(const StateReader& state, uint64_t index);
 Result<uint64_t> LoadReportCount(const StateReader& state);
 Result<std::optional<SlashReport>> LoadReport(const StateReader& state, uint64_t id);
-//! Stores `r` (raising the report count to r.id when it is new).
 void StoreReport(Overlay& state, const SlashReport& r);
+void StoreReportCount(Overlay& state, uint64_t n);
 
 //! Decides report `id` (a governance decision: agents; or the Datanet owner's: contributions).
 //! Upheld agent reports slash slash.agent_share_ppm of the stake to the treasury. Events
