@@ -65,6 +65,15 @@ Result<uint64_t> UintParam(const httplib::Request& req, const char* name, uint64
   return v;
 }
 
+Result<uint64_t> PositiveParam(const httplib::Request& req, const char* name, uint64_t dflt,
+                               uint64_t max) {
+  TRIB_ASSIGN_OR_RETURN(uint64_t v, UintParam(req, name, dflt, max));
+  if (v == 0) {
+    return Status::InvalidArgument(std::string(name) + " must be at least 1", "bad_param");
+  }
+  return v;
+}
+
 Result<Hash32> ParseHash(const std::string& text, const char* what) {
   auto h = FixedFromHex<32>(text);
   if (!h.ok()) {

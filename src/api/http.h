@@ -29,6 +29,10 @@ std::optional<nlohmann::json> ParseBody(const httplib::Request& req, httplib::Re
 //! A query parameter as an unsigned integer (default when absent); InvalidArgument otherwise.
 Result<uint64_t> UintParam(const httplib::Request& req, const char* name, uint64_t dflt,
                            uint64_t max);
+//! A query parameter as an integer in [1, max] (default when absent): page sizes and exclusive
+//! upper bounds. InvalidArgument ("bad_param", naming the parameter) otherwise.
+Result<uint64_t> PositiveParam(const httplib::Request& req, const char* name, uint64_t dflt,
+                               uint64_t max);
 //! A path segment as an unsigned integer.
 Result<uint64_t> ParseUint(const std::string& text, const char* what);
 Result<Hash32> ParseHash(const std::string& text, const char* what);
@@ -65,7 +69,7 @@ struct RouteContext {
   Payments* payments = nullptr;  //!< paid answers; null when the node cannot settle them
 };
 
-//! /v1/chain, /v1/tx, /v1/tx/{hash}, /v1/blocks/{height}, /v1/accounts/{address}
+//! /v1/chain, /v1/tx, /v1/tx/{hash}, /v1/blocks, /v1/blocks/{height}, /v1/accounts/{address}
 //! (ledger-routes.cpp).
 void AddLedgerRoutes(httplib::Server& server, const RouteContext& ctx);
 //! The Datanet routes (datanet-routes.cpp).
@@ -90,6 +94,9 @@ void AddAgentRoutes(httplib::Server& server, const RouteContext& ctx);
 class EarningsIndex;
 //! Receipts, earnings and API key listings (payment-routes.cpp).
 void AddPaymentRoutes(httplib::Server& server, const RouteContext& ctx, EarningsIndex* earnings);
+//! The web app in ServerOptions::web_root at / (web-routes.cpp): a catch-all GET route, so it is
+//! added after every other route.
+void AddWebRoutes(httplib::Server& server, const RouteContext& ctx);
 //! The serving worker's Prometheus text, "" when it is not up (openai-routes.cpp).
 std::string ServeMetrics(ServeSupervisor* serve);
 

@@ -81,6 +81,26 @@ void AddLedgerRoutes(httplib::Server& server, const RouteContext& ctx) {
     SendJson(res, 200, out);
   });
 
+  // The newest headers first, below `before` (default: all), for explorers to page through.
+  server.Get("/v1/blocks", [=](const httplib::Request& req, httplib::Response& res) {
+    constexpr uint64_t kMaxBlocksPage = 100;
+    auto limit = PositiveParam(req, "limit", 20, kMaxBlocksPage);
+    if (!limit.ok()) return SendStatus(res, limit.status());
+    const uint64_t tip = chain->height();
+    auto before = PositiveParam(req, "before", tip + 1, UINT64_MAX);
+    if (!before.ok()) return SendStatus(res, before.status());
+    json blocks = json::array();
+    for (uint64_t h = std::min(*before, tip + 1); h > 0 && blocks.size() < *limit; --h) {
+      auto header = chain->GetHeader(h - 1);
+      if (!header.ok()) return SendStatus(res, header.status());
+      json j = header->ToJson();
+      j.erase("raw");  // GET /v1/blocks/{height} has them
+      j.erase("signature");
+      blocks.push_back(std::move(j));
+    }
+    SendJson(res, 200, {{"height", tip}, {"blocks", blocks}});
+  });
+
   server.Get(R"(/v1/blocks/([^/]+))", [=](const httplib::Request& req, httplib::Response& res) {
     std::string which = req.matches[1];
     std::optional<uint64_t> height;

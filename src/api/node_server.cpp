@@ -243,6 +243,8 @@ class NodeServer::Impl {
     });
 
     http::AddLedgerRoutes(server_, http::RouteContext{chain_, datanets_, &opts_});
+    // Last: its catch-all GET route must not shadow any route above.
+    http::AddWebRoutes(server_, http::RouteContext{chain_, datanets_, &opts_});
   }
 
   Chain* chain_;

@@ -2,6 +2,8 @@
 //   GET /v1/receipts/{request_id}          the settled receipt with a proof against a block
 //   GET /v1/accounts/{address}/earnings    totals (ledger state) and their breakdown (an index)
 //   GET /v1/accounts/{address}/apikeys     the account's API keys (hashes, limits, spending)
+//   GET /v1/accounts/{address}/receipts    the answers it recently paid for or earned from (index)
+//   GET /v1/earners                        top earners and the totals over all answers (index)
 #include "api/earnings-index.h"
 #include "api/http.h"
 #include "tributary/economy/inference.h"
@@ -54,6 +56,26 @@ void AddPaymentRoutes(httplib::Server& server, const RouteContext& ctx, Earnings
     out["total"] = AmountToString(totals.total);
     out["height"] = height;
     SendJson(res, 200, out);
+  });
+
+  server.Get(R"(/v1/accounts/([^/]+)/receipts)", [earnings](const httplib::Request& req,
+                                                            httplib::Response& res) {
+    auto addr = Address::Parse(req.matches[1].str());
+    if (!addr.ok()) {
+      return SendError(res, 400, "bad_address", "not an address: " + req.matches[1].str());
+    }
+    auto limit = PositiveParam(req, "limit", 50, EarningsIndex::kMaxRecentReceipts);
+    if (!limit.ok()) return SendStatus(res, limit.status());
+    json out = earnings->RecentReceipts(*addr, *limit);
+    out["account"] = addr->ToString();
+    SendJson(res, 200, out);
+  });
+
+  server.Get("/v1/earners", [earnings](const httplib::Request& req, httplib::Response& res) {
+    constexpr uint64_t kMaxEarnersPage = 100;
+    auto limit = PositiveParam(req, "limit", 10, kMaxEarnersPage);
+    if (!limit.ok()) return SendStatus(res, limit.status());
+    SendJson(res, 200, earnings->Earners(*limit));
   });
 
   server.Get(R"(/v1/accounts/([^/]+)/apikeys)", [chain](const httplib::Request& req,

@@ -307,11 +307,13 @@ bool IsModelCommand(int argc, char** argv) {
   return false;  // `tributary model` or `model --help`: tributary's own help (names the rest)
 }
 
-std::filesystem::path ModelToolPath() {
+std::filesystem::path ExecutableDir() {
   std::error_code ec;
   auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
-  return (ec ? std::filesystem::path(".") : self.parent_path()) / "tributary-model";
+  return ec ? std::filesystem::path(".") : self.parent_path();
 }
+
+std::filesystem::path ModelToolPath() { return ExecutableDir() / "tributary-model"; }
 
 int ExecModelBinary(int argc, char** argv) {
   auto bin = ModelToolPath();

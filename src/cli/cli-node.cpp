@@ -7,6 +7,7 @@
 #include <fstream>
 #include <iostream>
 #include <sstream>
+#include <vector>
 
 #include "cli/commands.h"
 #include "tributary/api/node_server.h"
@@ -27,6 +28,35 @@ Result<Genesis> ReadGenesisFile(const std::string& path) {
   return Genesis::FromJson(j);
 }
 
+//! The built web app to serve at /: --web DIR (it must hold index.html; '' serves none), else
+//! the one the build makes (TRIBUTARY_WEB_DIR), else web/ beside this executable; "" when none
+//! of them holds an index.html.
+Result<std::string> WebRoot(const std::optional<std::string>& flag) {
+  namespace fs = std::filesystem;
+  auto has_app = [](const fs::path& dir) {
+    std::error_code ec;
+    return fs::is_regular_file(dir / "index.html", ec);
+  };
+  if (flag) {
+    if (flag->empty()) return std::string();
+    if (!has_app(*flag)) {
+      return Status::InvalidArgument(
+          "--web " + *flag + " holds no index.html (the web app is built by `make` into build/web)",
+          "bad_web_dir");
+    }
+    return fs::absolute(*flag).string();
+  }
+  std::vector<fs::path> candidates;
+#ifdef TRIBUTARY_WEB_DIR
+  candidates.push_back(TRIBUTARY_WEB_DIR);
+#endif
+  candidates.push_back(ExecutableDir() / "web");
+  for (const auto& dir : candidates) {
+    if (has_app(dir)) return dir.string();
+  }
+  return std::string();
+}
+
 }  // namespace
 
 int RunNode(const Common& common, const NodeArgs& args) {
@@ -36,6 +66,8 @@ int RunNode(const Common& common, const NodeArgs& args) {
   if (args.block_interval_ms < 0) {
     return Fail(Status::InvalidArgument("--block-interval-ms must be >= 0", "bad_interval"));
   }
+  auto web = WebRoot(args.web);
+  if (!web.ok()) return Fail(web.status());
   fs::path data = args.data;
   std::error_code ec;
   fs::create_directories(data, ec);
@@ -135,6 +167,7 @@ int RunNode(const Common& common, const NodeArgs& args) {
   // The sequencer settles the answers it sells: it signs inference.settle with its own key.
   so.settle_key = sequencer;
   so.payments_dir = (data / "payments").string();
+  so.web_root = *web;
   // The operator routes' token: from --operator-token-file, or made once by --dev.
   fs::path token_path = args.operator_token_file.empty() ? data / "operator.token"
                                                          : fs::path(args.operator_token_file);
@@ -169,15 +202,20 @@ int RunNode(const Common& common, const NodeArgs& args) {
   const Genesis& g = (*chain)->genesis();
   std::string url = "http://" + so.host + ":" + std::to_string(server.port());
   if (common.json) {
-    std::cout << nlohmann::json{{"listening", url},
-                                {"chain_id", g.chain_id},
-                                {"height", (*chain)->height()},
-                                {"data", data.string()}}
-                     .dump()
-              << std::endl;
+    nlohmann::json started = {{"listening", url},
+                              {"chain_id", g.chain_id},
+                              {"height", (*chain)->height()},
+                              {"data", data.string()}};
+    if (!so.web_root.empty()) started["web"] = url + "/";
+    std::cout << started.dump() << std::endl;
   } else {
     std::cout << "tributary node: chain " << g.chain_id << " at height " << (*chain)->height()
               << ", data in " << data.string() << ", listening on " << url << "\n";
+    if (!so.web_root.empty()) {
+      std::cout << "web app: " << url << "/\n";
+    } else {
+      std::cout << "web app: none (build it with `make`, or pass --web DIR)\n";
+    }
     if (args.dev) {
       std::cout << "\nTry it (in another terminal):\n"
                 << "  build/tributary keys new --name alice\n"

@@ -94,6 +94,8 @@ class ProgressLine {
 //! True when the command line names a command run by tributary-model (model init,
 //! model init-adapter, generate, factory ..., index ..., attribute, attribution ...).
 bool IsModelCommand(int argc, char** argv);
+//! The directory of the running executable ("." when /proc/self/exe cannot be read).
+std::filesystem::path ExecutableDir();
 //! tributary-model beside this executable.
 std::filesystem::path ModelToolPath();
 //! Replaces this process with tributary-model (beside this executable) and the same arguments;

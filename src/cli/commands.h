@@ -112,6 +112,8 @@ struct NodeArgs {
   double rate_limit = 200;
   std::string base;  //!< serve this base through the OpenAI API
   std::string operator_token_file;
+  //! The built web app served at /: nullopt looks for the build's (RunNode), "" serves none.
+  std::optional<std::string> web;
   ServeBudgets serve;
 };
 int RunNode(const Common& common, const NodeArgs& args);

@@ -301,6 +301,10 @@ int main(int argc, char** argv) {
   node->add_option("--operator-token-file", node_args.operator_token_file,
                    "file holding the Bearer token of the operator routes (--dev writes "
                    "DATA/operator.token)");
+  node->add_option("--web", node_args.web,
+                   "directory of the built web app to serve at / (default: the one `make` "
+                   "builds, when there is one; '' for none)")
+      ->type_name("DIR");
   node->add_option("--max-active-adapters", node_args.serve.max_active_adapters,
                    "distinct adapters in one batch step")
       ->capture_default_str();

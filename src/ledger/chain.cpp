@@ -473,6 +473,11 @@ Result<std::pair<BlockHeader, std::vector<Hash32>>> Chain::GetBlock(
   return std::make_pair(std::move(header), std::move(hashes));
 }
 
+Result<BlockHeader> Chain::GetHeader(uint64_t height) {
+  TRIB_ASSIGN_OR_RETURN(Bytes raw, store_->GetHeader(height));
+  return BlockHeader::Decode(raw);
+}
+
 bool Chain::WaitForCommit(const Hash32& hash, std::chrono::milliseconds timeout) {
   {
     std::unique_lock<std::mutex> lock(mu_);

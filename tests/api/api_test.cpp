@@ -26,7 +26,10 @@ class ApiTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     tmp_ = new TempDir();
-    node_ = new NodeProcess(tmp_->path() / "data", tmp_->path() / "home");
+    // No web app (`make` may have built one that the node would serve at /).
+    node_ =
+        new NodeProcess(tmp_->path() / "data", tmp_->path() / "home",
+                        {"--dev", "--block-interval-ms", "0", "--rate-limit", "0", "--web", ""});
     if (!node_->Start()) return;
     auto dev = Keystore(node_->home()).Load("dev");
     if (dev.ok()) dev_ = new KeyPair(dev->key);
@@ -142,7 +145,8 @@ TEST(ApiCrashTest, UnknownRouteWithInvalidUtf8DoesNotKillTheNode) {
   // handler, where nothing catches it: std::terminate took the whole node down. Runs on its
   // own node so that, should it come back, it cannot take the other tests' node down.
   TempDir tmp;
-  NodeProcess node(tmp.path() / "data", tmp.path() / "home");
+  NodeProcess node(tmp.path() / "data", tmp.path() / "home",
+                   {"--dev", "--block-interval-ms", "0", "--rate-limit", "0", "--web", ""});
   ASSERT_TRUE(node.Start()) << node.output();
   for (std::string path : {"/%ff", "/v1/%c3%28", "/%fe%ff/x"}) {
     SCOPED_TRACE(path);
@@ -293,11 +297,13 @@ TEST_F(ApiTest, JsonDepthLimitBoundaryIs32) {
 }
 
 TEST_F(ApiTest, UnknownRoutesAre404) {
-  for (std::string path : {"/", "/v1", "/v1/", "/v1/nope", "/v2/chain", "/v1/tx/", "/v1/tx/abc/def",
+  for (std::string path : {"/v1", "/v1/", "/v1/nope", "/v2/chain", "/v1/tx/", "/v1/tx/abc/def",
                            "/v1/accounts/", "/v1/blocks/", "/healthz/x", "/metrics2"}) {
     SCOPED_TRACE(path);
     EXPECT_TRUE(IsJsonError(Get(path), 404, "unknown_route"));
   }
+  // "/" is the web app's; this node serves none (web_routes_test.cpp covers the app).
+  EXPECT_TRUE(IsJsonError(Get("/"), 404, "web_app_missing"));
   EXPECT_TRUE(IsJsonError(HttpPost(port(), "/v1/nope", "{}"), 404, "unknown_route"));
 }
 

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
 
 #include "support/test_util.h"
 #include "support/tx_util.h"
@@ -341,6 +342,51 @@ TEST(CliNodeTest, BadListenAddress) {
     EXPECT_EQ(lines[0].rfind("error: ", 0), 0u) << lines[0];
     EXPECT_NE(lines[0].find("--listen"), std::string::npos) << lines[0];
   }
+}
+
+TEST(CliNodeTest, WebDirectoryWithoutAnAppIsAClearError) {
+  TempDir tmp;
+  fs::path data = tmp.path() / "d";
+  fs::create_directories(tmp.path() / "no-app" / "assets");
+  std::vector<std::string> env = {"TRIBUTARY_HOME=" + (tmp.path() / "home").string()};
+  for (std::string web : {std::string("/nonexistent"), (tmp.path() / "no-app").string()}) {
+    SCOPED_TRACE(web);
+    auto r = RunTributaryTimed(
+        {"node", "--data", data.string(), "--dev", "--listen", "127.0.0.1:0", "--web", web}, env,
+        10000);
+    ASSERT_FALSE(r.timed_out) << "the node started";
+    EXPECT_TRUE(r.exited);
+    EXPECT_NE(r.exit_code, 0);
+    auto lines = Lines(r.out + r.err);
+    ASSERT_EQ(lines.size(), 1u) << r.out << r.err;
+    EXPECT_EQ(lines[0].rfind("error: ", 0), 0u) << lines[0];
+    EXPECT_NE(lines[0].find("--web " + web), std::string::npos) << lines[0];
+    EXPECT_NE(lines[0].find("index.html"), std::string::npos) << lines[0];
+    EXPECT_FALSE(fs::exists(data)) << "refused before touching the data directory";
+  }
+}
+
+TEST(CliNodeTest, WebServesTheAppAndSaysWhere) {
+  TempDir tmp;
+  fs::path web = tmp.path() / "web";
+  fs::create_directories(web);
+  std::ofstream(web / "index.html") << "<!doctype html><title>app</title>";
+  NodeProcess node(
+      tmp.path() / "data", tmp.path() / "home",
+      {"--dev", "--block-interval-ms", "0", "--rate-limit", "0", "--web", web.string()});
+  ASSERT_TRUE(node.Start()) << node.output();
+  EXPECT_NE(node.output().find("web app: " + node.url() + "/\n"), std::string::npos)
+      << node.output();
+  auto page = HttpGet(node.port(), "/datanets/1");
+  EXPECT_EQ(page.status, 200);
+  EXPECT_EQ(page.body, "<!doctype html><title>app</title>");
+
+  // --web '' serves none, and says so.
+  NodeProcess bare(tmp.path() / "data2", tmp.path() / "home",
+                   {"--dev", "--block-interval-ms", "0", "--rate-limit", "0", "--web", ""});
+  ASSERT_TRUE(bare.Start()) << bare.output();
+  EXPECT_NE(bare.output().find("web app: none"), std::string::npos) << bare.output();
+  EXPECT_TRUE(IsJsonError(HttpGet(bare.port(), "/"), 404, "web_app_missing"));
 }
 
 TEST(CliNodeTest, PortInUseIsAClearError) {

@@ -124,6 +124,8 @@ class Chain {
   Result<AccountLookup> GetAccount(const Address& address, bool prove);
   //! The header and tx hashes of block `height`, or of the latest when nullopt.
   Result<std::pair<BlockHeader, std::vector<Hash32>>> GetBlock(std::optional<uint64_t> height);
+  //! The header of block `height` alone (no tx hashes); NotFound above the tip.
+  Result<BlockHeader> GetHeader(uint64_t height);
   //! Reads one state key as of the latest committed block.
   Result<StateLookup> GetState(const std::string& key, bool prove);
   //! Runs `fn` under the chain lock with the committed state, the state with every mempool tx
