@@ -1,5 +1,5 @@
 # The two commands a newcomer needs:
-#   make run    build and start a development node (data in ./var, API on 127.0.0.1:8645)
+#   make run    build and start a development node (data in ./var, API and web app on http://127.0.0.1:8645/)
 #   make test   build and run the whole test suite
 BUILD ?= build
 JOBS ?= $(shell nproc)
