@@ -48,13 +48,14 @@ const browser = await chromium.launch({
 //! A page that records console errors and uncaught exceptions. The playground polls
 //! /v1/receipts/{id} until the answer settles, and Chromium logs each 404 of that poll as a
 //! console error: those, and only those, are expected.
-async function newPage(width) {
+async function newPage(width, expectedStatus = 404) {
   const context = await browser.newContext({ viewport: { width, height: width < 500 ? 844 : 900 }, deviceScaleFactor: 1 });
   const page = await context.newPage();
   page.errors = [];
   page.on("console", (m) => {
     if (m.type() !== "error") return;
     if (/Failed to load resource.*404/.test(m.text()) && /\/v1\/receipts\//.test(m.location()?.url ?? "")) return;
+    if (expectedStatus !== 404 && m.text().includes(`status of ${expectedStatus}`)) return;
     page.errors.push(`console: ${m.text()} (${m.location()?.url ?? ""})`);
   });
   page.on("pageerror", (e) => page.errors.push(`exception: ${e.message}`));
@@ -138,6 +139,19 @@ const txHash = txBlock.txs[0];
   await page.waitForSelector(".row.highlight", { timeout: 30000 });
   check(page.url().includes("/contributions/"), "following a span opens the contribution with the row highlighted");
   check(page.errors.length === 0, `playground: no console errors ${page.errors.join(" | ")}`);
+}
+
+// ---- a priced model without an API key: the node's 401 is shown, and the next turn works ----
+{
+  const page = await newPage(1280, 401);
+  await visit(page, `/playground?model=${encodeURIComponent(model)}`, []);
+  await page.fill("#apikey", "");
+  await page.fill("#message", prompt);
+  await page.click("#send");
+  await page.waitForSelector('.msg.assistant[data-state="done"] .error');
+  const error = await page.locator(".msg.assistant .error").innerText();
+  check(/api key|Authorization|401|missing/i.test(error), `an unpaid question shows the node's error: ${JSON.stringify(error.slice(0, 100))}`);
+  check(page.errors.length === 0, `playground without a key: no other console errors ${page.errors.join(" | ")}`);
 }
 
 // ---- every page, wide and narrow ----

@@ -26,29 +26,31 @@ async function toError(res: Response): Promise<ApiError> {
   return new ApiError(res.status, code, message);
 }
 
-export async function get<T = any>(path: string, init?: RequestInit): Promise<T> {
+//! fetch() with a node_unreachable ApiError when there is no answer at all, and the node's error
+//! as an ApiError when the status is not 2xx.
+async function send(path: string, init: RequestInit): Promise<Response> {
   let res: Response;
   try {
-    res = await fetch(path, { headers: { Accept: "application/json" }, ...init });
+    res = await fetch(path, init);
   } catch (e) {
+    if ((e as Error).name === "AbortError") throw e;
     throw new ApiError(0, "node_unreachable", `the node did not answer (${(e as Error).message})`);
   }
   if (!res.ok) throw await toError(res);
+  return res;
+}
+
+export async function get<T = any>(path: string, init?: RequestInit): Promise<T> {
+  const res = await send(path, { headers: { Accept: "application/json" }, ...init });
   return (await res.json()) as T;
 }
 
 export async function post<T = any>(path: string, body: unknown, headers: Record<string, string> = {}): Promise<T> {
-  let res: Response;
-  try {
-    res = await fetch(path, {
-      method: "POST",
-      headers: { "Content-Type": "application/json", Accept: "application/json", ...headers },
-      body: JSON.stringify(body),
-    });
-  } catch (e) {
-    throw new ApiError(0, "node_unreachable", `the node did not answer (${(e as Error).message})`);
-  }
-  if (!res.ok) throw await toError(res);
+  const res = await send(path, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", Accept: "application/json", ...headers },
+    body: JSON.stringify(body),
+  });
   return (await res.json()) as T;
 }
 
@@ -62,18 +64,13 @@ export async function stream(
   onEvent: (data: any) => void,
   signal?: AbortSignal,
 ): Promise<void> {
-  let res: Response;
-  try {
-    res = await fetch(path, {
-      method: "POST",
-      headers: { "Content-Type": "application/json", Accept: "text/event-stream", ...headers },
-      body: JSON.stringify(body),
-      signal,
-    });
-  } catch (e) {
-    throw new ApiError(0, "node_unreachable", `the node did not answer (${(e as Error).message})`);
-  }
-  if (!res.ok || !res.body) throw await toError(res);
+  const res = await send(path, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", Accept: "text/event-stream", ...headers },
+    body: JSON.stringify(body),
+    signal,
+  });
+  if (!res.body) throw new ApiError(res.status, "no_stream", "the answer has no body to stream");
   const reader = res.body.getReader();
   const decoder = new TextDecoder();
   let buffer = "";

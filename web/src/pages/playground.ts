@@ -232,7 +232,9 @@ export async function playgroundPage(q: URLSearchParams): Promise<Node> {
       stop.hidden = true;
       text.classList.remove("streaming");
     }
-    messages.push({ role: "assistant", content: output });
+    // A turn that produced nothing is left out of the conversation sent next time.
+    if (failure && !output) messages.pop();
+    else messages.push({ role: "assistant", content: output });
     if (failure) extra.appendChild(failure as Node);
     if (receipt) {
       completionTokens = receipt.completion_tokens ?? completionTokens;
