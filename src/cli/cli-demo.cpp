@@ -532,6 +532,10 @@ void DemoModels::Run() {
     say(text.str());
   }
   SayStakerRewards(steps);
+  // The web app's playground pays with a key the browser cannot read from the data directory.
+  say("demo: in the web app (" + url_ + "/playground), ask with demo-app's API key " + *api_key +
+      " (in " + (dir_.parent_path() / "demo-app.apikey").string() + "); " + url_ +
+      "/accounts shows who earned what");
   say("demo: who earned what: build/tributary earnings demo-alice   (GET " + url_ +
       "/v1/accounts/ADDR/earnings; docs/payments.md)");
   say("demo: pay for answers yourself: build/tributary apikey create --from demo-app, then "

@@ -28,7 +28,7 @@ export async function overviewPage(): Promise<Node> {
       { class: "cards", "aria-label": "Key figures" },
       card("Height", link(`/blocks/${blocks.height}`, formatNumber(blocks.height)), blocks.blocks[0] ? `last block ${ago(blocks.blocks[0].timestamp_ms)}` : null),
       card("Block interval", r.interval === null ? "—" : `${r.interval.toFixed(2)} s`, `over the last ${blocks.blocks.length} blocks`),
-      card("Transactions / s", r.tps === null ? "—" : r.tps.toFixed(2)),
+      card("Transactions / s", r.tps === null ? "—" : formatNumber(r.tps, r.tps < 1 ? 3 : 1)),
       card("Datanets", link("/datanets", formatNumber(datanets.datanets.length))),
       card("Models", link("/models", formatNumber(models.total ?? models.models.length))),
       card("Fees paid", formatTokens(earners.fees_paid, { maxFraction: 4 }), `${formatNumber(earners.answers)} paid answers`),
