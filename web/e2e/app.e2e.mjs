@@ -65,9 +65,12 @@ async function newPage(width, expectedStatus = 404) {
   return page;
 }
 
+const timings = []; // [path, width, ms from navigation to the page rendered]
 async function visit(page, path, expectText, name) {
+  const started = Date.now();
   await page.goto(base + path, { waitUntil: "networkidle" });
   await page.waitForFunction(() => !document.querySelector("main [aria-busy]"), null, { timeout: 30000 });
+  timings.push([path, page.viewportSize().width, Date.now() - started]);
   const text = (await page.locator("main").innerText()).toLowerCase(); // CSS may upper-case titles
   for (const t of [].concat(expectText)) check(text.includes(t.toLowerCase()), `${path} (${page.viewportSize().width}px) shows "${t}"`);
   check(!(await page.locator("main .error").count()), `${path} shows no error box`);
@@ -251,6 +254,13 @@ for (const width of [1280, 390]) {
 }
 
 await browser.close();
+// How long each page took to load and render (network idle), for docs/benchmarks.md.
+const wide = timings.filter(([, w]) => w === 1280).map(([, , ms]) => ms).sort((a, b) => a - b);
+if (wide.length) {
+  const q = (f) => wide[Math.min(wide.length - 1, Math.floor(f * wide.length))];
+  console.log(`page loads at 1280 px: ${wide.length} pages, median ${q(0.5)} ms, p90 ${q(0.9)} ms, max ${wide[wide.length - 1]} ms`);
+  for (const [path, w, ms] of timings.filter(([, w]) => w === 1280)) console.log(`  ${String(ms).padStart(5)} ms  ${path}`);
+}
 if (failures) {
   console.error(`${failures} web app check(s) failed`);
   process.exit(1);
