@@ -315,6 +315,15 @@ class Checks {
 
 class CheckFailed extends Error {}
 
+//! A readable member beside the proof (what a person or a page shows) must say what the proven
+//! bytes say; members that are absent are not checked.
+async function sameAsProven(c: Checks, name: string, shown: unknown, proven: unknown): Promise<void> {
+  if (shown === undefined) return;
+  const a = typeof shown === "object" ? JSON.stringify(shown) : String(shown);
+  const b = typeof proven === "object" ? JSON.stringify(proven) : String(proven);
+  await c.need(`readable ${name} is what the proof proves`, a === b, a === b ? undefined : `shows ${a.slice(0, 80)}, proven ${b.slice(0, 80)}`);
+}
+
 async function checkHeader(
   c: Checks,
   raw: Uint8Array,
@@ -365,7 +374,7 @@ async function smtStep(
   }
 }
 
-async function verifyTx(c: Checks, p: Record<string, unknown>, seq?: string): Promise<Verdict> {
+async function verifyTx(c: Checks, p: Record<string, unknown>, seq?: string, doc: Record<string, any> = {}): Promise<Verdict> {
   const header = await checkHeader(c, hexField(p, "header"), seq);
   const txRaw = hexField(p, "tx");
   const receiptRaw = hexField(p, "receipt");
@@ -393,6 +402,31 @@ async function verifyTx(c: Checks, p: Record<string, unknown>, seq?: string): Pr
     ed25519Verify(tx.sender, tx.signingBytes, tx.signature),
   );
   const status = receipt.status === 0 ? "success" : `failed: ${receipt.error}`;
+  // What the API response shows beside the proof. The payload's JSON is the node's decoding of
+  // the payload bytes (each kind has its own codec); it is bound through tx.raw.
+  const t = doc.tx ?? {};
+  await sameAsProven(c, "hash", doc.hash, toHex(txHash));
+  await sameAsProven(c, "height", doc.height, header.height);
+  await sameAsProven(c, "index", doc.index, txInc.leafIndex);
+  await sameAsProven(c, "tx.raw", t.raw, toHex(txRaw));
+  await sameAsProven(c, "tx.hash", t.hash, toHex(txHash));
+  await sameAsProven(c, "tx.kind", t.kind, tx.kind);
+  await sameAsProven(c, "tx.nonce", t.nonce, tx.nonce);
+  await sameAsProven(c, "tx.chain_id", t.chain_id, tx.chainId);
+  await sameAsProven(c, "tx.sender", t.sender, toHex(tx.sender));
+  await sameAsProven(c, "tx.max_fee", t.max_fee, tx.maxFee);
+  const r = doc.receipt ?? {};
+  await sameAsProven(c, "receipt.fee_charged", r.fee_charged, receipt.fee);
+  await sameAsProven(c, "receipt.status", r.status, receipt.status === 0 ? "success" : "failed");
+  await sameAsProven(c, "receipt.error", r.error, receipt.status === 0 ? undefined : receipt.error);
+  await sameAsProven(c, "receipt.tx_hash", r.tx_hash, toHex(receipt.txHash));
+  if (r.events !== undefined) {
+    // The node's JSON lists attributes by name; compare them in that order.
+    const sorted = (attrs: [string, string][]) => [...attrs].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const proven = receipt.events.map((e) => ({ type: e.type, attrs: sorted(e.attrs) }));
+    const shown = (r.events as { type: string; attrs: Record<string, string> }[]).map((e) => ({ type: e.type, attrs: sorted(Object.entries(e.attrs ?? {})) }));
+    await sameAsProven(c, "receipt.events", shown, proven);
+  }
   return {
     ok: true,
     kind: "tx",
@@ -414,7 +448,7 @@ async function verifyTx(c: Checks, p: Record<string, unknown>, seq?: string): Pr
   };
 }
 
-async function verifyState(c: Checks, p: Record<string, unknown>, seq?: string): Promise<Verdict> {
+async function verifyState(c: Checks, p: Record<string, unknown>, seq?: string, doc: Record<string, any> = {}): Promise<Verdict> {
   const account = p.type === "account";
   const header = await checkHeader(c, hexField(p, "header"), seq);
   let key: Uint8Array;
@@ -448,6 +482,14 @@ async function verifyState(c: Checks, p: Record<string, unknown>, seq?: string):
   };
   if (account) {
     const a = value ? decodeAccount(value) : { balance: 0n, nonce: 0n, staked: 0n, unbonding: 0n };
+    if (doc !== p) {
+      await sameAsProven(c, "address", doc.address, p.address);
+      await sameAsProven(c, "height", doc.height, header.height);
+      await sameAsProven(c, "balance", doc.balance, a.balance);
+      await sameAsProven(c, "nonce", doc.nonce, a.nonce);
+      await sameAsProven(c, "staked", doc.staked, a.staked);
+      await sameAsProven(c, "unbonding", doc.unbonding, a.unbonding);
+    }
     out.summary =
       `${label} at block ${header.height}: balance ${formatBase(a.balance)}, staked ` +
       `${formatBase(a.staked)}, unbonding ${formatBase(a.unbonding)}, nonce ${a.nonce}`;
@@ -533,10 +575,10 @@ export async function verifyProof(doc: unknown, trustedSequencer?: string): Prom
     kind = p.type;
     switch (p.type) {
       case "tx":
-        return await verifyTx(c, p, trustedSequencer);
+        return await verifyTx(c, p, trustedSequencer, d);
       case "account":
       case "state":
-        return await verifyState(c, p, trustedSequencer);
+        return await verifyState(c, p, trustedSequencer, d);
       case "datanet_row":
         return await verifyRow(c, p, trustedSequencer);
       default:

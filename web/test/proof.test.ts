@@ -89,6 +89,31 @@ describe("tampered proofs fail", () => {
     expect(v.summary).toMatch(/^not proven/);
   });
 
+  // The readable members beside the proof must say what the bytes prove.
+  const readable: [string, string, (d: any) => void][] = [
+    ["tx.json", "hash", (d) => (d.hash = d.hash.replace(/^./, (x: string) => (x === "0" ? "1" : "0")))],
+    ["tx.json", "height", (d) => (d.height += 1)],
+    ["tx.json", "index", (d) => (d.index += 1)],
+    ["tx.json", "tx.raw", (d) => (d.tx.raw = flip(d.tx.raw, -70))],
+    ["tx.json", "tx.kind", (d) => (d.tx.kind = "transfer")],
+    ["tx.json", "tx.nonce", (d) => (d.tx.nonce += 1)],
+    ["tx.json", "tx.max_fee", (d) => (d.tx.max_fee = "1")],
+    ["tx.json", "tx.sender", (d) => (d.tx.sender = flip(d.tx.sender, 0))],
+    ["tx.json", "receipt.fee_charged", (d) => (d.receipt.fee_charged = "1")],
+    ["tx.json", "receipt.status", (d) => (d.receipt.status = "failed")],
+    ["tx.json", "receipt.events", (d) => (d.receipt.events[0].attrs.name = "Something else")],
+    ["account.json", "balance", (d) => (d.balance = (BigInt(d.balance) + 1n).toString())],
+    ["account.json", "nonce", (d) => (d.nonce += 1)],
+    ["account.json", "height", (d) => (d.height += 1)],
+  ];
+  it.each(readable)("%s: a readable %s that disagrees with the bytes", async (name, field, edit) => {
+    const doc = clone(fixture(name));
+    edit(doc);
+    const v = await verifyProof(doc, sequencer);
+    expect(v.ok).toBe(false);
+    expect(v.error).toContain(`readable ${field} `);
+  });
+
   it("a header signed by another key than the trusted sequencer fails", async () => {
     const other = sequencer.replace(/^./, (c) => (c === "0" ? "1" : "0"));
     const v = await verifyProof(fixture("tx.json"), other);

@@ -73,6 +73,7 @@ export async function txPage(hash: string): Promise<Node> {
     h("h2", null, "Proof"),
     proofButton("Verify in the browser", async () => t),
     h("h2", null, "Payload"),
+    h("p", { class: "muted" }, "As the node decodes the payload bytes; Verify checks those bytes (tx.raw) against the block."),
     h("pre", { class: "json" }, JSON.stringify(tx.payload ?? null, null, 2)),
     events.length
       ? [
