@@ -75,10 +75,10 @@ function figure(title: string, s: Series, type: "bar" | "line", horizontal = fal
         maintainAspectRatio: false,
         responsive: true,
         plugins: { tooltip: { enabled: true } },
-        scales: {
-          x: { beginAtZero: true, ticks: { callback: horizontal ? tick : undefined } },
-          y: { beginAtZero: true, ticks: { callback: horizontal ? undefined : tick } },
-        },
+        // Numbers on the value axis only; the category axis keeps Chart.js's labels.
+        scales: horizontal
+          ? { x: { beginAtZero: true, ticks: { callback: tick } }, y: { beginAtZero: true } }
+          : { x: { beginAtZero: true }, y: { beginAtZero: true, ticks: { callback: tick } } },
       },
     });
     fig.setAttribute("data-drawn", "true");

@@ -140,7 +140,7 @@ export async function playgroundPage(q: URLSearchParams): Promise<Node> {
     data.map((m) => {
       const price = m.tributary?.price_per_1k_tokens ?? "0";
       const label = `${m.tributary?.name ?? m.id} (${m.id}) — ${price === "0" ? "free" : formatTokens(price) + " / 1k tokens"}`;
-      return h("option", { value: m.id, selected: m.id === wanted }, label);
+      return h("option", { value: m.id, selected: m.id === wanted || (!!wanted && m.tributary?.name === wanted) }, label);
     }),
   );
   if (!wanted) {
