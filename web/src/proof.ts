@@ -126,6 +126,42 @@ export async function verifyInclusion(
   return sn === 0n && equal(r, root);
 }
 
+//! RFC 6962 MTH over leaf hashes: split at the largest power of two below n.
+async function rangeRoot(leaves: Uint8Array[]): Promise<Uint8Array> {
+  if (leaves.length === 1) return leaves[0];
+  let k = 1;
+  while (k * 2 < leaves.length) k *= 2;
+  return nodeHash(await rangeRoot(leaves.slice(0, k)), await rangeRoot(leaves.slice(k)));
+}
+
+//! True when `preceding` are exactly the leaves before proof.leafIndex: each subtree that the
+//! audit path has on the left of the leaf's path must be the root of those leaves (as
+//! merkle::VerifyPrecedingLeaves in src/ledger/merkle.cpp).
+export async function verifyPrecedingLeaves(preceding: Uint8Array[], proof: Inclusion): Promise<boolean> {
+  if (proof.leafIndex >= proof.treeSize || BigInt(preceding.length) !== proof.leafIndex) return false;
+  const lefts: { level: number; lo: number; size: number }[] = [];
+  let levels = 0;
+  let lo = 0n;
+  let hi = proof.treeSize;
+  while (hi - lo > 1n) {
+    let k = 1n;
+    while (k * 2n < hi - lo) k *= 2n;
+    if (proof.leafIndex < lo + k) {
+      hi = lo + k;
+    } else {
+      lefts.push({ level: levels, lo: Number(lo), size: Number(k) });
+      lo += k;
+    }
+    levels++;
+  }
+  if (proof.path.length !== levels) return false;
+  for (const l of lefts) {
+    const root = await rangeRoot(preceding.slice(l.lo, l.lo + l.size));
+    if (!equal(root, proof.path[levels - 1 - l.level])) return false;
+  }
+  return true;
+}
+
 // ---- the sparse Merkle tree of the state ----
 
 const kEmpty = new Uint8Array(32);
@@ -540,6 +576,24 @@ async function verifyRow(c: Checks, p: Record<string, unknown>, seq?: string): P
     `the contribution (by ${contributor.slice(0, 12)}…) is in the version's root`,
     verifyInclusion(await leafHash(leaf), contribPath, v.root),
   );
+  // The row's index in the version: the rows of every contribution before its own (the proof
+  // carries their version leaves, bound by the left side of the contribution's audit path), then
+  // its place in its own contribution.
+  let index: bigint | null = null;
+  if (p.index !== undefined || p.preceding !== undefined) {
+    if (!Array.isArray(p.preceding)) throw new Error("the proof lacks 'preceding', so its index cannot be checked");
+    let before = 0n;
+    const leaves: Uint8Array[] = [];
+    for (const hex of p.preceding) {
+      const bytes = fromHex(String(hex));
+      if (bytes.length !== 92) throw new Error("preceding: a version leaf is 92 bytes");
+      before += new Reader(bytes.subarray(64, 72)).u64();
+      leaves.push(await leafHash(bytes));
+    }
+    await c.need("the contributions before the row's are the version's", verifyPrecedingLeaves(leaves, contribPath));
+    index = before + rowPath.leafIndex;
+    await c.need(`the row's index is ${index}`, p.index === undefined || BigInt(p.index as number) === index, `labelled ${p.index}`);
+  }
   const header = await checkHeader(c, hexField(p, "header"), seq);
   const versionKey = concat(utf8("v"), u64be(v.datanet), u32be(v.number));
   await smtStep(c, "the version record is in the block's state root", header.stateRoot, versionKey, record, parseSmt(p));
@@ -550,7 +604,7 @@ async function verifyRow(c: Checks, p: Record<string, unknown>, seq?: string): P
     proposer: toHex(header.proposer),
     steps: c.steps,
     summary:
-      `row ${p.index} of Datanet ${v.datanet} version ${v.number}, contributed by ${contributor}, ` +
+      `row ${index ?? "?"} of Datanet ${v.datanet} version ${v.number}, contributed by ${contributor}, ` +
       `is proven by block ${header.height}`,
     fields: { row: p.row, row_id: toHex(rowId), contributor },
   };

@@ -3,7 +3,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { fromHex, toHex } from "../src/bytes";
-import { decodeHeader, leafHash, verifyInclusion, verifyProof } from "../src/proof";
+import { decodeHeader, leafHash, verifyInclusion, verifyPrecedingLeaves, verifyProof } from "../src/proof";
 
 const fixture = (name: string) => JSON.parse(readFileSync(new URL(`./fixtures/${name}`, import.meta.url), "utf8"));
 const sequencer = readFileSync(new URL("./fixtures/sequencer.txt", import.meta.url), "utf8").trim();
@@ -79,6 +79,9 @@ describe("tampered proofs fail", () => {
     ["row.json", "the version label", (p) => (p.version += 1), /labels/],
     ["row.json", "the version record", (p) => (p.version_record = flip(p.version_record, 20)), /version's root|state root/],
     ["row.json", "the header", (p) => (p.header = flip(p.header, 60)), /signed/],
+    ["row.json", "the row's index", (p) => (p.index += 1), /index/],
+    ["row.json", "a preceding contribution's row count", (p) => (p.preceding[0] = flip(p.preceding[0], 71)), /before the row/],
+    ["row.json", "the preceding contributions left out", (p) => (p.preceding = []), /before the row/],
   ];
   it.each(cases)("%s: %s", async (name, _what, tamper, reason) => {
     const doc = clone(fixture(name));
@@ -170,6 +173,13 @@ describe("RFC 6962 inclusion", () => {
       for (let i = 0; i < n; i++) {
         const proof = { leafIndex: BigInt(i), treeSize: BigInt(n), path: await path(leaves, i) };
         expect(await verifyInclusion(leaves[i], proof, r)).toBe(true);
+        expect(await verifyPrecedingLeaves(leaves.slice(0, i), proof)).toBe(true);
+        if (i > 0) {
+          const forged = [...leaves.slice(0, i)];
+          forged[i - 1] = leaves[i];
+          expect(await verifyPrecedingLeaves(forged, proof)).toBe(false);
+          expect(await verifyPrecedingLeaves(leaves.slice(0, i - 1), proof)).toBe(false);
+        }
         if (n > 1) expect(await verifyInclusion(leaves[(i + 1) % n], proof, r)).toBe(false);
       }
     }
