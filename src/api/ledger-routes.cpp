@@ -2,6 +2,7 @@
 // accounts (with state proofs).
 #include "http.h"
 #include "tributary/datanet/kinds.h"
+#include "tributary/ledger/readable.h"
 #include "tributary/ledger/verify.h"
 
 namespace tributary::http {
@@ -72,11 +73,8 @@ void AddLedgerRoutes(httplib::Server& server, const RouteContext& ctx) {
       out["status"] = "pending";
       return SendJson(res, 200, out);
     }
-    out["status"] = "committed";
-    out["height"] = l->height;
-    out["index"] = l->index;
-    out["receipt"] = l->receipt.ToJson();
-    out["block"] = l->header.ToJson();
+    // Every member beside the proof is derived from the proven bytes (ledger/readable.h).
+    out = TxProvenMembers(l->tx, l->receipt, l->header, l->index, NodeTxKinds());
     out["proof"] = TxProofJson(*l);
     SendJson(res, 200, out);
   });
@@ -130,17 +128,16 @@ void AddLedgerRoutes(httplib::Server& server, const RouteContext& ctx) {
     bool want = prove == "1" || prove == "true";
     auto a = chain->GetAccount(*addr, want);
     if (!a.ok()) return SendStatus(res, a.status());
-    const Genesis& g = chain->genesis();
-    json out = {{"address", addr->ToString()},
-                {"balance", AmountToString(a->account.balance)},
-                {"balance_display", FormatTokens(a->account.balance, g.decimals) + " " + g.symbol},
-                {"staked", AmountToString(a->account.staked)},
-                {"unbonding", AmountToString(a->account.unbonding)},
-                {"nonce", a->account.nonce},
-                {"next_nonce", a->next_nonce},
-                {"height", a->header.height},
-                {"state", "committed"}};
-    if (want) out["proof"] = AccountProofJson(*a);
+    json out = AccountProvenMembers(*addr, a->account, a->header);
+    if (want) {
+      // A proven response carries only what the proof proves (ledger/readable.h): not the next
+      // nonce, which counts pending txs, nor the balance in tokens, whose decimals no proof holds.
+      out["proof"] = AccountProofJson(*a);
+    } else {
+      const Genesis& g = chain->genesis();
+      out["balance_display"] = FormatTokens(a->account.balance, g.decimals) + " " + g.symbol;
+      out["next_nonce"] = a->next_nonce;
+    }
     SendJson(res, 200, out);
   });
 }

@@ -7,6 +7,7 @@
 #include "api/earnings-index.h"
 #include "api/http.h"
 #include "tributary/economy/inference.h"
+#include "tributary/economy/receipt_proof.h"
 #include "tributary/ledger/verify.h"
 
 namespace tributary::http {
@@ -30,10 +31,9 @@ void AddPaymentRoutes(httplib::Server& server, const RouteContext& ctx, Earnings
         }
         auto settled = economy::SettledReceipt::Decode(*lookup->value);
         if (!settled.ok()) return SendStatus(res, Status::Corruption(settled.status().message()));
-        SendJson(res, 200,
-                 {{"status", "settled"},
-                  {"receipt", settled->ToJson()},
-                  {"proof", StateProofJson(key, *lookup)}});
+        json out = economy::SettledReceiptMembers(*settled);
+        out["proof"] = StateProofJson(key, *lookup);
+        SendJson(res, 200, out);
       });
 
   server.Get(R"(/v1/accounts/([^/]+)/earnings)", [chain, earnings](const httplib::Request& req,

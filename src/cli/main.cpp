@@ -13,7 +13,7 @@
 #include "tributary/api/node_server.h"
 #include "tributary/base/keystore.h"
 #include "tributary/datanet/service.h"
-#include "tributary/economy/inference.h"
+#include "tributary/economy/receipt_proof.h"
 #include "tributary/ledger/verify.h"
 
 namespace tributary::cli {
@@ -165,6 +165,11 @@ int GetTx(const Common& c, const std::string& hash, const std::string& out) {
   return 0;
 }
 
+// Checks any proof the node hands out, offline: a Datanet row (datanet::VerifyVersionRowProof),
+// otherwise a tx, account or state proof (VerifyProofJson), where a state proof of a settled
+// receipt is read as the receipt (economy::ReceiptStateView). Either way the bytes are checked
+// first, then every readable member of the file against them (ledger/readable.h): a member that
+// says something else, or one the proof cannot vouch for, is refused (reason "misleading_proof").
 int VerifyProof(const Common& c, const std::string& path, const std::string& sequencer) {
   std::ifstream in(path);
   if (!in) return Fail(Status::NotFound("cannot read " + path));
@@ -179,51 +184,47 @@ int VerifyProof(const Common& c, const std::string& path, const std::string& seq
     if (!k.ok()) return Fail(Status::InvalidArgument("--sequencer must be a 32-byte hex key"));
     trusted = *k;
   }
+  auto refused = [&](const Status& s) {
+    if (c.json) PrintJson({{"valid", false}, {"reason", s.reason()}, {"error", s.message()}});
+    return Fail(s);
+  };
   const json& inner = doc.is_object() && doc.contains("proof") ? doc["proof"] : doc;
   if (inner.is_object() && inner.value("type", "") == "datanet_row") {
-    auto row = datanet::VerifyVersionRowProof(inner, trusted);
-    if (!row.ok()) {
-      if (c.json) PrintJson({{"valid", false}, {"error", row.status().message()}});
-      return Fail(row.status());
-    }
+    auto row = datanet::VerifyVersionRowProof(doc, trusted);
+    if (!row.ok()) return refused(row.status());
     if (c.json) {
       PrintJson({{"valid", true}, {"kind", "datanet_row"}, {"row", *row}});
     } else {
-      // The row's position among the version's contributions is proven; its overall index
-      // would need every earlier contribution's row count, which the proof does not carry.
-      std::cout << "VALID: Datanet " << inner.value("datanet", uint64_t{0}) << " version "
-                << inner.value("version", uint64_t{0}) << " holds the row " << *row
-                << "\n(from contribution " << inner["contribution"].value("id", "") << " by "
+      // Every label printed here is checked against the proven bytes.
+      std::cout << "VALID: Datanet " << inner["datanet"] << " version " << inner["version"]
+                << " holds the row " << *row;
+      if (inner.contains("index")) std::cout << " at index " << inner["index"];
+      std::cout << "\n(from contribution " << inner["contribution"].value("id", "") << " by "
                 << inner["contribution"].value("contributor", "") << ")\n"
                 << (trusted ? "" : "(pass --sequencer to pin the block signer)\n");
     }
     return 0;
   }
-  auto r = VerifyProofJson(doc, NodeTxKinds(), trusted);
-  if (!r.ok()) {
-    if (c.json) PrintJson({{"valid", false}, {"error", r.status().message()}});
-    return Fail(r.status());
-  }
-  // An inference receipt (GET /v1/receipts/{id}): say what the proven bytes settle.
-  if (r->kind == "state" && r->state_key.rfind('R', 0) == 0 && r->state_value) {
-    auto settled = economy::SettledReceipt::Decode(*r->state_value);
-    if (settled.ok() && economy::ReceiptKey(settled->receipt.request_id) == r->state_key) {
-      r->kind = "receipt";
-      r->summary = economy::DescribeReceipt(*settled);
-    }
-  }
+  auto r = VerifyProofJson(doc, NodeTxKinds(), trusted, economy::ReceiptStateView);
+  if (!r.ok()) return refused(r.status());
   if (c.json) {
     PrintJson({{"valid", true},
                {"kind", r->kind},
                {"height", r->height},
                {"proposer", ToHex(r->proposer)},
-               {"summary", r->summary}});
+               {"summary", r->summary},
+               {"checked_fields", r->readable}});
   } else {
     std::cout << "VALID: " << r->summary << "\n"
               << "block " << r->height << " signed by " << ToHex(r->proposer)
               << (trusted
                       ? " (the trusted sequencer)\n"
                       : "\n(compare that key with the chain's sequencer, or pass --sequencer)\n");
+    if (!r->readable.empty()) {
+      std::string names;
+      for (const auto& n : r->readable) names += (names.empty() ? "" : ", ") + n;
+      std::cout << "the file's readable fields (" << names << ") are what the proof proves\n";
+    }
   }
   return 0;
 }
@@ -328,6 +329,23 @@ int main(int argc, char** argv) {
   node->add_option("--serve-threads", node_args.serve.threads,
                    "the serving worker's torch threads (0 = libtorch's default)")
       ->capture_default_str();
+  // Posting block commitments to an EVM chain (docs/settlement.md).
+  node->add_option("--settle-rpc", node_args.settle.rpc,
+                   "EVM JSON-RPC URL to post block commitments to (with the --settle-* below)")
+      ->type_name("URL");
+  node->add_option("--settle-key", node_args.settle.key,
+                   "file holding the sequencer's EVM private key: one line of 64 hex digits, "
+                   "mode 600")
+      ->type_name("FILE");
+  node->add_option("--settle-every", node_args.settle.every,
+                   "post a commitment every N blocks (the contract's interval)")
+      ->type_name("N");
+  node->add_option("--settle-commitments", node_args.settle.commitments,
+                   "address of the TributaryCommitments contract")
+      ->type_name("ADDRESS");
+  node->add_option("--settle-chain-id", node_args.settle.chain_id,
+                   "refuse to settle unless the EVM node's chain id is this")
+      ->type_name("ID");
 
   ChatArgs chat_args;
   auto* chat = app.add_subcommand("chat", "chat with a model through the node's OpenAI API");
@@ -397,8 +415,16 @@ int main(int argc, char** argv) {
   std::string proof_file, sequencer;
   auto* verify_proof = app.add_subcommand("verify-proof", "check a proof offline");
   verify_proof
-      ->add_option("file", proof_file, "JSON from GET /v1/tx/{hash} or /v1/accounts/{addr}?prove=1")
+      ->add_option("file", proof_file,
+                   "JSON from GET /v1/tx/{hash}, /v1/accounts/{addr}?prove=1, /v1/receipts/{id} "
+                   "or a row proof (or the proof object alone)")
       ->required();
+  verify_proof->footer(
+      "Checks the block header's signature and every Merkle step to the proven bytes, then that\n"
+      "each readable field in the file (a tx's payload, fee and receipt, a balance, a receipt's\n"
+      "split, a row's index) is what those bytes say. A field that disagrees, or a member the\n"
+      "proof cannot vouch for (e.g. next_nonce), is refused naming it (misleading_proof). A\n"
+      "field may be left out; the output lists the ones checked.");
   verify_proof->add_option("--sequencer", sequencer,
                            "require blocks signed by this hex public key");
 

@@ -495,4 +495,16 @@ Bytes VersionLeaf(const Contribution& c) {
   return Writer().Fixed(c.id).Fixed(c.content_root).U64(c.rows).Fixed(c.contributor.bytes).bytes();
 }
 
+Result<Contribution> DecodeVersionLeaf(ByteView leaf) {
+  Reader r(leaf);
+  Contribution c;
+  Status s = r.Fixed(&c.id);
+  if (s.ok()) s = r.Fixed(&c.content_root);
+  if (s.ok()) s = r.U64(&c.rows);
+  if (s.ok()) s = r.Fixed(&c.contributor.bytes);
+  if (s.ok()) s = r.ExpectEnd();
+  if (!s.ok()) return Status::InvalidArgument("not a version leaf: " + s.message(), "bad_proof");
+  return c;
+}
+
 }  // namespace tributary::datanet

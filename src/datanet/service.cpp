@@ -6,6 +6,7 @@
 #include "tributary/base/hash.h"
 #include "tributary/ledger/block.h"
 #include "tributary/ledger/merkle.h"
+#include "tributary/ledger/readable.h"
 
 namespace tributary::datanet {
 namespace {
@@ -415,6 +416,7 @@ Result<json> DatanetService::ProveVersionRow(uint64_t datanet, uint32_t number, 
   }
   std::vector<Hash32> leaves;
   std::optional<Contribution> owner;
+  json preceding = json::array();  // the leaves of the contributions before the row's
   uint64_t owner_pos = 0, first_row = 0;
   TRIB_RETURN_IF_ERROR(
       chain_->ReadState([&](const StateReader& s, const StateReader&, const BlockHeader&) {
@@ -423,11 +425,14 @@ Result<json> DatanetService::ProveVersionRow(uint64_t datanet, uint32_t number, 
           TRIB_ASSIGN_OR_RETURN(Hash32 id, LoadListEntry(s, AcceptedListKey(datanet, i)));
           TRIB_ASSIGN_OR_RETURN(auto c, LoadContribution(s, id));
           if (!c) return Status::Corruption("contribution " + ToHex(id) + " is missing");
-          leaves.push_back(merkle::LeafHash(VersionLeaf(*c)));
+          const Bytes leaf = VersionLeaf(*c);
+          leaves.push_back(merkle::LeafHash(leaf));
           if (!owner && index < start + c->rows) {
             owner = *c;
             owner_pos = i;
             first_row = start;
+          } else if (!owner) {
+            preceding.push_back(ToHex(leaf));
           }
           start += c->rows;
         }
@@ -458,6 +463,7 @@ Result<json> DatanetService::ProveVersionRow(uint64_t datanet, uint32_t number, 
                 {"contributor", owner->contributor.ToString()},
                 {"content_root", ToHex(owner->content_root)},
                 {"rows", owner->rows}}},
+              {"preceding", preceding},
               {"row_path", ProofPathJson(row_path)},
               {"contribution_path", ProofPathJson(contrib_path)},
               {"version_record", ToHex(*st.value)},
@@ -465,21 +471,32 @@ Result<json> DatanetService::ProveVersionRow(uint64_t datanet, uint32_t number, 
               {"siblings", siblings}};
 }
 
-Result<std::string> VerifyVersionRowProof(const json& p,
+Result<std::string> VerifyVersionRowProof(const json& doc,
                                           const std::optional<PublicKey>& sequencer) {
   auto bad = [](const std::string& m) { return Status::InvalidArgument(m, "bad_proof"); };
+  const json& p = doc.is_object() && doc.contains("proof") ? doc["proof"] : doc;
   if (!p.is_object() || p.value("type", "") != "datanet_row") return bad("not a datanet_row proof");
+  // The response carries nothing beside the proof, and the proof only what is checked here.
+  TRIB_RETURN_IF_ERROR(CheckReadableMembers(doc, json::object()));
+  TRIB_RETURN_IF_ERROR(CheckOnlyMembers(
+      p,
+      {"type", "datanet", "version", "index", "row", "row_id", "contribution", "preceding",
+       "row_path", "contribution_path", "version_record", "header", "siblings"},
+      "proof"));
   try {
     std::string row = p.at("row").get<std::string>();
     Hash32 row_id = Sha256(AsBytes(row));
     if (ToHex(row_id) != p.at("row_id").get<std::string>())
       return bad("row does not hash to row_id");
     const json& c = p.at("contribution");
+    TRIB_RETURN_IF_ERROR(
+        CheckOnlyMembers(c, {"id", "contributor", "content_root", "rows"}, "proof.contribution"));
     Contribution leaf;
     TRIB_ASSIGN_OR_RETURN(leaf.id, FixedFromHex<32>(c.at("id").get<std::string>()));
     TRIB_ASSIGN_OR_RETURN(leaf.content_root,
                           FixedFromHex<32>(c.at("content_root").get<std::string>()));
     TRIB_ASSIGN_OR_RETURN(leaf.contributor, Address::Parse(c.at("contributor").get<std::string>()));
+    if (!c.at("rows").is_number_unsigned()) return bad("contribution.rows must be a count");
     leaf.rows = c.at("rows").get<uint64_t>();
     TRIB_ASSIGN_OR_RETURN(auto row_path, ProofPathFromJson(p.at("row_path")));
     if (row_path.tree_size != leaf.rows) return bad("row path size differs from the row count");
@@ -488,17 +505,35 @@ Result<std::string> VerifyVersionRowProof(const json& p,
     TRIB_ASSIGN_OR_RETURN(Bytes record, FromHex(p.at("version_record").get<std::string>()));
     auto v = Version::Decode(record);
     if (!v.ok()) return bad("version record does not decode");
-    // The proof's labels must be what the proven record says.
-    if (v->datanet != p.at("datanet").get<uint64_t>() ||
-        v->number != p.at("version").get<uint64_t>()) {
-      return bad("the proof is labelled Datanet " + p.at("datanet").dump() + " version " +
-                 p.at("version").dump() + " but proves Datanet " + std::to_string(v->datanet) +
-                 " version " + std::to_string(v->number));
-    }
     TRIB_ASSIGN_OR_RETURN(auto contrib_path, ProofPathFromJson(p.at("contribution_path")));
     if (contrib_path.tree_size != v->contributions) return bad("contribution path size differs");
     s = merkle::VerifyInclusion(merkle::LeafHash(VersionLeaf(leaf)), contrib_path, v->root);
     if (!s.ok()) return bad("contribution is not in the version: " + s.message());
+    // The row's index in the version: the rows of every contribution before its own (whose
+    // leaves the proof carries, each checked against the left side of the contribution's audit
+    // path) and then its position in its contribution.
+    std::optional<uint64_t> index;
+    if (p.contains("index") || p.contains("preceding")) {
+      if (!p.contains("preceding") || !p["preceding"].is_array()) {
+        return bad(
+            "the proof lacks 'preceding' (the contributions before the row's), so its "
+            "index cannot be checked");
+      }
+      std::vector<Hash32> before;
+      uint64_t rows_before = 0;
+      for (const auto& h : p["preceding"]) {
+        auto b = FromHex(h.get<std::string>());
+        if (!b.ok()) return bad("preceding: " + b.status().message());
+        TRIB_ASSIGN_OR_RETURN(Contribution pc, DecodeVersionLeaf(*b));
+        before.push_back(merkle::LeafHash(*b));
+        if (rows_before + pc.rows < rows_before) return bad("preceding: row counts overflow");
+        rows_before += pc.rows;
+      }
+      s = merkle::VerifyPrecedingLeaves(before, contrib_path);
+      if (!s.ok())
+        return bad("the contributions before the row's are not the version's: " + s.message());
+      index = rows_before + row_path.leaf_index;
+    }
     TRIB_ASSIGN_OR_RETURN(Bytes header_raw, FromHex(p.at("header").get<std::string>()));
     auto header = BlockHeader::Decode(header_raw);
     if (!header.ok()) return bad("header does not decode");
@@ -513,6 +548,10 @@ Result<std::string> VerifyVersionRowProof(const json& p,
     s = VerifySmtProof(header->state_root, State::KeyHash(VersionKey(v->datanet, v->number)),
                        State::ValueHash(record), proof);
     if (!s.ok()) return bad("version record is not in the state: " + s.message());
+    // The labels must be what the proven bytes say.
+    TRIB_RETURN_IF_ERROR(CheckReadable(p.at("datanet"), v->datanet, "proof.datanet"));
+    TRIB_RETURN_IF_ERROR(CheckReadable(p.at("version"), v->number, "proof.version"));
+    if (p.contains("index")) TRIB_RETURN_IF_ERROR(CheckReadable(p["index"], *index, "proof.index"));
     return row;
   } catch (const json::exception& e) {
     return bad(std::string("malformed proof: ") + e.what());

@@ -128,4 +128,42 @@ Status VerifyInclusion(const Hash32& leaf_hash, const InclusionProof& proof, con
   return Status::OK();
 }
 
+Status VerifyPrecedingLeaves(std::span<const Hash32> preceding, const InclusionProof& proof) {
+  if (proof.leaf_index >= proof.tree_size) {
+    return BadProof("leaf index " + std::to_string(proof.leaf_index) +
+                    " out of range for tree size " + std::to_string(proof.tree_size));
+  }
+  if (preceding.size() != proof.leaf_index) {
+    return BadProof(std::to_string(preceding.size()) + " leaves given before leaf " +
+                    std::to_string(proof.leaf_index));
+  }
+  // Walk RFC 6962 PATH from the root down as Prove does; a step to the right has the subtree on
+  // its left, [lo, lo + k), as its sibling. PATH lists siblings leaf level first.
+  struct Left {
+    size_t level;  // from the root
+    uint64_t lo, size;
+  };
+  std::vector<Left> lefts;
+  size_t levels = 0;
+  uint64_t lo = 0, hi = proof.tree_size;
+  while (hi - lo > 1) {
+    const uint64_t k = SplitPoint(hi - lo);
+    if (proof.leaf_index < lo + k) {
+      hi = lo + k;
+    } else {
+      lefts.push_back({levels, lo, k});
+      lo += k;
+    }
+    ++levels;
+  }
+  if (proof.path.size() != levels) return BadProof("inclusion proof has the wrong length");
+  for (const Left& l : lefts) {
+    if (RangeRoot(preceding.subspan(l.lo, l.size)) != proof.path[levels - 1 - l.level]) {
+      return BadProof("the leaves before leaf " + std::to_string(proof.leaf_index) +
+                      " are not the tree's");
+    }
+  }
+  return Status::OK();
+}
+
 }  // namespace tributary::merkle

@@ -1,6 +1,7 @@
 #include "tributary/ledger/verify.h"
 
 #include "tributary/base/hash.h"
+#include "tributary/ledger/readable.h"
 
 namespace tributary {
 namespace {
@@ -47,6 +48,16 @@ Result<Bytes> HexField(const json& j, const char* name) {
   auto b = FromHex(j[name].get<std::string>());
   if (!b.ok()) return BadProof(std::string("'") + name + "': " + b.status().message());
   return b;
+}
+
+// The names of the members beside the proof in an API response (none for a bare proof).
+std::vector<std::string> ReadableNames(const json& doc) {
+  std::vector<std::string> out;
+  if (!doc.is_object() || !doc.contains("proof")) return out;
+  for (auto it = doc.begin(); it != doc.end(); ++it) {
+    if (it.key() != "proof") out.push_back(it.key());
+  }
+  return out;
 }
 
 }  // namespace
@@ -191,7 +202,8 @@ json StateProofJson(const std::string& key, const StateLookup& l) {
 }
 
 Result<ProofCheck> VerifyProofJson(const json& doc, const TxKindRegistry& kinds,
-                                   const std::optional<PublicKey>& trusted_sequencer) {
+                                   const std::optional<PublicKey>& trusted_sequencer,
+                                   const StateViewer& state_viewer) {
   const json& p = doc.is_object() && doc.contains("proof") ? doc["proof"] : doc;
   if (!p.is_object() || !p.contains("type") || !p["type"].is_string()) {
     return BadProof("no proof object with a 'type' found");
@@ -208,8 +220,11 @@ Result<ProofCheck> VerifyProofJson(const json& doc, const TxKindRegistry& kinds,
   out.height = header->height;
   out.proposer = header->proposer;
   const std::string type = p["type"].get<std::string>();
+  out.readable = ReadableNames(doc);
   if (type == "tx") {
     out.kind = "tx";
+    TRIB_RETURN_IF_ERROR(CheckOnlyMembers(
+        p, {"type", "tx", "receipt", "header", "tx_inclusion", "receipt_inclusion"}, "proof"));
     TRIB_ASSIGN_OR_RETURN(Bytes tx_raw, HexField(p, "tx"));
     TRIB_ASSIGN_OR_RETURN(Bytes receipt_raw, HexField(p, "receipt"));
     TRIB_ASSIGN_OR_RETURN(auto tx_inc, InclusionFromJson(p.value("tx_inclusion", json())));
@@ -229,6 +244,8 @@ Result<ProofCheck> VerifyProofJson(const json& doc, const TxKindRegistry& kinds,
     if (!receipt.ok()) return BadProof("receipt: " + receipt.status().message());
     Hash32 tx_hash = Sha256(tx_raw);
     if (receipt->tx_hash != tx_hash) return BadProof("the receipt belongs to another tx");
+    TRIB_RETURN_IF_ERROR(CheckReadableMembers(
+        doc, TxProvenMembers(*tx, *receipt, *header, tx_inc.leaf_index, kinds)));
     auto tj = tx->ToJson(kinds);
     std::string payload = tj.ok() ? (*tj)["payload"].dump() : "";
     out.summary = "tx " + ToHex(tx_hash) + " (" + tx->kind + " from " +
@@ -241,6 +258,10 @@ Result<ProofCheck> VerifyProofJson(const json& doc, const TxKindRegistry& kinds,
   }
   if (type == "account" || type == "state") {
     out.kind = type;
+    TRIB_RETURN_IF_ERROR(CheckOnlyMembers(p,
+                                          {"type", type == "account" ? "address" : "key", "header",
+                                           "siblings", "value", "other_leaf"},
+                                          "proof"));
     std::string key;
     Address addr;
     if (type == "account") {
@@ -282,6 +303,15 @@ Result<ProofCheck> VerifyProofJson(const json& doc, const TxKindRegistry& kinds,
     }
     out.state_key = key;
     if (type == "state") {
+      std::optional<StateView> view;
+      if (state_viewer) view = state_viewer(key, out.state_value);
+      // Without a view nothing beside the proof can be checked, so nothing may stand there.
+      TRIB_RETURN_IF_ERROR(CheckReadableMembers(doc, view ? view->members : json::object()));
+      if (view) {
+        out.kind = view->kind;
+        out.summary = view->summary;
+        return out;
+      }
       out.summary = "state key " + ToHex(AsBytes(key)) + " at block " +
                     std::to_string(header->height) +
                     (value_hash ? ": value sha256 " + ToHex(*value_hash) : ": absent");
@@ -293,6 +323,7 @@ Result<ProofCheck> VerifyProofJson(const json& doc, const TxKindRegistry& kinds,
       if (!a.ok()) return BadProof("account value does not decode");
       account = *a;
     }
+    TRIB_RETURN_IF_ERROR(CheckReadableMembers(doc, AccountProvenMembers(addr, account, *header)));
     out.summary = "account " + addr.ToString() + " at block " + std::to_string(header->height) +
                   (value_hash ? ": balance " + AmountToString(account.balance) + ", staked " +
                                     AmountToString(account.staked) + ", unbonding " +

@@ -670,6 +670,71 @@ TEST_F(ProofTest, AbsentAccountProofVerifies) {
   EXPECT_NE(bad.exit_code, 0) << bad.out;
 }
 
+// What the node serves beside a proof is exactly what the proof proves: `verify-proof` accepts
+// the documents as served and refuses each readable field edited on its own, naming it.
+TEST_F(ProofTest, ServedReadableFieldsMatchTheProofAndEditsAreRefused) {
+  std::string hash = CommitTransfer(4321);
+  ASSERT_FALSE(hash.empty());
+  const json tx = Get("/v1/tx/" + hash).json();
+  ASSERT_EQ(tx.value("status", ""), "committed") << tx;
+  const json account = Get("/v1/accounts/" + DevAddress().ToString() + "?prove=1").json();
+  // A proven account carries only what the proof proves; the plain one also the node's view.
+  EXPECT_FALSE(account.contains("next_nonce")) << account;
+  EXPECT_FALSE(account.contains("balance_display")) << account;
+  const json plain = Get("/v1/accounts/" + DevAddress().ToString()).json();
+  EXPECT_TRUE(plain.contains("next_nonce") && plain.contains("balance_display")) << plain;
+
+  auto verify = [&](const json& doc) {
+    return RunTributary({"verify-proof", WriteJson("fields.json", doc.dump(2)).string()});
+  };
+  auto v = verify(tx);
+  EXPECT_EQ(v.exit_code, 0) << v.out << v.err;
+  EXPECT_NE(v.out.find("readable fields (block, hash, height, index, receipt, status, tx)"),
+            std::string::npos)
+      << v.out;
+  auto va = verify(account);
+  EXPECT_EQ(va.exit_code, 0) << va.out << va.err;
+
+  struct Edit {
+    const json* doc;
+    std::string path;
+    std::function<void(json&)> apply;
+  };
+  const std::vector<Edit> edits = {
+      {&tx, "tx.payload.amount", [](json& d) { d["tx"]["payload"]["amount"] = "99999999"; }},
+      {&tx, "tx.payload.to", [](json& d) { d["tx"]["payload"]["to"] = NewAddress().ToString(); }},
+      {&tx, "tx.nonce", [](json& d) { d["tx"]["nonce"] = d["tx"]["nonce"].get<uint64_t>() + 1; }},
+      {&tx, "tx.from", [](json& d) { d["tx"]["from"] = NewAddress().ToString(); }},
+      {&tx, "tx.kind", [](json& d) { d["tx"]["kind"] = "stake"; }},
+      {&tx, "tx.max_fee", [](json& d) { d["tx"]["max_fee"] = "0"; }},
+      {&tx, "receipt.fee_charged", [](json& d) { d["receipt"]["fee_charged"] = "0"; }},
+      {&tx, "receipt.status", [](json& d) { d["receipt"]["status"] = "failed"; }},
+      {&tx, "receipt.events[0].attrs.amount",
+       [](json& d) { d["receipt"]["events"][0]["attrs"]["amount"] = "1"; }},
+      {&tx, "block.height", [](json& d) { d["block"]["height"] = 0; }},
+      {&tx, "block.state_root", [](json& d) { d["block"]["state_root"] = std::string(64, 'a'); }},
+      {&tx, "hash", [](json& d) { d["hash"] = std::string(64, 'b'); }},
+      {&tx, "height", [](json& d) { d["height"] = d["height"].get<uint64_t>() + 1; }},
+      {&tx, "index", [](json& d) { d["index"] = d["index"].get<uint64_t>() + 1; }},
+      {&tx, "status", [](json& d) { d["status"] = "pending"; }},
+      {&account, "balance", [](json& d) { d["balance"] = "1"; }},
+      {&account, "nonce", [](json& d) { d["nonce"] = d["nonce"].get<uint64_t>() + 1; }},
+      {&account, "staked", [](json& d) { d["staked"] = "1000"; }},
+      {&account, "height", [](json& d) { d["height"] = 0; }},
+      {&account, "next_nonce", [](json& d) { d["next_nonce"] = 0; }},
+  };
+  for (const Edit& e : edits) {
+    SCOPED_TRACE(e.path);
+    json doc = *e.doc;
+    e.apply(doc);
+    auto bad = verify(doc);
+    EXPECT_NE(bad.exit_code, 0) << bad.out;
+    EXPECT_EQ(bad.out.find("VALID"), std::string::npos) << bad.out;
+    EXPECT_NE(bad.err.find(e.path), std::string::npos) << bad.err;
+    EXPECT_NE(bad.err.find("misleading_proof"), std::string::npos) << bad.err;
+  }
+}
+
 TEST_F(ProofTest, PendingAndCommittedTxLookup) {
   auto r = SubmitTx(port(), BuildTransfer(chain(), dev(), DevNonce(), NewAddress(), 3), false);
   ASSERT_EQ(r.status, 202) << r.body;

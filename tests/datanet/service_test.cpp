@@ -759,6 +759,86 @@ TEST_F(VersionTest, ProofClaimsOfDatanetAndVersionAreBound) {
   EXPECT_FALSE(datanet_ok);
 }
 
+// The readable labels of a row proof are what its bytes say: the index (proven by the leaves of
+// the contributions before the row's, "preceding"), the Datanet and version, and nothing the
+// verifier does not read may stand in the proof or beside it.
+TEST_F(VersionTest, RowProofIndexAndLabelsAreBound) {
+  auto refused = [&](const json& p, const std::string& reason, const std::string& names) {
+    Status s = Verify(p);
+    if (s.ok()) return ::testing::AssertionFailure() << "accepted";
+    if (s.reason() != reason || s.message().find(names) == std::string::npos) {
+      return ::testing::AssertionFailure() << s.ToString();
+    }
+    return ::testing::AssertionSuccess();
+  };
+  const size_t contribution_of[] = {0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 2, 2};
+  for (uint64_t i = 0; i < 14; ++i) {
+    SCOPED_TRACE(i);
+    json p = Prove(i);
+    ASSERT_TRUE(Verify(p).ok());
+    EXPECT_EQ(p["preceding"].size(), contribution_of[i]);
+    EXPECT_TRUE(Verify(json{{"proof", p}}).ok()) << "as the API returns it";
+    for (uint64_t claimed : {i + 1, i - 1, i + 5}) {
+      if (claimed >= 14) continue;
+      json bad = p;
+      bad["index"] = claimed;
+      EXPECT_TRUE(refused(bad, "misleading_proof", "proof.index")) << "claimed " << claimed;
+    }
+  }
+  const json good = Prove(13);  // alice's second contribution: two before it
+  ASSERT_EQ(good["preceding"].size(), 2u);
+  json p = good;
+  p["index"] = "13";
+  EXPECT_TRUE(refused(p, "misleading_proof", "proof.index")) << "index as text";
+  p["index"] = 13.5;
+  EXPECT_TRUE(refused(p, "misleading_proof", "proof.index")) << "a fractional index";
+  p = good;
+  p["datanet"] = approval_;
+  EXPECT_TRUE(refused(p, "misleading_proof", "proof.datanet"));
+  p = good;
+  p["version"] = 2;
+  EXPECT_TRUE(refused(p, "misleading_proof", "proof.version"));
+
+  // The contributions before the row's: each one is bound, so is their order and number.
+  auto leaf = [&](size_t k) {
+    auto c = DecodeVersionLeaf(*FromHex(good["preceding"][k].get<std::string>()));
+    EXPECT_TRUE(c.ok()) << c.status().ToString();
+    return c.ok() ? *c : Contribution{};
+  };
+  EXPECT_EQ(leaf(0).rows, 5u);
+  EXPECT_EQ(leaf(1).rows, 7u);
+  EXPECT_EQ(leaf(1).contributor, Addr(bob_));
+  p = good;
+  Contribution more = leaf(1);
+  more.rows -= 1;  // as if the row were one earlier in the version
+  p["preceding"][1] = ToHex(VersionLeaf(more));
+  p["index"] = 12;
+  EXPECT_TRUE(refused(p, "bad_proof", "before the row's"));
+  p = good;
+  p["preceding"].erase(1);
+  EXPECT_TRUE(refused(p, "bad_proof", "before the row's"));
+  p = good;
+  std::swap(p["preceding"][0], p["preceding"][1]);
+  EXPECT_TRUE(refused(p, "bad_proof", "before the row's"));
+  p = good;
+  p["preceding"][0] = "abcd";
+  EXPECT_TRUE(refused(p, "bad_proof", "version leaf"));
+  p = good;
+  p.erase("preceding");
+  EXPECT_TRUE(refused(p, "bad_proof", "preceding")) << "the index cannot be checked";
+  p.erase("index");
+  EXPECT_TRUE(Verify(p).ok()) << "a proof that claims no index needs none";
+
+  // Members nobody checks.
+  p = good;
+  p["note"] = "row 0 of the version";
+  EXPECT_TRUE(refused(p, "misleading_proof", "proof.note"));
+  p = good;
+  p["contribution"]["label"] = "by the owner";
+  EXPECT_TRUE(refused(p, "misleading_proof", "proof.contribution.label"));
+  EXPECT_TRUE(refused(json{{"proof", good}, {"index", 0}}, "misleading_proof", "'index'"));
+}
+
 TEST_F(ServiceTest, ReconcileRemovesContributionsTheLedgerDoesNotKnow) {
   const std::vector<std::string> known_texts = Texts(150, 4);
   const Hash32 known = MustUpload(alice_, open_, {Jsonl("known.jsonl", known_texts)});

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <random>
 #include <set>
 #include <sstream>
@@ -324,10 +325,34 @@ TEST_F(DatanetTest, VersionsAreImmutableAndExportWithProvenance) {
   fs::path pf = WriteFile("row-proof.json", proof.body);
   auto v = Cli({"verify-proof", pf.string()});
   EXPECT_EQ(v.exit_code, 0) << v.out << v.err;
+  EXPECT_NE(v.out.find("at index " + std::to_string(rows1 + 3)), std::string::npos) << v.out;
   json bad = proof.json();
   bad["proof"]["row"] = "{\"prompt\":\"x\",\"response\":\"y\"}";
   auto vb = Cli({"verify-proof", WriteFile("bad-proof.json", bad.dump()).string()});
   EXPECT_NE(vb.exit_code, 0);
+  // Its readable labels are bound too: the row's index (the proof carries the contributions
+  // before the row's), its contributor, and nothing unchecked may be added.
+  struct Edit {
+    std::string names;
+    std::function<void(json&)> apply;
+  };
+  for (const Edit& e : std::vector<Edit>{
+           {"proof.index", [](json& p) { p["index"] = p["index"].get<uint64_t>() - 1; }},
+           {"proof.version", [](json& p) { p["version"] = 1; }},
+           {"contribution is not in the version",
+            [](json& p) {
+              p["contribution"]["contributor"] =
+                  Address::FromPublicKey(KeyPair::Generate().public_key()).ToString();
+            }},
+           {"proof.note", [](json& p) { p["note"] = "the first row"; }},
+       }) {
+    SCOPED_TRACE(e.names);
+    json edited = proof.json();
+    e.apply(edited["proof"]);
+    auto ve = Cli({"verify-proof", WriteFile("edited-proof.json", edited.dump()).string()});
+    EXPECT_NE(ve.exit_code, 0) << ve.out;
+    EXPECT_NE(ve.err.find(e.names), std::string::npos) << ve.err;
+  }
 }
 
 TEST_F(DatanetTest, BadInputGetsClearErrors) {

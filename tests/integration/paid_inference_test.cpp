@@ -192,8 +192,24 @@ TEST_F(PaidInferenceTest, APaidAnswerMovesExactlyItsFeeToContributorsOwnerAndTre
   auto check = RunTributary({"verify-proof", proof.string()});
   EXPECT_EQ(check.exit_code, 0) << check.out << check.err;
   EXPECT_NE(check.out.find("VALID: receipt " + a.request_id), std::string::npos) << check.out;
-  // A tampered receipt does not verify.
+  // One whose readable fields were edited is refused, naming the field.
   json doc = json::parse(ReadFileBytes(proof));
+  for (const std::string field : {"fee", "paid", "split"}) {
+    SCOPED_TRACE(field);
+    json edited = doc;
+    if (field == "split") {
+      edited["receipt"]["split"][0]["amount"] = AmountToString(fee);
+    } else {
+      edited["receipt"][field] = AmountToString(fee + 1);
+    }
+    const fs::path file = tmp_->path() / "edited-receipt.json";
+    WriteFileBytes(file, edited.dump());
+    auto refused = RunTributary({"verify-proof", file.string()});
+    EXPECT_NE(refused.exit_code, 0) << refused.out;
+    EXPECT_NE(refused.err.find("receipt." + field), std::string::npos) << refused.err;
+    EXPECT_NE(refused.err.find("misleading_proof"), std::string::npos) << refused.err;
+  }
+  // A tampered receipt does not verify.
   std::string value = doc["proof"]["value"];
   doc["proof"]["value"] = FlipHexDigit(value, value.size() / 2);
   WriteFileBytes(proof, doc.dump());

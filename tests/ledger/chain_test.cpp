@@ -594,8 +594,11 @@ TEST_F(ChainTest, TxProofJsonVerifies) {
   EXPECT_EQ(ok->proposer, sequencer_.public_key());
   EXPECT_NE(ok->summary.find(ToHex(h)), std::string::npos) << ok->summary;
   EXPECT_TRUE(VerifyProofJson(proof, kinds_, std::nullopt).ok());
-  // Wrapped as an API response.
-  EXPECT_TRUE(VerifyProofJson(json{{"proof", proof}, {"other", 1}}, kinds_, trusted).ok());
+  // Wrapped as an API response; a member beside it that the proof cannot vouch for is refused.
+  EXPECT_TRUE(VerifyProofJson(json{{"proof", proof}}, kinds_, trusted).ok());
+  EXPECT_EQ(
+      VerifyProofJson(json{{"proof", proof}, {"other", 1}}, kinds_, trusted).status().reason(),
+      "misleading_proof");
   // Survives a text round trip.
   EXPECT_TRUE(VerifyProofJson(json::parse(proof.dump()), kinds_, trusted).ok());
 

@@ -301,5 +301,55 @@ TEST(MerkleTest, SingleLeafTree) {
   EXPECT_FALSE(VerifyInclusion(leaf, *proof, Flip(leaf)).ok());
 }
 
+// The leaves before a leaf are proven by the left siblings of its audit path: for every tree
+// size and position the true prefix passes, and any other (a changed, missing, extra or swapped
+// leaf, or the prefix of another tree) does not.
+TEST(MerkleTest, PrecedingLeavesAreBoundByTheAuditPath) {
+  for (size_t n = 1; n <= 33; ++n) {
+    const std::vector<Hash32> all = SyntheticLeafHashes(n);
+    for (size_t m = 0; m < n; ++m) {
+      SCOPED_TRACE(std::to_string(m) + " of " + std::to_string(n));
+      auto proof = Prove(all, m);
+      ASSERT_TRUE(proof.ok());
+      const std::span<const Hash32> before(all.data(), m);
+      EXPECT_TRUE(VerifyPrecedingLeaves(before, *proof).ok());
+      if (m == 0) {
+        EXPECT_FALSE(VerifyPrecedingLeaves(std::span<const Hash32>(all.data(), 1), *proof).ok());
+        continue;
+      }
+      EXPECT_FALSE(VerifyPrecedingLeaves(before.first(m - 1), *proof).ok()) << "one missing";
+      EXPECT_FALSE(VerifyPrecedingLeaves(std::span<const Hash32>(all.data(), m + 1), *proof).ok())
+          << "one extra";
+      for (size_t i = 0; i < m; ++i) {
+        std::vector<Hash32> changed(before.begin(), before.end());
+        changed[i] = Flip(changed[i]);
+        EXPECT_FALSE(VerifyPrecedingLeaves(changed, *proof).ok()) << "leaf " << i << " changed";
+      }
+      if (m >= 2) {
+        std::vector<Hash32> swapped(before.begin(), before.end());
+        std::swap(swapped[0], swapped[m - 1]);
+        EXPECT_FALSE(VerifyPrecedingLeaves(swapped, *proof).ok()) << "first and last swapped";
+      }
+      // The prefix of a tree that differs only after the leaf is the same prefix.
+      std::vector<Hash32> later = all;
+      later.back() = Flip(later.back());
+      if (m + 1 < n) {
+        auto other = Prove(later, m);
+        ASSERT_TRUE(other.ok());
+        EXPECT_TRUE(VerifyPrecedingLeaves(before, *other).ok());
+      }
+    }
+  }
+  // A path of the wrong length, or an index out of range.
+  const std::vector<Hash32> all = SyntheticLeafHashes(6);
+  auto proof = Prove(all, 4);
+  ASSERT_TRUE(proof.ok());
+  InclusionProof longer = *proof;
+  longer.path.push_back(all[0]);
+  EXPECT_FALSE(VerifyPrecedingLeaves(std::span<const Hash32>(all.data(), 4), longer).ok());
+  InclusionProof past{6, 6, {}};
+  EXPECT_FALSE(VerifyPrecedingLeaves(all, past).ok());
+}
+
 }  // namespace
 }  // namespace tributary::merkle

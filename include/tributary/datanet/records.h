@@ -190,5 +190,8 @@ void StoreStats(Overlay& s, uint64_t datanet, const Address& who, const Contribu
 Hash32 ContentRoot(const std::vector<Hash32>& row_ids);
 //! Leaf data for a contribution in a version: id | content root | u64 rows | contributor.
 Bytes VersionLeaf(const Contribution& c);
+//! Reads VersionLeaf's fields back (the others are left at their defaults); "bad_proof" when
+//! `leaf` is not one.
+Result<Contribution> DecodeVersionLeaf(ByteView leaf);
 
 }  // namespace tributary::datanet

@@ -90,6 +90,8 @@ class DatanetService {
                                               uint64_t limit);
   //! Inclusion proof of row `index` of a version: the row in its contribution's content tree,
   //! the contribution in the version tree, the version record in state (JSON, self-contained).
+  //! It carries the leaves of the contributions before the row's ("preceding", VersionLeaf hex)
+  //! so that the row's index is proven too: their row counts plus its place in its own.
   Result<nlohmann::json> ProveVersionRow(uint64_t datanet, uint32_t number, uint64_t index);
   //! Contributors by accepted rows (then acceptance ratio), at most `limit`.
   Result<std::vector<LeaderboardEntry>> Leaderboard(uint64_t datanet, size_t limit);
@@ -112,8 +114,12 @@ class DatanetService {
   std::map<uint64_t, std::unique_ptr<RowIndex>> indexes_;
 };
 
-//! Checks a proof from ProveVersionRow: OK with the row's canonical JSON, or the reason it
-//! fails. Trusts the header only as far as its signature by `sequencer` when given.
+//! Checks a proof from ProveVersionRow, bare or as the API returns it ({"proof": ...}): OK with
+//! the row's canonical JSON, or the reason it fails. Trusts the header only as far as its
+//! signature by `sequencer` when given. Its readable labels (datanet, version, index, row,
+//! row_id, contribution) must be what the proven bytes say; a label that differs, a member the
+//! check does not read, or anything beside "proof" in a response is refused ("misleading_proof"
+//! where the bytes themselves verify, "bad_proof" otherwise; ledger/readable.h).
 Result<std::string> VerifyVersionRowProof(const nlohmann::json& proof,
                                           const std::optional<PublicKey>& sequencer);
 

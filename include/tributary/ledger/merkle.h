@@ -35,4 +35,10 @@ Result<InclusionProof> Prove(std::span<const Hash32> leaf_hashes, uint64_t index
 //! OK when `proof` shows `leaf_hash` at proof.leaf_index in a tree of proof.tree_size with `root`.
 Status VerifyInclusion(const Hash32& leaf_hash, const InclusionProof& proof, const Hash32& root);
 
+//! OK when `preceding` are the leaf hashes of every leaf before proof.leaf_index, in order: each
+//! left sibling on the audit path is recomputed from them (together they cover exactly those
+//! leaves). With VerifyInclusion of the same proof this proves what comes before a leaf, e.g. to
+//! count the rows ahead of it. "bad_proof" otherwise.
+Status VerifyPrecedingLeaves(std::span<const Hash32> preceding, const InclusionProof& proof);
+
 }  // namespace tributary::merkle

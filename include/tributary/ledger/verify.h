@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "tributary/ledger/chain.h"
 
@@ -37,7 +38,7 @@ nlohmann::json AccountProofJson(const AccountLookup& lookup);
 //! GET /v1/receipts/{id} returns under "proof" (type "state").
 nlohmann::json StateProofJson(const std::string& key, const StateLookup& l);
 struct ProofCheck {
-  std::string kind;      //!< "tx", "account" or "state"
+  std::string kind;      //!< "tx", "account", "state", or a StateView's kind ("receipt")
   uint64_t height = 0;   //!< block the proof is against
   PublicKey proposer{};  //!< who signed that block
   std::string summary;   //!< one line, built only from verified bytes
@@ -45,12 +46,36 @@ struct ProofCheck {
   //! library above the ledger can decode what it stored there.
   std::string state_key;
   std::optional<Bytes> state_value;
+  //! The readable members beside the proof that were checked against the proven bytes (empty
+  //! for a bare proof object).
+  std::vector<std::string> readable;
 };
+
+//! What a library above the ledger reads in a proven state entry: a kind ("receipt"), a summary
+//! built from the value, and the readable members an API response carries beside such a proof
+//! (derived from the value, as the node derives them), e.g. {"status": "settled", "receipt": {..}}.
+struct StateView {
+  std::string kind;
+  std::string summary;
+  nlohmann::json members = nlohmann::json::object();
+};
+//! Reads a proven state entry (`value` nullopt: proven absent); nullopt when the key is not one
+//! the reader knows, and the proof is then a plain "state" proof.
+using StateViewer = std::function<std::optional<StateView>(const std::string& key,
+                                                           const std::optional<Bytes>& value)>;
 
 //! Checks a proof offline: the block header signature, then the Merkle path(s) to its roots.
 //! Accepts either an API response (with a "proof" member) or the proof object itself. When
 //! `trusted_sequencer` is set the header must be signed by that key.
+//!
+//! Then the readable members beside the proof (readable.h): a tx response's hash, status,
+//! height, index, tx, receipt and block, an account response's address, balance, staked,
+//! unbonding, nonce, height and state, and for a state proof the members `state_viewer` derives
+//! from the proven entry, must be exactly what the verified bytes say; any other member, or one
+//! that differs, is refused with reason "misleading_proof" naming it. So is a member of the proof
+//! object the verifier does not read. A proof's own faults are "bad_proof".
 Result<ProofCheck> VerifyProofJson(const nlohmann::json& doc, const TxKindRegistry& kinds,
-                                   const std::optional<PublicKey>& trusted_sequencer);
+                                   const std::optional<PublicKey>& trusted_sequencer,
+                                   const StateViewer& state_viewer = {});
 
 }  // namespace tributary
