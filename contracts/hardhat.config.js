@@ -49,6 +49,8 @@ module.exports = {
   },
   networks: {
     hardhat: { hardfork: "cancun" },
+    // `npx hardhat node` (scripts/deploy.js, tools/settle-local.sh); RPC_URL when not on 8545.
+    localhost: { url: process.env.RPC_URL || "http://127.0.0.1:8545" },
   },
   mocha: { timeout: 120000 },
 };

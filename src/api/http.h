@@ -99,5 +99,9 @@ void AddPaymentRoutes(httplib::Server& server, const RouteContext& ctx, Earnings
 void AddWebRoutes(httplib::Server& server, const RouteContext& ctx);
 //! The serving worker's Prometheus text, "" when it is not up (openai-routes.cpp).
 std::string ServeMetrics(ServeSupervisor* serve);
+//! GET /v1/settlement: the commitment poster's progress (settlement-routes.cpp).
+void AddSettlementRoutes(httplib::Server& server, const RouteContext& ctx);
+//! The commitment poster's Prometheus gauges, "" when the node does not settle.
+std::string SettlementMetrics(const ServerOptions& opts);
 
 }  // namespace tributary::http

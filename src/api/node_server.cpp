@@ -239,10 +239,12 @@ class NodeServer::Impl {
       metric("tributary_http_rate_limited_total", "counter", "Requests answered with 429.",
              std::to_string(rate_limited_.load()));
       out += http::ServeMetrics(&serve_);
+      out += http::SettlementMetrics(opts_);
       res.set_content(out, "text/plain; version=0.0.4");
     });
 
     http::AddLedgerRoutes(server_, http::RouteContext{chain_, datanets_, &opts_});
+    http::AddSettlementRoutes(server_, http::RouteContext{chain_, datanets_, &opts_});
     // Last: its catch-all GET route must not shadow any route above.
     http::AddWebRoutes(server_, http::RouteContext{chain_, datanets_, &opts_});
   }

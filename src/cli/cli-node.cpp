@@ -14,6 +14,7 @@
 #include "tributary/base/keystore.h"
 #include "tributary/datanet/service.h"
 #include "tributary/economy/governance.h"
+#include "tributary/settlement/commitment_poster.h"
 
 namespace tributary::cli {
 namespace {
@@ -135,6 +136,10 @@ int RunNode(const Common& common, const NodeArgs& args) {
     return 1;
   }
 
+  // Posting block commitments to an EVM chain, when --settle-* asks (docs/settlement.md).
+  auto commitments = StartSettlement(chain->get(), args.settle);
+  if (!commitments.ok()) return Fail(commitments.status());
+
   if (!fs::exists(data / "genesis.json")) {
     std::ofstream(data / "genesis.json") << (*chain)->genesis().ToJson().dump(2) << "\n";
   }
@@ -168,6 +173,7 @@ int RunNode(const Common& common, const NodeArgs& args) {
   so.settle_key = sequencer;
   so.payments_dir = (data / "payments").string();
   so.web_root = *web;
+  so.commitments = commitments->get();
   // The operator routes' token: from --operator-token-file, or made once by --dev.
   fs::path token_path = args.operator_token_file.empty() ? data / "operator.token"
                                                          : fs::path(args.operator_token_file);

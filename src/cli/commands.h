@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <ostream>
@@ -37,6 +38,9 @@ namespace tributary {
 class Chain;
 namespace datanet {
 class DatanetService;
+}
+namespace settlement {
+class CommitmentPoster;
 }
 }  // namespace tributary
 
@@ -100,6 +104,20 @@ struct ChatArgs {
 int RunChat(const Common& common, const ChatArgs& args);
 int RunComplete(const Common& common, const ChatArgs& args);
 
+//! `tributary node --settle-*`: posting block commitments to an EVM chain (docs/settlement.md).
+//! Numbers are kept as text so that a bad value gets our one-line error and exit code 1.
+struct SettleArgs {
+  std::string rpc;          //!< --settle-rpc URL: the EVM node's JSON-RPC endpoint
+  std::string key;          //!< --settle-key FILE: the sequencer's EVM key (one hex line)
+  std::string every;        //!< --settle-every N: must equal the contract's interval
+  std::string commitments;  //!< --settle-commitments ADDRESS: the TributaryCommitments contract
+  std::string chain_id;     //!< --settle-chain-id ID: when given, eth_chainId must be this
+  bool any() const {
+    return !rpc.empty() || !key.empty() || !every.empty() || !commitments.empty() ||
+           !chain_id.empty();
+  }
+};
+
 struct NodeArgs {
   std::string data = "./var";
   std::string listen = "127.0.0.1:8645";
@@ -115,8 +133,13 @@ struct NodeArgs {
   //! The built web app served at /: nullopt looks for the build's (RunNode), "" serves none.
   std::optional<std::string> web;
   ServeBudgets serve;
+  SettleArgs settle;
 };
 int RunNode(const Common& common, const NodeArgs& args);
+//! Checks the --settle-* options, connects and starts posting `chain`'s commitments
+//! (cli-settle.cpp); null when no --settle-* option is given. Any bad value is an error.
+Result<std::unique_ptr<settlement::CommitmentPoster>> StartSettlement(Chain* chain,
+                                                                      const SettleArgs& args);
 
 struct ModelInitArgs {
   std::string out;

@@ -1,12 +1,12 @@
 // The node's HTTP JSON API (cpp-httplib).
 //
 // Routes: POST /v1/tx, GET /v1/tx/{hash}, GET /v1/blocks, GET /v1/blocks/{height|latest},
-// GET /v1/accounts/{address}[?prove=1], GET /v1/chain, GET /healthz, GET /metrics, and the
-// Datanet routes under /v1/datanets and /v1/contributions (docs/datanets.md), and the model
-// registry under /v1/models. Every other GET path is the web app's (ServerOptions::web_root).
-// Every error is {"error":{"code":...,"message":...}} with a 4xx/5xx status.
-// Request bodies have a size cap, JSON a nesting cap, and each client address
-// a token-bucket rate limit answered with 429.
+// GET /v1/accounts/{address}[?prove=1], GET /v1/chain, GET /healthz, GET /metrics,
+// GET /v1/settlement, and the Datanet routes under /v1/datanets and /v1/contributions
+// (docs/datanets.md), and the model registry under /v1/models. Every other GET path is the web
+// app's (ServerOptions::web_root). Every error is {"error":{"code":...,"message":...}} with a
+// 4xx/5xx status. Request bodies have a size cap, JSON a nesting cap, and each client address a
+// token-bucket rate limit answered with 429.
 #pragma once
 
 #include <chrono>
@@ -19,6 +19,9 @@
 
 namespace tributary::datanet {
 class DatanetService;
+}
+namespace tributary::settlement {
+class CommitmentPoster;
 }
 
 namespace tributary {
@@ -56,6 +59,10 @@ struct ServerOptions {
   std::chrono::milliseconds settle_interval{200};
   //! Directory of the built web app (index.html, assets/) served at /; empty: none.
   std::string web_root;
+  //! Posts block commitments to an EVM chain (docs/settlement.md); GET /v1/settlement and
+  //! /metrics show its progress. Null: this node does not settle (the route answers 404). Not
+  //! owned; must outlive the server.
+  settlement::CommitmentPoster* commitments = nullptr;
 };
 
 //! The registry of every tx kind this node knows (the ledger's and, later, the other libraries').
