@@ -5,6 +5,7 @@
 #include "tributary/base/encoding.h"
 #include "tributary/datanet/records.h"
 #include "tributary/economy/agents.h"
+#include "tributary/economy/bridge.h"
 #include "tributary/economy/governance.h"
 #include "tributary/economy/inference.h"
 #include "tributary/ledger/payload_kind.h"
@@ -212,6 +213,7 @@ void RegisterEconomyKinds(TxKindRegistry& registry) {
   RegisterInferenceKinds(registry);
   RegisterGovernanceKinds(registry);
   RegisterAgentKinds(registry);
+  RegisterBridgeKinds(registry);
 }
 
 }  // namespace tributary::economy

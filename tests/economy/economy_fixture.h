@@ -63,7 +63,7 @@ datanet::SubmitPayload Submission(uint64_t datanet, uint64_t rows, uint32_t salt
   return p;
 }
 
-RegisterModelPayload Registration(const std::string& adapter_tag, std::vector<DataRef> data) {
+[[maybe_unused]] RegisterModelPayload Registration(const std::string& adapter_tag, std::vector<DataRef> data) {
   RegisterModelPayload p;
   p.name = "fortune-teller";
   p.base_hash = H("base");

@@ -46,7 +46,8 @@ struct RegisterModelPayload {
 
 inline constexpr std::string_view kRegisterModelKind = "model.register";
 
-//! Adds model.register and the payable-inference kinds (inference.h).
+//! Adds model.register, the payable-inference kinds (inference.h), governance, agents and the
+//! bridge (bridge.h).
 void RegisterEconomyKinds(TxKindRegistry& registry);
 
 }  // namespace tributary::economy
