@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # A local EVM chain to settle to: starts a Hardhat node (contracts/) on 127.0.0.1:PORT, deploys the
 # settlement contracts with contracts/scripts/deploy.js, writes the sequencer's EVM key file and
-# prints the `tributary node` command that posts block commitments there (docs/settlement.md).
+# prints the `tributary node` command that posts block commitments there and relays the OPEN bridge
+# (docs/settlement.md).
 # Runs until Ctrl-C; the Hardhat chain lives in memory and is gone when this stops.
 #
 #   tools/settle-local.sh [--port 8545] [--every 5] [--window 3600]
 #
 # The sequencer is Hardhat's account #1 (its key is public: for local chains only); account #0
-# deploys and owns the contracts. Files go to var/settle-local/.
+# deploys and owns the contracts; account #2 holds the 1,000,000 OPEN that start on the EVM side
+# (as much as a --dev chain's bridge escrow), its key in var/settle-local/depositor.key. Files go to
+# var/settle-local/.
 set -euo pipefail
 port=8545
 every=5
@@ -27,6 +30,8 @@ mkdir -p "$out"
 
 seq_key=0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d
 seq_address=0x70997970C51812dc3A010C7d01b50e0d17dc79C8
+depositor_key=0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a
+depositor_address=0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC
 url="http://127.0.0.1:$port"
 
 cd "$root/contracts"
@@ -46,19 +51,29 @@ for _ in $(seq 1 300); do
   sleep 0.2
 done
 deployed="$(SEQUENCER=$seq_address INTERVAL=$every WINDOW=$window RPC_URL=$url \
+  MINT=$depositor_address=1000000 \
   node node_modules/.bin/hardhat run --network localhost scripts/deploy.js | tail -1)"
 echo "$deployed" >"$out/deployed.json"
-commitments="$(node -e 'console.log(JSON.parse(process.argv[1]).TributaryCommitments)' "$deployed")"
-(umask 077 && echo "$seq_key" >"$out/evm.key")
+field() { node -e 'console.log(JSON.parse(process.argv[1])[process.argv[2]])' "$deployed" "$1"; }
+commitments="$(field TributaryCommitments)"
+bridge="$(field OpenBridge)"
+(umask 077 && echo "$seq_key" >"$out/evm.key" && echo "$depositor_key" >"$out/depositor.key")
 
 cat <<MSG
 Hardhat node: $url (chain 31337), log in var/settle-local/hardhat.log
 Contracts (var/settle-local/deployed.json): $deployed
 
-Start a node that posts a commitment every $every blocks (in another terminal, from $root):
+Start a node that posts a commitment every $every blocks and relays the bridge (in another
+terminal, from $root):
   build/tributary node --dev --settle-rpc $url --settle-key var/settle-local/evm.key \\
-    --settle-every $every --settle-commitments $commitments
+    --settle-every $every --settle-commitments $commitments \\
+    --settle-bridge $bridge --settle-confirmations 2
   curl -s http://127.0.0.1:8645/v1/settlement
+
+Move OPEN across (account #2 $depositor_address holds 1,000,000 OPEN here):
+  build/tributary bridge deposit --rpc $url --bridge $bridge \\
+    --evm-key var/settle-local/depositor.key --to dev --amount 250 --wait
+  build/tributary bridge withdraw --from dev --to $depositor_address --amount 100
 Stop with Ctrl-C (the local chain goes with it).
 MSG
 wait "$hardhat"

@@ -10,6 +10,9 @@
 //   WINDOW     challenge window in seconds (default 3600)
 //   POSTER     the RewardDistributor's poster (default SEQUENCER)
 //   RPC_URL    the `localhost` network's URL (default http://127.0.0.1:8545; hardhat.config.js)
+//   MINT       OPEN to mint, as ADDRESS=TOKENS[,ADDRESS=TOKENS...] (whole OPEN; default none):
+//              the OPEN that starts on the EVM side, which should equal what the Tributary
+//              chain's bridge escrow holds at genesis (1,000,000 on a --dev chain)
 //
 // Deploys, from the network's first account (the owner of every contract): OpenToken,
 // TributaryCommitments(SEQUENCER, INTERVAL, WINDOW), RewardDistributor(OPEN, POSTER),
@@ -37,6 +40,13 @@ async function main() {
   const window = whole("WINDOW", process.env.WINDOW || "3600", 0);
   const poster = ethers.getAddress(process.env.POSTER || sequencer);
   const [deployer] = await ethers.getSigners();
+  const mints = (process.env.MINT || "")
+    .split(",")
+    .filter((m) => m !== "")
+    .map((m) => {
+      const [to, tokens] = m.split("=");
+      return [ethers.getAddress(to), whole("MINT amount", tokens || "", 1) * 10n ** 18n];
+    });
 
   const open = await ethers.deployContract("OpenToken");
   await open.waitForDeployment();
@@ -49,6 +59,7 @@ async function main() {
     await commitments.getAddress(),
   ]);
   await bridge.waitForDeployment();
+  for (const [to, amount] of mints) await (await open.mint(to, amount)).wait();
 
   const network = await ethers.provider.getNetwork();
   console.log(

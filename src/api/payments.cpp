@@ -259,7 +259,6 @@ void Payments::SettleLoop() {
 }
 
 void Payments::SettleOnce() {
-  const Address self = Address::FromPublicKey(settler_.public_key());
   // The settlement in flight: once its block is committed, its receipts are done (settled, or
   // skipped by the ledger as duplicates or as rejected: nothing more to do for them either way).
   std::optional<Hash32> flying;
@@ -291,8 +290,6 @@ void Payments::SettleOnce() {
     return;
   }
   const Genesis& g = chain_->genesis();
-  auto account = chain_->GetAccount(self, false);
-  if (!account.ok()) return;
   economy::SettleInferencePayload payload;
   const size_t budget = g.params.max_tx_bytes > 1024 ? g.params.max_tx_bytes - 1024 : 0;
   size_t bytes = 0;
@@ -308,13 +305,10 @@ void Payments::SettleOnce() {
   }
   Transaction tx;
   tx.chain_id = g.chain_id;
-  tx.sender = settler_.public_key();
-  tx.nonce = account->next_nonce;
   tx.kind = std::string(economy::kSettleInferenceKind);
   tx.payload = payload.Encode();
   tx.max_fee = *g.params.FeeFor(g.params.max_tx_bytes);
-  tx.SignWith(settler_);
-  auto hash = chain_->Submit(tx);
+  auto hash = chain_->SubmitSigned(std::move(tx), settler_);
   if (!hash.ok()) {
     std::fprintf(stderr, "payments: settlement not accepted (%s); retrying\n",
                  hash.status().ToString().c_str());

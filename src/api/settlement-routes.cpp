@@ -1,5 +1,8 @@
-// GET /v1/settlement and the settlement gauges of /metrics (docs/settlement.md).
+// GET /v1/settlement, the bridge's withdrawals and deposits, and the settlement gauges of
+// /metrics (docs/settlement.md).
 #include "http.h"
+#include "tributary/economy/bridge.h"
+#include "tributary/settlement/bridge_relay.h"
 #include "tributary/settlement/commitment_poster.h"
 
 namespace tributary::http {
@@ -47,19 +50,104 @@ json CommitmentsJson(const settlement::CommitmentPosterStats& s) {
           {"last_error", error}};
 }
 
+json BridgeJson(const settlement::BridgeRelayStats& s) {
+  json last_deposit = nullptr;
+  if (s.last_deposit_credited) {
+    const settlement::DepositedEvent& d = *s.last_deposit_credited;
+    last_deposit = {{"deposit_id", d.deposit_id},      {"from", d.from.ToChecksumString()},
+                    {"account", d.account.ToString()}, {"amount", d.amount.ToString()},
+                    {"evm_block", d.evm_block},        {"evm_tx", Hex0x(d.tx_hash)}};
+  }
+  return {{"contract", s.bridge.ToChecksumString()},
+          {"confirmations", s.confirmations},
+          {"scanned_to_evm_block", s.scanned_to},
+          {"credits_submitted", s.credits_submitted},
+          {"last_deposit_credited", last_deposit},
+          {"withdrawals_proven", s.withdrawals_proven},
+          {"withdrawals_released", s.released.size()},
+          {"releases", s.releases},
+          {"release_gas_total", s.release_gas_total},
+          {"last_released_id", Opt(s.last_released_id)},
+          {"last_release_tx", s.last_release_tx ? json(Hex0x(*s.last_release_tx)) : json(nullptr)},
+          {"last_release_gas", Opt(s.last_release_gas)}};
+}
+
 }  // namespace
 
 void AddSettlementRoutes(httplib::Server& server, const RouteContext& ctx) {
   settlement::CommitmentPoster* poster = ctx.opts->commitments;
-  server.Get("/v1/settlement", [poster](const httplib::Request&, httplib::Response& res) {
+  settlement::BridgeRelay* bridge = ctx.opts->bridge;
+  server.Get("/v1/settlement", [poster, bridge](const httplib::Request&, httplib::Response& res) {
     if (poster == nullptr) {
       return SendError(res, 404, "settlement_off",
                        "this node does not settle to an EVM chain (start it with --settle-rpc, "
                        "--settle-key, --settle-every and --settle-commitments)");
     }
-    // Room beside "commitments" for reward epochs and the bridge.
-    SendJson(res, 200, {{"commitments", CommitmentsJson(poster->stats())}});
+    SendJson(res, 200,
+             {{"commitments", CommitmentsJson(poster->stats())},
+              {"bridge", bridge ? BridgeJson(bridge->stats()) : json(nullptr)}});
   });
+
+  // A withdrawal's record, and once taken its proof: what OpenBridge.release needs.
+  Chain* chain = ctx.chain;
+  server.Get(R"(/v1/bridge/withdrawals/([^/]+))",
+             [chain, bridge](const httplib::Request& req, httplib::Response& res) {
+               auto id = ParseUint(req.matches[1].str(), "withdrawal id");
+               if (!id.ok()) return SendStatus(res, id.status());
+               std::optional<economy::Withdrawal> w;
+               uint64_t count = 0;
+               Status read = chain->ReadState(
+                   [&](const StateReader& state, const StateReader&, const BlockHeader&) -> Status {
+                     TRIB_ASSIGN_OR_RETURN(w, economy::LoadWithdrawal(state, *id));
+                     TRIB_ASSIGN_OR_RETURN(count, economy::LoadWithdrawalCount(state));
+                     return Status::OK();
+                   });
+               if (!read.ok()) return SendStatus(res, read);
+               if (!w) {
+                 return SendError(res, 404, "unknown_withdrawal",
+                                  "no withdrawal " + std::to_string(*id) + " (there are " +
+                                      std::to_string(count) + ")");
+               }
+               json out = {{"id", *id},
+                           {"recipient", economy::EvmAddressToString(w->recipient)},
+                           {"amount", AmountToString(w->amount)},
+                           {"key", "0x" + ToHex(AsBytes(economy::WithdrawalKey(*id)))},
+                           {"value", "0x" + ToHex(w->Encode())},
+                           {"proof", nullptr},
+                           {"released", nullptr}};
+               if (bridge) {
+                 if (auto p = bridge->Proof(*id)) {
+                   json siblings = json::array();
+                   for (const Hash32& h : p->siblings) siblings.push_back(Hex0x(h));
+                   out["proof"] = {{"height", p->height}, {"siblings", siblings}};
+                 }
+                 out["released"] = bridge->stats().released.count(*id) > 0;
+               }
+               SendJson(res, 200, out);
+             });
+
+  server.Get(R"(/v1/bridge/deposits/([^/]+))",
+             [chain](const httplib::Request& req, httplib::Response& res) {
+               auto id = ParseUint(req.matches[1].str(), "deposit id");
+               if (!id.ok()) return SendStatus(res, id.status());
+               std::optional<economy::DepositCredit> c;
+               Status read = chain->ReadState(
+                   [&](const StateReader& state, const StateReader&, const BlockHeader&) -> Status {
+                     TRIB_ASSIGN_OR_RETURN(c, economy::LoadDepositCredit(state, *id));
+                     return Status::OK();
+                   });
+               if (!read.ok()) return SendStatus(res, read);
+               if (!c) {
+                 return SendError(res, 404, "deposit_not_credited",
+                                  "deposit " + std::to_string(*id) + " is not credited (yet)");
+               }
+               SendJson(res, 200,
+                        {{"deposit_id", *id},
+                         {"account", c->account.ToString()},
+                         {"amount", AmountToString(c->amount)},
+                         {"height", c->height},
+                         {"evm_tx", Hex0x(c->evm_tx)}});
+             });
 }
 
 std::string SettlementMetrics(const ServerOptions& opts) {

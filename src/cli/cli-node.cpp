@@ -13,6 +13,7 @@
 #include "tributary/api/node_server.h"
 #include "tributary/base/keystore.h"
 #include "tributary/datanet/service.h"
+#include "tributary/economy/bridge.h"
 #include "tributary/economy/governance.h"
 #include "tributary/settlement/commitment_poster.h"
 
@@ -110,6 +111,7 @@ int RunNode(const Common& common, const NodeArgs& args) {
                    .count();
     genesis = Genesis::Dev(dev->address(), sequencer->public_key(), static_cast<uint64_t>(now));
     economy::SetDevGovernanceParams(&*genesis);
+    economy::SetDevBridgeEscrow(&*genesis);
   }
   if (genesis) {
     Status params = economy::CheckGenesisParams(*genesis);
@@ -136,9 +138,10 @@ int RunNode(const Common& common, const NodeArgs& args) {
     return 1;
   }
 
-  // Posting block commitments to an EVM chain, when --settle-* asks (docs/settlement.md).
-  auto commitments = StartSettlement(chain->get(), args.settle);
-  if (!commitments.ok()) return Fail(commitments.status());
+  // Posting block commitments to an EVM chain and relaying the bridge, when --settle-* asks
+  // (docs/settlement.md).
+  auto settled = StartSettlement(chain->get(), *sequencer, data, args.settle);
+  if (!settled.ok()) return Fail(settled.status());
 
   if (!fs::exists(data / "genesis.json")) {
     std::ofstream(data / "genesis.json") << (*chain)->genesis().ToJson().dump(2) << "\n";
@@ -173,7 +176,8 @@ int RunNode(const Common& common, const NodeArgs& args) {
   so.settle_key = sequencer;
   so.payments_dir = (data / "payments").string();
   so.web_root = *web;
-  so.commitments = commitments->get();
+  so.commitments = settled->poster.get();
+  so.bridge = settled->bridge.get();
   // The operator routes' token: from --operator-token-file, or made once by --dev.
   fs::path token_path = args.operator_token_file.empty() ? data / "operator.token"
                                                          : fs::path(args.operator_token_file);

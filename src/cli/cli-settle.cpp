@@ -4,6 +4,7 @@
 
 #include "cli/commands.h"
 #include "tributary/evm/rpc_client.h"
+#include "tributary/settlement/bridge_relay.h"
 #include "tributary/settlement/commitment_poster.h"
 #include "tributary/settlement/evm_key_file.h"
 
@@ -23,10 +24,17 @@ Result<uint64_t> ParsePositive(const std::string& text, const std::string& optio
 
 }  // namespace
 
-Result<std::unique_ptr<settlement::CommitmentPoster>> StartSettlement(Chain* chain,
-                                                                      const SettleArgs& args) {
-  using Poster = std::unique_ptr<settlement::CommitmentPoster>;
-  if (!args.any()) return Poster();
+Settlement::Settlement() = default;
+Settlement::Settlement(Settlement&&) noexcept = default;
+Settlement::~Settlement() {
+  poster.reset();  // it drives the bridge
+  bridge.reset();
+}
+
+Result<Settlement> StartSettlement(Chain* chain, const KeyPair& sequencer,
+                                   const std::filesystem::path& data, const SettleArgs& args) {
+  Settlement out;
+  if (!args.any()) return out;
   std::string missing;
   const std::pair<const std::string*, const char*> required[] = {
       {&args.rpc, "--settle-rpc"},
@@ -65,12 +73,46 @@ Result<std::unique_ptr<settlement::CommitmentPoster>> StartSettlement(Chain* cha
   rpc_options.url = args.rpc;
   auto rpc = evm::RpcClient::Create(rpc_options);
   if (!rpc.ok()) return rpc.status().WithContext("--settle-rpc");
+  if (!args.bridge.empty()) {
+    settlement::BridgeRelayOptions bridge;
+    auto address = evm::Address::Parse(args.bridge);
+    if (!address.ok()) {
+      return Status::InvalidArgument(
+          "--settle-bridge '" + args.bridge +
+              "' is not an EVM address (0x and 40 hex digits): " + address.status().message(),
+          address.status().reason());
+    }
+    bridge.bridge = *address;
+    bridge.every = options.every;
+    TRIB_ASSIGN_OR_RETURN(bridge.confirmations,
+                          ParsePositive(args.confirmations, "--settle-confirmations"));
+    if (!args.bridge_from_block.empty()) {
+      const bool digits =
+          args.bridge_from_block.size() <= 19 &&
+          args.bridge_from_block.find_first_not_of("0123456789") == std::string::npos;
+      if (!digits) {
+        return Status::InvalidArgument(
+            "--settle-bridge-from-block must be an EVM block number, not '" +
+                args.bridge_from_block + "'",
+            "bad_settle_option");
+      }
+      bridge.from_block = std::stoull(args.bridge_from_block);
+    }
+    bridge.dir = data / "settlement";
+    bridge.sequencer = sequencer;
+    auto bridge_rpc = evm::RpcClient::Create(rpc_options);
+    if (!bridge_rpc.ok()) return bridge_rpc.status().WithContext("--settle-rpc");
+    TRIB_ASSIGN_OR_RETURN(out.bridge, settlement::BridgeRelay::Open(chain, std::move(*bridge_rpc),
+                                                                    std::move(bridge)));
+    out.bridge->Start();
+    options.bridge = out.bridge.get();
+  }
   TRIB_ASSIGN_OR_RETURN(
-      Poster poster, settlement::CommitmentPoster::Create(chain, std::move(*rpc), std::move(*key),
-                                                          std::move(options)));
-  Status started = poster->Start();
+      out.poster, settlement::CommitmentPoster::Create(chain, std::move(*rpc), std::move(*key),
+                                                       std::move(options)));
+  Status started = out.poster->Start();
   if (!started.ok()) return started.WithContext("cannot settle to " + args.rpc);
-  return poster;
+  return out;
 }
 
 }  // namespace tributary::cli

@@ -40,6 +40,7 @@ namespace datanet {
 class DatanetService;
 }
 namespace settlement {
+class BridgeRelay;
 class CommitmentPoster;
 }
 }  // namespace tributary
@@ -112,9 +113,12 @@ struct SettleArgs {
   std::string every;        //!< --settle-every N: must equal the contract's interval
   std::string commitments;  //!< --settle-commitments ADDRESS: the TributaryCommitments contract
   std::string chain_id;     //!< --settle-chain-id ID: when given, eth_chainId must be this
+  std::string bridge;       //!< --settle-bridge ADDRESS: the OpenBridge contract to relay
+  std::string confirmations = "12";  //!< --settle-confirmations N: before crediting a deposit
+  std::string bridge_from_block;     //!< --settle-bridge-from-block N: first EVM block to scan
   bool any() const {
     return !rpc.empty() || !key.empty() || !every.empty() || !commitments.empty() ||
-           !chain_id.empty();
+           !chain_id.empty() || !bridge.empty();
   }
 };
 
@@ -136,10 +140,19 @@ struct NodeArgs {
   SettleArgs settle;
 };
 int RunNode(const Common& common, const NodeArgs& args);
-//! Checks the --settle-* options, connects and starts posting `chain`'s commitments
-//! (cli-settle.cpp); null when no --settle-* option is given. Any bad value is an error.
-Result<std::unique_ptr<settlement::CommitmentPoster>> StartSettlement(Chain* chain,
-                                                                      const SettleArgs& args);
+//! What `tributary node --settle-*` runs; the bridge outlives the poster that drives it.
+struct Settlement {
+  std::unique_ptr<settlement::BridgeRelay> bridge;  //!< with --settle-bridge
+  std::unique_ptr<settlement::CommitmentPoster> poster;
+  Settlement();
+  Settlement(Settlement&&) noexcept;
+  ~Settlement();
+};
+//! Checks the --settle-* options, connects and starts posting `chain`'s commitments and relaying
+//! the bridge (cli-settle.cpp; `sequencer` signs the credits of deposits), keeping the bridge's files in DATA/settlement; empty when no
+//! --settle-* option is given. Any bad value is an error.
+Result<Settlement> StartSettlement(Chain* chain, const KeyPair& sequencer,
+                                   const std::filesystem::path& data, const SettleArgs& args);
 
 struct ModelInitArgs {
   std::string out;

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "cli/agent-commands.h"
+#include "cli/bridge-commands.h"
 #include "cli/commands.h"
 #include "cli/governance-commands.h"
 #include "tributary/api/node_server.h"
@@ -346,6 +347,16 @@ int main(int argc, char** argv) {
   node->add_option("--settle-chain-id", node_args.settle.chain_id,
                    "refuse to settle unless the EVM node's chain id is this")
       ->type_name("ID");
+  node->add_option("--settle-bridge", node_args.settle.bridge,
+                   "address of the OpenBridge contract: credit its deposits, release withdrawals")
+      ->type_name("ADDRESS");
+  node->add_option("--settle-confirmations", node_args.settle.confirmations,
+                   "EVM confirmations a deposit needs before it is credited")
+      ->type_name("N")
+      ->capture_default_str();
+  node->add_option("--settle-bridge-from-block", node_args.settle.bridge_from_block,
+                   "the first EVM block to look for deposits in (the bridge's deployment)")
+      ->type_name("N");
 
   ChatArgs chat_args;
   auto* chat = app.add_subcommand("chat", "chat with a model through the node's OpenAI API");
@@ -559,6 +570,8 @@ int main(int argc, char** argv) {
   governance.Add(app);
   AgentCommands agents;
   agents.Add(app);
+  BridgeCommands bridge;
+  bridge.Add(app);
 
   try {
     app.parse(argc, argv);
@@ -608,6 +621,7 @@ int main(int argc, char** argv) {
     if (*receipt) return RunReceipt(common, receipt_id, receipt_out);
     if (auto rc = governance.Run(common)) return *rc;
     if (auto rc = agents.Run(common)) return *rc;
+    if (auto rc = bridge.Run(common)) return *rc;
   } catch (const std::exception& e) {
     std::cerr << "error: " << e.what() << "\n";
     return 1;

@@ -85,7 +85,9 @@ class BridgeCreditKind final : public PayloadKind<BridgeCreditPayload> {
 
 }  // namespace
 
-Bytes BridgeWithdrawPayload::Encode() const { return Writer().Fixed(recipient).U128(amount).bytes(); }
+Bytes BridgeWithdrawPayload::Encode() const {
+  return Writer().Fixed(recipient).U128(amount).bytes();
+}
 
 Result<BridgeWithdrawPayload> BridgeWithdrawPayload::Decode(ByteView b) {
   BridgeWithdrawPayload p;
@@ -112,7 +114,8 @@ Result<BridgeWithdrawPayload> BridgeWithdrawPayload::FromJson(const json& j) {
 }
 
 Status BridgeWithdrawPayload::Check() const {
-  if (amount == 0) return Status::InvalidArgument("a withdrawal needs an amount above 0", "bad_withdrawal");
+  if (amount == 0)
+    return Status::InvalidArgument("a withdrawal needs an amount above 0", "bad_withdrawal");
   if (IsZero(recipient)) {
     return Status::InvalidArgument("a withdrawal needs a recipient other than the zero address",
                                    "bad_withdrawal");

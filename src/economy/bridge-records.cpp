@@ -9,7 +9,8 @@ std::string EvmAddressToString(const EvmAddress& a) { return "0x" + ToHex(a); }
 
 Result<EvmAddress> ParseEvmAddress(std::string_view text) {
   const bool shaped = text.size() == 42 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X');
-  auto a = shaped ? FixedFromHex<20>(text.substr(2)) : Result<EvmAddress>(Status::InvalidArgument(""));
+  auto a =
+      shaped ? FixedFromHex<20>(text.substr(2)) : Result<EvmAddress>(Status::InvalidArgument(""));
   if (!a.ok()) {
     return Status::InvalidArgument(
         "'" + std::string(text.substr(0, 64)) + "' is not an EVM address (0x and 40 hex digits)",
@@ -19,6 +20,12 @@ Result<EvmAddress> ParseEvmAddress(std::string_view text) {
 }
 
 Address BridgeEscrowAddress() { return SystemAddress("tributary/bridge/v1"); }
+
+void SetDevBridgeEscrow(Genesis* genesis) {
+  if (genesis->accounts.empty() || genesis->accounts[0].balance < kDevBridgeEscrow) return;
+  genesis->accounts[0].balance -= kDevBridgeEscrow;
+  genesis->accounts.push_back({BridgeEscrowAddress(), kDevBridgeEscrow});
+}
 
 Bytes Withdrawal::Encode() const {
   Bytes out(64, 0);

@@ -250,6 +250,16 @@ void Chain::RebuildPendingLocked() {
   mempool_ = std::move(keep);
 }
 
+Result<Hash32> Chain::SubmitSigned(Transaction tx, const KeyPair& key) {
+  std::lock_guard<std::mutex> serial(signed_submit_mu_);
+  TRIB_ASSIGN_OR_RETURN(AccountLookup account,
+                        GetAccount(Address::FromPublicKey(key.public_key()), false));
+  tx.sender = key.public_key();
+  tx.nonce = account.next_nonce;
+  tx.SignWith(key);
+  return Submit(tx);
+}
+
 Result<uint64_t> Chain::ProduceBlock() {
   std::lock_guard<std::mutex> produce(produce_mu_);
   std::unique_lock<std::mutex> lock(mu_);

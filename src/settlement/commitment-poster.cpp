@@ -207,11 +207,58 @@ Status CommitmentPoster::Step() {
   {
     std::unique_lock<std::mutex> lock(mu_);
     if (tip_ < next) {
+      if (options_.bridge) {
+        lock.unlock();
+        return BridgeStep(next);
+      }
       cv_.wait(lock, [&] { return stop_ || tip_ >= next; });
       return Status::OK();
     }
   }
   return PostHeight(next);
+}
+
+Status CommitmentPoster::BridgeStep(uint64_t next) {
+  TRIB_RETURN_IF_ERROR(options_.bridge->CreditDeposits());
+  TRIB_ASSIGN_OR_RETURN(std::optional<PendingRelease> release,
+                        options_.bridge->NextRelease(contract_, posted_));
+  if (release) return SendRelease(std::move(*release));
+  std::unique_lock<std::mutex> lock(mu_);
+  cv_.wait_for(lock, options_.poll_interval, [&] { return stop_ || tip_ >= next; });
+  return Status::OK();
+}
+
+Status CommitmentPoster::SendRelease(PendingRelease release) {
+  const uint64_t id = release.id;
+  Status s = sender_->Send(options_.bridge->address(), release.calldata);
+  if (!s.ok() && !sender_->in_flight()) {
+    // Nothing was sent; a revert here is most likely someone else's release of the same id.
+    return s.WithContext("release of withdrawal " + std::to_string(id));
+  }
+  releasing_ = std::move(release);
+  if (!s.ok()) return s;
+  return Follow();
+}
+
+Status CommitmentPoster::ReleaseDone(const TxPoll& poll) {
+  PendingRelease r = std::move(*releasing_);
+  releasing_.reset();
+  if (poll.state == TxState::kNonceUsed || !poll.receipt->success) {
+    // Re-checked through isReleased on the next pass.
+    return Status::FailedPrecondition(
+        "the release of withdrawal " + std::to_string(r.id) +
+            (poll.state == TxState::kNonceUsed
+                 ? " lost its nonce to another transaction"
+                 : " reverted in EVM transaction " + Hex0x(poll.receipt->transaction_hash)),
+        "release_failed");
+  }
+  const evm::TransactionReceipt& receipt = *poll.receipt;
+  options_.bridge->NoteReleased(r.id, receipt.transaction_hash, receipt.gas_used);
+  Log("released withdrawal " + std::to_string(r.id) + " (" + FormatTokens(r.withdrawal.amount) +
+      " OPEN to " + economy::EvmAddressToString(r.withdrawal.recipient) + ", proven at height " +
+      std::to_string(r.proof.height) + ") in EVM transaction " + Hex0x(receipt.transaction_hash) +
+      ", gas " + std::to_string(receipt.gas_used));
+  return Status::OK();
 }
 
 Status CommitmentPoster::Sync() {
@@ -270,6 +317,7 @@ Status CommitmentPoster::Sync() {
       }
     }
   }
+  if (options_.bridge) TRIB_RETURN_IF_ERROR(options_.bridge->Check(options_.contract));
   posted_ = latest;
   synced_ = true;
   std::lock_guard<std::mutex> lock(mu_);
@@ -307,6 +355,7 @@ Status CommitmentPoster::Follow() {
         if (!Sleep(options_.poll_interval)) return Status::OK();
         break;
       case TxState::kMined: {
+        if (releasing_) return ReleaseDone(poll);
         const evm::TransactionReceipt& r = *poll.receipt;
         if (!r.success) {
           return ResolvePosted(height,
@@ -337,15 +386,18 @@ Status CommitmentPoster::Follow() {
           stats_.replacements++;
         }
         const auto& tx = sender_->in_flight()->tx;
-        Log("no receipt for the post of height " + std::to_string(height) + " within " +
-            std::to_string(options_.tx.receipt_timeout.count() / 1000) + " s: replaced it (nonce " +
-            std::to_string(nonce) + ") by EVM transaction " +
+        Log("no receipt for " +
+            (releasing_ ? "the release of withdrawal " + std::to_string(releasing_->id)
+                        : "the post of height " + std::to_string(height)) +
+            " within " + std::to_string(options_.tx.receipt_timeout.count() / 1000) +
+            " s: replaced it (nonce " + std::to_string(nonce) + ") by EVM transaction " +
             Hex0x(sender_->in_flight()->hashes.back()) + " with max fee " +
             tx.max_fee_per_gas.ToString() + " wei/gas, priority fee " +
             tx.max_priority_fee_per_gas.ToString());
         break;
       }
       case TxState::kNonceUsed:
+        if (releasing_) return ReleaseDone(poll);
         return ResolvePosted(
             height,
             Status::FailedPrecondition("the nonce of the post of height " + std::to_string(height) +

@@ -105,6 +105,17 @@ Result<PostedCommitment> CommitmentsContract::Commitment(uint64_t height) const 
   return c;
 }
 
+Result<bool> CommitmentsContract::IsFinal(uint64_t height) const {
+  auto fn = evm::FunctionSignature::Parse("isFinal(uint64)");
+  const evm::AbiValue arg = evm::AbiValue::FromUint(U256(height));
+  TRIB_ASSIGN_OR_RETURN(Bytes calldata, fn->EncodeCall({&arg, 1}));
+  TRIB_ASSIGN_OR_RETURN(Bytes out, CallView("isFinal(uint64)", calldata));
+  const evm::AbiType t = evm::AbiType::Bool();
+  auto v = evm::AbiDecode({&t, 1}, out);
+  if (!v.ok()) return NotCommitments(address_, "isFinal(uint64)", v.status());
+  return (*v)[0].as_bool();
+}
+
 Result<std::vector<CommitmentPostedEvent>> CommitmentsContract::PostedEvents(
     const evm::BlockTag& from, const evm::BlockTag& to, std::optional<uint64_t> height) const {
   evm::LogFilter filter;

@@ -15,8 +15,10 @@
 #include "support/hardhat_node.h"
 #include "support/tcp_proxy.h"
 #include "support/test_util.h"
+#include "tributary/economy/bridge.h"
 #include "tributary/evm/keys.h"
 #include "tributary/evm/rpc_client.h"
+#include "tributary/settlement/bridge_contract.h"
 #include "tributary/settlement/commitments_contract.h"
 #include "tributary/settlement/tx_sender.h"
 
@@ -189,6 +191,156 @@ TEST(SettlementTest, PostsCommitmentsThroughOutagesAndRestartsNeverTwice) {
   EXPECT_NE(other.err.find("(wrong_chain)"), std::string::npos) << other.err;
 }
 
+Amount TributaryBalance(int port, const std::string& address) {
+  json a = HttpGet(port, "/v1/accounts/" + address).json();
+  auto balance = ParseAmount(a.is_object() ? a.value("balance", "0") : "0");
+  return balance.ok() ? *balance : 0;
+}
+
+// OPEN across both chains: a deposit on the EVM chain credited on Tributary by the node, a
+// withdrawal on Tributary released on the EVM chain by the node with a proof against a committed
+// state root, OPEN conserved on both sides (escrow + locked stays the genesis escrow), a release
+// that cannot be repeated or forged, and a kill -9 that credits nothing twice.
+TEST(SettlementTest, BridgesOpenBothWaysAndConservesIt) {
+  TempDir tmp;
+  HardhatNode hardhat(tmp.path() / "hardhat.log");
+  ASSERT_TRUE(hardhat.Start().ok()) << hardhat.log();
+  const auto key = evm::PrivateKey::FromHex(HardhatNode::kAccountKeys[1]).value();
+  const auto depositor = evm::PrivateKey::FromHex(HardhatNode::kAccountKeys[2]).value();
+  auto deployed = hardhat.Deploy({{"SEQUENCER", key.address().ToChecksumString()},
+                                  {"INTERVAL", "5"},
+                                  {"WINDOW", "1"},
+                                  {"MINT", depositor.address().ToChecksumString() + "=1000"}});
+  ASSERT_TRUE(deployed.ok()) << deployed.status().ToString();
+  const std::string commitments = (*deployed)["TributaryCommitments"];
+  const std::string bridge_address = (*deployed)["OpenBridge"];
+  auto rpc = Rpc(hardhat.url());
+  const settlement::Erc20Token open(rpc.get(), *evm::Address::Parse((*deployed)["OpenToken"].get<std::string>()));
+  const evm::Address bridge = *evm::Address::Parse(bridge_address);
+  auto evm_balance = [&](const evm::Address& a) { return open.BalanceOf(a).value().ToString(); };
+
+  const auto key_file = WriteKey(tmp.path(), HardhatNode::kAccountKeys[1]);
+  TempDir depositor_dir;
+  const auto depositor_key = WriteKey(depositor_dir.path(), HardhatNode::kAccountKeys[2]);
+  const auto home = tmp.path() / "home";
+  const std::vector<std::string> flags = {"--dev",
+                                          "--block-interval-ms",
+                                          "200",
+                                          "--rate-limit",
+                                          "0",
+                                          "--settle-rpc",
+                                          hardhat.url(),
+                                          "--settle-key",
+                                          key_file.string(),
+                                          "--settle-every",
+                                          "5",
+                                          "--settle-commitments",
+                                          commitments,
+                                          "--settle-bridge",
+                                          bridge_address,
+                                          "--settle-confirmations",
+                                          "1"};
+  NodeProcess node(tmp.path() / "data", home, flags);
+  ASSERT_TRUE(node.Start()) << node.output();
+  const std::vector<std::string> env = {"TRIBUTARY_HOME=" + home.string()};
+  auto cli = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), {"--node", node.url()});
+    return RunTributary(args, env);
+  };
+  ASSERT_EQ(cli({"keys", "new", "--name", "alice"}).exit_code, 0);
+  std::string alice = cli({"keys", "show", "alice", "--address"}).out;
+  alice.erase(alice.find_last_not_of("\n") + 1);
+  const std::string escrow = economy::BridgeEscrowAddress().ToString();
+  const Amount genesis_escrow = economy::kDevBridgeEscrow;
+  EXPECT_EQ(TributaryBalance(node.port(), escrow), genesis_escrow);
+
+  // 1. Deposit 250 OPEN on the EVM chain for alice: the node credits exactly that.
+  CommandResult dep = cli({"--json", "bridge", "deposit", "--rpc", hardhat.url(), "--bridge",
+                           bridge_address, "--evm-key", depositor_key.string(), "--to", "alice",
+                           "--amount", "250", "--wait", "--timeout", "60"});
+  ASSERT_EQ(dep.exit_code, 0) << dep.out << dep.err << node.output();
+  json deposit = json::parse(dep.out);
+  EXPECT_EQ(deposit["deposit_id"], 1);
+  EXPECT_EQ(deposit["credited"]["account"], alice);
+  EXPECT_EQ(TributaryBalance(node.port(), alice), 250 * Pow10(18));
+  EXPECT_EQ(TributaryBalance(node.port(), escrow), genesis_escrow - 250 * Pow10(18));
+  EXPECT_EQ(evm_balance(depositor.address()), AmountToString(750 * Pow10(18)));
+  EXPECT_EQ(evm_balance(bridge), AmountToString(250 * Pow10(18)));
+
+  // 2. Withdraw 100 OPEN to the depositor's EVM account: released by the node once final.
+  CommandResult wd = cli({"--json", "bridge", "withdraw", "--from", "alice", "--to",
+                          depositor.address().ToChecksumString(), "--amount", "100"});
+  ASSERT_EQ(wd.exit_code, 0) << wd.out << wd.err;
+  json withdrawal = json::parse(wd.out);
+  const Amount fee = ParseAmount(withdrawal["receipt"]["fee_charged"].get<std::string>()).value();
+  EXPECT_EQ(TributaryBalance(node.port(), alice), 150 * Pow10(18) - fee);
+  ASSERT_TRUE(
+      WaitFor([&] { return evm_balance(depositor.address()) == AmountToString(850 * Pow10(18)); },
+              seconds(90)))
+      << node.output();
+  EXPECT_EQ(evm_balance(bridge), AmountToString(150 * Pow10(18)));
+  // Conserved: escrow on Tributary + locked on the EVM chain = the genesis escrow; the depositor
+  // and alice hold their 1,000 OPEN less alice's fee.
+  EXPECT_EQ(TributaryBalance(node.port(), escrow) + 150 * Pow10(18), genesis_escrow);
+  EXPECT_EQ(TributaryBalance(node.port(), alice) + 850 * Pow10(18) + fee, 1000 * Pow10(18));
+
+  json w = HttpGet(node.port(), "/v1/bridge/withdrawals/1").json();
+  EXPECT_EQ(w["released"], true) << w.dump();
+  EXPECT_EQ(w["amount"], AmountToString(100 * Pow10(18)));
+  EXPECT_EQ(w["recipient"], economy::EvmAddressToString(
+                                *economy::ParseEvmAddress(depositor.address().ToLowerHex())));
+  ASSERT_TRUE(w["proof"].is_object()) << w.dump();
+  EXPECT_EQ(w["proof"]["height"].get<uint64_t>() % 5, 0u);
+  json b = HttpGet(node.port(), "/v1/settlement").json()["bridge"];
+  EXPECT_EQ(b["releases"], 1) << b.dump();
+  EXPECT_EQ(b["withdrawals_released"], 1);
+  EXPECT_GT(b["last_release_gas"].get<uint64_t>(), 50000u);
+  EXPECT_EQ(b["credits_submitted"], 1);
+  const std::string released_line = "settlement: released withdrawal 1 (100 OPEN to ";
+  EXPECT_NE(node.output().find(released_line), std::string::npos) << node.output();
+
+  // 3. The same release again, and a forged one, are refused by the contract (nothing is sent:
+  // eth_estimateGas sees the revert).
+  std::vector<Hash32> siblings;
+  for (const auto& h : w["proof"]["siblings"])
+    siblings.push_back(*FixedFromHex<32>(h.get<std::string>()));
+  settlement::TxSender anyone(rpc.get(), depositor, 31337);
+  const uint64_t height = w["proof"]["height"];
+  Status again =
+      anyone.Send(bridge, settlement::BridgeContract::EncodeRelease(
+                              1, depositor.address(), U256(100 * Pow10(18)), height, siblings));
+  EXPECT_EQ(again.reason(), "execution_reverted") << again.ToString();
+  ASSERT_FALSE(siblings.empty());
+  siblings[0][0] ^= 1;
+  Status forged =
+      anyone.Send(bridge, settlement::BridgeContract::EncodeRelease(
+                              1, depositor.address(), U256(100 * Pow10(18)), height, siblings));
+  EXPECT_EQ(forged.reason(), "execution_reverted") << forged.ToString();
+
+  // 4. kill -9 and restart: deposit 1 is not credited again, withdrawal 1 not released again,
+  // and a second deposit and withdrawal still go through.
+  node.Kill();
+  ASSERT_TRUE(node.Start()) << node.output();
+  CommandResult dep2 = cli({"--json", "bridge", "deposit", "--rpc", hardhat.url(), "--bridge",
+                            bridge_address, "--evm-key", depositor_key.string(), "--to", "alice",
+                            "--amount", "5", "--wait", "--timeout", "60"});
+  ASSERT_EQ(dep2.exit_code, 0) << dep2.out << dep2.err << node.output();
+  EXPECT_EQ(json::parse(dep2.out)["deposit_id"], 2);
+  EXPECT_EQ(TributaryBalance(node.port(), alice), 155 * Pow10(18) - fee);
+  ASSERT_EQ(cli({"bridge", "withdraw", "--from", "alice", "--to",
+                 depositor.address().ToChecksumString(), "--amount", "1"})
+                .exit_code,
+            0);
+  ASSERT_TRUE(
+      WaitFor([&] { return evm_balance(depositor.address()) == AmountToString(846 * Pow10(18)); },
+              seconds(90)))
+      << node.output();
+  EXPECT_EQ(evm_balance(bridge), AmountToString(154 * Pow10(18)));
+  CommandResult status = cli({"bridge", "withdrawal", "2"});
+  EXPECT_EQ(status.exit_code, 0);
+  EXPECT_NE(status.out.find("released: yes"), std::string::npos) << status.out;
+}
+
 // `tributary node` with one bad --settle-* value: exit code 1 and a single line of error.
 class SettlementOptionsTest : public ::testing::Test {
  protected:
@@ -262,6 +414,16 @@ TEST_F(SettlementOptionsTest, RefusesContractsThatDoNotCheckOut) {
   const std::string not_sequencer =
       WriteKey(elsewhere.path(), HardhatNode::kAccountKeys[2]).string();
   ExpectRefused(Settle(hardhat.url(), not_sequencer, "5", address), "not_sequencer");
+  auto bridge = Settle(hardhat.url(), key_file, "5", address);
+  bridge.insert(bridge.end(), {"--settle-bridge", (*deployed)["RewardDistributor"]});
+  ExpectRefused(bridge, "not_bridge_contract");
+  bridge.back() = (*deployed)["deployer"];
+  ExpectRefused(bridge, "no_contract");
+  bridge.back() = "0x12";
+  ExpectRefused(bridge, "bad_address");
+  bridge.back() = (*deployed)["OpenBridge"];
+  bridge.insert(bridge.end(), {"--settle-confirmations", "0"});
+  ExpectRefused(bridge, "bad_settle_option");
 
   // A commitment of another Tributary chain, above this (new) chain's height.
   auto rpc = Rpc(hardhat.url());

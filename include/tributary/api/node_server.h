@@ -21,6 +21,7 @@ namespace tributary::datanet {
 class DatanetService;
 }
 namespace tributary::settlement {
+class BridgeRelay;
 class CommitmentPoster;
 }
 
@@ -63,6 +64,10 @@ struct ServerOptions {
   //! /metrics show its progress. Null: this node does not settle (the route answers 404). Not
   //! owned; must outlive the server.
   settlement::CommitmentPoster* commitments = nullptr;
+  //! Relays the OPEN bridge (credits deposits, releases withdrawals); its progress is in
+  //! GET /v1/settlement and withdrawals' proofs in GET /v1/bridge/withdrawals/{id}. Null: no
+  //! bridge. Not owned; must outlive the server.
+  settlement::BridgeRelay* bridge = nullptr;
 };
 
 //! The registry of every tx kind this node knows (the ledger's and, later, the other libraries').

@@ -38,6 +38,7 @@
 #include "tributary/base/amount.h"
 #include "tributary/base/bytes.h"
 #include "tributary/base/keys.h"
+#include "tributary/ledger/genesis.h"
 #include "tributary/ledger/state.h"
 #include "tributary/ledger/tx_kind.h"
 
@@ -57,6 +58,13 @@ Result<EvmAddress> ParseEvmAddress(std::string_view text);
 
 //! The bridge escrow ("tributary/bridge/v1"): the OPEN that is on the EVM side.
 Address BridgeEscrowAddress();
+
+//! What a dev chain's escrow starts with: 1,000,000 OPEN (tools/settle-local.sh mints as much on
+//! its local EVM chain, so the two sides match).
+inline constexpr Amount kDevBridgeEscrow = Amount{1000000} * Amount{1000000000000000000ULL};
+//! Moves kDevBridgeEscrow from the genesis' first account to the bridge escrow (a no-op when that
+//! account holds less).
+void SetDevBridgeEscrow(Genesis* genesis);
 
 //! A withdrawal record. Value type.
 struct Withdrawal {

@@ -111,6 +111,11 @@ class Chain {
 
   //! Admits a transaction to the mempool; returns its hash.
   Result<Hash32> Submit(const Transaction& tx);
+  //! Sets `tx`'s sender to `key` and its nonce to the next for that account (counting pending
+  //! txs), signs and submits it. Serialised per chain, so the parts of one process that sign with
+  //! the same key (the sequencer settling answers and crediting bridge deposits) never take the
+  //! same nonce.
+  Result<Hash32> SubmitSigned(Transaction tx, const KeyPair& key);
 
   //! Builds, signs and durably commits one block from the mempool (possibly empty).
   //! Returns its height.
@@ -175,7 +180,8 @@ class Chain {
   std::unique_ptr<Store> store_;
   int lock_fd_;  // flock on DIR/LOCK: one process per data directory
 
-  std::mutex produce_mu_;  // one block production at a time; taken before mu_
+  std::mutex signed_submit_mu_;  // SubmitSigned: nonce read to Submit; taken before mu_
+  std::mutex produce_mu_;        // one block production at a time; taken before mu_
   std::mutex mu_;
   bool committing_ = false;            // a block is applied to state_ but not yet durable
   std::condition_variable work_cv_;    // mempool gained work, or stop requested

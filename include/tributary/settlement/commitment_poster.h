@@ -41,6 +41,7 @@
 #include "tributary/evm/keys.h"
 #include "tributary/evm/rpc_client.h"
 #include "tributary/ledger/chain.h"
+#include "tributary/settlement/bridge_relay.h"
 #include "tributary/settlement/commitments_contract.h"
 #include "tributary/settlement/tx_sender.h"
 
@@ -59,6 +60,10 @@ struct CommitmentPosterOptions {
   std::chrono::milliseconds retry_max{15000};
   //! Where the log lines go (one line each, no newline); default: stderr, "settlement: ...".
   std::function<void(const std::string&)> log;
+  //! The bridge (not owned; outlives the poster), when the node relays it: between posts the
+  //! poster credits its deposits and sends its releases from the same key, so one transaction is
+  //! in flight at a time.
+  BridgeRelay* bridge = nullptr;
 };
 
 //! One commitment this poster saw through. Value type.
@@ -136,6 +141,11 @@ class CommitmentPoster {
   // The checks and latestHeight; sets synced_.
   Status Sync();
   Status PostHeight(uint64_t height);
+  // Bridge work while no post is due: credit deposits, send the next release, else wait.
+  Status BridgeStep(uint64_t next);
+  Status SendRelease(PendingRelease release);
+  // The release in flight was mined (or its nonce used by another transaction).
+  Status ReleaseDone(const TxPoll& poll);
   // Follows the transaction in flight to its end.
   Status Follow();
   // After a post that may have been refused: re-reads latestHeight; OK when it shows `height`.
@@ -163,8 +173,9 @@ class CommitmentPoster {
     Hash32 block_hash{};
     Hash32 state_root{};
   };
-  std::optional<Current> current_;  // the post in flight
-  std::string logged_state_;        // the state (and error reason) last logged
+  std::optional<Current> current_;           // the post in flight
+  std::optional<PendingRelease> releasing_;  // the release in flight
+  std::string logged_state_;                 // the state (and error reason) last logged
 
   mutable std::mutex mu_;
   std::condition_variable cv_;  // a new block, or stop

@@ -50,6 +50,8 @@ class CommitmentsContract {
   Result<evm::Address> Sequencer() const;  //!< sequencer()
   //! commitment(height): zero when nothing is posted at `height` (or it was revoked).
   Result<PostedCommitment> Commitment(uint64_t height) const;
+  //! isFinal(height): posted, not revoked, and its challenge window has passed.
+  Result<bool> IsFinal(uint64_t height) const;
   //! The CommitmentPosted events in EVM blocks [from, to], oldest first; only those of `height`
   //! when given. Logs a reorganization removed are left out.
   Result<std::vector<CommitmentPostedEvent>> PostedEvents(
