@@ -3,8 +3,10 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <atomic>
 #include <map>
 #include <string>
+#include <thread>
 
 #include "support/test_util.h"
 #include "tributary/base/encoding.h"
@@ -187,6 +189,26 @@ TEST_F(ChainTest, GenesisBlock) {
   EXPECT_EQ(h.tx_count, 0u);
   EXPECT_EQ(AccountOf(Addr(alice_)).balance, 1000 * kOpen);
   EXPECT_EQ(AccountOf(Addr(dave_)).balance, Amount{0});
+}
+
+// Two threads signing with one key through SubmitSigned never take the same nonce.
+TEST_F(ChainTest, SubmitSignedGivesConcurrentSignersDistinctNonces) {
+  Open();
+  std::atomic<int> failures{0};
+  auto send = [&] {
+    for (int i = 0; i < 40; ++i) {
+      Transaction tx = MakeTx(alice_, 0, "transfer", TransferPayload(Addr(bob_), kOpen));
+      tx.nonce = 999;  // ignored: SubmitSigned sets sender, nonce and signature
+      if (!chain_->SubmitSigned(tx, alice_).ok()) failures++;
+    }
+  };
+  std::thread a(send), b(send);
+  a.join();
+  b.join();
+  EXPECT_EQ(failures.load(), 0);
+  MustProduce();
+  EXPECT_EQ(AccountOf(Addr(alice_)).nonce, 80u);
+  EXPECT_EQ(AccountOf(Addr(bob_)).balance, 580 * kOpen);
 }
 
 TEST_F(ChainTest, SubmitProduceCommit) {
