@@ -38,10 +38,8 @@ class BridgeWithdrawKind final : public PayloadKind<BridgeWithdrawPayload> {
   Status Run(TxContext& ctx, const BridgeWithdrawPayload& p) const override {
     TRIB_RETURN_IF_ERROR(
         MoveBalance(ctx.state, ctx.sender, BridgeEscrowAddress(), p.amount, "withdrawal"));
-    TRIB_ASSIGN_OR_RETURN(uint64_t count, LoadWithdrawalCount(ctx.state));
-    const uint64_t id = count + 1;
-    ctx.state.Put(WithdrawalKey(id), Withdrawal{p.recipient, p.amount}.Encode());
-    ctx.state.Put("C", Writer().U64(id).bytes());
+    TRIB_ASSIGN_OR_RETURN(uint64_t id,
+                          AppendWithdrawal(ctx.state, Withdrawal{p.recipient, p.amount}));
     ctx.events.push_back({"bridge.withdrawn",
                           {{"id", std::to_string(id)},
                            {"from", ctx.sender.ToString()},

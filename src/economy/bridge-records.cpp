@@ -85,6 +85,14 @@ Result<uint64_t> LoadWithdrawalCount(const StateReader& state) {
   return n;
 }
 
+Result<uint64_t> AppendWithdrawal(Overlay& state, const Withdrawal& w) {
+  TRIB_ASSIGN_OR_RETURN(uint64_t count, LoadWithdrawalCount(state));
+  const uint64_t id = count + 1;
+  state.Put(WithdrawalKey(id), w.Encode());
+  state.Put("C", Writer().U64(id).bytes());
+  return id;
+}
+
 Result<std::optional<Withdrawal>> LoadWithdrawal(const StateReader& state, uint64_t id) {
   auto raw = state.Get(WithdrawalKey(id));
   if (!raw) return std::optional<Withdrawal>();

@@ -8,6 +8,7 @@
 #include "tributary/economy/agents.h"
 #include "tributary/economy/governance.h"
 #include "tributary/economy/inference.h"
+#include "tributary/economy/rewards.h"
 #include "tributary/economy/models.h"
 #include "tributary/ledger/account.h"
 #include "tributary/ledger/payload_kind.h"
@@ -196,11 +197,13 @@ class SettleInferenceKind final : public PayloadKind<SettleInferencePayload> {
       TRIB_RETURN_IF_ERROR(DirectToStakers(ctx, &settled.parts));
       for (const auto& part : settled.parts) {
         if (part.amount == 0) continue;
+        std::optional<uint64_t> reward_epoch;
         if (part.role == SplitRole::kStakers) {
           TRIB_RETURN_IF_ERROR(AddStakingRewards(ctx.state, key->owner, part.amount));
         } else {
+          // To the earner's balance, or to its leaf in the open reward epoch (rewards.h).
           TRIB_RETURN_IF_ERROR(
-              MoveBalance(ctx.state, key->owner, part.account, part.amount, "inference fee"));
+              PayEarning(ctx.state, key->owner, part.account, part.amount, &reward_epoch));
         }
         TRIB_ASSIGN_OR_RETURN(Earnings e, LoadEarnings(ctx.state, part.account));
         auto total = CheckedAdd(e.total, part.amount);
@@ -218,6 +221,7 @@ class SettleInferenceKind final : public PayloadKind<SettleInferencePayload> {
           attrs.push_back({"contribution", ToHex(part.contribution)});
           attrs.push_back({"datanet", std::to_string(part.datanet)});
         }
+        if (reward_epoch) attrs.push_back({"reward_epoch", std::to_string(*reward_epoch)});
         ctx.events.push_back({"inference.earned", std::move(attrs)});
       }
       if (key->spent_day != today) {

@@ -6,6 +6,7 @@
 #include "tributary/datanet/records.h"
 #include "tributary/economy/agents.h"
 #include "tributary/economy/bridge.h"
+#include "tributary/economy/rewards.h"
 #include "tributary/economy/governance.h"
 #include "tributary/economy/inference.h"
 #include "tributary/ledger/payload_kind.h"
@@ -214,6 +215,7 @@ void RegisterEconomyKinds(TxKindRegistry& registry) {
   RegisterGovernanceKinds(registry);
   RegisterAgentKinds(registry);
   RegisterBridgeKinds(registry);
+  RegisterRewardKinds(registry);
 }
 
 }  // namespace tributary::economy

@@ -9,6 +9,7 @@
 #include "tributary/economy/agents.h"
 #include "tributary/economy/fee_split.h"
 #include "tributary/economy/governance.h"
+#include "tributary/economy/rewards.h"
 #include "tributary/ledger/staking.h"
 
 namespace tributary::economy {
@@ -306,6 +307,73 @@ TEST_F(InferenceTest, SettlementPaysContributorsOwnerAndTreasuryExactly) {
   EXPECT_EQ(Balance(Addr(carol_)), after);
   ASSERT_EQ(again.receipt.events.size(), 1u);
   EXPECT_EQ(again.receipt.events[0].type, "inference.duplicate");
+}
+
+// Earnings paid out on the EVM chain: an earner with a payout address is paid into the bridge
+// escrow and its leaf in the open epoch; closing the epoch turns its total into one bridge
+// withdrawal to the poster and opens the next; supply is constant throughout.
+TEST_F(InferenceTest, EarningsOfAnAccountWithAPayoutAddressGoToTheOpenRewardEpoch) {
+  SetUpModel();
+  Hash32 key = CreateKey(carol_, "secret");
+  const EvmAddress bob_evm = *ParseEvmAddress("0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC");
+  const EvmAddress poster = *ParseEvmAddress("0x70997970C51812dc3A010C7d01b50e0d17dc79C8");
+  Ok(bob_, kSetPayoutKind, SetPayoutPayload{bob_evm}.Encode());
+  EXPECT_EQ(*LoadPayoutAddress(*state_, Addr(bob_)).value(), bob_evm);
+  const Amount supply = Supply(), bob = Balance(Addr(bob_)), alice = Balance(Addr(alice_));
+  Applied a = Settle({Receipt("req-1", key, 1000, {{c1_, 400'000}, {c3_, 400'000}})});
+  ASSERT_TRUE(a.action.ok()) << a.action.ToString();
+  EXPECT_EQ(Balance(Addr(bob_)), bob) << "bob is paid on the EVM chain";
+  EXPECT_EQ(Balance(Addr(alice_)) - alice, Amount{285} * Pow10(12)) << "alice as before";
+  EXPECT_EQ(Balance(BridgeEscrowAddress()), Amount{380} * Pow10(12));
+  EXPECT_EQ((*LoadEarnings(*state_, Addr(bob_))).total, Amount{380} * Pow10(12))
+      << "still counted as bob's earnings";
+  bool tagged = false;
+  for (const auto& e : a.receipt.events) {
+    for (const auto& [k, v] : e.attrs) tagged |= k == "reward_epoch" && v == "1";
+  }
+  EXPECT_TRUE(tagged);
+  Settle({Receipt("req-2", key, 1000, {{c3_, 500'000}})});
+  auto leaves = LoadEpochLeaves(*state_, 1).value();
+  ASSERT_EQ(leaves.size(), 1u) << "one leaf per address per epoch";
+  EXPECT_EQ(leaves[0].first, bob_evm);
+  EXPECT_EQ(leaves[0].second, Amount{380 + 475} * Pow10(12));
+  EXPECT_EQ(LoadRewardEpoch(*state_, 1)->total, leaves[0].second);
+  EXPECT_EQ(Supply(), supply);
+
+  // Only the sequencer closes, only the open epoch.
+  CloseEpochPayload close{1, poster};
+  EXPECT_EQ(Send(alice_, kCloseEpochKind, close.Encode()).action.reason(), "not_sequencer");
+  EXPECT_EQ(Send(seq_, kCloseEpochKind, CloseEpochPayload{2, poster}.Encode()).action.reason(),
+            "wrong_epoch");
+  const uint64_t withdrawals = *LoadWithdrawalCount(*state_);
+  Ok(seq_, kCloseEpochKind, close.Encode());
+  RewardEpoch e = *LoadRewardEpoch(*state_, 1);
+  EXPECT_TRUE(e.closed);
+  EXPECT_EQ(e.withdrawal_id, withdrawals + 1);
+  auto w = LoadWithdrawal(*state_, e.withdrawal_id).value();
+  ASSERT_TRUE(w);
+  EXPECT_EQ(w->recipient, poster);
+  EXPECT_EQ(w->amount, e.total);
+  EXPECT_EQ(*LoadOpenEpoch(*state_), 2u);
+  EXPECT_EQ(Send(seq_, kCloseEpochKind, close.Encode()).action.reason(), "wrong_epoch");
+
+  // The next answer accrues to epoch 2; an empty epoch closes without a withdrawal.
+  Settle({Receipt("req-3", key, 1000, {{c3_, 500'000}})});
+  EXPECT_EQ(LoadEpochLeaves(*state_, 2)->size(), 1u);
+  Ok(seq_, kCloseEpochKind, CloseEpochPayload{2, poster}.Encode());
+  Ok(seq_, kCloseEpochKind, CloseEpochPayload{3, poster}.Encode());
+  EXPECT_EQ(LoadRewardEpoch(*state_, 3)->withdrawal_id, 0u);
+  EXPECT_TRUE(LoadRewardEpoch(*state_, 3)->closed);
+
+  // Clearing the address pays bob on Tributary again.
+  Ok(bob_, kSetPayoutKind, SetPayoutPayload{}.Encode());
+  const Amount before = Balance(Addr(bob_));
+  Settle({Receipt("req-4", key, 1000, {{c3_, 500'000}})});
+  EXPECT_EQ(Balance(Addr(bob_)) - before, Amount{475} * Pow10(12));
+  EXPECT_EQ(Supply(), supply);
+  EXPECT_EQ((SetPayoutPayload{EvmAddress{}}.Check().reason()), "bad_payout");
+  EXPECT_EQ((CloseEpochPayload{0, poster}.Check().reason()), "bad_epoch");
+  EXPECT_EQ((CloseEpochPayload{1, EvmAddress{}}.Check().reason()), "bad_epoch");
 }
 
 TEST_F(InferenceTest, GovernedSharesApplyAndStakersShareTheTreasuryPart) {

@@ -93,6 +93,9 @@ std::string WithdrawalKey(uint64_t id);
 std::string DepositCreditKey(uint64_t deposit_id);
 
 Result<uint64_t> LoadWithdrawalCount(const StateReader& state);
+//! Writes withdrawal record `w` under the next id and returns the id (the OPEN must already be
+//! in the escrow).
+Result<uint64_t> AppendWithdrawal(Overlay& state, const Withdrawal& w);
 Result<std::optional<Withdrawal>> LoadWithdrawal(const StateReader& state, uint64_t id);
 Result<std::optional<DepositCredit>> LoadDepositCredit(const StateReader& state,
                                                        uint64_t deposit_id);
