@@ -13,6 +13,9 @@
 //   MINT       OPEN to mint, as ADDRESS=TOKENS[,ADDRESS=TOKENS...] (whole OPEN; default none):
 //              the OPEN that starts on the EVM side, which should equal what the Tributary
 //              chain's bridge escrow holds at genesis (1,000,000 on a --dev chain)
+//   LOCK       OPEN to mint straight into OpenBridge (whole OPEN; default 0): the backing of what
+//              starts on Tributary's side (its genesis supply less the escrow: 999,000,000 on a
+//              --dev chain), so that everything withdrawn from Tributary can be released
 //
 // Deploys, from the network's first account (the owner of every contract): OpenToken,
 // TributaryCommitments(SEQUENCER, INTERVAL, WINDOW), RewardDistributor(OPEN, POSTER),
@@ -60,6 +63,8 @@ async function main() {
   ]);
   await bridge.waitForDeployment();
   for (const [to, amount] of mints) await (await open.mint(to, amount)).wait();
+  const lock = whole("LOCK", process.env.LOCK || "0", 0) * 10n ** 18n;
+  if (lock > 0n) await (await open.mint(await bridge.getAddress(), lock)).wait();
 
   const network = await ethers.provider.getNetwork();
   console.log(

@@ -4,6 +4,7 @@
 #include "tributary/economy/bridge.h"
 #include "tributary/settlement/bridge_relay.h"
 #include "tributary/settlement/commitment_poster.h"
+#include "tributary/settlement/reward_epochs.h"
 
 namespace tributary::http {
 namespace {
@@ -72,21 +73,44 @@ json BridgeJson(const settlement::BridgeRelayStats& s) {
           {"last_release_gas", Opt(s.last_release_gas)}};
 }
 
+json RewardsJson(const settlement::RewardEpochsStats& s) {
+  json last = nullptr;
+  if (s.last_posted) {
+    last = {{"epoch", s.last_posted->epoch},
+            {"root", Hex0x(s.last_posted->root)},
+            {"total", AmountToString(s.last_posted->total)},
+            {"leaves", s.last_posted->leaves},
+            {"tx_hash", s.last_post_tx ? json(Hex0x(*s.last_post_tx)) : json(nullptr)},
+            {"gas_used", Opt(s.last_post_gas)}};
+  }
+  return {{"contract", s.distributor.ToChecksumString()},
+          {"epoch_blocks", s.epoch_blocks},
+          {"open_epoch", s.open_epoch},
+          {"contract_last_epoch", Opt(s.contract_last_epoch)},
+          {"closes_submitted", s.closes_submitted},
+          {"epochs_posted", s.epochs_posted},
+          {"post_gas_total", s.post_gas_total},
+          {"last_posted", last}};
+}
+
 }  // namespace
 
 void AddSettlementRoutes(httplib::Server& server, const RouteContext& ctx) {
   settlement::CommitmentPoster* poster = ctx.opts->commitments;
   settlement::BridgeRelay* bridge = ctx.opts->bridge;
-  server.Get("/v1/settlement", [poster, bridge](const httplib::Request&, httplib::Response& res) {
-    if (poster == nullptr) {
-      return SendError(res, 404, "settlement_off",
-                       "this node does not settle to an EVM chain (start it with --settle-rpc, "
-                       "--settle-key, --settle-every and --settle-commitments)");
-    }
-    SendJson(res, 200,
-             {{"commitments", CommitmentsJson(poster->stats())},
-              {"bridge", bridge ? BridgeJson(bridge->stats()) : json(nullptr)}});
-  });
+  settlement::RewardEpochs* rewards = ctx.opts->rewards;
+  server.Get(
+      "/v1/settlement", [poster, bridge, rewards](const httplib::Request&, httplib::Response& res) {
+        if (poster == nullptr) {
+          return SendError(res, 404, "settlement_off",
+                           "this node does not settle to an EVM chain (start it with --settle-rpc, "
+                           "--settle-key, --settle-every and --settle-commitments)");
+        }
+        SendJson(res, 200,
+                 {{"commitments", CommitmentsJson(poster->stats())},
+                  {"bridge", bridge ? BridgeJson(bridge->stats()) : json(nullptr)},
+                  {"rewards", rewards ? RewardsJson(rewards->stats()) : json(nullptr)}});
+      });
 
   // A withdrawal's record, and once taken its proof: what OpenBridge.release needs.
   Chain* chain = ctx.chain;
@@ -148,6 +172,83 @@ void AddSettlementRoutes(httplib::Server& server, const RouteContext& ctx) {
                          {"height", c->height},
                          {"evm_tx", Hex0x(c->evm_tx)}});
              });
+
+  // Reward epochs: an epoch's totals and root, an address's claim, an account's payout address.
+  server.Get(R"(/v1/rewards/epochs/([^/]+))", [chain, rewards](const httplib::Request& req,
+                                                               httplib::Response& res) {
+    auto epoch = ParseUint(req.matches[1].str(), "epoch");
+    if (!epoch.ok()) return SendStatus(res, epoch.status());
+    economy::RewardEpoch e;
+    uint64_t open = 1;
+    Status read = chain->ReadState(
+        [&](const StateReader& state, const StateReader&, const BlockHeader&) -> Status {
+          TRIB_ASSIGN_OR_RETURN(e, economy::LoadRewardEpoch(state, *epoch));
+          TRIB_ASSIGN_OR_RETURN(open, economy::LoadOpenEpoch(state));
+          return Status::OK();
+        });
+    if (!read.ok()) return SendStatus(res, read);
+    if (*epoch == 0 || *epoch > open) {
+      return SendError(res, 404, "unknown_epoch",
+                       "no reward epoch " + std::to_string(*epoch) + " (the open one is " +
+                           std::to_string(open) + ")");
+    }
+    json out = {{"epoch", *epoch},
+                {"state", e.closed ? "closed" : "open"},
+                {"total", AmountToString(e.total)},
+                {"accounts", e.leaves},
+                {"close_height", e.closed ? json(e.close_height) : json(nullptr)},
+                {"withdrawal_id", e.withdrawal_id ? json(e.withdrawal_id) : json(nullptr)},
+                {"root", nullptr},
+                {"posted", nullptr}};
+    if (e.closed) {
+      auto tree = settlement::ClosedEpochTree(chain, *epoch);
+      if (!tree.ok()) return SendStatus(res, tree.status());
+      out["root"] = Hex0x(tree->root);
+    }
+    if (rewards) {
+      auto last = rewards->stats().contract_last_epoch;
+      if (last) out["posted"] = *epoch <= *last;
+    }
+    SendJson(res, 200, out);
+  });
+
+  server.Get(R"(/v1/rewards/epochs/([^/]+)/claims/([^/]+))",
+             [chain, rewards](const httplib::Request& req, httplib::Response& res) {
+               auto epoch = ParseUint(req.matches[1].str(), "epoch");
+               if (!epoch.ok()) return SendStatus(res, epoch.status());
+               auto account = economy::ParseEvmAddress(req.matches[2].str());
+               if (!account.ok()) return SendStatus(res, account.status());
+               auto claim = settlement::ClaimIn(chain, *epoch, *account);
+               if (!claim.ok()) return SendStatus(res, claim.status());
+               json proof = json::array();
+               for (const Hash32& h : claim->proof) proof.push_back(Hex0x(h));
+               SendJson(res, 200,
+                        {{"epoch", claim->epoch},
+                         {"account", economy::EvmAddressToString(claim->account)},
+                         {"amount", AmountToString(claim->amount)},
+                         {"proof", proof},
+                         {"root", Hex0x(claim->root)},
+                         {"calldata", "0x" + ToHex(settlement::EncodeClaim(*claim))},
+                         {"distributor",
+                          rewards ? json(rewards->address().ToChecksumString()) : json(nullptr)}});
+             });
+
+  server.Get(R"(/v1/rewards/payouts/([^/]+))", [chain](const httplib::Request& req,
+                                                       httplib::Response& res) {
+    auto account = Address::Parse(req.matches[1].str());
+    if (!account.ok()) return SendStatus(res, account.status());
+    std::optional<economy::EvmAddress> payout;
+    Status read = chain->ReadState(
+        [&](const StateReader& state, const StateReader&, const BlockHeader&) -> Status {
+          TRIB_ASSIGN_OR_RETURN(payout, economy::LoadPayoutAddress(state, *account));
+          return Status::OK();
+        });
+    if (!read.ok()) return SendStatus(res, read);
+    SendJson(
+        res, 200,
+        {{"account", account->ToString()},
+         {"evm_address", payout ? json(economy::EvmAddressToString(*payout)) : json(nullptr)}});
+  });
 }
 
 std::string SettlementMetrics(const ServerOptions& opts) {

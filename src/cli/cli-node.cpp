@@ -178,6 +178,7 @@ int RunNode(const Common& common, const NodeArgs& args) {
   so.web_root = *web;
   so.commitments = settled->poster.get();
   so.bridge = settled->bridge.get();
+  so.rewards = settled->rewards.get();
   // The operator routes' token: from --operator-token-file, or made once by --dev.
   fs::path token_path = args.operator_token_file.empty() ? data / "operator.token"
                                                          : fs::path(args.operator_token_file);

@@ -7,6 +7,7 @@
 #include "tributary/settlement/bridge_relay.h"
 #include "tributary/settlement/commitment_poster.h"
 #include "tributary/settlement/evm_key_file.h"
+#include "tributary/settlement/reward_epochs.h"
 
 namespace tributary::cli {
 namespace {
@@ -27,7 +28,8 @@ Result<uint64_t> ParsePositive(const std::string& text, const std::string& optio
 Settlement::Settlement() = default;
 Settlement::Settlement(Settlement&&) noexcept = default;
 Settlement::~Settlement() {
-  poster.reset();  // it drives the bridge
+  poster.reset();  // it drives the bridge and the reward epochs
+  rewards.reset();
   bridge.reset();
 }
 
@@ -106,6 +108,32 @@ Result<Settlement> StartSettlement(Chain* chain, const KeyPair& sequencer,
                                                                     std::move(bridge)));
     out.bridge->Start();
     options.bridge = out.bridge.get();
+  }
+  if (!args.rewards.empty()) {
+    if (args.bridge.empty()) {
+      return Status::InvalidArgument(
+          "--settle-rewards needs --settle-bridge: an epoch's OPEN reaches the EVM chain through "
+          "the bridge",
+          "missing_settle_option");
+    }
+    settlement::RewardEpochsOptions rewards;
+    auto address = evm::Address::Parse(args.rewards);
+    if (!address.ok()) {
+      return Status::InvalidArgument(
+          "--settle-rewards '" + args.rewards +
+              "' is not an EVM address (0x and 40 hex digits): " + address.status().message(),
+          address.status().reason());
+    }
+    rewards.distributor = *address;
+    rewards.poster = key->address();
+    TRIB_ASSIGN_OR_RETURN(rewards.epoch_blocks,
+                          ParsePositive(args.epoch_blocks, "--settle-epoch-blocks"));
+    rewards.sequencer = sequencer;
+    auto rewards_rpc = evm::RpcClient::Create(rpc_options);
+    if (!rewards_rpc.ok()) return rewards_rpc.status().WithContext("--settle-rpc");
+    TRIB_ASSIGN_OR_RETURN(out.rewards, settlement::RewardEpochs::Create(
+                                           chain, std::move(*rewards_rpc), std::move(rewards)));
+    options.rewards = out.rewards.get();
   }
   TRIB_ASSIGN_OR_RETURN(
       out.poster, settlement::CommitmentPoster::Create(chain, std::move(*rpc), std::move(*key),

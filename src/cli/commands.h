@@ -42,6 +42,7 @@ class DatanetService;
 namespace settlement {
 class BridgeRelay;
 class CommitmentPoster;
+class RewardEpochs;
 }
 }  // namespace tributary
 
@@ -116,9 +117,11 @@ struct SettleArgs {
   std::string bridge;       //!< --settle-bridge ADDRESS: the OpenBridge contract to relay
   std::string confirmations = "12";  //!< --settle-confirmations N: before crediting a deposit
   std::string bridge_from_block;     //!< --settle-bridge-from-block N: first EVM block to scan
+  std::string rewards;       //!< --settle-rewards ADDRESS: the RewardDistributor to post epochs to
+  std::string epoch_blocks = "100";  //!< --settle-epoch-blocks N: close a reward epoch every N
   bool any() const {
     return !rpc.empty() || !key.empty() || !every.empty() || !commitments.empty() ||
-           !chain_id.empty() || !bridge.empty();
+           !chain_id.empty() || !bridge.empty() || !rewards.empty();
   }
 };
 
@@ -142,7 +145,8 @@ struct NodeArgs {
 int RunNode(const Common& common, const NodeArgs& args);
 //! What `tributary node --settle-*` runs; the bridge outlives the poster that drives it.
 struct Settlement {
-  std::unique_ptr<settlement::BridgeRelay> bridge;  //!< with --settle-bridge
+  std::unique_ptr<settlement::BridgeRelay> bridge;    //!< with --settle-bridge
+  std::unique_ptr<settlement::RewardEpochs> rewards;  //!< with --settle-rewards
   std::unique_ptr<settlement::CommitmentPoster> poster;
   Settlement();
   Settlement(Settlement&&) noexcept;

@@ -9,6 +9,7 @@
 
 #include "cli/agent-commands.h"
 #include "cli/bridge-commands.h"
+#include "cli/rewards-commands.h"
 #include "cli/commands.h"
 #include "cli/governance-commands.h"
 #include "tributary/api/node_server.h"
@@ -357,6 +358,14 @@ int main(int argc, char** argv) {
   node->add_option("--settle-bridge-from-block", node_args.settle.bridge_from_block,
                    "the first EVM block to look for deposits in (the bridge's deployment)")
       ->type_name("N");
+  node->add_option("--settle-rewards", node_args.settle.rewards,
+                   "address of the RewardDistributor: pay earnings of accounts with a payout "
+                   "address there, by epoch (needs --settle-bridge)")
+      ->type_name("ADDRESS");
+  node->add_option("--settle-epoch-blocks", node_args.settle.epoch_blocks,
+                   "close a reward epoch every N blocks")
+      ->type_name("N")
+      ->capture_default_str();
 
   ChatArgs chat_args;
   auto* chat = app.add_subcommand("chat", "chat with a model through the node's OpenAI API");
@@ -572,6 +581,8 @@ int main(int argc, char** argv) {
   agents.Add(app);
   BridgeCommands bridge;
   bridge.Add(app);
+  RewardCommands rewards;
+  rewards.Add(app);
 
   try {
     app.parse(argc, argv);
@@ -622,6 +633,7 @@ int main(int argc, char** argv) {
     if (auto rc = governance.Run(common)) return *rc;
     if (auto rc = agents.Run(common)) return *rc;
     if (auto rc = bridge.Run(common)) return *rc;
+    if (auto rc = rewards.Run(common)) return *rc;
   } catch (const std::exception& e) {
     std::cerr << "error: " << e.what() << "\n";
     return 1;

@@ -42,13 +42,13 @@ Result<DepositedEvent> DecodeDeposited(const evm::Log& log) {
   return e;
 }
 
-Bytes Selector(const char* signature) {
-  auto s = evm::FunctionSelector(signature);
-  return Bytes(s.begin(), s.end());
-}
+}  // namespace
 
-Result<Bytes> CallAt(evm::RpcClient* rpc, const evm::Address& address, const char* what,
-                     const char* reason, const char* signature, const Bytes& calldata) {
+Result<evm::AbiValue> CallView(evm::RpcClient* rpc, const evm::Address& address, const char* what,
+                               const char* reason, const char* signature,
+                               const std::vector<evm::AbiValue>& args, const evm::AbiType& type) {
+  TRIB_ASSIGN_OR_RETURN(evm::FunctionSignature fn, evm::FunctionSignature::Parse(signature));
+  TRIB_ASSIGN_OR_RETURN(Bytes calldata, fn.EncodeCall(args));
   evm::CallRequest call;
   call.to = address;
   call.data = calldata;
@@ -57,54 +57,36 @@ Result<Bytes> CallAt(evm::RpcClient* rpc, const evm::Address& address, const cha
     return NotA(what, reason, address, signature, r.status());
   }
   if (!r.ok()) return r.status().WithContext(std::string(what) + "." + signature);
-  return r;
-}
-
-Result<evm::AbiValue> DecodeOne(const evm::AbiType& t, const Bytes& out, const char* what,
-                                const char* reason, const evm::Address& address,
-                                const char* signature) {
-  auto v = evm::AbiDecode({&t, 1}, out);
+  auto v = evm::AbiDecode({&type, 1}, *r);
   if (!v.ok()) return NotA(what, reason, address, signature, v.status());
   return (*v)[0];
 }
 
-}  // namespace
-
-Result<Bytes> BridgeContract::CallView(const char* signature, const Bytes& calldata) const {
-  return CallAt(rpc_, address_, "OpenBridge", "not_bridge_contract", signature, calldata);
+Result<evm::AbiValue> BridgeContract::View(const char* signature,
+                                           const std::vector<evm::AbiValue>& args,
+                                           const evm::AbiType& type) const {
+  return CallView(rpc_, address_, "OpenBridge", "not_bridge_contract", signature, args, type);
 }
 
 Result<evm::Address> BridgeContract::Token() const {
-  TRIB_ASSIGN_OR_RETURN(Bytes out, CallView("token()", Selector("token()")));
-  TRIB_ASSIGN_OR_RETURN(evm::AbiValue v, DecodeOne(evm::AbiType::Address(), out, "OpenBridge",
-                                                   "not_bridge_contract", address_, "token()"));
+  TRIB_ASSIGN_OR_RETURN(evm::AbiValue v, View("token()", {}, evm::AbiType::Address()));
   return v.as_address();
 }
 
 Result<evm::Address> BridgeContract::Commitments() const {
-  TRIB_ASSIGN_OR_RETURN(Bytes out, CallView("commitments()", Selector("commitments()")));
-  TRIB_ASSIGN_OR_RETURN(evm::AbiValue v,
-                        DecodeOne(evm::AbiType::Address(), out, "OpenBridge", "not_bridge_contract",
-                                  address_, "commitments()"));
+  TRIB_ASSIGN_OR_RETURN(evm::AbiValue v, View("commitments()", {}, evm::AbiType::Address()));
   return v.as_address();
 }
 
 Result<uint64_t> BridgeContract::DepositCount() const {
-  TRIB_ASSIGN_OR_RETURN(Bytes out, CallView("depositCount()", Selector("depositCount()")));
-  TRIB_ASSIGN_OR_RETURN(evm::AbiValue v,
-                        DecodeOne(evm::AbiType::Uint(256), out, "OpenBridge", "not_bridge_contract",
-                                  address_, "depositCount()"));
+  TRIB_ASSIGN_OR_RETURN(evm::AbiValue v, View("depositCount()", {}, evm::AbiType::Uint(256)));
   return evm::ToUint64(v.as_uint());
 }
 
 Result<bool> BridgeContract::IsReleased(uint64_t withdrawal_id) const {
-  auto fn = evm::FunctionSignature::Parse("isReleased(uint64)");
-  const evm::AbiValue arg = evm::AbiValue::FromUint(U256(withdrawal_id));
-  TRIB_ASSIGN_OR_RETURN(Bytes calldata, fn->EncodeCall({&arg, 1}));
-  TRIB_ASSIGN_OR_RETURN(Bytes out, CallView("isReleased(uint64)", calldata));
   TRIB_ASSIGN_OR_RETURN(evm::AbiValue v,
-                        DecodeOne(evm::AbiType::Bool(), out, "OpenBridge", "not_bridge_contract",
-                                  address_, "isReleased(uint64)"));
+                        View("isReleased(uint64)", {evm::AbiValue::FromUint(U256(withdrawal_id))},
+                             evm::AbiType::Bool()));
   return v.as_bool();
 }
 
@@ -151,24 +133,20 @@ Bytes BridgeContract::EncodeRelease(uint64_t withdrawal_id, const evm::Address& 
 
 Hash32 BridgeContract::DepositedTopic() { return DepositedAbi().Topic0(); }
 
-Result<U256> Erc20Token::CallUint(const char* signature, std::vector<evm::Address> args) const {
-  auto fn = evm::FunctionSignature::Parse(signature);
-  std::vector<evm::AbiValue> values;
-  for (const auto& a : args) values.push_back(evm::AbiValue::FromAddress(a));
-  TRIB_ASSIGN_OR_RETURN(Bytes calldata, fn->EncodeCall(values));
-  TRIB_ASSIGN_OR_RETURN(Bytes out,
-                        CallAt(rpc_, address_, "an ERC-20", "not_erc20", signature, calldata));
-  TRIB_ASSIGN_OR_RETURN(evm::AbiValue v, DecodeOne(evm::AbiType::Uint(256), out, "an ERC-20",
-                                                   "not_erc20", address_, signature));
+Result<U256> Erc20Token::BalanceOf(const evm::Address& owner) const {
+  TRIB_ASSIGN_OR_RETURN(evm::AbiValue v,
+                        CallView(rpc_, address_, "an ERC-20", "not_erc20", "balanceOf(address)",
+                                 {evm::AbiValue::FromAddress(owner)}, evm::AbiType::Uint(256)));
   return v.as_uint();
 }
 
-Result<U256> Erc20Token::BalanceOf(const evm::Address& owner) const {
-  return CallUint("balanceOf(address)", {owner});
-}
-
 Result<U256> Erc20Token::Allowance(const evm::Address& owner, const evm::Address& spender) const {
-  return CallUint("allowance(address,address)", {owner, spender});
+  TRIB_ASSIGN_OR_RETURN(
+      evm::AbiValue v,
+      CallView(rpc_, address_, "an ERC-20", "not_erc20", "allowance(address,address)",
+               {evm::AbiValue::FromAddress(owner), evm::AbiValue::FromAddress(spender)},
+               evm::AbiType::Uint(256)));
+  return v.as_uint();
 }
 
 Bytes Erc20Token::EncodeApprove(const evm::Address& spender, const U256& amount) {
@@ -182,38 +160,6 @@ Bytes Erc20Token::EncodeApprove(const evm::Address& spender, const U256& amount)
 }  // namespace tributary::settlement
 
 namespace tributary::settlement {
-namespace {
-
-// Sends `data` to `to` and follows it to its receipt (replacing it when stuck).
-Result<evm::TransactionReceipt> SendAndWait(TxSender& sender, const evm::Address& to, Bytes data,
-                                            std::chrono::milliseconds timeout, const char* what) {
-  TRIB_RETURN_IF_ERROR(sender.Send(to, std::move(data)).WithContext(what));
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  for (;;) {
-    TRIB_ASSIGN_OR_RETURN(TxPoll poll, sender.Poll());
-    if (poll.state == TxState::kMined) {
-      if (!poll.receipt->success) {
-        return Status::FailedPrecondition(std::string(what) + " reverted in EVM transaction 0x" +
-                                              ToHex(poll.receipt->transaction_hash),
-                                          std::string(what) + "_reverted");
-      }
-      return *poll.receipt;
-    }
-    if (poll.state == TxState::kNonceUsed) {
-      return Status::FailedPrecondition(
-          std::string(what) + ": its nonce was used by another transaction", "nonce_used");
-    }
-    if (poll.state == TxState::kStuck) TRIB_RETURN_IF_ERROR(sender.Replace());
-    if (std::chrono::steady_clock::now() > deadline) {
-      return Status::Unavailable(std::string(what) + ": no receipt within " +
-                                     std::to_string(timeout.count() / 1000) + " s",
-                                 "receipt_timeout");
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(250));
-  }
-}
-
-}  // namespace
 
 Result<DepositOutcome> DepositToTributary(evm::RpcClient* rpc, const evm::PrivateKey& key,
                                           const evm::Address& bridge, const U256& amount,

@@ -46,6 +46,10 @@ Result<std::unique_ptr<CommitmentPoster>> CommitmentPoster::Create(
   if (chain == nullptr || rpc == nullptr) {
     return Status::InvalidArgument("a commitment poster needs a chain and an RPC client");
   }
+  if (options.rewards != nullptr && options.bridge == nullptr) {
+    return Status::InvalidArgument(
+        "reward epochs reach the EVM chain through the bridge: relay it too", "bad_settle_option");
+  }
   if (options.retry_initial <= std::chrono::milliseconds(0) ||
       options.retry_max < options.retry_initial ||
       options.poll_interval <= std::chrono::milliseconds(0)) {
@@ -219,45 +223,77 @@ Status CommitmentPoster::Step() {
 }
 
 Status CommitmentPoster::BridgeStep(uint64_t next) {
-  TRIB_RETURN_IF_ERROR(options_.bridge->CreditDeposits());
+  BridgeRelay* bridge = options_.bridge;
+  RewardEpochs* rewards = options_.rewards;
+  TRIB_RETURN_IF_ERROR(bridge->CreditDeposits());
+  if (rewards) TRIB_RETURN_IF_ERROR(rewards->CloseDue());
   TRIB_ASSIGN_OR_RETURN(std::optional<PendingRelease> release,
-                        options_.bridge->NextRelease(contract_, posted_));
-  if (release) return SendRelease(std::move(*release));
+                        bridge->NextRelease(contract_, posted_));
+  if (release) {
+    const PendingRelease r = *release;
+    Call call{"the release of withdrawal " + std::to_string(r.id), bridge->address(), r.calldata,
+              [this, bridge, r](const evm::TransactionReceipt& receipt) {
+                bridge->NoteReleased(r.id, receipt.transaction_hash, receipt.gas_used);
+                Log("released withdrawal " + std::to_string(r.id) + " (" +
+                    FormatTokens(r.withdrawal.amount) + " OPEN to " +
+                    economy::EvmAddressToString(r.withdrawal.recipient) + ", proven at height " +
+                    std::to_string(r.proof.height) + ") in EVM transaction " +
+                    Hex0x(receipt.transaction_hash) + ", gas " + std::to_string(receipt.gas_used));
+              }};
+    return SendCall(std::move(call));
+  }
+  if (rewards) {
+    const BridgeContract bridge_contract(rpc_.get(), bridge->address());
+    TRIB_ASSIGN_OR_RETURN(std::optional<RewardCall> reward, rewards->NextCall([&](uint64_t id) {
+      return bridge_contract.IsReleased(id);
+    }));
+    if (reward) {
+      const RewardCall rc = *reward;
+      const bool approve = rc.kind == RewardCall::Kind::kApprove;
+      Call call{
+          approve ? "the approval of the RewardDistributor"
+                  : "reward epoch " + std::to_string(rc.epoch),
+          rc.to, rc.calldata, [this, rewards, rc, approve](const evm::TransactionReceipt& receipt) {
+            rewards->NoteMined(rc, receipt);
+            if (approve) {
+              Log("approved the RewardDistributor " + rewards->address().ToChecksumString() +
+                  " to take the epochs' OPEN, in EVM transaction " +
+                  Hex0x(receipt.transaction_hash));
+              return;
+            }
+            Log("posted reward epoch " + std::to_string(rc.epoch) + " (" +
+                std::to_string(rc.leaves) + " accounts, " + FormatTokens(rc.total) +
+                " OPEN, root " + Hex0x(rc.root) + ") in EVM transaction " +
+                Hex0x(receipt.transaction_hash) + ", gas " + std::to_string(receipt.gas_used));
+          }};
+      return SendCall(std::move(call));
+    }
+  }
   std::unique_lock<std::mutex> lock(mu_);
   cv_.wait_for(lock, options_.poll_interval, [&] { return stop_ || tip_ >= next; });
   return Status::OK();
 }
 
-Status CommitmentPoster::SendRelease(PendingRelease release) {
-  const uint64_t id = release.id;
-  Status s = sender_->Send(options_.bridge->address(), release.calldata);
-  if (!s.ok() && !sender_->in_flight()) {
-    // Nothing was sent; a revert here is most likely someone else's release of the same id.
-    return s.WithContext("release of withdrawal " + std::to_string(id));
-  }
-  releasing_ = std::move(release);
+Status CommitmentPoster::SendCall(Call call) {
+  Status s = sender_->Send(call.to, call.calldata);
+  if (!s.ok() && !sender_->in_flight()) return s.WithContext(call.what);  // nothing was sent
+  calling_ = std::move(call);
   if (!s.ok()) return s;
   return Follow();
 }
 
-Status CommitmentPoster::ReleaseDone(const TxPoll& poll) {
-  PendingRelease r = std::move(*releasing_);
-  releasing_.reset();
+Status CommitmentPoster::CallDone(const TxPoll& poll) {
+  Call call = std::move(*calling_);
+  calling_.reset();
   if (poll.state == TxState::kNonceUsed || !poll.receipt->success) {
-    // Re-checked through isReleased on the next pass.
+    // Looked at afresh on the next pass (released already? posted already?).
     return Status::FailedPrecondition(
-        "the release of withdrawal " + std::to_string(r.id) +
-            (poll.state == TxState::kNonceUsed
-                 ? " lost its nonce to another transaction"
-                 : " reverted in EVM transaction " + Hex0x(poll.receipt->transaction_hash)),
-        "release_failed");
+        call.what + (poll.state == TxState::kNonceUsed
+                         ? " lost its nonce to another transaction"
+                         : " reverted in EVM transaction " + Hex0x(poll.receipt->transaction_hash)),
+        "call_failed");
   }
-  const evm::TransactionReceipt& receipt = *poll.receipt;
-  options_.bridge->NoteReleased(r.id, receipt.transaction_hash, receipt.gas_used);
-  Log("released withdrawal " + std::to_string(r.id) + " (" + FormatTokens(r.withdrawal.amount) +
-      " OPEN to " + economy::EvmAddressToString(r.withdrawal.recipient) + ", proven at height " +
-      std::to_string(r.proof.height) + ") in EVM transaction " + Hex0x(receipt.transaction_hash) +
-      ", gas " + std::to_string(receipt.gas_used));
+  call.on_mined(*poll.receipt);
   return Status::OK();
 }
 
@@ -318,6 +354,11 @@ Status CommitmentPoster::Sync() {
     }
   }
   if (options_.bridge) TRIB_RETURN_IF_ERROR(options_.bridge->Check(options_.contract));
+  if (options_.rewards) {
+    TRIB_ASSIGN_OR_RETURN(evm::Address token,
+                          BridgeContract(rpc_.get(), options_.bridge->address()).Token());
+    TRIB_RETURN_IF_ERROR(options_.rewards->Check(token));
+  }
   posted_ = latest;
   synced_ = true;
   std::lock_guard<std::mutex> lock(mu_);
@@ -355,7 +396,7 @@ Status CommitmentPoster::Follow() {
         if (!Sleep(options_.poll_interval)) return Status::OK();
         break;
       case TxState::kMined: {
-        if (releasing_) return ReleaseDone(poll);
+        if (calling_) return CallDone(poll);
         const evm::TransactionReceipt& r = *poll.receipt;
         if (!r.success) {
           return ResolvePosted(height,
@@ -387,8 +428,7 @@ Status CommitmentPoster::Follow() {
         }
         const auto& tx = sender_->in_flight()->tx;
         Log("no receipt for " +
-            (releasing_ ? "the release of withdrawal " + std::to_string(releasing_->id)
-                        : "the post of height " + std::to_string(height)) +
+            (calling_ ? calling_->what : "the post of height " + std::to_string(height)) +
             " within " + std::to_string(options_.tx.receipt_timeout.count() / 1000) +
             " s: replaced it (nonce " + std::to_string(nonce) + ") by EVM transaction " +
             Hex0x(sender_->in_flight()->hashes.back()) + " with max fee " +
@@ -397,7 +437,7 @@ Status CommitmentPoster::Follow() {
         break;
       }
       case TxState::kNonceUsed:
-        if (releasing_) return ReleaseDone(poll);
+        if (calling_) return CallDone(poll);
         return ResolvePosted(
             height,
             Status::FailedPrecondition("the nonce of the post of height " + std::to_string(height) +

@@ -1,6 +1,7 @@
 #include <algorithm>
 #include <cctype>
 #include <string>
+#include <thread>
 
 #include "tributary/settlement/tx_sender.h"
 
@@ -152,5 +153,34 @@ Status TxSender::Replace() {
   if (in_flight_) in_flight_->tx = tx;
   return s;
 }
+
+Result<evm::TransactionReceipt> SendAndWait(TxSender& sender, const evm::Address& to, Bytes data,
+                                            std::chrono::milliseconds timeout, const char* what) {
+  TRIB_RETURN_IF_ERROR(sender.Send(to, std::move(data)).WithContext(what));
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    TRIB_ASSIGN_OR_RETURN(TxPoll poll, sender.Poll());
+    if (poll.state == TxState::kMined) {
+      if (!poll.receipt->success) {
+        return Status::FailedPrecondition(std::string(what) + " reverted in EVM transaction 0x" +
+                                              ToHex(poll.receipt->transaction_hash),
+                                          std::string(what) + "_reverted");
+      }
+      return *poll.receipt;
+    }
+    if (poll.state == TxState::kNonceUsed) {
+      return Status::FailedPrecondition(
+          std::string(what) + ": its nonce was used by another transaction", "nonce_used");
+    }
+    if (poll.state == TxState::kStuck) TRIB_RETURN_IF_ERROR(sender.Replace());
+    if (std::chrono::steady_clock::now() > deadline) {
+      return Status::Unavailable(std::string(what) + ": no receipt within " +
+                                     std::to_string(timeout.count() / 1000) + " s",
+                                 "receipt_timeout");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  }
+}
+
 
 }  // namespace tributary::settlement

@@ -6,6 +6,7 @@
 // number of CommitmentPosted events). Needs contracts/node_modules (CTest fixture
 // contracts_deps).
 #include <gtest/gtest.h>
+#include <httplib.h>
 #include <sys/stat.h>
 
 #include <fstream>
@@ -13,13 +14,16 @@
 #include <thread>
 
 #include "support/hardhat_node.h"
+#include "support/planted_model.h"
 #include "support/tcp_proxy.h"
 #include "support/test_util.h"
+#include "support/tx_util.h"
 #include "tributary/economy/bridge.h"
 #include "tributary/evm/keys.h"
 #include "tributary/evm/rpc_client.h"
 #include "tributary/settlement/bridge_contract.h"
 #include "tributary/settlement/commitments_contract.h"
+#include "tributary/settlement/reward_epochs.h"
 #include "tributary/settlement/tx_sender.h"
 
 namespace tributary::testing {
@@ -215,7 +219,8 @@ TEST(SettlementTest, BridgesOpenBothWaysAndConservesIt) {
   const std::string commitments = (*deployed)["TributaryCommitments"];
   const std::string bridge_address = (*deployed)["OpenBridge"];
   auto rpc = Rpc(hardhat.url());
-  const settlement::Erc20Token open(rpc.get(), *evm::Address::Parse((*deployed)["OpenToken"].get<std::string>()));
+  const settlement::Erc20Token open(
+      rpc.get(), *evm::Address::Parse((*deployed)["OpenToken"].get<std::string>()));
   const evm::Address bridge = *evm::Address::Parse(bridge_address);
   auto evm_balance = [&](const evm::Address& a) { return open.BalanceOf(a).value().ToString(); };
 
@@ -339,6 +344,165 @@ TEST(SettlementTest, BridgesOpenBothWaysAndConservesIt) {
   CommandResult status = cli({"bridge", "withdrawal", "2"});
   EXPECT_EQ(status.exit_code, 0);
   EXPECT_NE(status.out.find("released: yes"), std::string::npos) << status.out;
+}
+
+// The loop to the EVM chain: a contributor who chose an EVM payout address earns from a paid
+// answer; the node closes the epoch, releases its OPEN to the poster through the bridge, posts
+// the epoch's root; the contributor's claim raises its ERC-20 balance by exactly what it earned;
+// a second claim and a forged one revert.
+TEST(SettlementTest, AContributorClaimsWhatAPaidAnswerEarnedItOnTheEvmChain) {
+  TempDir tmp;
+  HardhatNode hardhat(tmp.path() / "hardhat.log");
+  ASSERT_TRUE(hardhat.Start().ok()) << hardhat.log();
+  const auto key = evm::PrivateKey::FromHex(HardhatNode::kAccountKeys[1]).value();
+  const auto payer = evm::PrivateKey::FromHex(HardhatNode::kAccountKeys[2]).value();
+  // What starts on Tributary's side (a --dev chain's supply less its escrow) is locked in the
+  // bridge, so whatever leaves Tributary can be released.
+  auto deployed = hardhat.Deploy({{"SEQUENCER", key.address().ToChecksumString()},
+                                  {"INTERVAL", "5"},
+                                  {"WINDOW", "1"},
+                                  {"LOCK", "999000000"}});
+  ASSERT_TRUE(deployed.ok()) << deployed.status().ToString();
+  const std::string distributor = (*deployed)["RewardDistributor"];
+  auto rpc = Rpc(hardhat.url());
+  const settlement::Erc20Token open(
+      rpc.get(), *evm::Address::Parse((*deployed)["OpenToken"].get<std::string>()));
+  const auto key_file = WriteKey(tmp.path(), HardhatNode::kAccountKeys[1]);
+  TempDir payer_dir;
+  const auto payer_key = WriteKey(payer_dir.path(), HardhatNode::kAccountKeys[2]);
+
+  PlantedModel planted = BuildPlantedModel(
+      tmp.path(), 200,
+      {"--settle-rpc", hardhat.url(), "--settle-key", key_file.string(), "--settle-every", "5",
+       "--settle-commitments", (*deployed)["TributaryCommitments"], "--settle-bridge",
+       (*deployed)["OpenBridge"], "--settle-confirmations", "1", "--settle-rewards", distributor,
+       "--settle-epoch-blocks", "25"});
+  ASSERT_TRUE(planted.error.empty()) << planted.error;
+  NodeProcess& node = *planted.node;
+  // Span attribution needs the lineage's index.
+  CommandResult index = RunCli(node, {"index", "build", "--model", planted.model, "--index",
+                                      (planted.data / "index").string(), "--models",
+                                      (planted.data / "models").string()});
+  ASSERT_EQ(index.exit_code, 0) << index.out << index.err;
+
+  // alice (a contributor) is paid on the EVM chain from now on, at an address with no OPEN yet.
+  const std::string alice_evm = "0x90F79bf6EB2c4f870365E785982E1f101E93b906";  // Hardhat #3
+  ASSERT_EQ(
+      RunCli(node, {"rewards", "payout", "--from", "alice", "--evm-address", alice_evm}).exit_code,
+      0);
+  const evm::Address alice_address = *evm::Address::Parse(alice_evm);
+  ASSERT_EQ(open.BalanceOf(alice_address).value(), U256(0));
+
+  // A paid answer that credits alice (every fact's answer is traced to some contributions; ask
+  // until one of hers is among them).
+  FundedKey(node, "app", "1");
+  json created = RunCliJson(node, {"apikey", "create", "--from", "app", "--label", "app"});
+  const std::string api_key = created.value("key", "");
+  ASSERT_FALSE(api_key.empty());
+  std::string alice;
+  {
+    auto a = RunCli(node, {"keys", "show", "alice", "--address"}).out;
+    alice = a.substr(0, a.find('\n'));
+  }
+  const Amount alice_balance =
+      ParseAmount(HttpGet(node.port(), "/v1/accounts/" + alice).json().value("balance", "0"))
+          .value();
+  Amount earned = 0;
+  uint64_t epoch = 0;
+  json last_tx;
+  for (const PlantedFact& f : planted.facts) {
+    httplib::Client client("127.0.0.1", node.port());
+    client.set_read_timeout(120);
+    json body = {{"model", planted.model},
+                 {"messages", {{{"role", "user"}, {"content", f.prompt}}}},
+                 {"max_tokens", 12},
+                 {"temperature", 0}};
+    auto r = client.Post("/v1/chat/completions", {{"Authorization", "Bearer " + api_key}},
+                         body.dump(), "application/json");
+    ASSERT_TRUE(r && r->status == 200) << (r ? r->body : "no answer");
+    const std::string id = r->get_header_value("x-tributary-request-id");
+    json settled;
+    ASSERT_TRUE(WaitFor(
+        [&] {
+          auto s = HttpGet(node.port(), "/v1/receipts/" + id);
+          if (s.status == 200) settled = s.json();
+          return s.status == 200;
+        },
+        seconds(60)));
+    auto got = HttpGet(node.port(), "/v1/tx/" + settled["receipt"].value("tx_hash", ""));
+    json tx = got.json();
+    last_tx = tx["receipt"];
+    for (const auto& e : tx["receipt"]["events"]) {
+      if (e.value("type", "") != "inference.earned" || e["attrs"].value("account", "") != alice) {
+        continue;
+      }
+      if (e["attrs"].value("request_id", "") != id) continue;
+      earned += ParseAmount(e["attrs"].value("amount", "0")).value();
+      epoch = std::stoull(e["attrs"].value("reward_epoch", "0"));
+    }
+    if (earned > 0) break;
+  }
+  ASSERT_GT(earned, 0u) << "no answer credited alice " << alice << ": " << last_tx.dump();
+  ASSERT_GT(epoch, 0u);
+  EXPECT_EQ(ParseAmount(HttpGet(node.port(), "/v1/accounts/" + alice).json().value("balance", "0"))
+                .value(),
+            alice_balance)
+      << "alice is paid on the EVM chain, not here";
+
+  // The epoch closes, its OPEN is released to the poster, its root posted.
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        json e = HttpGet(node.port(), "/v1/rewards/epochs/" + std::to_string(epoch)).json();
+        return e.is_object() && e.value("posted", false) == true;
+      },
+      seconds(120)))
+      << HttpGet(node.port(), "/v1/settlement").body << node.output();
+  json e = HttpGet(node.port(), "/v1/rewards/epochs/" + std::to_string(epoch)).json();
+  EXPECT_EQ(e["state"], "closed");
+  EXPECT_GE(ParseAmount(e["total"].get<std::string>()).value(), earned);
+
+  // alice's claim, sent by someone else (it pays alice): her balance rises by exactly her earnings.
+  CommandResult claim =
+      RunCli(node, {"--json", "claim", "--epoch", std::to_string(epoch), "--from", "alice",
+                    "--send", "--rpc", hardhat.url(), "--evm-key", payer_key.string()});
+  ASSERT_EQ(claim.exit_code, 0) << claim.out << claim.err;
+  EXPECT_EQ(open.BalanceOf(alice_address).value(), U256(earned));
+  json claimed = json::parse(claim.out);
+  EXPECT_EQ(claimed["amount"], AmountToString(earned));
+  EXPECT_GT(claimed["gas_used"].get<uint64_t>(), 30000u);
+
+  // A second claim reverts (nothing sent); so does a forged one.
+  CommandResult again =
+      RunCli(node, {"claim", "--epoch", std::to_string(epoch), "--from", "alice", "--send", "--rpc",
+                    hardhat.url(), "--evm-key", payer_key.string()});
+  EXPECT_EQ(again.exit_code, 1);
+  EXPECT_NE(again.err.find("execution_reverted"), std::string::npos) << again.err;
+  auto tree =
+      HttpGet(node.port(), "/v1/rewards/epochs/" + std::to_string(epoch) + "/claims/" + alice_evm)
+          .json();
+  settlement::RewardClaim forged;
+  forged.epoch = epoch;
+  forged.account = *economy::ParseEvmAddress(alice_evm);
+  forged.amount = earned + 1;
+  for (const auto& h : tree["proof"])
+    forged.proof.push_back(*FixedFromHex<32>(h.get<std::string>()));
+  auto sent = settlement::SendClaim(rpc.get(), payer, *evm::Address::Parse(distributor), forged,
+                                    seconds(30));
+  EXPECT_EQ(sent.status().reason(), "execution_reverted") << sent.status().ToString();
+  EXPECT_EQ(open.BalanceOf(alice_address).value(), U256(earned));
+
+  json rewards = HttpGet(node.port(), "/v1/settlement").json()["rewards"];
+  EXPECT_GE(rewards["epochs_posted"].get<uint64_t>(), epoch) << rewards.dump();
+  EXPECT_NE(node.output().find("settlement: posted reward epoch " + std::to_string(epoch) + " ("),
+            std::string::npos);
+  // Bad input to the routes.
+  EXPECT_EQ(HttpGet(node.port(), "/v1/rewards/epochs/0").status, 404);
+  EXPECT_EQ(HttpGet(node.port(), "/v1/rewards/epochs/abc").status, 400);
+  EXPECT_EQ(HttpGet(node.port(), "/v1/rewards/epochs/1/claims/0x12").status, 400);
+  EXPECT_EQ(HttpGet(node.port(), "/v1/rewards/epochs/" + std::to_string(epoch) +
+                                     "/claims/0x0000000000000000000000000000000000000001")
+                .status,
+            404);
 }
 
 // `tributary node` with one bad --settle-* value: exit code 1 and a single line of error.

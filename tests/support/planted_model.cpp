@@ -12,7 +12,8 @@ namespace tributary::testing {
 namespace fs = std::filesystem;
 using json = nlohmann::json;
 
-PlantedModel BuildPlantedModel(const fs::path& dir) {
+PlantedModel BuildPlantedModel(const fs::path& dir, int block_interval_ms,
+                               std::vector<std::string> node_flags) {
   PlantedModel m;
   auto fail = [&m](const std::string& e) {
     m.error = e;
@@ -26,10 +27,11 @@ PlantedModel BuildPlantedModel(const fs::path& dir) {
   if (init.exit_code != 0) return fail("model init: " + init.err);
   // The node serves the base, so POST /v1/attribution runs in its serving worker (the CLI's
   // `attribute` runs in its own process: the tests compare the two).
-  m.node = std::make_unique<NodeProcess>(
-      m.data, dir / "home",
-      std::vector<std::string>{"--dev", "--block-interval-ms", "0", "--rate-limit", "0", "--base",
-                               m.base.string()});
+  std::vector<std::string> flags = {
+      "--dev",  "--block-interval-ms", std::to_string(block_interval_ms), "--rate-limit", "0",
+      "--base", m.base.string()};
+  flags.insert(flags.end(), node_flags.begin(), node_flags.end());
+  m.node = std::make_unique<NodeProcess>(m.data, dir / "home", flags);
   if (!m.node->Start()) return fail("the node did not start: " + m.node->output());
   for (int i = 0; i < 600; ++i) {
     json h = HttpGet(m.node->port(), "/healthz").json();

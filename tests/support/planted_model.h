@@ -26,7 +26,9 @@ struct PlantedModel {
   std::string error;  //!< set when the setup failed
 };
 
-//! Builds it all under `dir` (the node's data in dir/data). Minutes on two cores.
-PlantedModel BuildPlantedModel(const std::filesystem::path& dir);
+//! Builds it all under `dir` (the node's data in dir/data). Minutes on two cores. The node makes a
+//! block every `block_interval_ms` (0: as soon as there is work) and gets `node_flags` besides.
+PlantedModel BuildPlantedModel(const std::filesystem::path& dir, int block_interval_ms = 0,
+                               std::vector<std::string> node_flags = {});
 
 }  // namespace tributary::testing

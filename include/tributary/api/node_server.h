@@ -23,6 +23,7 @@ class DatanetService;
 namespace tributary::settlement {
 class BridgeRelay;
 class CommitmentPoster;
+class RewardEpochs;
 }
 
 namespace tributary {
@@ -68,6 +69,8 @@ struct ServerOptions {
   //! GET /v1/settlement and withdrawals' proofs in GET /v1/bridge/withdrawals/{id}. Null: no
   //! bridge. Not owned; must outlive the server.
   settlement::BridgeRelay* bridge = nullptr;
+  //! Closes and posts reward epochs (GET /v1/settlement shows it). Null: none. Not owned.
+  settlement::RewardEpochs* rewards = nullptr;
 };
 
 //! The registry of every tx kind this node knows (the ledger's and, later, the other libraries').

@@ -16,11 +16,19 @@
 #include "tributary/base/bytes.h"
 #include "tributary/base/keys.h"
 #include "tributary/base/uint256.h"
+#include "tributary/evm/abi.h"
 #include "tributary/evm/address.h"
 #include "tributary/evm/keys.h"
 #include "tributary/evm/rpc_client.h"
 
 namespace tributary::settlement {
+
+//! eth_call of the view `signature` with `args` at the latest block, its answer decoded as one
+//! `type`. A revert or an answer that does not decode fails with FailedPrecondition `reason`
+//! ("the contract at … did not answer … as `what` does"); RpcClient's other errors pass through.
+Result<evm::AbiValue> CallView(evm::RpcClient* rpc, const evm::Address& address, const char* what,
+                               const char* reason, const char* signature,
+                               const std::vector<evm::AbiValue>& args, const evm::AbiType& type);
 
 //! A Deposited(uint256 indexed depositId, address indexed from, bytes20 tributaryAccount,
 //! uint256 amount) log. Value type.
@@ -55,7 +63,8 @@ class BridgeContract {
   static Hash32 DepositedTopic();
 
  private:
-  Result<Bytes> CallView(const char* signature, const Bytes& calldata) const;
+  Result<evm::AbiValue> View(const char* signature, const std::vector<evm::AbiValue>& args,
+                             const evm::AbiType& type) const;
 
   evm::RpcClient* rpc_;
   evm::Address address_;
@@ -71,8 +80,6 @@ class Erc20Token {
   static Bytes EncodeApprove(const evm::Address& spender, const U256& amount);
 
  private:
-  Result<U256> CallUint(const char* signature, std::vector<evm::Address> args) const;
-
   evm::RpcClient* rpc_;
   evm::Address address_;
 };

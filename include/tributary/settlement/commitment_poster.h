@@ -43,6 +43,7 @@
 #include "tributary/ledger/chain.h"
 #include "tributary/settlement/bridge_relay.h"
 #include "tributary/settlement/commitments_contract.h"
+#include "tributary/settlement/reward_epochs.h"
 #include "tributary/settlement/tx_sender.h"
 
 namespace tributary::settlement {
@@ -64,6 +65,9 @@ struct CommitmentPosterOptions {
   //! poster credits its deposits and sends its releases from the same key, so one transaction is
   //! in flight at a time.
   BridgeRelay* bridge = nullptr;
+  //! Reward epochs (not owned; outlive the poster; need `bridge`): closed, then posted from the
+  //! same key once the bridge has released their OPEN to it.
+  RewardEpochs* rewards = nullptr;
 };
 
 //! One commitment this poster saw through. Value type.
@@ -143,9 +147,16 @@ class CommitmentPoster {
   Status PostHeight(uint64_t height);
   // Bridge work while no post is due: credit deposits, send the next release, else wait.
   Status BridgeStep(uint64_t next);
-  Status SendRelease(PendingRelease release);
-  // The release in flight was mined (or its nonce used by another transaction).
-  Status ReleaseDone(const TxPoll& poll);
+  // A contract call other than a post: a release or a reward epoch's transaction.
+  struct Call {
+    std::string what;  // for the log: "the release of withdrawal 3"
+    evm::Address to;
+    Bytes calldata;
+    std::function<void(const evm::TransactionReceipt&)> on_mined;  // after a successful receipt
+  };
+  Status SendCall(Call call);
+  // The call in flight was mined (or its nonce used by another transaction).
+  Status CallDone(const TxPoll& poll);
   // Follows the transaction in flight to its end.
   Status Follow();
   // After a post that may have been refused: re-reads latestHeight; OK when it shows `height`.
@@ -173,9 +184,9 @@ class CommitmentPoster {
     Hash32 block_hash{};
     Hash32 state_root{};
   };
-  std::optional<Current> current_;           // the post in flight
-  std::optional<PendingRelease> releasing_;  // the release in flight
-  std::string logged_state_;                 // the state (and error reason) last logged
+  std::optional<Current> current_;  // the post in flight
+  std::optional<Call> calling_;     // the call in flight
+  std::string logged_state_;        // the state (and error reason) last logged
 
   mutable std::mutex mu_;
   std::condition_variable cv_;  // a new block, or stop

@@ -110,4 +110,11 @@ class TxSender {
   std::optional<InFlightTx> in_flight_;
 };
 
+//! Sends a call of `data` to `to` through `sender` and follows it to its receipt, replacing it
+//! when stuck, for up to `timeout`. FailedPrecondition "<what>_reverted" on a revert, "nonce_used"
+//! when another transaction took its nonce; Unavailable "receipt_timeout"; Send's and Poll's
+//! errors (each with `what` as context).
+Result<evm::TransactionReceipt> SendAndWait(TxSender& sender, const evm::Address& to, Bytes data,
+                                            std::chrono::milliseconds timeout, const char* what);
+
 }  // namespace tributary::settlement
