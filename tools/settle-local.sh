@@ -9,8 +9,8 @@
 #
 # The sequencer is Hardhat's account #1 (its key is public: for local chains only); account #0
 # deploys and owns the contracts; account #2 holds the 1,000,000 OPEN that start on the EVM side
-# (as much as a --dev chain's bridge escrow), its key in var/settle-local/depositor.key. Files go to
-# var/settle-local/.
+# (as much as a --dev chain's bridge escrow), its key in var/settle-local/depositor.key; OpenBridge
+# holds the 999,000,000 that back a --dev chain's own supply. Files go to var/settle-local/.
 set -euo pipefail
 port=8545
 every=5
@@ -51,12 +51,13 @@ for _ in $(seq 1 300); do
   sleep 0.2
 done
 deployed="$(SEQUENCER=$seq_address INTERVAL=$every WINDOW=$window RPC_URL=$url \
-  MINT=$depositor_address=1000000 \
+  MINT=$depositor_address=1000000 LOCK=999000000 \
   node node_modules/.bin/hardhat run --network localhost scripts/deploy.js | tail -1)"
 echo "$deployed" >"$out/deployed.json"
 field() { node -e 'console.log(JSON.parse(process.argv[1])[process.argv[2]])' "$deployed" "$1"; }
 commitments="$(field TributaryCommitments)"
 bridge="$(field OpenBridge)"
+rewards="$(field RewardDistributor)"
 (umask 077 && echo "$seq_key" >"$out/evm.key" && echo "$depositor_key" >"$out/depositor.key")
 
 cat <<MSG
@@ -67,13 +68,18 @@ Start a node that posts a commitment every $every blocks and relays the bridge (
 terminal, from $root):
   build/tributary node --dev --settle-rpc $url --settle-key var/settle-local/evm.key \\
     --settle-every $every --settle-commitments $commitments \\
-    --settle-bridge $bridge --settle-confirmations 2
+    --settle-bridge $bridge --settle-confirmations 2 \\
+    --settle-rewards $rewards --settle-epoch-blocks 50
   curl -s http://127.0.0.1:8645/v1/settlement
 
 Move OPEN across (account #2 $depositor_address holds 1,000,000 OPEN here):
   build/tributary bridge deposit --rpc $url --bridge $bridge \\
     --evm-key var/settle-local/depositor.key --to dev --amount 250 --wait
   build/tributary bridge withdraw --from dev --to $depositor_address --amount 100
+
+Be paid on the EVM chain for what your data earns (then ask a priced model a question):
+  build/tributary rewards payout --from dev --evm-address 0x90F79bf6EB2c4f870365E785982E1f101E93b906
+  build/tributary claim --epoch E --from dev --send --rpc $url --evm-key var/settle-local/depositor.key
 Stop with Ctrl-C (the local chain goes with it).
 MSG
 wait "$hardhat"
