@@ -277,6 +277,25 @@ std::string SettlementMetrics(const ServerOptions& opts) {
          "Stuck commitment transactions replaced by the same nonce.", s.replacements);
   metric("tributary_settlement_errors_total", "counter",
          "Errors of the commitment poster (each retry counts).", s.errors);
+  if (opts.bridge) {
+    const settlement::BridgeRelayStats b = opts.bridge->stats();
+    metric("tributary_bridge_credits_submitted_total", "counter",
+           "Deposit credits (bridge.credit) this process submitted.", b.credits_submitted);
+    metric("tributary_bridge_withdrawals_proven", "gauge",
+           "Withdrawals with a proof against a committed height.", b.withdrawals_proven);
+    metric("tributary_bridge_releases_total", "counter",
+           "Withdrawals this process released on the EVM chain.", b.releases);
+  }
+  if (opts.rewards) {
+    const settlement::RewardEpochsStats r = opts.rewards->stats();
+    metric("tributary_rewards_open_epoch", "gauge", "The open reward epoch on this chain.",
+           r.open_epoch);
+    metric("tributary_rewards_contract_last_epoch", "gauge",
+           "The last reward epoch posted to the RewardDistributor, as last read.",
+           r.contract_last_epoch.value_or(0));
+    metric("tributary_rewards_epochs_posted_total", "counter", "Reward epochs this process posted.",
+           r.epochs_posted);
+  }
   return out;
 }
 
