@@ -301,6 +301,8 @@ TEST(SettlementTest, BridgesOpenBothWaysAndConservesIt) {
   EXPECT_EQ(b["withdrawals_released"], 1);
   EXPECT_GT(b["last_release_gas"].get<uint64_t>(), 50000u);
   EXPECT_EQ(b["credits_submitted"], 1);
+  EXPECT_NE(HttpGet(node.port(), "/metrics").body.find("\ntributary_bridge_releases_total 1\n"),
+            std::string::npos);
   const std::string released_line = "settlement: released withdrawal 1 (100 OPEN to ";
   EXPECT_NE(node.output().find(released_line), std::string::npos) << node.output();
 
@@ -380,9 +382,9 @@ TEST(SettlementTest, AContributorClaimsWhatAPaidAnswerEarnedItOnTheEvmChain) {
   ASSERT_TRUE(planted.error.empty()) << planted.error;
   NodeProcess& node = *planted.node;
   // Span attribution needs the lineage's index.
-  CommandResult index = RunCli(node, {"index", "build", "--model", planted.model, "--index",
-                                      (planted.data / "index").string(), "--models",
-                                      (planted.data / "models").string()});
+  CommandResult index = RunCli(
+      node, {"index", "build", "--model", planted.model, "--index",
+             (planted.data / "index").string(), "--models", (planted.data / "models").string()});
   ASSERT_EQ(index.exit_code, 0) << index.out << index.err;
 
   // alice (a contributor) is paid on the EVM chain from now on, at an address with no OPEN yet.
@@ -494,6 +496,8 @@ TEST(SettlementTest, AContributorClaimsWhatAPaidAnswerEarnedItOnTheEvmChain) {
   json rewards = HttpGet(node.port(), "/v1/settlement").json()["rewards"];
   EXPECT_GE(rewards["epochs_posted"].get<uint64_t>(), epoch) << rewards.dump();
   EXPECT_NE(node.output().find("settlement: posted reward epoch " + std::to_string(epoch) + " ("),
+            std::string::npos);
+  EXPECT_NE(HttpGet(node.port(), "/metrics").body.find("\ntributary_rewards_epochs_posted_total "),
             std::string::npos);
   // Bad input to the routes.
   EXPECT_EQ(HttpGet(node.port(), "/v1/rewards/epochs/0").status, 404);
