@@ -9,6 +9,10 @@ namespace tributary::http {
 
 using json = nlohmann::json;
 
+// The most transactions POST /v1/txs takes at once (the body limit applies too: a transfer is
+// about 420 bytes of JSON, so 1,000 fit in the default 1 MiB).
+constexpr size_t kMaxBatchTxs = 1000;
+
 void AddLedgerRoutes(httplib::Server& server, const RouteContext& ctx) {
   Chain* chain = ctx.chain;
   const ServerOptions* opts = ctx.opts;
@@ -57,6 +61,53 @@ void AddLedgerRoutes(httplib::Server& server, const RouteContext& ctx) {
       }
     }
     SendJson(res, 202, {{"hash", ToHex(*hash)}, {"status", "pending"}});
+  });
+
+  // Many transactions in one request: signatures checked in parallel, admitted under one lock.
+  // Each gets its own result; one that fails does not stop the others.
+  server.Post("/v1/txs", [=](const httplib::Request& req, httplib::Response& res) {
+    auto body = ParseBody(req, res, opts->max_json_depth, opts->max_body_bytes);
+    if (!body) return;
+    if (!body->is_object() || !body->contains("txs") || !(*body)["txs"].is_array()) {
+      return SendError(res, 400, "bad_request", "the body must be {\"txs\": [{\"raw\": …}, …]}");
+    }
+    const json& list = (*body)["txs"];
+    if (list.empty() || list.size() > kMaxBatchTxs) {
+      return SendError(res, 400, "bad_batch",
+                       "a batch holds 1 to " + std::to_string(kMaxBatchTxs) +
+                           " transactions, not " + std::to_string(list.size()));
+    }
+    std::vector<Transaction> txs;
+    std::vector<json> results(list.size());
+    std::vector<size_t> where;
+    auto error = [](const Status& s) {
+      return json{{"error", {{"code", s.reason()}, {"message", s.message()}}}};
+    };
+    for (size_t i = 0; i < list.size(); ++i) {
+      auto tx = Transaction::FromJson(list[i], NodeTxKinds());
+      if (!tx.ok()) {
+        results[i] = error(tx.status());
+      } else if (tx->kind == datanet::kSubmitKind) {
+        results[i] = error(Status::InvalidArgument(
+            "contribution.submit txs go to POST /v1/datanets/{id}/contributions with their files",
+            "use_contribution_route"));
+      } else {
+        where.push_back(i);
+        txs.push_back(std::move(*tx));
+      }
+    }
+    auto admitted = chain->SubmitBatch(txs);
+    size_t accepted = 0;
+    for (size_t k = 0; k < where.size(); ++k) {
+      if (admitted[k].ok()) {
+        results[where[k]] = {{"hash", ToHex(*admitted[k])}, {"status", "pending"}};
+        accepted++;
+      } else {
+        results[where[k]] = error(admitted[k].status());
+      }
+    }
+    SendJson(res, 200,
+             {{"accepted", accepted}, {"rejected", list.size() - accepted}, {"results", results}});
   });
 
   server.Get(R"(/v1/tx/([^/]+))", [=](const httplib::Request& req, httplib::Response& res) {

@@ -194,14 +194,86 @@ Status Chain::Load() {
 }
 
 Result<Hash32> Chain::Submit(const Transaction& tx) {
-  Bytes raw = tx.Encode();
-  Status check = executor_.CheckTx(tx, raw.size());
+  CheckedTx checked;
+  checked.raw_ = tx.Encode();
+  Status check = executor_.CheckTx(tx, checked.raw_.size());
   if (!check.ok()) {
     txs_rejected_++;
     return check;
   }
-  Hash32 hash = Sha256(raw);
+  checked.tx_ = tx;
+  checked.hash_ = Sha256(checked.raw_);
   std::lock_guard<std::mutex> lock(mu_);
+  return AdmitLocked(checked);
+}
+
+std::vector<Result<CheckedTx>> Chain::CheckTxs(std::span<const Transaction> txs, unsigned threads) {
+  std::vector<Result<CheckedTx>> out(txs.size(), Status::Internal("unchecked"));
+  auto check_range = [&](size_t begin, size_t end) {
+    for (size_t i = begin; i < end; ++i) {
+      CheckedTx c;
+      c.raw_ = txs[i].Encode();
+      Status s = executor_.CheckTx(txs[i], c.raw_.size());
+      if (!s.ok()) {
+        txs_rejected_++;
+        out[i] = s;
+        continue;
+      }
+      c.tx_ = txs[i];
+      c.hash_ = Sha256(c.raw_);
+      out[i] = std::move(c);
+    }
+  };
+  if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
+  threads = static_cast<unsigned>(std::min<size_t>(threads, (txs.size() + 63) / 64));
+  if (threads <= 1) {
+    check_range(0, txs.size());
+    return out;
+  }
+  std::vector<std::thread> pool;
+  const size_t per = (txs.size() + threads - 1) / threads;
+  for (unsigned t = 1; t < threads; ++t) {
+    const size_t begin = std::min(txs.size(), t * per), end = std::min(txs.size(), begin + per);
+    pool.emplace_back(check_range, begin, end);
+  }
+  check_range(0, std::min(txs.size(), per));
+  for (auto& th : pool) th.join();
+  return out;
+}
+
+std::vector<Result<Hash32>> Chain::Admit(std::vector<CheckedTx> txs) {
+  std::vector<Result<Hash32>> out;
+  out.reserve(txs.size());
+  std::lock_guard<std::mutex> lock(mu_);
+  for (CheckedTx& c : txs) out.push_back(AdmitLocked(c));
+  return out;
+}
+
+std::vector<Result<Hash32>> Chain::SubmitBatch(std::span<const Transaction> txs) {
+  std::vector<Result<CheckedTx>> checked = CheckTxs(txs);
+  std::vector<CheckedTx> ok;
+  std::vector<size_t> where;
+  for (size_t i = 0; i < checked.size(); ++i) {
+    if (!checked[i].ok()) continue;
+    where.push_back(i);
+    ok.push_back(std::move(*checked[i]));
+  }
+  std::vector<Result<Hash32>> admitted = Admit(std::move(ok));
+  std::vector<Result<Hash32>> out;
+  out.reserve(txs.size());
+  size_t k = 0;
+  for (size_t i = 0; i < checked.size(); ++i) {
+    if (k < where.size() && where[k] == i) {
+      out.push_back(std::move(admitted[k++]));
+    } else {
+      out.push_back(checked[i].status());
+    }
+  }
+  return out;
+}
+
+Result<Hash32> Chain::AdmitLocked(CheckedTx& checked) {
+  const Hash32& hash = checked.hash_;
   if (pending_hashes_.count(HashKey(hash))) {
     txs_rejected_++;
     return Status::AlreadyExists("transaction " + ToHex(hash) + " is already pending",
@@ -213,7 +285,7 @@ Result<Hash32> Chain::Submit(const Transaction& tx) {
   }
   Overlay sim(pending_.get());
   Status action;
-  auto receipt = executor_.ApplyTx(sim, tx, hash, raw.size(), head_.height + 1,
+  auto receipt = executor_.ApplyTx(sim, checked.tx_, hash, checked.raw_.size(), head_.height + 1,
                                    NextTimestampLocked(), fee_collector_, &action);
   if (!receipt.ok()) {
     txs_rejected_++;
@@ -226,7 +298,7 @@ Result<Hash32> Chain::Submit(const Transaction& tx) {
   }
   sim.MergeInto(pending_.get());
   pending_hashes_.insert(HashKey(hash));
-  mempool_.push_back({tx, std::move(raw), hash});
+  mempool_.push_back({std::move(checked.tx_), std::move(checked.raw_), hash});
   work_cv_.notify_one();
   return hash;
 }

@@ -188,6 +188,44 @@ TEST_F(ApiTest, FieldFormOfAValidTxIsAccepted) {
   EXPECT_EQ(r.json().value("hash", ""), ToHex(tx.Hash()));
 }
 
+// POST /v1/txs: each transaction its own result, in order; bad ones do not stop good ones.
+TEST_F(ApiTest, ABatchAdmitsEachTransactionOnItsOwn) {
+  const uint64_t nonce = DevNonce();
+  Transaction a = BuildTransfer(chain(), dev(), nonce, NewAddress(), 5);
+  Transaction b = BuildTransfer(chain(), dev(), nonce + 1, NewAddress(), 6);
+  Transaction forged = BuildTransfer(chain(), dev(), nonce + 2, NewAddress(), 7);
+  forged.signature[0] ^= 1;
+  Transaction ahead = BuildTransfer(chain(), dev(), nonce + 9, NewAddress(), 8);
+  json body = {{"txs",
+                {{{"raw", ToHex(a.Encode())}},
+                 {{"raw", ToHex(b.Encode())}},
+                 {{"raw", ToHex(forged.Encode())}},
+                 {{"raw", "zz"}},
+                 {{"raw", ToHex(a.Encode())}},
+                 {{"raw", ToHex(ahead.Encode())}}}}};
+  auto r = HttpPost(port(), "/v1/txs", body.dump());
+  ASSERT_EQ(r.status, 200) << r.body;
+  json j = r.json();
+  EXPECT_EQ(j["accepted"], 2);
+  EXPECT_EQ(j["rejected"], 4);
+  ASSERT_EQ(j["results"].size(), 6u);
+  EXPECT_EQ(j["results"][0]["hash"], ToHex(a.Hash()));
+  EXPECT_EQ(j["results"][1]["hash"], ToHex(b.Hash()));
+  EXPECT_EQ(j["results"][2]["error"]["code"], "bad_signature");
+  EXPECT_EQ(j["results"][3]["error"]["code"], "malformed_encoding") << j["results"][3];
+  EXPECT_EQ(j["results"][4]["error"]["code"], "duplicate_tx");
+  EXPECT_EQ(j["results"][5]["error"]["code"], "bad_nonce");
+  auto status = Get("/v1/tx/" + ToHex(b.Hash()));
+  EXPECT_EQ(status.status, 200);
+
+  EXPECT_TRUE(IsJsonError(HttpPost(port(), "/v1/txs", R"({"txs": []})"), 400, "bad_batch"));
+  EXPECT_TRUE(IsJsonError(HttpPost(port(), "/v1/txs", R"({"txs": 5})"), 400, "bad_request"));
+  EXPECT_TRUE(IsJsonError(HttpPost(port(), "/v1/txs", R"([1])"), 400, "bad_request"));
+  json many = {{"txs", json::array()}};
+  for (int i = 0; i < 1001; ++i) many["txs"].push_back({{"raw", "00"}});
+  EXPECT_TRUE(IsJsonError(HttpPost(port(), "/v1/txs", many.dump()), 400, "bad_batch"));
+}
+
 TEST_F(ApiTest, WrongFieldTypesAreBadJson) {
   Transaction tx = BuildTransfer(chain(), dev(), DevNonce(), NewAddress(), 1);
   json full = TxFieldsJson(tx);

@@ -211,6 +211,37 @@ TEST_F(ChainTest, SubmitSignedGivesConcurrentSignersDistinctNonces) {
   EXPECT_EQ(AccountOf(Addr(bob_)).balance, 580 * kOpen);
 }
 
+// SubmitBatch checks in parallel, admits in order, and gives each transaction its own result.
+TEST_F(ChainTest, SubmitBatchAdmitsInOrderAndReportsEachFailure) {
+  Open();
+  std::vector<Transaction> txs;
+  for (uint64_t n = 0; n < 300; ++n) txs.push_back(Transfer(alice_, n, bob_, kOpen / 1000));
+  Transaction forged = Transfer(carol_, 0, bob_, kOpen);
+  forged.signature[5] ^= 1;
+  txs.push_back(forged);
+  txs.push_back(txs[3]);                                   // a duplicate
+  txs.push_back(Transfer(carol_, 7, bob_, kOpen));         // nonce ahead
+  txs.push_back(Transfer(carol_, 0, bob_, 5000 * kOpen));  // more than carol has
+  Transaction wrong_chain = Transfer(dave_, 0, bob_, 1);
+  wrong_chain.chain_id = "elsewhere";
+  wrong_chain.SignWith(dave_);
+  txs.push_back(wrong_chain);
+  auto results = chain_->SubmitBatch(txs);
+  ASSERT_EQ(results.size(), txs.size());
+  for (size_t i = 0; i < 300; ++i)
+    ASSERT_TRUE(results[i].ok()) << i << results[i].status().ToString();
+  EXPECT_EQ(*results[7], txs[7].Hash());
+  EXPECT_EQ(results[300].status().reason(), "bad_signature");
+  EXPECT_EQ(results[301].status().reason(), "duplicate_tx");
+  EXPECT_EQ(results[302].status().reason(), "bad_nonce");
+  EXPECT_EQ(results[303].status().reason(), "insufficient_balance");
+  EXPECT_EQ(results[304].status().reason(), "wrong_chain_id");
+  MustProduce();
+  EXPECT_EQ(AccountOf(Addr(alice_)).nonce, 300u);
+  EXPECT_EQ(chain_->Metrics().mempool_size, 0u);
+  EXPECT_TRUE(chain_->SubmitBatch({}).empty());
+}
+
 TEST_F(ChainTest, SubmitProduceCommit) {
   Open();
   Transaction t1 = Transfer(alice_, 0, bob_, 10 * kOpen);

@@ -20,6 +20,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <thread>
 #include <unordered_set>
 
@@ -100,6 +101,22 @@ struct ChainMetrics {
   double last_commit_seconds = 0;
 };
 
+//! A transaction whose size, chain id, kind, payload, fee cap and signature have been checked,
+//! with its encoding and hash: what Chain::CheckTxs makes and Chain::Admit takes. Only Chain makes
+//! one, so nothing reaches the mempool unchecked. Value type.
+class CheckedTx {
+ public:
+  const Transaction& tx() const { return tx_; }
+  const Hash32& hash() const { return hash_; }
+
+ private:
+  friend class Chain;
+  CheckedTx() = default;
+  Transaction tx_;
+  Bytes raw_;
+  Hash32 hash_{};
+};
+
 class Chain {
  public:
   //! Opens or creates the chain in opts.data_dir. Checks the stored blocks link up, the latest
@@ -111,6 +128,15 @@ class Chain {
 
   //! Admits a transaction to the mempool; returns its hash.
   Result<Hash32> Submit(const Transaction& tx);
+  //! Checks transactions as Submit does before it takes the chain lock, signatures included,
+  //! spread over `threads` threads (0: one per core). No lock is held: callers in parallel
+  //! verify in parallel. One result per input, in order.
+  std::vector<Result<CheckedTx>> CheckTxs(std::span<const Transaction> txs, unsigned threads = 0);
+  //! Admits checked transactions in order under one acquisition of the chain lock (duplicates,
+  //! the mempool limit, nonce and balance simulation as Submit). One result per input.
+  std::vector<Result<Hash32>> Admit(std::vector<CheckedTx> txs);
+  //! CheckTxs then Admit; a transaction that failed its check keeps its error.
+  std::vector<Result<Hash32>> SubmitBatch(std::span<const Transaction> txs);
   //! Sets `tx`'s sender to `key` and its nonce to the next for that account (counting pending
   //! txs), signs and submits it. Serialised per chain, so the parts of one process that sign with
   //! the same key (the sequencer settling answers and crediting bridge deposits) never take the
@@ -163,6 +189,8 @@ class Chain {
   Chain(ChainOptions opts, const TxKindRegistry& kinds, Genesis genesis,
         std::unique_ptr<Store> store, int lock_fd);
   Status Load();
+  // Submit's part under the lock.
+  Result<Hash32> AdmitLocked(CheckedTx& checked);
   Status CreateGenesisBlock();
   // Builds the block under mu_, then releases mu_ for the durable write so submissions
   // continue meanwhile (they become the next block: group commit).
