@@ -6,6 +6,7 @@
 #include <thread>
 #include <unordered_map>
 
+#include "api/cors.h"
 #include "api/earnings-index.h"
 #include "api/payments.h"
 #include "api/serve-supervisor.h"
@@ -15,6 +16,10 @@
 #include "tributary/economy/model_files.h"
 
 namespace tributary {
+
+Status CheckCorsOrigins(const std::vector<std::string>& origins) {
+  return http::CorsPolicy::Create(origins).status();
+}
 namespace {
 
 using json = nlohmann::json;
@@ -118,7 +123,9 @@ class NodeServer::Impl {
       ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
       listen_fd_ = sock;
     });  // small JSON answers must not wait for delayed ACKs
+    TRIB_ASSIGN_OR_RETURN(cors_, http::CorsPolicy::Create(opts_.cors_origins));
     server_.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+      if (cors_.Handle(req, res)) return httplib::Server::HandlerResponse::Handled;
       if (!limiter_.Allow(req.remote_addr)) {
         rate_limited_++;
         res.set_header("Retry-After", "1");
@@ -253,6 +260,7 @@ class NodeServer::Impl {
   datanet::DatanetService* datanets_;
   ServerOptions opts_;
   RateLimiter limiter_;
+  http::CorsPolicy cors_;
   http::ServeSupervisor serve_;
   economy::AdapterLocator locator_{opts_.models_dir};
   std::unique_ptr<http::Payments> payments_;  // null: this node settles no payments

@@ -94,6 +94,8 @@ int RunNode(const Common& common, const NodeArgs& args) {
         "no_sequencer_key"));
   }
 
+  Status cors = CheckCorsOrigins(args.cors_origins);
+  if (!cors.ok()) return Fail(cors);
   std::optional<Genesis> genesis;
   std::string dev_key_note;
   if (!args.genesis.empty()) {
@@ -176,6 +178,7 @@ int RunNode(const Common& common, const NodeArgs& args) {
   so.settle_key = sequencer;
   so.payments_dir = (data / "payments").string();
   so.web_root = *web;
+  so.cors_origins = args.cors_origins;
   so.commitments = settled->poster.get();
   so.bridge = settled->bridge.get();
   so.rewards = settled->rewards.get();

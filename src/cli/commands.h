@@ -137,6 +137,7 @@ struct NodeArgs {
   double rate_limit = 200;
   std::string base;  //!< serve this base through the OpenAI API
   std::string operator_token_file;
+  std::vector<std::string> cors_origins;  //!< --cors-origin ORIGIN (repeatable)
   //! The built web app served at /: nullopt looks for the build's (RunNode), "" serves none.
   std::optional<std::string> web;
   ServeBudgets serve;

@@ -301,6 +301,10 @@ int main(int argc, char** argv) {
   node->add_option("--base", node_args.base,
                    "serve this base model (Hugging Face layout) and its registered adapters "
                    "through the OpenAI API");
+  node->add_option("--cors-origin", node_args.cors_origins,
+                   "a web origin (https://app.example) allowed to call the API from a browser; "
+                   "repeat for more, * for any (default: only the node's own web app)")
+      ->type_name("ORIGIN");
   node->add_option("--operator-token-file", node_args.operator_token_file,
                    "file holding the Bearer token of the operator routes (--dev writes "
                    "DATA/operator.token)");

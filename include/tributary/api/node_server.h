@@ -61,6 +61,9 @@ struct ServerOptions {
   std::chrono::milliseconds settle_interval{200};
   //! Directory of the built web app (index.html, assets/) served at /; empty: none.
   std::string web_root;
+  //! Web origins besides the node's own allowed to call the API from a browser ("*": any);
+  //! others are refused anything but GET (src/api/cors.h). Start fails on a malformed one.
+  std::vector<std::string> cors_origins;
   //! Posts block commitments to an EVM chain (docs/settlement.md); GET /v1/settlement and
   //! /metrics show its progress. Null: this node does not settle (the route answers 404). Not
   //! owned; must outlive the server.
@@ -78,6 +81,10 @@ const TxKindRegistry& NodeTxKinds();
 
 //! Maps a Status to its HTTP status code.
 int HttpStatusFor(const Status& status);
+
+//! OK when every origin is well formed for ServerOptions::cors_origins; else InvalidArgument
+//! "bad_cors_origin" naming it (what Start would fail with).
+Status CheckCorsOrigins(const std::vector<std::string>& origins);
 
 class NodeServer {
  public:
