@@ -95,17 +95,6 @@ json ContributionJson(DatanetService* svc, const datanet::Contribution& c, uint6
   return out;
 }
 
-// A signed tx from the body (the whole body, or its "tx" member) of the expected kind.
-Result<Transaction> SignedTx(const json& body, std::string_view kind) {
-  const json& j = body.is_object() && body.contains("tx") ? body["tx"] : body;
-  TRIB_ASSIGN_OR_RETURN(Transaction tx, Transaction::FromJson(j, NodeTxKinds()));
-  if (tx.kind != kind) {
-    return Status::InvalidArgument(
-        "this route takes a signed " + std::string(kind) + " tx, not " + tx.kind, "wrong_kind");
-  }
-  return tx;
-}
-
 }  // namespace
 
 void AddDatanetRoutes(httplib::Server& server, const RouteContext& ctx) {

@@ -124,4 +124,14 @@ Status ReadCommitted(Chain* chain,
   });
 }
 
+Result<Transaction> SignedTx(const nlohmann::json& body, std::string_view kind) {
+  const nlohmann::json& j = body.is_object() && body.contains("tx") ? body["tx"] : body;
+  TRIB_ASSIGN_OR_RETURN(Transaction tx, Transaction::FromJson(j, NodeTxKinds()));
+  if (tx.kind != kind) {
+    return Status::InvalidArgument(
+        "this route takes a signed " + std::string(kind) + " tx, not " + tx.kind, "wrong_kind");
+  }
+  return tx;
+}
+
 }  // namespace tributary::http

@@ -45,6 +45,10 @@ Status ReadCommitted(Chain* chain,
 //! becomes the error it records (reason taken from the receipt's error text).
 Result<TxLookup> SubmitAndWait(Chain* chain, const Transaction& tx, std::chrono::milliseconds wait);
 
+//! A signed tx from a route's body (the whole body, or its "tx" member) of the expected kind;
+//! InvalidArgument "wrong_kind" for another kind.
+Result<Transaction> SignedTx(const nlohmann::json& body, std::string_view kind);
+
 //! The numeric attribute `attr` of the first event `type` in `receipt` (ids the kinds assign).
 std::optional<uint64_t> EventId(const Receipt& receipt, std::string_view type,
                                 std::string_view attr);

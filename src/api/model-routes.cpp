@@ -22,17 +22,6 @@ using json = nlohmann::json;
 
 constexpr uint64_t kMaxPage = 1000;
 
-// A signed tx from the body (the whole body, or its "tx" member) of the expected kind.
-Result<Transaction> SignedTx(const json& body, std::string_view kind) {
-  const json& j = body.is_object() && body.contains("tx") ? body["tx"] : body;
-  TRIB_ASSIGN_OR_RETURN(Transaction tx, Transaction::FromJson(j, NodeTxKinds()));
-  if (tx.kind != kind) {
-    return Status::InvalidArgument(
-        "this route takes a signed " + std::string(kind) + " tx, not " + tx.kind, "wrong_kind");
-  }
-  return tx;
-}
-
 Result<economy::Model> GetModel(Chain* chain, uint64_t id) {
   std::optional<economy::Model> m;
   TRIB_RETURN_IF_ERROR(

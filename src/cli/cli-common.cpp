@@ -88,7 +88,7 @@ Result<std::vector<VersionRef>> ParseVersions(const std::string& text, const std
 
 Result<Address> ResolveAddress(const std::string& text) {
   if (text.rfind("trb", 0) == 0 && text.size() == 51) return Address::Parse(text);
-  auto k = Keystore(Keystore::DefaultHome()).Load(text);
+  auto k = Keystore(Keystore::DefaultHome()).Info(text);
   if (k.ok()) return k->address();
   auto a = Address::Parse(text);
   if (!a.ok()) {

@@ -21,6 +21,7 @@
 #include "cli/commands.h"
 #include "cli/demo-governance.h"
 #include "cli/demo-rows.h"
+#include "cli/key-commands.h"
 #include "tributary/datanet/service.h"
 #include "tributary/economy/inference.h"
 #include "tributary/ledger/account.h"
@@ -110,9 +111,12 @@ class Seeder {
   DatanetService* datanets_;
 };
 
+// Demo accounts hold only the development chain's tokens: their keys are stored unencrypted
+// (a key the user encrypted under a demo name still works, with its passphrase).
 Result<StoredKey> DemoKey(Keystore& ks, const std::string& name) {
   auto k = ks.Load(name);
-  if (!k.ok() && k.status().code() == Code::kNotFound) k = ks.Create(name);
+  if (!k.ok() && k.status().code() == Code::kNotFound)
+    k = ks.Create(name, KeyProtection::kPlaintext);
   return k;
 }
 
@@ -122,7 +126,7 @@ template <typename Say>
 Result<std::string> DemoApiKeyImpl(const Common& node, const std::string& self_bin,
                                    const fs::path& file, const Say& say,
                                    const std::function<int(const std::vector<std::string>&)>& run) {
-  Keystore ks(Keystore::DefaultHome());
+  Keystore ks = LocalKeystore();
   TRIB_ASSIGN_OR_RETURN(StoredKey app, DemoKey(ks, "demo-app"));
   TRIB_ASSIGN_OR_RETURN(json account, NodeGet(node, "/v1/accounts/" + app.address().ToString()));
   if (account.value("balance", "0") == "0") {
@@ -157,7 +161,7 @@ Status SeedDemo(Chain* chain, DatanetService* datanets, std::ostream& log) {
   auto existing = datanets->ListDatanets(1, 1);
   if (!existing.ok()) return existing.status();
   if (!existing->empty()) return Status::OK();  // seeded on an earlier start (or real use)
-  Keystore ks(Keystore::DefaultHome());
+  Keystore ks = LocalKeystore();
   TRIB_ASSIGN_OR_RETURN(StoredKey dev, ks.Load("dev"));
   std::vector<StoredKey> people;
   for (const char* name : {"demo-owner", "demo-alice", "demo-bob", "demo-carol", "demo-dave"}) {
@@ -440,7 +444,7 @@ void DemoModels::Run() {
   Keystore ks(Keystore::DefaultHome());
   for (const char* n :
        {"demo-owner", "demo-alice", "demo-bob", "demo-carol", "demo-dave", "demo-app"}) {
-    if (auto k = ks.Load(n); k.ok()) names[k->address().ToString()] = n;
+    if (auto k = ks.Info(n); k.ok()) names[k->address().ToString()] = n;
   }
   names[TreasuryAddress().ToString()] = "treasury";
   names[StakingPoolAddress().ToString()] = "stakers";
@@ -448,7 +452,7 @@ void DemoModels::Run() {
     auto it = names.find(address);
     return it == names.end() ? address.substr(0, 14) : it->second;
   };
-  const Common node{url_, true};
+  const Common node{url_, true, ""};
   auto api_key =
       DemoApiKeyImpl(node, self_bin, dir_.parent_path() / "demo-app.apikey", say,
                      [this](const std::vector<std::string>& args) { return RunChild(args); });

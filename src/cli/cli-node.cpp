@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "cli/commands.h"
+#include "cli/key-commands.h"
 #include "tributary/api/node_server.h"
 #include "tributary/base/keystore.h"
 #include "tributary/datanet/service.h"
@@ -80,7 +81,7 @@ int RunNode(const Common& common, const NodeArgs& args) {
       args.sequencer_key.empty() ? data / "sequencer.key" : fs::path(args.sequencer_key);
   std::optional<KeyPair> sequencer;
   if (fs::exists(seq_path)) {
-    auto k = Keystore::ReadKeyFile(seq_path);
+    auto k = Keystore::ReadKeyFile(seq_path, AskPassphrase);
     if (!k.ok()) return Fail(k.status());
     sequencer = k->key;
   } else if (args.dev) {
@@ -104,14 +105,22 @@ int RunNode(const Common& common, const NodeArgs& args) {
     genesis = *g;
   } else if (args.dev) {
     // Used only if the directory holds no chain yet.
-    Keystore ks(Keystore::DefaultHome());
-    auto dev = ks.Load("dev");
-    if (!dev.ok() && dev.status().code() == Code::kNotFound) dev = ks.Create("dev");
-    if (!dev.ok()) return Fail(dev.status());
+    // The dev key holds only the development chain's tokens: stored unencrypted when new.
+    Keystore ks = LocalKeystore();
+    Address dev;
+    if (auto info = ks.Info("dev"); info.ok()) {
+      dev = info->address();
+    } else if (info.status().code() == Code::kNotFound) {
+      auto made = ks.Create("dev", KeyProtection::kPlaintext);
+      if (!made.ok()) return Fail(made.status());
+      dev = made->address();
+    } else {
+      return Fail(info.status());
+    }
     auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
                    std::chrono::system_clock::now().time_since_epoch())
                    .count();
-    genesis = Genesis::Dev(dev->address(), sequencer->public_key(), static_cast<uint64_t>(now));
+    genesis = Genesis::Dev(dev, sequencer->public_key(), static_cast<uint64_t>(now));
     economy::SetDevGovernanceParams(&*genesis);
     economy::SetDevBridgeEscrow(&*genesis);
   }

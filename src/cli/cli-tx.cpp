@@ -1,5 +1,6 @@
 // Building and signing transactions for the node the CLI talks to.
 #include "cli/commands.h"
+#include "cli/key-commands.h"
 #include "tributary/api/node_server.h"
 #include "tributary/ledger/genesis.h"
 
@@ -9,7 +10,7 @@ using json = nlohmann::json;
 
 Result<StoredKey> LoadKey(const std::string& name) {
   if (name.empty()) return Status::InvalidArgument("--from NAME is required", "missing_from");
-  return Keystore(Keystore::DefaultHome()).Load(name);
+  return LocalKeystore().Load(name);
 }
 
 Result<Transaction> BuildSignedTx(const Common& c, const KeyPair& key, const std::string& kind,

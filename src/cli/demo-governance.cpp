@@ -51,8 +51,7 @@ Status Governance(const DemoSteps& s) {
     return Status::OK();
   }
   // The staker: demo-dave locks 100 OPEN once.
-  Keystore ks(Keystore::DefaultHome());
-  TRIB_ASSIGN_OR_RETURN(StoredKey dave, ks.Load("demo-dave"));
+  TRIB_ASSIGN_OR_RETURN(KeyInfo dave, Keystore(Keystore::DefaultHome()).Info("demo-dave"));
   TRIB_ASSIGN_OR_RETURN(json account, NodeGet(s.node, "/v1/accounts/" + dave.address().ToString()));
   if (account.value("staked", "0") == "0") {
     if (cli({"tx", "stake", "--from", "demo-dave", "--amount", "100", "--wait"}) != 0) {
@@ -123,8 +122,7 @@ bool RunGovernanceDemo(const DemoSteps& steps) {
 }
 
 void SayStakerRewards(const DemoSteps& steps) {
-  Keystore ks(Keystore::DefaultHome());
-  auto dave = ks.Load("demo-dave");
+  auto dave = Keystore(Keystore::DefaultHome()).Info("demo-dave");
   if (!dave.ok()) return;
   auto pool = NodeGet(steps.node, "/v1/staking?account=" + dave->address().ToString());
   if (!pool.ok() || !pool->contains("account")) return;

@@ -9,11 +9,11 @@
 
 #include "cli/agent-commands.h"
 #include "cli/bridge-commands.h"
-#include "cli/rewards-commands.h"
 #include "cli/commands.h"
 #include "cli/governance-commands.h"
+#include "cli/key-commands.h"
+#include "cli/rewards-commands.h"
 #include "tributary/api/node_server.h"
-#include "tributary/base/keystore.h"
 #include "tributary/datanet/service.h"
 #include "tributary/economy/receipt_proof.h"
 #include "tributary/ledger/verify.h"
@@ -22,56 +22,6 @@ namespace tributary::cli {
 namespace {
 
 using json = nlohmann::json;
-
-Keystore Keys() { return Keystore(Keystore::DefaultHome()); }
-
-json KeyJson(const StoredKey& k) {
-  return {{"name", k.name},
-          {"address", k.address().ToString()},
-          {"public_key", ToHex(k.key.public_key())}};
-}
-
-int KeysNew(const Common& c, const std::string& name) {
-  auto k = Keys().Create(name);
-  if (!k.ok()) return Fail(k.status());
-  if (c.json) {
-    PrintJson(KeyJson(*k));
-  } else {
-    std::cout << "created key '" << k->name << "'\naddress: " << k->address().ToString()
-              << "\nstored in " << (Keystore::DefaultHome() / "keys" / (name + ".json")).string()
-              << "\n";
-  }
-  return 0;
-}
-
-int KeysList(const Common& c) {
-  auto ks = Keys();
-  auto names = ks.List();
-  if (!names.ok()) return Fail(names.status());
-  json out = json::array();
-  for (const auto& n : *names) {
-    auto k = ks.Load(n);
-    if (!k.ok()) return Fail(k.status());
-    out.push_back(KeyJson(*k));
-    if (!c.json) std::cout << n << "\t" << k->address().ToString() << "\n";
-  }
-  if (c.json) PrintJson(out);
-  return 0;
-}
-
-int KeysShow(const Common& c, const std::string& name, bool address_only) {
-  auto k = Keys().Load(name);
-  if (!k.ok()) return Fail(k.status());
-  if (address_only) {
-    std::cout << k->address().ToString() << "\n";
-  } else if (c.json) {
-    PrintJson(KeyJson(*k));
-  } else {
-    std::cout << "name:       " << k->name << "\naddress:    " << k->address().ToString()
-              << "\npublic key: " << ToHex(k->key.public_key()) << "\n";
-  }
-  return 0;
-}
 
 struct TxArgs {
   std::string from;
@@ -82,9 +32,7 @@ struct TxArgs {
 };
 
 int SendTx(const Common& c, const TxArgs& a, const std::string& kind) {
-  if (a.from.empty())
-    return Fail(Status::InvalidArgument("--from NAME is required", "missing_from"));
-  auto key = Keys().Load(a.from);
+  auto key = LoadKey(a.from);
   if (!key.ok()) return Fail(key.status());
   auto chain = NodeGet(c, "/v1/chain");
   if (!chain.ok()) return Fail(chain.status());
@@ -394,16 +342,8 @@ int main(int argc, char** argv) {
   complete->add_option("--seed", complete_args.seed, "sampling seed");
   complete->add_option("--stop", complete_args.stop, "stop string (repeatable)");
 
-  auto* keys = app.add_subcommand("keys", "manage local keys");
-  keys->require_subcommand(1);
-  std::string key_name;
-  bool address_only = false;
-  auto* keys_new = keys->add_subcommand("new", "create a key");
-  keys_new->add_option("--name", key_name, "key name")->required();
-  auto* keys_list = keys->add_subcommand("list", "list keys");
-  auto* keys_show = keys->add_subcommand("show", "show a key");
-  keys_show->add_option("name", key_name, "key name")->required();
-  keys_show->add_flag("--address", address_only, "print only the address");
+  KeyCommands keys;
+  keys.Add(app);
 
   auto* tx = app.add_subcommand("tx", "send or fetch transactions");
   tx->require_subcommand(1);
@@ -597,9 +537,7 @@ int main(int argc, char** argv) {
     if (*node) return RunNode(common, node_args);
     if (*chat) return RunChat(common, chat_args);
     if (*complete) return RunComplete(common, complete_args);
-    if (*keys_new) return KeysNew(common, key_name);
-    if (*keys_list) return KeysList(common);
-    if (*keys_show) return KeysShow(common, key_name, address_only);
+    if (auto rc = keys.Run(common)) return *rc;
     if (*transfer) return SendTx(common, tx_args, "transfer");
     if (*stake) return SendTx(common, tx_args, "stake");
     if (*unstake) return SendTx(common, tx_args, "unstake");

@@ -36,6 +36,12 @@ class CliTest : public ::testing::Test {
   // `tributary --node URL ARGS...` with this suite's TRIBUTARY_HOME.
   static CommandResult Cli(std::vector<std::string> args) { return RunCli(*node_, args); }
   static json CliJson(std::vector<std::string> args) { return RunCliJson(*node_, args); }
+  // Cli with more environment variables (a passphrase).
+  static CommandResult CliEnv(std::vector<std::string> env, std::vector<std::string> args) {
+    args.insert(args.begin(), {"--node", node_->url()});
+    env.insert(env.begin(), "TRIBUTARY_HOME=" + node_->home().string());
+    return RunTributary(args, env);
+  }
   // Creates key `name` (if needed) and funds it from dev.
   static std::string FundedKey(const std::string& name, const std::string& amount) {
     return testing::FundedKey(*node_, name, amount);
@@ -49,14 +55,14 @@ TempDir* CliTest::tmp_ = nullptr;
 NodeProcess* CliTest::node_ = nullptr;
 
 TEST_F(CliTest, KeysNewListShow) {
-  auto created = Cli({"keys", "new", "--name", "alice"});
+  auto created = Cli({"keys", "new", "--name", "alice", "--unencrypted"});
   ASSERT_EQ(created.exit_code, 0) << created.out << created.err;
   EXPECT_NE(created.out.find("created key 'alice'"), std::string::npos) << created.out;
   EXPECT_TRUE(fs::exists(node_->home() / "keys" / "alice.json"));
 
   // The name is taken now: a clear one-line error, and the key file is not replaced.
   std::string before = ReadFileBytes(node_->home() / "keys" / "alice.json");
-  auto again = Cli({"keys", "new", "--name", "alice"});
+  auto again = Cli({"keys", "new", "--name", "alice", "--unencrypted"});
   EXPECT_TRUE(FailsWithOneErrorLine(again, "alice"));
   EXPECT_EQ(ReadFileBytes(node_->home() / "keys" / "alice.json"), before);
 
@@ -72,7 +78,7 @@ TEST_F(CliTest, KeysNewListShow) {
 
   auto list = Cli({"keys", "list"});
   ASSERT_EQ(list.exit_code, 0) << list.err;
-  EXPECT_NE(list.out.find("alice\t" + address), std::string::npos) << list.out;
+  EXPECT_NE(list.out.find("alice\t" + address + "\tunencrypted"), std::string::npos) << list.out;
   EXPECT_NE(list.out.find("dev\ttrb"), std::string::npos) << list.out;
 
   json list_json = CliJson({"keys", "list"});
@@ -88,6 +94,128 @@ TEST_F(CliTest, KeysNewListShow) {
   EXPECT_FALSE(show_json.contains("seed")) << "keys show must not print the secret seed";
 }
 
+// Keys encrypted with a passphrase: from the variable or a file, never needed to read an address,
+// refused when missing or wrong; export, import and the upgrade of an unencrypted key.
+TEST_F(CliTest, EncryptedKeys) {
+  const std::string pass = "TRIBUTARY_PASSPHRASE=s3cret words";
+  auto refused = Cli({"keys", "new", "--name", "frida"});
+  EXPECT_TRUE(FailsWithOneErrorLine(refused, "TRIBUTARY_PASSPHRASE")) << refused.err;
+  EXPECT_NE(refused.err.find("--unencrypted"), std::string::npos) << refused.err;
+  EXPECT_FALSE(fs::exists(node_->home() / "keys" / "frida.json"));
+
+  auto created = CliEnv({pass}, {"keys", "new", "--name", "frida"});
+  ASSERT_EQ(created.exit_code, 0) << created.err;
+  const std::string file_text = ReadFileBytes(node_->home() / "keys" / "frida.json");
+  EXPECT_EQ(file_text.find("\"seed\""), std::string::npos) << file_text;
+  // The address and the listing need no passphrase.
+  auto address = Lines(Cli({"keys", "show", "frida", "--address"}).out).at(0);
+  EXPECT_NE(Cli({"keys", "list"}).out.find("frida\t" + address + "\tencrypted"), std::string::npos);
+  EXPECT_TRUE(CliJson({"keys", "show", "frida"}).value("encrypted", false));
+
+  auto funded =
+      Cli({"tx", "transfer", "--from", "dev", "--to", "frida", "--amount", "5", "--wait"});
+  ASSERT_EQ(funded.exit_code, 0) << funded.err;
+  const std::vector<std::string> send = {"tx",  "transfer", "--from", "frida", "--to",
+                                         "dev", "--amount", "1",      "--wait"};
+  EXPECT_TRUE(FailsWithOneErrorLine(Cli(send), "TRIBUTARY_PASSPHRASE"));
+  EXPECT_TRUE(
+      FailsWithOneErrorLine(CliEnv({"TRIBUTARY_PASSPHRASE=guess"}, send), "wrong passphrase"));
+  EXPECT_TRUE(FailsWithOneErrorLine(CliEnv({"TRIBUTARY_PASSPHRASE="}, send), "empty"));
+  auto sent = CliEnv({pass}, send);
+  EXPECT_EQ(sent.exit_code, 0) << sent.err;
+
+  // From a file: its first line.
+  TempDir tmp;
+  const fs::path pass_file = tmp.path() / "pass";
+  std::ofstream(pass_file) << "s3cret words\nignored\n";
+  auto by_file = CliEnv({"TRIBUTARY_PASSPHRASE_FILE=" + pass_file.string()}, send);
+  EXPECT_EQ(by_file.exit_code, 0) << by_file.err;
+  EXPECT_TRUE(FailsWithOneErrorLine(
+      CliEnv({"TRIBUTARY_PASSPHRASE_FILE=" + (tmp.path() / "none").string()}, send),
+      "TRIBUTARY_PASSPHRASE_FILE"));
+
+  // Export writes the unencrypted key file; import reads it back under another name.
+  const fs::path exported = tmp.path() / "frida.key";
+  EXPECT_TRUE(FailsWithOneErrorLine(Cli({"keys", "export", "frida", "--out", exported.string()})));
+  EXPECT_FALSE(fs::exists(exported));
+  auto ex = CliEnv({pass}, {"keys", "export", "frida", "--out", exported.string()});
+  ASSERT_EQ(ex.exit_code, 0) << ex.err;
+  EXPECT_NE(ReadFileBytes(exported).find("\"seed\""), std::string::npos);
+  EXPECT_TRUE(FailsWithOneErrorLine(
+      CliEnv({pass}, {"keys", "export", "frida", "--out", exported.string()}), "exists"));
+  auto im = CliEnv({"TRIBUTARY_PASSPHRASE=another"},
+                   {"keys", "import", "--name", "frida-copy", exported.string()});
+  ASSERT_EQ(im.exit_code, 0) << im.err;
+  EXPECT_EQ(Lines(Cli({"keys", "show", "frida-copy", "--address"}).out).at(0), address);
+  EXPECT_TRUE(CliJson({"keys", "show", "frida-copy"}).value("encrypted", false));
+  // An encrypted key file imports with its passphrase; a bare hex seed imports too.
+  auto im2 = CliEnv({pass}, {"keys", "import", "--name", "frida-sealed",
+                             (node_->home() / "keys" / "frida.json").string()});
+  ASSERT_EQ(im2.exit_code, 0) << im2.err;
+  auto seed_json = json::parse(ReadFileBytes(exported));
+  const fs::path seed_file = tmp.path() / "seed.hex";
+  std::ofstream(seed_file) << "  " << seed_json["seed"].get<std::string>() << "\n";
+  auto im3 = Cli({"keys", "import", "--name", "frida-hex", seed_file.string(), "--unencrypted"});
+  ASSERT_EQ(im3.exit_code, 0) << im3.err;
+  EXPECT_EQ(Lines(Cli({"keys", "show", "frida-hex", "--address"}).out).at(0), address);
+  const fs::path junk = tmp.path() / "junk";
+  std::ofstream(junk) << "{\"seed\": \"zz\"}";
+  EXPECT_TRUE(FailsWithOneErrorLine(
+      Cli({"keys", "import", "--name", "junk", junk.string(), "--unencrypted"}), "junk"));
+  EXPECT_TRUE(FailsWithOneErrorLine(Cli(
+      {"keys", "import", "--name", "none", (tmp.path() / "missing").string(), "--unencrypted"})));
+  EXPECT_TRUE(FailsWithOneErrorLine(
+      Cli({"keys", "import", "--name", "frida", seed_file.string(), "--unencrypted"}), "exists"));
+
+  // Upgrade: an unencrypted key is encrypted in place and keeps its address.
+  auto upgraded = CliEnv({pass}, {"keys", "upgrade", "frida-hex"});
+  ASSERT_EQ(upgraded.exit_code, 0) << upgraded.err;
+  EXPECT_TRUE(CliJson({"keys", "show", "frida-hex"}).value("encrypted", false));
+  EXPECT_EQ(Lines(Cli({"keys", "show", "frida-hex", "--address"}).out).at(0), address);
+  EXPECT_TRUE(
+      FailsWithOneErrorLine(CliEnv({pass}, {"keys", "upgrade", "frida-hex"}), "already encrypted"));
+  EXPECT_TRUE(FailsWithOneErrorLine(Cli({"keys", "upgrade"}), "--all"));
+}
+
+// `keys upgrade --all` in a keystore of an earlier version, and a node whose sequencer key is
+// encrypted (`keys upgrade --file`).
+TEST(CliKeysTest, UpgradeAllAndAnEncryptedSequencerKey) {
+  TempDir tmp;
+  const std::string home = "TRIBUTARY_HOME=" + (tmp.path() / "home").string();
+  const std::string pass = "TRIBUTARY_PASSPHRASE=operator pass";
+  for (const char* name : {"a", "b"}) {
+    ASSERT_EQ(RunTributary({"keys", "new", "--name", name, "--unencrypted"}, {home}).exit_code, 0);
+  }
+  auto all = RunTributary({"--json", "keys", "upgrade", "--all"}, {home, pass});
+  ASSERT_EQ(all.exit_code, 0) << all.err;
+  EXPECT_EQ(json::parse(all.out)["encrypted"].size(), 2u) << all.out;
+  auto list = RunTributary({"--json", "keys", "list"}, {home});
+  for (const auto& k : json::parse(list.out)) EXPECT_TRUE(k.value("encrypted", false)) << k;
+  auto none = RunTributary({"keys", "upgrade", "--all"}, {home, pass});
+  EXPECT_EQ(none.exit_code, 0);
+  EXPECT_NE(none.out.find("every key is encrypted already"), std::string::npos) << none.out;
+
+  fs::path data = tmp.path() / "data";
+  fs::create_directories(data);
+  ASSERT_TRUE(
+      Keystore::WriteKeyFile(data / "sequencer.key", "sequencer", KeyPair::Generate()).ok());
+  auto up =
+      RunTributary({"keys", "upgrade", "--file", (data / "sequencer.key").string()}, {home, pass});
+  ASSERT_EQ(up.exit_code, 0) << up.err;
+  auto no_pass = RunTributaryTimed(
+      {"node", "--data", data.string(), "--dev", "--listen", "127.0.0.1:0"}, {home}, 10000);
+  ASSERT_FALSE(no_pass.timed_out) << "the node waited for a passphrase";
+  EXPECT_NE(no_pass.exit_code, 0);
+  auto lines = Lines(no_pass.out + no_pass.err);
+  ASSERT_EQ(lines.size(), 1u) << no_pass.out << no_pass.err;
+  EXPECT_NE(lines[0].find("sequencer"), std::string::npos) << lines[0];
+  EXPECT_NE(lines[0].find("TRIBUTARY_PASSPHRASE"), std::string::npos) << lines[0];
+
+  NodeProcess node(data, tmp.path() / "home");
+  node.SetEnv({pass});
+  EXPECT_TRUE(node.Start()) << node.output();
+}
+
 TEST_F(CliTest, KeyErrors) {
   EXPECT_TRUE(FailsWithOneErrorLine(Cli({"keys", "show", "nobody"})));
   for (std::string bad : {std::string("../escape"), std::string("a/b"), std::string("has space"),
@@ -99,7 +227,7 @@ TEST_F(CliTest, KeyErrors) {
 }
 
 TEST_F(CliTest, TransferThenAccountShowsBalance) {
-  Cli({"keys", "new", "--name", "carol"});
+  Cli({"keys", "new", "--name", "carol", "--unencrypted"});
   auto sent =
       Cli({"tx", "transfer", "--from", "dev", "--to", "carol", "--amount", "12.5", "--wait"});
   ASSERT_EQ(sent.exit_code, 0) << sent.out << sent.err;
@@ -135,7 +263,7 @@ TEST_F(CliTest, GlobalFlagsAfterTheSubcommand) {
 }
 
 TEST_F(CliTest, BadAmountsAreRefused) {
-  Cli({"keys", "new", "--name", "dave"});
+  Cli({"keys", "new", "--name", "dave", "--unencrypted"});
   auto dev = Keystore(node_->home()).Load("dev");
   ASSERT_TRUE(dev.ok());
   auto nonce = FetchNextNonce(node_->port(), dev->address());
@@ -168,7 +296,7 @@ TEST_F(CliTest, OtherTransferErrors) {
   EXPECT_TRUE(FailsWithOneErrorLine(Cli(
       {"tx", "transfer", "--from", "dev", "--to", "trb" + std::string(48, '0'), "--amount", "1"})));
   // A fresh key cannot pay the fee.
-  Cli({"keys", "new", "--name", "broke"});
+  Cli({"keys", "new", "--name", "broke", "--unencrypted"});
   EXPECT_TRUE(FailsWithOneErrorLine(
       Cli({"tx", "transfer", "--from", "broke", "--to", "dev", "--amount", "1"}),
       "insufficient_balance"));

@@ -252,7 +252,7 @@ TEST(SettlementTest, BridgesOpenBothWaysAndConservesIt) {
     args.insert(args.begin(), {"--node", node.url()});
     return RunTributary(args, env);
   };
-  ASSERT_EQ(cli({"keys", "new", "--name", "alice"}).exit_code, 0);
+  ASSERT_EQ(cli({"keys", "new", "--name", "alice", "--unencrypted"}).exit_code, 0);
   std::string alice = cli({"keys", "show", "alice", "--address"}).out;
   alice.erase(alice.find_last_not_of("\n") + 1);
   const std::string escrow = economy::BridgeEscrowAddress().ToString();

@@ -38,6 +38,11 @@ pid_t SpawnTributary(const std::vector<std::string>& args, const std::vector<std
   ::dup2(in, 0);
   ::dup2(out, 1);
   ::dup2(err, 2);
+  // No controlling terminal and no passphrase from the caller's shell: a command that would ask
+  // for a passphrase fails at once instead of waiting for someone at the terminal.
+  ::setsid();
+  ::unsetenv("TRIBUTARY_PASSPHRASE");
+  ::unsetenv("TRIBUTARY_PASSPHRASE_FILE");
   for (const auto& e : env) ::putenv(const_cast<char*>(e.c_str()));
   std::vector<char*> argv;
   std::string bin = TRIBUTARY_BIN;
@@ -89,7 +94,9 @@ bool NodeProcess::Start(int timeout_ms) {
   std::vector<std::string> args = {"node", "--data", data_.string(), "--listen",
                                    "127.0.0.1:" + std::to_string(port_)};
   args.insert(args.end(), extra_.begin(), extra_.end());
-  pid_ = SpawnTributary(args, {"TRIBUTARY_HOME=" + home_.string()}, log_.string(), log_.string());
+  std::vector<std::string> env = env_;
+  env.push_back("TRIBUTARY_HOME=" + home_.string());
+  pid_ = SpawnTributary(args, env, log_.string(), log_.string());
   auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
   while (std::chrono::steady_clock::now() < deadline) {
     if (!Running()) return false;

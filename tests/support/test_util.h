@@ -36,6 +36,8 @@ class NodeProcess {
               std::vector<std::string> extra = {"--dev", "--block-interval-ms", "0", "--rate-limit",
                                                 "0"});
   ~NodeProcess();
+  //! More NAME=VALUE variables for the process (before Start).
+  void SetEnv(std::vector<std::string> env) { env_ = std::move(env); }
   //! Starts it and waits for /healthz; false if it exited or never answered (see output()).
   bool Start(int timeout_ms = 15000);
   //! SIGKILL and reap.
@@ -51,7 +53,7 @@ class NodeProcess {
 
  private:
   std::filesystem::path data_, home_, log_;
-  std::vector<std::string> extra_;
+  std::vector<std::string> extra_, env_;
   int port_ = 0;
   pid_t pid_ = -1;
 };

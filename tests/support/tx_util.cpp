@@ -235,7 +235,7 @@ nlohmann::json RunCliJson(const NodeProcess& node, std::vector<std::string> args
 }
 
 std::string FundedKey(const NodeProcess& node, const std::string& name, const std::string& amount) {
-  RunCli(node, {"keys", "new", "--name", name});
+  RunCli(node, {"keys", "new", "--name", name, "--unencrypted"});
   auto r =
       RunCli(node, {"tx", "transfer", "--from", "dev", "--to", name, "--amount", amount, "--wait"});
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
@@ -259,8 +259,8 @@ uint64_t CreatePublishedDatanet(const NodeProcess& node, const std::filesystem::
   for (const auto& f : files) {
     std::filesystem::path p = dir / f.name;
     WriteFileBytes(p, f.content);
-    std::vector<std::string> up_args = {"--json", "datanet", "contribute", "--datanet",
-                                        std::to_string(id), p.string()};
+    std::vector<std::string> up_args = {"--json",    "datanet",          "contribute",
+                                        "--datanet", std::to_string(id), p.string()};
     if (!f.from.empty()) up_args.insert(up_args.end(), {"--from", f.from});
     auto up = RunCli(node, up_args);
     nlohmann::json u = nlohmann::json::parse(up.out, nullptr, false);
