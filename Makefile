@@ -4,7 +4,10 @@
 BUILD ?= build
 JOBS ?= $(shell nproc)
 
-.PHONY: all setup configure build run test bench clean
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 60
+
+.PHONY: all setup configure build run test bench fuzz clean
 
 all: build
 
@@ -26,5 +29,13 @@ test: build
 bench: build
 	$(BUILD)/bench/ledger_bench
 
+# libFuzzer targets (fuzz/README.md): clang with ASan and UBSan in $(FUZZ_BUILD), each target run
+# FUZZ_SECONDS from its seeds in fuzz/corpus; FUZZ_TARGETS="tx_codec gguf" runs only those.
+fuzz:
+	@bash scripts/setup --fuzz
+	@CXX=clang++-14 cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTRIBUTARY_FUZZ=ON >/dev/null
+	@cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz_all
+	@bash tools/fuzz-run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) $(FUZZ_BUILD)

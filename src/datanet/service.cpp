@@ -78,7 +78,8 @@ DatanetService::~DatanetService() {
 
 Status DatanetService::Reconcile() {
   TRIB_ASSIGN_OR_RETURN(auto stored, rows_->Contributions());
-  for (const auto& [id, datanet] : stored) {
+  for (const auto& entry : stored) {
+    const auto& id = entry.first;  // a plain name: clang 14 cannot capture a structured binding
     bool known = false;
     TRIB_RETURN_IF_ERROR(chain_->ReadState(
         [&](const StateReader& committed, const StateReader&, const BlockHeader&) {

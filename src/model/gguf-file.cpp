@@ -323,6 +323,12 @@ Result<std::unique_ptr<GgufFile>> GgufFile::Open(const std::filesystem::path& pa
 }
 
 Result<std::vector<float>> GgufFile::ReadFloat(const GgufTensorInfo& info) const {
+  // An unsupported type is refused before allocating: its data was bounded only by its offset
+  // (Open cannot size it), so its element count says nothing about the file. Found by fuzz_gguf.
+  if (!GgmlBlockOf(info.type)) {
+    Status s = Dequantize(info.type, nullptr, 0, nullptr);
+    return s.WithContext(path_.string() + ": tensor '" + info.name + "'");
+  }
   std::vector<float> out(static_cast<size_t>(info.numel()));
   Status s = Dequantize(info.type, Data(info), info.numel(), out.data());
   if (!s.ok()) return s.WithContext(path_.string() + ": tensor '" + info.name + "'");

@@ -280,6 +280,21 @@ TEST(GgufFileTest, HugeCountsAreRefusedWithoutAllocating) {
   EXPECT_NE(f.status().message().find("tokenizer.ggml.tokens"), std::string::npos);
 }
 
+// Regression (fuzz_gguf): a tensor of a type this reader cannot dequantize has no known size, so
+// Open bounds it only by its offset; its element count may be anything. ReadFloat refused it only
+// after allocating that many floats (2^40 here: 4 TiB).
+TEST(GgufFileTest, ReadingAnUnsupportedTypeAllocatesNothing) {
+  TempDir dir;
+  GgufWriter w;
+  w.Tensor("blk.0.odd.weight", {1 << 20, 1 << 20}, 99, std::string(32, '\0'));
+  auto f = GgufFile::Open(w.Write(dir.path() / "odd.gguf"));
+  ASSERT_TRUE(f.ok()) << f.status().ToString();
+  auto r = (*f)->ReadFloat(*(*f)->FindTensor("blk.0.odd.weight"));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().reason(), "unsupported_quantization");
+  EXPECT_NE(r.status().message().find("blk.0.odd.weight"), std::string::npos);
+}
+
 TEST(GgufFileTest, TensorDataOutsideTheFileIsNamed) {
   TempDir dir;
   GgufWriter w;

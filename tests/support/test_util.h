@@ -48,6 +48,8 @@ class NodeProcess {
   //! What the process printed so far (stdout and stderr).
   std::string output() const;
   int port() const { return port_; }
+  //! The process id (-1 before Start).
+  pid_t pid() const { return pid_; }
   std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
   const std::filesystem::path& home() const { return home_; }
 

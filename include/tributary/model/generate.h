@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "tributary/base/status.h"
+#include "tributary/model/sampling.h"
 
 namespace tributary::model {
 
@@ -19,20 +20,6 @@ class LlamaModel;
 class LoraAdapter;
 class Tokenizer;
 class TokenStreamDecoder;
-
-struct SamplingParams {
-  int max_tokens = 128;
-  double temperature = 1.0;       //!< 0 = greedy (argmax, lowest id on ties)
-  int top_k = 0;                  //!< 0 = off
-  double top_p = 1.0;             //!< nucleus; 1 = off
-  uint64_t seed = 0;              //!< same seed, same model, same prompt: same output
-  std::vector<std::string> stop;  //!< generation ends before the first occurrence of any
-  bool stop_at_eos = true;
-
-  //! InvalidArgument naming the field: max_tokens >= 1, temperature >= 0, top_k >= 0,
-  //! 0 < top_p <= 1, no empty stop string.
-  Status Validate() const;
-};
 
 //! Picks a token from `logits` [vocab] (any float dtype). Deterministic given `rng`'s state.
 int64_t SampleToken(const torch::Tensor& logits, const SamplingParams& params,
