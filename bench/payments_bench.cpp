@@ -163,19 +163,14 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "building a node with a tiny planted-facts model...\n");
     planted = std::make_unique<tributary::testing::PlantedModel>(
         tributary::testing::BuildPlantedModel(tmp->path()));
+    tributary::testing::BuildPlantedIndex(planted.get());
     if (!planted->error.empty()) {
       std::fprintf(stderr, "setup: %s\n", planted->error.c_str());
       return 1;
     }
-    auto& node = *planted->node;
-    tributary::testing::RunCli(node, {"index", "build", "--model", planted->model, "--index",
-                                      (planted->data / "index").string(), "--models",
-                                      (planted->data / "models").string()});
-    tributary::testing::FundedKey(node, "bench-app", "1000");
-    json key = tributary::testing::RunCliJson(node, {"apikey", "create", "--from", "bench-app"});
-    a.node = node.url();
+    a.node = planted->node->url();
     a.model = planted->model;
-    a.api_key = key.value("key", "");
+    a.api_key = tributary::testing::PlantedApiKey(*planted, "bench-app", "1000");
     a.operator_token_file = (planted->data / "operator.token").string();
     a.adapter = planted->adapter.string();
     for (size_t i = 0; i < 8; ++i) a.prompts.push_back(planted->facts[i].prompt);

@@ -13,6 +13,7 @@
 //        [--max-tokens 16]
 #include <httplib.h>
 #include <signal.h>
+#include <sys/resource.h>
 
 #include <algorithm>
 #include <atomic>
@@ -20,6 +21,7 @@
 #include <cstdio>
 #include <fstream>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <random>
@@ -107,11 +109,12 @@ Outcome Ask(const Target& t, const Args& a, const std::string& prompt, bool paid
   return ok ? Outcome::kComplete : Outcome::kIncomplete;
 }
 
-// Resident memory (KiB) of `pid` and every process below it.
-long TreeRssKib(pid_t root) {
+// Resident memory (KiB) of `root` and every process below it; `own` gets root's alone.
+long TreeRssKib(pid_t root, long* own) {
   std::map<pid_t, pid_t> parent;
   std::map<pid_t, long> rss;
-  for (const auto& e : fs::directory_iterator("/proc")) {
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator("/proc", ec)) {
     const std::string name = e.path().filename().string();
     if (name.find_first_not_of("0123456789") != std::string::npos) continue;
     std::ifstream status(e.path() / "status");
@@ -126,6 +129,7 @@ long TreeRssKib(pid_t root) {
     rss[pid] = kib;
   }
   long total = 0;
+  *own = rss.count(root) ? rss[root] : 0;
   for (const auto& [pid, kib] : rss) {
     for (pid_t p = pid; p > 1; p = parent.count(p) ? parent[p] : 0) {
       if (p == root) {
@@ -138,6 +142,16 @@ long TreeRssKib(pid_t root) {
 }
 
 bool Alive(pid_t pid) { return ::kill(pid, 0) == 0; }
+
+// The node's tributary_state_keys gauge (-1 when it cannot be read).
+long StateKeys(const Target& t) {
+  httplib::Client c(t.host, t.port);
+  auto r = c.Get("/metrics");
+  if (!r || r->status != 200) return -1;
+  const std::string key = "\ntributary_state_keys ";
+  auto at = r->body.find(key);
+  return at == std::string::npos ? -1 : std::stol(r->body.substr(at + key.size()));
+}
 
 }  // namespace
 
@@ -189,20 +203,15 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "soak: building a node with a tiny planted-facts model...\n");
     planted = std::make_unique<tributary::testing::PlantedModel>(
         tributary::testing::BuildPlantedModel(tmp->path()));
+    tributary::testing::BuildPlantedIndex(planted.get());
     if (!planted->error.empty()) {
       std::fprintf(stderr, "setup: %s\n", planted->error.c_str());
       return 1;
     }
-    auto& node = *planted->node;
-    tributary::testing::RunCli(node, {"index", "build", "--model", planted->model, "--index",
-                                      (planted->data / "index").string(), "--models",
-                                      (planted->data / "models").string()});
-    tributary::testing::FundedKey(node, "soak-app", "100000");
-    json key = tributary::testing::RunCliJson(node, {"apikey", "create", "--from", "soak-app"});
-    a.node = node.url();
-    a.pid = node.pid();
+    a.node = planted->node->url();
+    a.pid = planted->node->pid();
     a.model = planted->model;
-    a.api_key = key.value("key", "");
+    a.api_key = tributary::testing::PlantedApiKey(*planted, "soak-app", "100000");
     for (size_t i = 0; i < 8; ++i) a.prompts.push_back(planted->facts[i].prompt);
   }
   if (a.node.empty() || a.model.empty() || a.api_key.empty() || a.pid <= 0) {
@@ -211,6 +220,11 @@ int main(int argc, char** argv) {
   }
   if (a.prompts.empty()) a.prompts = {"What is a pip in Quillmere?", "Who founded Quillmere?"};
   const Target t = ParseUrl(a.node);
+  // Every request in flight is a socket.
+  if (rlimit files{}; ::getrlimit(RLIMIT_NOFILE, &files) == 0) {
+    files.rlim_cur = files.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &files);
+  }
 
   std::mutex mu;
   std::map<Outcome, long> counts;
@@ -248,15 +262,19 @@ int main(int argc, char** argv) {
 
   // 2. Open loop at `load` times capacity; memory sampled every 5 s.
   std::atomic<long> in_flight{0}, peak_in_flight{0}, sent{0};
-  std::vector<std::pair<double, long>> rss;  // (seconds since start, KiB)
+  std::vector<std::pair<double, long>> rss;  // (seconds since start, KiB of node + worker)
+  std::vector<long> node_rss;                // KiB of the node process alone, same times
   std::atomic<bool> stop{false};
+  const long keys_before = StateKeys(t);
   const auto start = Clock::now();
   std::thread sampler([&] {
     while (!stop) {
-      long kib = TreeRssKib(a.pid);
+      long own = 0;
+      long kib = TreeRssKib(a.pid, &own);
       {
         std::lock_guard<std::mutex> lock(mu);
         rss.emplace_back(std::chrono::duration<double>(Clock::now() - start).count(), kib);
+        node_rss.push_back(own);
       }
       for (int i = 0; i < 50 && !stop; ++i)
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
@@ -266,7 +284,13 @@ int main(int argc, char** argv) {
   std::exponential_distribution<double> gap(rate);
   const auto end = start + std::chrono::duration<double>(a.minutes * 60);
   auto next = start;
-  std::vector<std::thread> requests;
+  // Each request runs on its own thread (open loop: arrivals never wait for answers); finished
+  // threads are joined as the loop goes, never waiting on one still running.
+  struct Flight {
+    std::thread thread;
+    std::shared_ptr<std::atomic<bool>> done;
+  };
+  std::vector<Flight> requests;
   for (long i = 0; Clock::now() < end; ++i) {
     next += std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(gap(rng)));
     std::this_thread::sleep_until(next);
@@ -274,21 +298,26 @@ int main(int argc, char** argv) {
     in_flight++;
     peak_in_flight = std::max(peak_in_flight.load(), in_flight.load());
     sent++;
-    requests.emplace_back([&, prompt, i] {
-      record(Ask(t, a, prompt, i % 2 == 0, (i / 2) % 2 == 1));
-      in_flight--;
-    });
-    // Reap finished threads now and then so that thousands of them do not pile up.
+    auto done = std::make_shared<std::atomic<bool>>(false);
+    requests.push_back({std::thread([&, prompt, i, done] {
+                          record(Ask(t, a, prompt, i % 2 == 0, (i / 2) % 2 == 1));
+                          in_flight--;
+                          *done = true;
+                        }),
+                        done});
     if (requests.size() > 256) {
-      for (auto& th : requests) th.join();
-      requests.clear();
+      auto running = std::partition(requests.begin(), requests.end(),
+                                    [](const Flight& f) { return !*f.done; });
+      for (auto it = running; it != requests.end(); ++it) it->thread.join();
+      requests.erase(running, requests.end());
     }
   }
-  for (auto& th : requests) th.join();
+  for (auto& f : requests) f.thread.join();
   stop = true;
   sampler.join();
   const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
   const bool alive = Alive(a.pid);
+  const long keys_after = StateKeys(t);
 
   // Memory: the mean over the 30 s after warm-up is the level; the rest must stay within 10%.
   double level = 0;
@@ -319,7 +348,8 @@ int main(int argc, char** argv) {
     std::printf("%-16s %10ld %7.1f%%\n", OutcomeName(o), counts[o],
                 total ? 100.0 * static_cast<double>(counts[o]) / static_cast<double>(total) : 0);
   }
-  std::printf("%-16s %10ld\n", "sent", total);
+  std::printf("%-16s %10ld   (%.1f/s offered)\n", "sent", total,
+              static_cast<double>(total) / elapsed);
   std::printf("peak requests in flight %ld; answered %.2f/s\n", peak_in_flight.load(),
               static_cast<double>(counts[Outcome::kComplete]) / elapsed);
   std::printf(
@@ -327,6 +357,22 @@ int main(int argc, char** argv) {
       "peak %.1f, worst deviation %.1f%%\n",
       a.warmup_s, level / 1024, static_cast<double>(low) / 1024, static_cast<double>(peak) / 1024,
       100 * worst);
+  if (!node_rss.empty()) {
+    std::printf("the node alone: %.1f MiB after the probe, %.1f MiB at the end\n",
+                static_cast<double>(node_rss.front()) / 1024,
+                static_cast<double>(node_rss.back()) / 1024);
+  }
+  if (keys_before >= 0 && keys_after > keys_before && node_rss.size() > 1) {
+    const double grew = static_cast<double>(node_rss.back() - node_rss.front()) * 1024;
+    std::printf("ledger state: %ld keys -> %ld (+%ld); the node grew %.0f bytes a new key\n",
+                keys_before, keys_after, keys_after - keys_before,
+                grew / static_cast<double>(keys_after - keys_before));
+  }
+  std::printf("memory over time (s: MiB node + worker):");
+  for (size_t i = 0; i < rss.size(); i += std::max<size_t>(1, rss.size() / 12)) {
+    std::printf(" %.0f:%.0f", rss[i].first, static_cast<double>(rss[i].second) / 1024);
+  }
+  std::printf("\n");
   bool pass = true;
   auto rule = [&](bool ok, const char* what) {
     std::printf("%-4s %s\n", ok ? "ok" : "FAIL", what);

@@ -10,8 +10,6 @@
 #include <string>
 #include <string_view>
 
-#include "tributary/ledger/tx_kind.h"
-
 namespace tributary::fuzz {
 
 //! The input as text.
@@ -32,8 +30,5 @@ inline const std::filesystem::path& WriteScratch(const uint8_t* data, size_t siz
   out.write(reinterpret_cast<const char*>(data), static_cast<std::streamsize>(size));
   return path;
 }
-
-//! Every kind the node knows (ledger, Datanet, economy), as api/NodeTxKinds builds it.
-const TxKindRegistry& AllKinds();
 
 }  // namespace tributary::fuzz

@@ -4,13 +4,14 @@
 #include "fuzz_util.h"
 #include "tributary/base/json_parse.h"
 #include "tributary/datanet/rows.h"
+#include "tributary/economy/kinds.h"
 #include "tributary/ledger/tx.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace tributary;
   auto j = ParseJsonBounded(fuzz::Text(data, size), 64);
   if (!j.ok()) return 0;
-  const auto& kinds = fuzz::AllKinds();
+  const auto& kinds = economy::AllTxKinds();
   (void)Transaction::FromJson(*j, kinds);
   if (j->is_object() && j->contains("tx")) (void)Transaction::FromJson((*j)["tx"], kinds);
   for (const auto& name : kinds.Names()) {

@@ -4,6 +4,7 @@
 #include <cstdlib>
 
 #include "fuzz_util.h"
+#include "tributary/economy/kinds.h"
 #include "tributary/ledger/tx.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -11,14 +12,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto tx = Transaction::Decode(ByteView(data, size));
   if (!tx.ok()) return 0;
   if (tx->Encode() != Bytes(data, data + size)) std::abort();  // not canonical
-  const TxKind* kind = fuzz::AllKinds().Find(tx->kind);
+  const TxKind* kind = economy::AllTxKinds().Find(tx->kind);
   if (!kind || !kind->CheckPayload(tx->payload).ok()) return 0;
-  auto j = tx->ToJson(fuzz::AllKinds());
+  auto j = tx->ToJson(economy::AllTxKinds());
   if (!j.ok()) return 0;
   auto payload = kind->PayloadFromJson((*j)["payload"]);
   if (!payload.ok() || *payload != tx->payload) std::abort();  // JSON form loses something
   (*j).erase("raw");
-  auto back = Transaction::FromJson(*j, fuzz::AllKinds());
+  auto back = Transaction::FromJson(*j, economy::AllTxKinds());
   if (!back.ok() || back->Encode() != tx->Encode()) std::abort();
   return 0;
 }

@@ -60,16 +60,7 @@ class RateLimiter {
 
 }  // namespace
 
-const TxKindRegistry& NodeTxKinds() {
-  static const TxKindRegistry* kinds = [] {
-    auto* r = new TxKindRegistry();
-    RegisterLedgerKinds(*r);
-    datanet::RegisterDatanetKinds(*r);
-    economy::RegisterEconomyKinds(*r);
-    return r;
-  }();
-  return *kinds;
-}
+const TxKindRegistry& NodeTxKinds() { return economy::AllTxKinds(); }
 
 int HttpStatusFor(const Status& s) {
   if (s.reason() == "rate_limited" || s.reason() == "quota_exceeded") return 429;
@@ -236,6 +227,9 @@ class NodeServer::Impl {
              std::to_string(m.txs_rejected));
       metric("tributary_mempool_size", "gauge", "Transactions waiting for a block.",
              std::to_string(m.mempool_size));
+      metric("tributary_state_keys", "gauge",
+             "Committed state entries; the state and its Merkle tree are held in memory.",
+             std::to_string(m.state_keys));
       out +=
           "# HELP tributary_block_commit_seconds Time to build, sign and durably commit a block.\n"
           "# TYPE tributary_block_commit_seconds summary\n";

@@ -43,6 +43,15 @@ std::string NewRequestId() {
   return ToHex(b);
 }
 
+// One of the answers in flight (AddOpenAiRoutes' limit); gives its place back when destroyed.
+struct AnswerSlot {
+  explicit AnswerSlot(std::shared_ptr<std::atomic<int>> count) : count(std::move(count)) {}
+  ~AnswerSlot() { count->fetch_sub(1); }
+  AnswerSlot(const AnswerSlot&) = delete;
+  AnswerSlot& operator=(const AnswerSlot&) = delete;
+  std::shared_ptr<std::atomic<int>> count;
+};
+
 // What the proxy tells the worker about the model of a request.
 struct Resolved {
   bool base = false;
@@ -118,10 +127,25 @@ void AddOpenAiRoutes(httplib::Server& server, const RouteContext& ctx) {
   ServeSupervisor* serve = ctx.serve;
   economy::AdapterLocator* locator = ctx.locator;
 
+  // Answers in flight: each holds an HTTP thread until it ends (a stream, until its last chunk).
+  // Past the limit a request is refused at once, while threads remain to say so.
+  const int max_answers =
+      opts->max_answers > 0 ? opts->max_answers : std::max(1, opts->threads - 8);
+  auto answering = std::make_shared<std::atomic<int>>(0);
+  auto take_slot = [answering, max_answers]() -> std::shared_ptr<AnswerSlot> {
+    if (answering->fetch_add(1) >= max_answers) {
+      answering->fetch_sub(1);
+      return nullptr;
+    }
+    return std::make_shared<AnswerSlot>(answering);
+  };
+
   // Sends `body` to the worker's `path` and relays the answer; `headers` add to the token.
+  // `slot` is held until the answer has been sent.
   auto proxy = [=](const httplib::Request& req, httplib::Response& res, const ServeEndpoint& ep,
                    const std::string& path, const std::string& body, httplib::Headers headers,
-                   bool stream, std::shared_ptr<PaidAnswer> paid) {
+                   bool stream, std::shared_ptr<PaidAnswer> paid,
+                   std::shared_ptr<AnswerSlot> slot) {
     auto relay = std::make_shared<Relay>();
     headers.emplace("X-Tributary-Worker-Token", ep.token);
     relay->thread = std::thread([relay, ep, path, body, headers] {
@@ -237,7 +261,7 @@ void AddOpenAiRoutes(httplib::Server& server, const RouteContext& ctx) {
             }
           }
         },
-        [finish](bool) { finish(); });
+        [finish, slot](bool) { finish(); });
   };
 
   auto complete = [=](const httplib::Request& req, httplib::Response& res, const char* path) {
@@ -263,6 +287,13 @@ void AddOpenAiRoutes(httplib::Server& server, const RouteContext& ctx) {
       return SendOpenAiError(res, Status::InvalidArgument("stream must be a boolean", "stream"));
     }
     const bool stream = body->value("stream", false);
+    std::shared_ptr<AnswerSlot> slot = take_slot();
+    if (!slot) {
+      return SendOpenAiError(
+          res, Status::ResourceExhausted("the node is answering " + std::to_string(max_answers) +
+                                             " requests at once; retry shortly",
+                                         "overloaded"));
+    }
     auto ep = serve ? serve->Ready() : std::nullopt;
     if (!ep) {
       std::string state = serve && serve->started() ? serve->State() : "off";
@@ -296,7 +327,7 @@ void AddOpenAiRoutes(httplib::Server& server, const RouteContext& ctx) {
       headers.emplace("X-Tributary-Adapter", resolved->adapter_name);
       headers.emplace("X-Tributary-Adapter-Dir", resolved->adapter_dir);
     }
-    proxy(req, res, *ep, path, forward, headers, stream, std::move(paid));
+    proxy(req, res, *ep, path, forward, headers, stream, std::move(paid), std::move(slot));
   };
   server.Post("/v1/chat/completions", [=](const httplib::Request& req, httplib::Response& res) {
     complete(req, res, "/v1/chat/completions");
@@ -323,7 +354,7 @@ void AddOpenAiRoutes(httplib::Server& server, const RouteContext& ctx) {
       return SendOpenAiError(
           res, Status::Unavailable("the serving engine is not ready", "engine_unavailable"));
     }
-    proxy(req, res, *ep, path, req.body, {}, false, nullptr);
+    proxy(req, res, *ep, path, req.body, {}, false, nullptr, nullptr);
   };
   server.Post("/v1/load_lora_adapter", [=](const httplib::Request& req, httplib::Response& res) {
     operator_route(req, res, "/v1/load_lora_adapter");

@@ -2,6 +2,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <sodium.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <fstream>
@@ -64,6 +65,12 @@ Result<std::string> WebRoot(const std::optional<std::string>& flag) {
 
 int RunNode(const Common& common, const NodeArgs& args) {
   namespace fs = std::filesystem;
+  // Every client connection is a descriptor: take all the system allows (the soft limit is often
+  // 1,024), so that a burst is refused with 429s rather than with failed accepts.
+  if (rlimit files{}; ::getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+    files.rlim_cur = files.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &files);
+  }
   auto listen = ParseListen(args.listen);
   if (!listen.ok()) return Fail(listen.status());
   if (args.block_interval_ms < 0) {
@@ -170,6 +177,10 @@ int RunNode(const Common& common, const NodeArgs& args) {
   so.port = listen->second;
   so.rate_limit_rps = args.rate_limit;
   so.rate_limit_burst = std::max(1.0, args.rate_limit * 2);
+  if (args.max_answers < 0) {
+    return Fail(Status::InvalidArgument("--max-answers must be >= 0", "bad_max_answers"));
+  }
+  if (args.max_answers > 0) so.max_answers = args.max_answers;
   so.index_dir = (data / "index").string();
   so.models_dir = (data / "models").string();
   so.model_tool = ModelToolPath().string();

@@ -43,7 +43,7 @@ namespace settlement {
 class BridgeRelay;
 class CommitmentPoster;
 class RewardEpochs;
-}
+}  // namespace settlement
 }  // namespace tributary
 
 namespace tributary::cli {
@@ -117,7 +117,7 @@ struct SettleArgs {
   std::string bridge;       //!< --settle-bridge ADDRESS: the OpenBridge contract to relay
   std::string confirmations = "12";  //!< --settle-confirmations N: before crediting a deposit
   std::string bridge_from_block;     //!< --settle-bridge-from-block N: first EVM block to scan
-  std::string rewards;       //!< --settle-rewards ADDRESS: the RewardDistributor to post epochs to
+  std::string rewards;  //!< --settle-rewards ADDRESS: the RewardDistributor to post epochs to
   std::string epoch_blocks = "100";  //!< --settle-epoch-blocks N: close a reward epoch every N
   bool any() const {
     return !rpc.empty() || !key.empty() || !every.empty() || !commitments.empty() ||
@@ -135,7 +135,8 @@ struct NodeArgs {
   bool demo_models = false;  //!< then pretrain, fine-tune and register the demo models
   int64_t block_interval_ms = 2000;
   double rate_limit = 200;
-  std::string base;  //!< serve this base through the OpenAI API
+  int max_answers = 0;  //!< OpenAI answers in flight; more get 429 (0: the server's default)
+  std::string base;     //!< serve this base through the OpenAI API
   std::string operator_token_file;
   std::vector<std::string> cors_origins;  //!< --cors-origin ORIGIN (repeatable)
   //! The built web app served at /: nullopt looks for the build's (RunNode), "" serves none.
@@ -154,7 +155,8 @@ struct Settlement {
   ~Settlement();
 };
 //! Checks the --settle-* options, connects and starts posting `chain`'s commitments and relaying
-//! the bridge (cli-settle.cpp; `sequencer` signs the credits of deposits), keeping the bridge's files in DATA/settlement; empty when no
+//! the bridge (cli-settle.cpp; `sequencer` signs the credits of deposits), keeping the bridge's
+//! files in DATA/settlement; empty when no
 //! --settle-* option is given. Any bad value is an error.
 Result<Settlement> StartSettlement(Chain* chain, const KeyPair& sequencer,
                                    const std::filesystem::path& data, const SettleArgs& args);

@@ -246,6 +246,10 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   node->add_option("--rate-limit", node_args.rate_limit, "requests/s per client address (0 = off)")
       ->capture_default_str();
+  node->add_option("--max-answers", node_args.max_answers,
+                   "OpenAI answers in flight at once; more get 429 at once (0 = 56, the HTTP "
+                   "threads less 8)")
+      ->capture_default_str();
   node->add_option("--base", node_args.base,
                    "serve this base model (Hugging Face layout) and its registered adapters "
                    "through the OpenAI API");

@@ -3,12 +3,13 @@
 #include <memory>
 
 #include "tributary/base/encoding.h"
+#include "tributary/datanet/kinds.h"
 #include "tributary/datanet/records.h"
 #include "tributary/economy/agents.h"
 #include "tributary/economy/bridge.h"
-#include "tributary/economy/rewards.h"
 #include "tributary/economy/governance.h"
 #include "tributary/economy/inference.h"
+#include "tributary/economy/rewards.h"
 #include "tributary/ledger/payload_kind.h"
 #include "tributary/ledger/tx.h"
 
@@ -216,6 +217,17 @@ void RegisterEconomyKinds(TxKindRegistry& registry) {
   RegisterAgentKinds(registry);
   RegisterBridgeKinds(registry);
   RegisterRewardKinds(registry);
+}
+
+const TxKindRegistry& AllTxKinds() {
+  static const TxKindRegistry* kinds = [] {
+    auto* r = new TxKindRegistry();
+    RegisterLedgerKinds(*r);
+    datanet::RegisterDatanetKinds(*r);
+    RegisterEconomyKinds(*r);
+    return r;
+  }();
+  return *kinds;
 }
 
 }  // namespace tributary::economy

@@ -581,6 +581,7 @@ ChainMetrics Chain::Metrics() {
     std::lock_guard<std::mutex> lock(mu_);
     m.height = head_.height;
     m.mempool_size = mempool_.size();
+    m.state_keys = state_.size();
   }
   m.blocks_committed = blocks_committed_;
   m.txs_committed = txs_committed_;

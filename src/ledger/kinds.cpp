@@ -59,7 +59,9 @@ class TransferKind final : public TxKind {
     }
     TRIB_ASSIGN_OR_RETURN(Address to, Address::Parse(j["to"].get<std::string>()));
     TRIB_ASSIGN_OR_RETURN(Amount amount, AmountFromJson(j, "amount"));
-    return Writer().Fixed(to.bytes).U128(amount).bytes();
+    Bytes payload = Writer().Fixed(to.bytes).U128(amount).bytes();
+    TRIB_RETURN_IF_ERROR(CheckPayload(payload));  // what the JSON says must be a valid payload
+    return payload;
   }
   Status Apply(TxContext& ctx, ByteView p) const override {
     Address to;
@@ -99,7 +101,9 @@ class AmountOnlyKind : public TxKind {
   }
   Result<Bytes> PayloadFromJson(const json& j) const override {
     TRIB_ASSIGN_OR_RETURN(Amount amount, AmountFromJson(j, "amount"));
-    return Writer().U128(amount).bytes();
+    Bytes payload = Writer().U128(amount).bytes();
+    TRIB_RETURN_IF_ERROR(CheckPayload(payload));  // a zero amount is refused here too
+    return payload;
   }
 };
 

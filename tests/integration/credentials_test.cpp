@@ -151,12 +151,7 @@ class CredentialWalk : public ::testing::Test {
   static void SetUpTestSuite() {
     tmp_ = new TempDir();
     planted_ = new PlantedModel(BuildPlantedModel(tmp_->path()));
-    if (!planted_->error.empty()) return;
-    // POST /v1/attribution needs the lineage's span index.
-    auto b = RunCli(*planted_->node, {"index", "build", "--model", planted_->model, "--index",
-                                      (planted_->data / "index").string(), "--models",
-                                      (planted_->data / "models").string()});
-    if (b.exit_code != 0) planted_->error = "index build: " + b.out + b.err;
+    BuildPlantedIndex(planted_);  // POST /v1/attribution needs it
   }
   static void TearDownTestSuite() {
     delete planted_;
@@ -255,10 +250,8 @@ TEST_F(CredentialWalk, EveryRouteTakesOnlyItsCredentials) {
   std::string operator_token;
   std::ifstream(planted_->data / "operator.token") >> operator_token;
   ASSERT_FALSE(operator_token.empty());
-  FundedKey(*planted_->node, "walker", "5");
-  auto made = RunCliJson(*planted_->node, {"apikey", "create", "--from", "walker"});
-  const std::string api_key = made.value("key", "");
-  ASSERT_FALSE(api_key.empty()) << made;
+  const std::string api_key = PlantedApiKey(*planted_, "walker", "5");
+  ASSERT_FALSE(api_key.empty());
   auto chain = FetchChainInfo(Port());
   ASSERT_TRUE(chain);
   const KeyPair stranger = TestKey(77);

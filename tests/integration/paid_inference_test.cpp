@@ -33,12 +33,7 @@ class PaidInferenceTest : public ::testing::Test {
   static void SetUpTestSuite() {
     tmp_ = new TempDir();
     planted_ = new PlantedModel(BuildPlantedModel(tmp_->path()));
-    if (!planted_->error.empty()) return;
-    // Span attribution needs the lineage's index.
-    auto b = RunCli(*planted_->node, {"index", "build", "--model", planted_->model, "--index",
-                                      (planted_->data / "index").string(), "--models",
-                                      (planted_->data / "models").string()});
-    if (b.exit_code != 0) planted_->error = "index build: " + b.out + b.err;
+    BuildPlantedIndex(planted_);  // span attribution needs the lineage's index
   }
   static void TearDownTestSuite() {
     delete planted_;

@@ -471,6 +471,47 @@ TEST_F(ServeNodeTest, DisconnectsOverloadUnloadAndAWorkerCrash) {
   EXPECT_EQ(HttpGet(port, "/healthz").json()["status"], "ok") << "the node itself never stopped";
 }
 
+// Past --max-answers the node refuses at once with 429 and Retry-After, before any HTTP thread
+// is held (the overload soak found connections queueing behind busy threads instead); the place
+// comes back when the answer ends, a stream included.
+TEST_F(ServeNodeTest, AnswersPastTheLimitAreRefusedAtOnce) {
+  TempDir data;
+  auto node = StartNode(data.path(), {"--max-answers", "1"});
+  const int port = node->port();
+  json long_body = {{"model", "base"},  {"prompt", "long"},   {"max_tokens", 1200},
+                    {"temperature", 0}, {"ignore_eos", true}, {"stream", true}};
+  auto first =
+      std::async(std::launch::async, [&] { return Post(port, "/v1/completions", long_body); });
+  for (int i = 0; i < 200 && Metric(port, "tributary_serve_requests_running") < 1; ++i) {
+    std::this_thread::sleep_for(10ms);
+  }
+  const auto asked = std::chrono::steady_clock::now();
+  Answer refused = Post(port, "/v1/completions", {{"model", "base"}, {"prompt", "hi"}});
+  EXPECT_LT(std::chrono::steady_clock::now() - asked, 2s) << "refused at once, not queued";
+  EXPECT_EQ(refused.status, 429) << refused.body.dump();
+  EXPECT_EQ(refused.body["error"]["type"], "rate_limit_error");
+  EXPECT_NE(refused.body["error"]["message"].get<std::string>().find("1 requests at once"),
+            std::string::npos);
+  EXPECT_EQ(refused.retry_after, "1");
+  // Reads and other routes are not limited.
+  EXPECT_EQ(HttpGet(port, "/v1/models").status, 200);
+  EXPECT_EQ(first.get().status, 200);
+  // The stream's place is given back as the server lets go of it, just after its last byte.
+  Answer after;
+  for (int i = 0; i < 100; ++i) {
+    after = Post(port, "/v1/completions", {{"model", "base"}, {"prompt", "hi"}});
+    if (after.status != 429) break;
+    std::this_thread::sleep_for(20ms);
+  }
+  EXPECT_EQ(after.status, 200) << after.body.dump();
+
+  auto bad = RunTributaryTimed({"node", "--data", (data.path() / "other").string(), "--dev",
+                                "--listen", "127.0.0.1:0", "--max-answers", "-1"},
+                               {"TRIBUTARY_HOME=" + (tmp_->path() / "home").string()}, 10000);
+  EXPECT_NE(bad.exit_code, 0);
+  EXPECT_NE(bad.err.find("--max-answers"), std::string::npos) << bad.err;
+}
+
 TEST_F(ServeNodeTest, ARegisteredModelIsServedByItsIdAndNameWhenItsFilesAreHere) {
   TempDir data;
   auto node = StartNode(data.path(), {"--demo"});

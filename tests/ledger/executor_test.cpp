@@ -296,6 +296,22 @@ TEST_F(ExecutorTest, ParseAmountOverflowInJsonPayload) {
   EXPECT_EQ(stake.status().reason(), "amount_overflow");
 }
 
+// Regression (fuzz_json_bodies): the JSON form took a zero amount that the payload check refuses,
+// so `{"amount": "0"}` made a stake payload that no tx could carry. Every kind's JSON form now
+// refuses what its payload check refuses.
+TEST_F(ExecutorTest, JsonPayloadsAreCheckedLikeEncodedOnes) {
+  for (const char* kind : {"stake", "unstake"}) {
+    auto zero = kinds_.Find(kind)->PayloadFromJson({{"amount", "0"}});
+    ASSERT_FALSE(zero.ok()) << kind;
+    EXPECT_EQ(zero.status().reason(), "bad_amount") << kind;
+  }
+  auto transfer =
+      kinds_.Find("transfer")->PayloadFromJson({{"to", Addr(carol_).ToString()}, {"amount", "0"}});
+  ASSERT_FALSE(transfer.ok());
+  EXPECT_EQ(transfer.status().reason(), "bad_amount");
+  EXPECT_TRUE(kinds_.Find("stake")->PayloadFromJson({{"amount", "1"}}).ok());
+}
+
 TEST_F(ExecutorTest, FeeOverflowIsAmountOverflow) {
   genesis_.params.fee_per_byte = kAmountMax / 8;
   Reset();

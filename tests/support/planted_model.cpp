@@ -97,4 +97,19 @@ PlantedModel BuildPlantedModel(const fs::path& dir, int block_interval_ms,
   return m;
 }
 
+void BuildPlantedIndex(PlantedModel* m) {
+  if (!m->error.empty()) return;
+  auto b =
+      RunCli(*m->node, {"index", "build", "--model", m->model, "--index",
+                        (m->data / "index").string(), "--models", (m->data / "models").string()});
+  if (b.exit_code != 0) m->error = "index build: " + b.out + b.err;
+}
+
+std::string PlantedApiKey(const PlantedModel& m, const std::string& name,
+                          const std::string& tokens) {
+  FundedKey(*m.node, name, tokens);
+  json key = RunCliJson(*m.node, {"apikey", "create", "--from", name});
+  return key.is_object() ? key.value("key", "") : "";
+}
+
 }  // namespace tributary::testing

@@ -31,4 +31,13 @@ struct PlantedModel {
 PlantedModel BuildPlantedModel(const std::filesystem::path& dir, int block_interval_ms = 0,
                                std::vector<std::string> node_flags = {});
 
+//! Builds the span index of the model's Datanet under DATA/index, which POST /v1/attribution and
+//! the attribution of paid answers need. Sets `m->error` when it fails (nothing when it is set).
+void BuildPlantedIndex(PlantedModel* m);
+
+//! An account `name` funded with `tokens` OPEN by dev, and an API key of it (`apikey create`);
+//! the key's secret, "" when something failed.
+std::string PlantedApiKey(const PlantedModel& m, const std::string& name,
+                          const std::string& tokens);
+
 }  // namespace tributary::testing

@@ -40,7 +40,8 @@ nlohmann::json FetchAccount(int port, const Address& address);
 Transaction BuildTx(const ChainInfo& chain, const KeyPair& key, uint64_t nonce,
                     const std::string& kind, Bytes payload,
                     std::optional<Amount> max_fee = std::nullopt);
-//! A signed transfer built through the registry's JSON payload form.
+//! A signed transfer of any amount (zero included: the node must refuse it), in the canonical
+//! payload encoding.
 Transaction BuildTransfer(const ChainInfo& chain, const KeyPair& key, uint64_t nonce,
                           const Address& to, Amount amount);
 //! {"raw": "<hex>"}

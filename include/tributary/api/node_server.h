@@ -24,7 +24,7 @@ namespace tributary::settlement {
 class BridgeRelay;
 class CommitmentPoster;
 class RewardEpochs;
-}
+}  // namespace tributary::settlement
 
 namespace tributary {
 
@@ -36,7 +36,10 @@ struct ServerOptions {
   int max_json_depth = 32;
   double rate_limit_rps = 200;  //!< per client address; 0 disables
   double rate_limit_burst = 400;
-  int threads = 16;
+  int threads = 64;  //!< HTTP threads; an OpenAI answer holds one for its whole length
+  //! OpenAI answers in flight at once; more are refused at once with 429 "overloaded" and
+  //! Retry-After, so that overload never queues connections behind busy threads (0: threads - 8).
+  int max_answers = 0;
   std::chrono::milliseconds max_wait{30000};  //!< longest ?wait=commit
   //! Span-index shards (attribution/index_catalog.h) that GET /v1/index/status lists; empty:
   //! the route answers 503 index_unavailable.

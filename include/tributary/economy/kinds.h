@@ -50,4 +50,8 @@ inline constexpr std::string_view kRegisterModelKind = "model.register";
 //! bridge (bridge.h).
 void RegisterEconomyKinds(TxKindRegistry& registry);
 
+//! Every kind a node knows: the ledger's, the Datanets' and RegisterEconomyKinds'. Built once,
+//! read-only after (safe to share between threads).
+const TxKindRegistry& AllTxKinds();
+
 }  // namespace tributary::economy

@@ -96,6 +96,7 @@ struct ChainMetrics {
   uint64_t txs_committed = 0;
   uint64_t txs_rejected = 0;
   uint64_t mempool_size = 0;
+  uint64_t state_keys = 0;  //!< committed state entries, all held in memory (state.h)
   uint64_t commits = 0;
   double commit_seconds_sum = 0;
   double last_commit_seconds = 0;
