@@ -54,6 +54,11 @@ class FakeNode {
     });
     port_ = server_.bind_to_any_port("127.0.0.1");
     thread_ = std::thread([this] { server_.listen_after_bind(); });
+    // Stop() before the listen loop runs does nothing, and the destructor's join would then wait
+    // forever: return only once the server is running.
+    for (int i = 0; i < 5000 && !server_.is_running(); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
   }
   ~FakeNode() {
     server_.stop();
