@@ -341,22 +341,27 @@ Result<StoredKey> Keystore::Import(const std::string& name, const KeyPair& key,
 }
 
 Result<StoredKey> Keystore::Load(const std::string& name) const {
-  TRIB_RETURN_IF_ERROR(Info(name).status());
+  TRIB_RETURN_IF_ERROR(CheckStored(name));
   return ReadKeyFile(PathOf(name), passphrase_);
 }
 
-Result<KeyInfo> Keystore::Info(const std::string& name) const {
+Status Keystore::CheckStored(const std::string& name) const {
   if (!ValidName(name)) return BadName(name);
   if (!std::filesystem::exists(PathOf(name))) {
     return Status::NotFound("no key named '" + name + "' in " + dir().string() +
                                 " (create one with `tributary keys new --name " + name + "`)",
                             "key_not_found");
   }
+  return Status::OK();
+}
+
+Result<KeyInfo> Keystore::Info(const std::string& name) const {
+  TRIB_RETURN_IF_ERROR(CheckStored(name));
   return ReadKeyInfo(PathOf(name));
 }
 
 Status Keystore::Encrypt(const std::string& name) {
-  TRIB_RETURN_IF_ERROR(Info(name).status());
+  TRIB_RETURN_IF_ERROR(CheckStored(name));
   return EncryptKeyFile(PathOf(name), passphrase_, cost_);
 }
 

@@ -62,12 +62,6 @@ Status WithUnencryptedHint(Status s) {
   return Status::FailedPrecondition(s.message() + ", or pass --unencrypted", s.reason());
 }
 
-}  // namespace
-
-Result<std::string> AskPassphrase(const std::string& purpose, bool confirm);
-
-namespace {
-
 // A bare seed (64 hex digits on the first line), else a key file of either version.
 Result<StoredKey> KeyFromText(const std::string& text, const std::string& where) {
   const size_t begin = text.find_first_not_of(" \t\r\n");

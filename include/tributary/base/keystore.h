@@ -103,6 +103,8 @@ class Keystore {
 
  private:
   Status CheckNewName(const std::string& name) const;
+  //! InvalidArgument for a bad name, NotFound when no such key is stored.
+  Status CheckStored(const std::string& name) const;
   Status Write(const std::string& name, const KeyPair& key, KeyProtection protection);
   std::filesystem::path dir() const { return home_ / "keys"; }
   std::filesystem::path home_;
