@@ -6,8 +6,10 @@ JOBS ?= $(shell nproc)
 
 FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 60
+SANITIZE_BUILD ?= build-sanitize
+SANITIZE_ASAN_OPTIONS ?= detect_leaks=1:abort_on_error=0:strict_string_checks=1
 
-.PHONY: all setup configure build run test bench fuzz clean
+.PHONY: all setup configure build run test test-sanitize bench fuzz clean
 
 all: build
 
@@ -26,6 +28,15 @@ run: build
 test: build
 	cd $(BUILD) && ctest -j2 --output-on-failure
 
+# The whole suite built with AddressSanitizer and UndefinedBehaviorSanitizer in $(SANITIZE_BUILD)
+# (docs/reliability.md). Slower than `make test`: not part of CI.
+test-sanitize: setup
+	@cmake -S . -B $(SANITIZE_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTRIBUTARY_SANITIZE=ON \
+	  -DTRIBUTARY_BUILD_BENCH=OFF >/dev/null
+	@cmake --build $(SANITIZE_BUILD) -j $(JOBS)
+	cd $(SANITIZE_BUILD) && ASAN_OPTIONS=$(SANITIZE_ASAN_OPTIONS) \
+	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest -j2 --output-on-failure
+
 bench: build
 	$(BUILD)/bench/ledger_bench
 
@@ -38,4 +49,4 @@ fuzz:
 	@bash tools/fuzz-run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 clean:
-	rm -rf $(BUILD) $(FUZZ_BUILD)
+	rm -rf $(BUILD) $(FUZZ_BUILD) $(SANITIZE_BUILD)
