@@ -10,7 +10,7 @@
 // Usage: soak --tiny                     (builds a node with the test suite's planted-facts model)
 //        soak --node URL --pid PID --model ID --api-key KEY [--prompt TEXT]...
 //        [--minutes 10] [--load 2] [--probe-s 30] [--warmup-s 60] [--concurrency 8]
-//        [--max-tokens 16]
+//        [--max-tokens 16] [--state-cache-mib 4] [--db-cache-mib 8] (--tiny's node)
 #include <httplib.h>
 #include <signal.h>
 #include <sys/resource.h>
@@ -45,6 +45,9 @@ struct Args {
   std::vector<std::string> prompts;
   double minutes = 10, load = 2, probe_s = 30, warmup_s = 60;
   int concurrency = 8, max_tokens = 16;
+  // --tiny: the node's two bounded ledger caches, small so that they fill during the warm-up and
+  // what the memory rule then sees is growth that no cache bounds.
+  std::string state_cache_mib = "4", db_cache_mib = "8";
 };
 
 struct Target {
@@ -190,6 +193,10 @@ int main(int argc, char** argv) {
       a.concurrency = std::stoi(v());
     } else if (k == "--max-tokens") {
       a.max_tokens = std::stoi(v());
+    } else if (k == "--state-cache-mib") {
+      a.state_cache_mib = v();
+    } else if (k == "--db-cache-mib") {
+      a.db_cache_mib = v();
     } else {
       std::fprintf(stderr, "unknown argument %s (see the comment at the top of bench/soak.cpp)\n",
                    k.c_str());
@@ -201,8 +208,10 @@ int main(int argc, char** argv) {
   if (a.tiny) {
     tmp = std::make_unique<tributary::testing::TempDir>();
     std::fprintf(stderr, "soak: building a node with a tiny planted-facts model...\n");
-    planted = std::make_unique<tributary::testing::PlantedModel>(
-        tributary::testing::BuildPlantedModel(tmp->path()));
+    planted =
+        std::make_unique<tributary::testing::PlantedModel>(tributary::testing::BuildPlantedModel(
+            tmp->path(), 0,
+            {"--state-cache-mib", a.state_cache_mib, "--db-cache-mib", a.db_cache_mib}));
     tributary::testing::BuildPlantedIndex(planted.get());
     if (!planted->error.empty()) {
       std::fprintf(stderr, "setup: %s\n", planted->error.c_str());

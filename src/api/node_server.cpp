@@ -228,8 +228,15 @@ class NodeServer::Impl {
       metric("tributary_mempool_size", "gauge", "Transactions waiting for a block.",
              std::to_string(m.mempool_size));
       metric("tributary_state_keys", "gauge",
-             "Committed state entries; the state and its Merkle tree are held in memory.",
+             "Committed state entries; their Merkle tree is held in memory, the values in the "
+             "database.",
              std::to_string(m.state_keys));
+      metric("tributary_state_cache_hits_total", "counter", "State reads answered from memory.",
+             std::to_string(m.state_cache_hits));
+      metric("tributary_state_cache_misses_total", "counter",
+             "State reads that went to the database.", std::to_string(m.state_cache_misses));
+      metric("tributary_state_cache_bytes", "gauge", "State values held in memory.",
+             std::to_string(m.state_cache_bytes));
       out +=
           "# HELP tributary_block_commit_seconds Time to build, sign and durably commit a block.\n"
           "# TYPE tributary_block_commit_seconds summary\n";

@@ -136,8 +136,18 @@ int RunNode(const Common& common, const NodeArgs& args) {
     if (!params.ok()) return Fail(params);
   }
 
+  if (args.state_cache_mib < 0 || args.state_cache_mib > (1 << 20)) {
+    return Fail(Status::InvalidArgument("--state-cache-mib must be between 0 and 1048576",
+                                        "bad_state_cache"));
+  }
+  if (args.db_cache_mib < 1 || args.db_cache_mib > (1 << 20)) {
+    return Fail(
+        Status::InvalidArgument("--db-cache-mib must be between 1 and 1048576", "bad_db_cache"));
+  }
   ChainOptions opts;
   opts.data_dir = data;
+  opts.state_cache_bytes = static_cast<size_t>(args.state_cache_mib) << 20;
+  opts.page_cache_bytes = static_cast<size_t>(args.db_cache_mib) << 20;
   opts.genesis = genesis;
   opts.genesis_only_if_new = args.dev && args.genesis.empty();
   opts.sequencer = sequencer;

@@ -135,8 +135,10 @@ struct NodeArgs {
   bool demo_models = false;  //!< then pretrain, fine-tune and register the demo models
   int64_t block_interval_ms = 2000;
   double rate_limit = 200;
-  int max_answers = 0;  //!< OpenAI answers in flight; more get 429 (0: the server's default)
-  std::string base;     //!< serve this base through the OpenAI API
+  int state_cache_mib = 64;  //!< memory for state values (ChainOptions::state_cache_bytes)
+  int db_cache_mib = 128;    //!< SQLite's page cache of the ledger (ChainOptions::page_cache_bytes)
+  int max_answers = 0;       //!< OpenAI answers in flight; more get 429 (0: the server's default)
+  std::string base;          //!< serve this base through the OpenAI API
   std::string operator_token_file;
   std::vector<std::string> cors_origins;  //!< --cors-origin ORIGIN (repeatable)
   //! The built web app served at /: nullopt looks for the build's (RunNode), "" serves none.

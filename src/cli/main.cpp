@@ -246,6 +246,12 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   node->add_option("--rate-limit", node_args.rate_limit, "requests/s per client address (0 = off)")
       ->capture_default_str();
+  node->add_option("--state-cache-mib", node_args.state_cache_mib,
+                   "MiB of ledger state values kept in memory (the rest is read from the database)")
+      ->capture_default_str();
+  node->add_option("--db-cache-mib", node_args.db_cache_mib,
+                   "MiB of SQLite page cache for the ledger database")
+      ->capture_default_str();
   node->add_option("--max-answers", node_args.max_answers,
                    "OpenAI answers in flight at once; more get 429 at once (0 = 56, the HTTP "
                    "threads less 8)")

@@ -67,7 +67,8 @@ Result<std::unique_ptr<Chain>> Chain::Open(ChainOptions opts, const TxKindRegist
       if (fd >= 0) ::close(fd);
     }
   } guard{lock_fd};
-  TRIB_ASSIGN_OR_RETURN(auto store, Store::Open(opts.data_dir / "ledger.db"));
+  TRIB_ASSIGN_OR_RETURN(auto store,
+                        Store::Open(opts.data_dir / "ledger.db", false, opts.page_cache_bytes));
 
   TRIB_ASSIGN_OR_RETURN(auto stored, store->GetMeta("genesis"));
   if (!stored && opts.genesis && opts.sequencer &&
@@ -177,12 +178,7 @@ Status Chain::Load() {
       head_ = std::move(*header);
     }
   }
-  Overlay loaded(nullptr);
-  TRIB_RETURN_IF_ERROR(store_->ScanState([&](const std::string& k, ByteView v) {
-    loaded.Put(k, Bytes(v.begin(), v.end()));
-    return Status::OK();
-  }));
-  state_.Apply(loaded.writes());
+  TRIB_RETURN_IF_ERROR(state_.LoadFrom(store_.get(), opts_.state_cache_bytes));
   if (state_.Root() != head_.state_root) {
     return Status::Corruption("stored state does not match the state root of block " +
                               std::to_string(head_.height) +
@@ -287,6 +283,7 @@ Result<Hash32> Chain::AdmitLocked(CheckedTx& checked) {
   Status action;
   auto receipt = executor_.ApplyTx(sim, checked.tx_, hash, checked.raw_.size(), head_.height + 1,
                                    NextTimestampLocked(), fee_collector_, &action);
+  if (Status read = state_.TakeReadError(); !read.ok()) return read;
   if (!receipt.ok()) {
     txs_rejected_++;
     return receipt.status();
@@ -371,6 +368,10 @@ Result<uint64_t> Chain::ProduceBlockLocked(std::unique_lock<std::mutex>& lock) {
   // Apply to the committed state, remembering what it was in case the write fails.
   std::map<std::string, std::optional<Bytes>> undo;
   for (const auto& [k, v] : block_state.writes()) undo[k] = state_.Get(k);
+  if (Status read = state_.TakeReadError(); !read.ok()) {
+    // Execution saw a missing value where the store failed: nothing of this block is kept.
+    return read.WithContext("block " + std::to_string(height) + " was not produced");
+  }
   state_.Apply(block_state.writes());
 
   BlockHeader h;
@@ -393,11 +394,13 @@ Result<uint64_t> Chain::ProduceBlockLocked(std::unique_lock<std::mutex>& lock) {
   lock.lock();
   committing_ = false;
   if (!s.ok()) {
-    state_.Apply(undo);
+    state_.Apply(undo);  // what the store still holds
+    state_.MarkDurable();
     RebuildPendingLocked();
     commit_cv_.notify_all();
     return s.WithContext("commit of block " + std::to_string(height) + " failed");
   }
+  state_.MarkDurable();
   head_ = h;
   // Committed txs leave the mempool: they are the first `take` minus any dropped ones.
   for (size_t i = 0; i < take; ++i) {
@@ -435,6 +438,7 @@ Result<StateLookup> Chain::GetState(const std::string& key, bool prove) {
   StateLookup out;
   out.header = head_;
   out.value = state_.Get(key);
+  TRIB_RETURN_IF_ERROR(state_.TakeReadError());
   if (prove) out.proof = state_.Prove(key);
   return out;
 }
@@ -443,7 +447,9 @@ Status Chain::ReadState(
     const std::function<Status(const StateReader&, const StateReader&, const BlockHeader&)>& fn) {
   std::unique_lock<std::mutex> lock(mu_);
   commit_cv_.wait(lock, [&] { return !committing_; });
-  return fn(state_, *pending_, head_);
+  Status s = fn(state_, *pending_, head_);
+  if (Status read = state_.TakeReadError(); !read.ok()) return read;
+  return s;
 }
 
 uint64_t Chain::AddCommitListener(std::function<void(const CommittedBlock&)> fn) {
@@ -541,6 +547,7 @@ Result<AccountLookup> Chain::GetAccount(const Address& address, bool prove) {
   TRIB_ASSIGN_OR_RETURN(Account pending, LoadAccount(*pending_, address));
   out.next_nonce = pending.nonce;
   out.value = state_.Get(AccountKey(address));
+  TRIB_RETURN_IF_ERROR(state_.TakeReadError());
   if (prove) out.proof = state_.Prove(AccountKey(address));
   return out;
 }
@@ -582,6 +589,10 @@ ChainMetrics Chain::Metrics() {
     m.height = head_.height;
     m.mempool_size = mempool_.size();
     m.state_keys = state_.size();
+    const State::CacheStats cache = state_.cache_stats();
+    m.state_cache_hits = cache.hits;
+    m.state_cache_misses = cache.misses;
+    m.state_cache_bytes = cache.bytes;
   }
   m.blocks_committed = blocks_committed_;
   m.txs_committed = txs_committed_;

@@ -188,6 +188,19 @@ void SparseMerkleTree::Erase(const Hash32& key_hash) {
   for (; i >= 0 && !(*slots[i])->dirty; --i) (*slots[i])->dirty = true;
 }
 
+std::optional<Hash32> SparseMerkleTree::Find(const Hash32& key_hash) const {
+  const Node* node = root_.get();
+  int depth = 0;
+  while (node && !node->is_leaf) {
+    node = static_cast<const Node::Inner*>(node)->child[Bit(key_hash, depth)].get();
+    ++depth;
+  }
+  if (!node) return std::nullopt;
+  const auto* leaf = static_cast<const Node::Leaf*>(node);
+  if (leaf->key != key_hash) return std::nullopt;
+  return leaf->value;
+}
+
 Hash32 SparseMerkleTree::Root() { return root_ ? root_->Rehash() : kEmptyHash; }
 
 SmtProof SparseMerkleTree::Prove(const Hash32& key_hash) {

@@ -95,6 +95,7 @@ Status SqlError(sqlite3* db, const std::string& what) {
 }  // namespace
 
 Store::~Store() {
+  sqlite3_finalize(get_state_);
   if (db_) sqlite3_close_v2(db_);
 }
 
@@ -109,7 +110,8 @@ Status Store::Exec(const char* sql) {
   return Status::OK();
 }
 
-Result<std::unique_ptr<Store>> Store::Open(const std::filesystem::path& path, bool read_only) {
+Result<std::unique_ptr<Store>> Store::Open(const std::filesystem::path& path, bool read_only,
+                                           size_t page_cache_bytes) {
   std::unique_ptr<Store> store(new Store());
   int flags = read_only ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
   flags |= SQLITE_OPEN_NOMUTEX;
@@ -136,7 +138,9 @@ Result<std::unique_ptr<Store>> Store::Open(const std::filesystem::path& path, bo
     TRIB_RETURN_IF_ERROR(store->Exec("PRAGMA journal_mode=WAL"));
     TRIB_RETURN_IF_ERROR(store->Exec("PRAGMA synchronous=FULL"));
     // Tx rows are keyed by hash (random order): a larger page cache keeps inserts off the disk.
-    TRIB_RETURN_IF_ERROR(store->Exec("PRAGMA cache_size=-131072"));
+    const std::string cache =
+        "PRAGMA cache_size=-" + std::to_string(std::max<size_t>(page_cache_bytes >> 10, 64));
+    TRIB_RETURN_IF_ERROR(store->Exec(cache.c_str()));
     TRIB_RETURN_IF_ERROR(store->Exec(kSchema));
     auto v = store->GetMeta("schema_version");
     if (!v.ok()) return v.status();
@@ -295,6 +299,29 @@ Result<std::optional<TxLocation>> Store::FindTx(const Hash32& hash) {
   }
   if (rc != SQLITE_DONE) return SqlError(db_, "find tx");
   return std::optional<TxLocation>();
+}
+
+Result<std::optional<Bytes>> Store::GetState(const std::string& key) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!get_state_ &&
+      sqlite3_prepare_v3(db_, "SELECT value FROM state WHERE key=?", -1, SQLITE_PREPARE_PERSISTENT,
+                         &get_state_, nullptr) != SQLITE_OK) {
+    get_state_ = nullptr;
+    return SqlError(db_, "prepare state read");
+  }
+  sqlite3_bind_blob(get_state_, 1, key.data(), static_cast<int>(key.size()), SQLITE_STATIC);
+  Result<std::optional<Bytes>> out = std::optional<Bytes>();
+  int rc = sqlite3_step(get_state_);
+  if (rc == SQLITE_ROW) {
+    auto* p = static_cast<const uint8_t*>(sqlite3_column_blob(get_state_, 0));
+    int n = sqlite3_column_bytes(get_state_, 0);
+    out = std::optional<Bytes>(p ? Bytes(p, p + n) : Bytes{});
+  } else if (rc != SQLITE_DONE) {
+    out = SqlError(db_, "read state");
+  }
+  sqlite3_reset(get_state_);
+  sqlite3_clear_bindings(get_state_);
+  return out;
 }
 
 Status Store::ScanState(const std::function<Status(const std::string&, ByteView)>& fn) {

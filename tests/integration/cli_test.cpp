@@ -472,6 +472,26 @@ TEST(CliNodeTest, BadListenAddress) {
   }
 }
 
+TEST(CliNodeTest, BadCacheSizes) {
+  TempDir tmp;
+  std::vector<std::string> env = {"TRIBUTARY_HOME=" + (tmp.path() / "home").string()};
+  for (const auto& [flag, value] :
+       std::vector<std::pair<std::string, std::string>>{{"--state-cache-mib", "-1"},
+                                                        {"--state-cache-mib", "99999999"},
+                                                        {"--db-cache-mib", "0"},
+                                                        {"--db-cache-mib", "-3"}}) {
+    SCOPED_TRACE(flag + " " + value);
+    auto r = RunTributaryTimed({"node", "--data", (tmp.path() / "d").string(), "--dev", "--listen",
+                                "127.0.0.1:0", flag, value},
+                               env, 10000);
+    ASSERT_FALSE(r.timed_out);
+    EXPECT_NE(r.exit_code, 0);
+    auto lines = Lines(r.out + r.err);
+    ASSERT_EQ(lines.size(), 1u) << r.out << r.err;
+    EXPECT_NE(lines[0].find(flag), std::string::npos) << lines[0];
+  }
+}
+
 TEST(CliNodeTest, WebDirectoryWithoutAnAppIsAClearError) {
   TempDir tmp;
   fs::path data = tmp.path() / "d";

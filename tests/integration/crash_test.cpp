@@ -137,7 +137,11 @@ TEST(CrashTest, KillNineNeverLosesCommittedTransactions) {
   TempDir tmp;
   const auto data = tmp.path() / "data";
   const auto home = tmp.path() / "home";
-  NodeProcess node(data, home);
+  // No state cache: every state value the node reads after a restart comes from SQLite, and
+  // the values of a block in flight are held in memory until its commit is durable.
+  NodeProcess node(data, home,
+                   {"--dev", "--block-interval-ms", "0", "--rate-limit", "0", "--state-cache-mib",
+                    "0", "--db-cache-mib", "1"});
   ASSERT_TRUE(node.Start()) << node.output();
 
   auto dev = Keystore(home).Load("dev");

@@ -578,6 +578,90 @@ TEST_F(ChainTest, DeletedStateRowIsCorruption) {
   EXPECT_EQ(c.status().code(), Code::kCorruption);
 }
 
+// The state's values live in the database and only a bounded cache of them in memory: with no
+// cache at all every read goes to SQLite, and the chain produces the same blocks, roots and
+// accounts as one that caches everything.
+TEST_F(ChainTest, StateValuesAreReadFromTheDatabaseBeyondTheCache) {
+  auto run = [&](size_t cache_bytes, const std::filesystem::path& data) {
+    ChainOptions o = Options(genesis_, sequencer_);
+    o.data_dir = data;
+    o.state_cache_bytes = cache_bytes;
+    auto c = Chain::Open(o, kinds_);
+    EXPECT_TRUE(c.ok()) << c.status().ToString();
+    chain_ = std::move(*c);
+    BuildHistory();
+    std::vector<Hash32> roots;
+    for (uint64_t h = 0; h <= chain_->height(); ++h)
+      roots.push_back(chain_->GetHeader(h)->state_root);
+    return roots;
+  };
+  const auto cached = run(size_t{64} << 20, dir_.path() / "cached");
+  std::map<Address, Bytes> accounts;
+  for (const KeyPair* k : {&alice_, &bob_, &carol_, &dave_}) {
+    accounts[Addr(*k)] = AccountOf(Addr(*k)).Encode();
+  }
+  ChainMetrics warm = chain_->Metrics();
+  EXPECT_GT(warm.state_cache_bytes, 0u);
+  Close();
+
+  const auto uncached = run(0, dir_.path() / "uncached");
+  EXPECT_EQ(uncached, cached);
+  for (const auto& [addr, raw] : accounts) EXPECT_EQ(AccountOf(addr).Encode(), raw);
+  ChainMetrics cold = chain_->Metrics();
+  EXPECT_EQ(cold.state_cache_bytes, 0u);
+  EXPECT_GT(cold.state_cache_misses, 10u);
+  EXPECT_EQ(cold.state_keys, warm.state_keys);
+
+  // And after a restart, with the values only on disk.
+  Close();
+  ChainOptions o = Options(genesis_, sequencer_);
+  o.data_dir = dir_.path() / "uncached";
+  o.state_cache_bytes = 0;
+  auto c = Chain::Open(o, kinds_);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  chain_ = std::move(*c);
+  for (const auto& [addr, raw] : accounts) EXPECT_EQ(AccountOf(addr).Encode(), raw);
+  MustSubmit(Transfer(alice_, 3, bob_, kOpen));
+  ASSERT_EQ(MustProduce(), 5u);
+}
+
+// A value changed in the database under a running node no longer matches the state tree: reads
+// of it fail as corruption and no block is built on it, until the value is put back.
+TEST_F(ChainTest, StateChangedUnderARunningNodeIsRefused) {
+  ChainOptions o = Options(genesis_, sequencer_);
+  o.state_cache_bytes = 0;
+  auto c = Chain::Open(o, kinds_);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  chain_ = std::move(*c);
+  BuildHistory();
+  const std::string key = AccountKey(Addr(bob_));
+  const Bytes raw = QueryBlob(db(), "SELECT value FROM state WHERE key=?", {KeyBytes(key)});
+  auto acct = Account::Decode(raw);
+  ASSERT_TRUE(acct.ok());
+  acct->balance += 1;
+  ASSERT_EQ(ExecSql(db(), "UPDATE state SET value=? WHERE key=?", {acct->Encode(), KeyBytes(key)}),
+            1);
+
+  auto read = chain_->GetAccount(Addr(bob_), false);
+  ASSERT_FALSE(read.ok());
+  EXPECT_EQ(read.status().code(), Code::kCorruption) << read.status().ToString();
+  auto lookup = chain_->GetState(key, false);
+  ASSERT_FALSE(lookup.ok());
+  EXPECT_EQ(lookup.status().code(), Code::kCorruption);
+  // A transfer to bob is refused at admission: its execution would read bob's account.
+  auto submit = chain_->Submit(Transfer(alice_, 3, bob_, kOpen));
+  ASSERT_FALSE(submit.ok());
+  EXPECT_EQ(submit.status().code(), Code::kCorruption);
+  EXPECT_EQ(chain_->height(), 4u);
+  // Other accounts still work.
+  EXPECT_EQ(AccountOf(Addr(carol_)).nonce, 1u);
+
+  ASSERT_EQ(ExecSql(db(), "UPDATE state SET value=? WHERE key=?", {raw, KeyBytes(key)}), 1);
+  EXPECT_EQ(AccountOf(Addr(bob_)).Encode(), raw);
+  MustSubmit(Transfer(alice_, 3, bob_, kOpen));
+  ASSERT_EQ(MustProduce(), 5u);
+}
+
 TEST_F(ChainTest, ReceiptTamperFoundByVerifyLedger) {
   Open();
   BuildHistory();

@@ -46,6 +46,11 @@ struct ChainOptions {
   //! The key that signs blocks; must be the genesis sequencer.
   std::optional<KeyPair> sequencer;
   size_t mempool_limit = 200000;
+  //! Memory for state values read from or written to the database (the state tree itself is
+  //! always in memory, about 200 bytes a key).
+  size_t state_cache_bytes = size_t{64} << 20;
+  //! Memory for SQLite's page cache of the ledger database.
+  size_t page_cache_bytes = Store::kDefaultPageCacheBytes;
   //! Milliseconds since the epoch; replaceable for tests.
   std::function<uint64_t()> clock_ms;
 };
@@ -96,7 +101,10 @@ struct ChainMetrics {
   uint64_t txs_committed = 0;
   uint64_t txs_rejected = 0;
   uint64_t mempool_size = 0;
-  uint64_t state_keys = 0;  //!< committed state entries, all held in memory (state.h)
+  uint64_t state_keys = 0;          //!< committed state entries (their tree is in memory; state.h)
+  uint64_t state_cache_hits = 0;    //!< state reads answered from memory
+  uint64_t state_cache_misses = 0;  //!< state reads that went to the database
+  uint64_t state_cache_bytes = 0;   //!< state values held in the cache
   uint64_t commits = 0;
   double commit_seconds_sum = 0;
   double last_commit_seconds = 0;

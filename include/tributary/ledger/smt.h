@@ -42,6 +42,8 @@ class SparseMerkleTree {
   void Put(const Hash32& key_hash, const Hash32& value_hash);
   //! Removes `key_hash` if present (collapsing subtrees left with one leaf). O(log n).
   void Erase(const Hash32& key_hash);
+  //! The value hash stored for `key_hash`, nullopt when absent. O(log n).
+  std::optional<Hash32> Find(const Hash32& key_hash) const;
   //! The root hash; recomputes only nodes changed since the last call.
   Hash32 Root();
   size_t size() const { return size_; }

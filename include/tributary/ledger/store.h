@@ -23,6 +23,7 @@
 #include "tributary/base/bytes.h"
 
 struct sqlite3;
+struct sqlite3_stmt;
 
 namespace tributary {
 
@@ -45,8 +46,11 @@ class Store {
  public:
   //! Opens (creating if needed) `path`. Checks the schema and runs SQLite's quick_check:
   //! a damaged file gives Corruption with the SQLite message; nothing is repaired.
+  //! `page_cache_bytes` bounds SQLite's page cache.
   static Result<std::unique_ptr<Store>> Open(const std::filesystem::path& path,
-                                             bool read_only = false);
+                                             bool read_only = false,
+                                             size_t page_cache_bytes = kDefaultPageCacheBytes);
+  static constexpr size_t kDefaultPageCacheBytes = size_t{128} << 20;
   ~Store();
 
   Result<std::optional<Bytes>> GetMeta(const std::string& key);
@@ -63,6 +67,8 @@ class Store {
   //! The whole block at `height`.
   Result<StoredBlock> GetBlock(uint64_t height);
   Result<std::optional<TxLocation>> FindTx(const Hash32& hash);
+  //! The stored value of state key `key`, nullopt when there is none.
+  Result<std::optional<Bytes>> GetState(const std::string& key);
   //! Visits every state entry in key order.
   Status ScanState(const std::function<Status(const std::string&, ByteView)>& fn);
 
@@ -71,6 +77,7 @@ class Store {
   Status Exec(const char* sql);
   std::mutex mu_;
   sqlite3* db_ = nullptr;
+  sqlite3_stmt* get_state_ = nullptr;  // prepared once: state reads are a hot path
 };
 
 }  // namespace tributary
