@@ -25,6 +25,13 @@ CREATE TABLE IF NOT EXISTS tx_hashes(prefix INTEGER NOT NULL, id INTEGER NOT NUL
 CREATE TABLE IF NOT EXISTS state(key BLOB PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;
 )sql";
 
+// A blob column of the current row, copied.
+Bytes ColumnBlob(sqlite3_stmt* st, int col) {
+  auto* p = static_cast<const uint8_t*>(sqlite3_column_blob(st, col));
+  int n = sqlite3_column_bytes(st, col);
+  return p ? Bytes(p, p + n) : Bytes{};
+}
+
 // RAII prepared statement; errors surface as Status at the call sites.
 class Stmt {
  public:
@@ -55,11 +62,7 @@ class Stmt {
     sqlite3_clear_bindings(stmt_);
   }
   int64_t Int(int col) { return sqlite3_column_int64(stmt_, col); }
-  Bytes Blob(int col) {
-    auto* p = static_cast<const uint8_t*>(sqlite3_column_blob(stmt_, col));
-    int n = sqlite3_column_bytes(stmt_, col);
-    return p ? Bytes(p, p + n) : Bytes{};
-  }
+  Bytes Blob(int col) { return ColumnBlob(stmt_, col); }
   ByteView View(int col) {
     auto* p = static_cast<const uint8_t*>(sqlite3_column_blob(stmt_, col));
     return {p, static_cast<size_t>(sqlite3_column_bytes(stmt_, col))};
@@ -313,9 +316,7 @@ Result<std::optional<Bytes>> Store::GetState(const std::string& key) {
   Result<std::optional<Bytes>> out = std::optional<Bytes>();
   int rc = sqlite3_step(get_state_);
   if (rc == SQLITE_ROW) {
-    auto* p = static_cast<const uint8_t*>(sqlite3_column_blob(get_state_, 0));
-    int n = sqlite3_column_bytes(get_state_, 0);
-    out = std::optional<Bytes>(p ? Bytes(p, p + n) : Bytes{});
+    out = std::optional<Bytes>(ColumnBlob(get_state_, 0));
   } else if (rc != SQLITE_DONE) {
     out = SqlError(db_, "read state");
   }
