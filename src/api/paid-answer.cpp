@@ -152,13 +152,9 @@ Result<json> PaidAnswer::Settle(int64_t prompt_tokens, int64_t completion_tokens
   json top = json::array();
   std::string attribution = "engine";
   std::vector<std::pair<economy::ReceiptWeight, std::string>> weights;  // with the contributor
-  // Spans of at least half the answer, between 3 and 8 tokens: a short answer found verbatim in
-  // the data is evidence even when it is shorter than the usual 8.
-  const int64_t min_len = std::clamp<int64_t>(completion_tokens / 2, 3, 8);
-  auto a = AttributeInEngine(ctx_, {{"model", request_.model},
-                                    {"prompt", request_.prompt_text},
-                                    {"output", output_},
-                                    {"min_len", min_len}});
+  // The engine's default span rule (a short answer's whole text counts: MinLenForOutput).
+  auto a = AttributeInEngine(
+      ctx_, {{"model", request_.model}, {"prompt", request_.prompt_text}, {"output", output_}});
   if (a && a->first == 200 && a->second.contains("weights") && a->second["weights"].is_array()) {
     for (const auto& w : a->second["weights"]) {
       auto id = FixedFromHex<32>(w.value("contribution", ""));

@@ -11,6 +11,10 @@ namespace tributary::attribution {
 
 namespace fs = std::filesystem;
 
+int64_t MinLenForOutput(int64_t output_tokens, int64_t min_len) {
+  return std::min(min_len, std::max<int64_t>(3, output_tokens / 2));
+}
+
 Result<SpanIndex> SpanIndex::FromShards(std::vector<std::shared_ptr<const ShardReader>> shards) {
   SpanIndex index;
   for (size_t i = 0; i < shards.size(); ++i) {

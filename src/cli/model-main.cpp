@@ -175,7 +175,9 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   attribute->add_option("--method", at.req.method, "influence method: trak or tracin")
       ->capture_default_str();
-  attribute->add_option("--min-len", at.req.min_len, "shortest span, in tokens")
+  attribute
+      ->add_option("--min-len", at.req.min_len,
+                   "shortest span, in tokens (a shorter answer: half its length, at least 3)")
       ->capture_default_str();
   attribute->add_option("--max-count", at.req.max_count, "spans occurring more often are dropped")
       ->capture_default_str();

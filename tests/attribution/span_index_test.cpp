@@ -503,6 +503,16 @@ void CheckPlantedTrace(const Planted& p, const SpanIndex& index) {
   EXPECT_EQ(top.spans[1].begin, 0);
 }
 
+TEST(SpanIndexTest, MinLenForOutputIsHalfAShortOutputWithinThreeAndTheRule) {
+  EXPECT_EQ(MinLenForOutput(100, 8), 8);  // a long output keeps the rule
+  EXPECT_EQ(MinLenForOutput(16, 8), 8);
+  EXPECT_EQ(MinLenForOutput(12, 8), 6);  // a short one needs half of itself
+  EXPECT_EQ(MinLenForOutput(6, 8), 3);
+  EXPECT_EQ(MinLenForOutput(2, 8), 3);  // never below 3, so one common token is no span
+  EXPECT_EQ(MinLenForOutput(0, 8), 3);
+  EXPECT_EQ(MinLenForOutput(6, 2), 2);  // a looser rule stays looser
+}
+
 TEST(SpanIndexTest, TraceFindsPlantedSpans) {
   TempDir dir;
   Planted p = MakePlanted();

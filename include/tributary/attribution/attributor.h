@@ -83,6 +83,8 @@ class Attributor {
 
   //! InvalidArgument (reason "empty_output") when the output has no tokens. `trace` replaces the
   //! configured span options for this call (they shape no state, so one attributor serves any).
+  //! The output is traced with min_len MinLenForOutput(its tokens, min_len), so a short answer's
+  //! whole text counts as a span; provenance records both ("min_len" applied, "min_len_rule").
   Result<Attribution> Attribute(std::string_view prompt, std::string_view output,
                                 const std::optional<TraceOptions>& trace = std::nullopt) const;
   //! The adapter's greedy answer to `prompt` (at most max_tokens tokens).

@@ -257,11 +257,18 @@ class ShardReader {
 };
 
 struct TraceOptions {
-  int64_t min_len = 8;          //!< shorter matches are not spans
+  int64_t min_len = 8;          //!< shorter matches are not spans (see MinLenForOutput)
   uint64_t max_count = 100;     //!< matches occurring more often are dropped
   size_t max_spans = 0;         //!< 0: all
   size_t max_occurrences = 20;  //!< per span
 };
+
+//! The min_len an attributor traces an output of `output_tokens` tokens with, under a rule whose
+//! min_len is `min_len`: half the output, at least 3, at most min_len. A short answer found
+//! verbatim in the data (a name, a number: "Telrow Vonrurow." is 6 SmolLM2 tokens) is evidence
+//! even when it is shorter than the min_len that keeps long outputs from matching on common
+//! phrases; the max_count and rarity rules still apply to it.
+int64_t MinLenForOutput(int64_t output_tokens, int64_t min_len);
 
 //! A span of the output found in the index (see the rules at the top).
 struct Span {

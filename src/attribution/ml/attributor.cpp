@@ -169,10 +169,12 @@ Result<std::string> Attributor::Generate(std::string_view prompt, int max_tokens
 
 Result<Attribution> Attributor::Attribute(std::string_view prompt, std::string_view output,
                                           const std::optional<TraceOptions>& trace_options) const {
-  const TraceOptions& t = trace_options ? *trace_options : impl_->config.trace;
   const Impl& m = *impl_;
   TRIB_ASSIGN_OR_RETURN(auto query, m.Query(prompt, output));
   auto& [example, out_ids] = query;
+  TraceOptions t = trace_options ? *trace_options : m.config.trace;
+  const int64_t min_len_rule = t.min_len;
+  t.min_len = MinLenForOutput(static_cast<int64_t>(out_ids.size()), t.min_len);
 
   Attribution r;
   r.prompt = prompt;
@@ -221,6 +223,7 @@ Result<Attribution> Attributor::Attribute(std::string_view prompt, std::string_v
   r.provenance = {{"rule", "tributary/attribution/v1"},
                   {"span",
                    {{"min_len", t.min_len},
+                    {"min_len_rule", min_len_rule},
                     {"max_count", t.max_count},
                     {"max_occurrences", t.max_occurrences},
                     {"tokenizer", m.tokenizer_id},

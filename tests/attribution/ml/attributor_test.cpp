@@ -151,6 +151,29 @@ TEST_F(AttributorTest, ResultsAreDeterministicAndCarryProvenance) {
   EXPECT_EQ(p["query"]["format"], "prompt_response");
 }
 
+TEST_F(AttributorTest, AShortAnswerIsTracedWhole) {
+  // "Tesbu." is 6 byte-level tokens, under the usual min_len of 8: the rule lowers it to half the
+  // output (3), so the answer found verbatim in its row is span evidence.
+  AttributorConfig cfg = Config();
+  cfg.trace.min_len = 8;
+  auto a = Attributor::Open(cfg);
+  ASSERT_TRUE(a.ok());
+  auto r = (*a)->Attribute("Which capital is it?", kFacts[0][1]);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_FALSE(r->spans.empty());
+  EXPECT_EQ(r->spans[0].text, "Tesbu.");
+  EXPECT_EQ(r->spans[0].span.occurrences.at(0).row_id, rows_[0].row_id);
+  const json span = r->ToJson()["provenance"]["span"];
+  EXPECT_EQ(span["min_len"], 3);
+  EXPECT_EQ(span["min_len_rule"], 8);
+  // A per-call rule is applied the same way.
+  TraceOptions strict;
+  strict.min_len = 2;
+  auto s = (*a)->Attribute("Which capital is it?", kFacts[0][1], strict);
+  ASSERT_TRUE(s.ok());
+  EXPECT_EQ(s->ToJson()["provenance"]["span"]["min_len"], 2);
+}
+
 TEST_F(AttributorTest, RefusesWhatItCannotAttribute) {
   auto a = Attributor::Open(Config());
   ASSERT_TRUE(a.ok());

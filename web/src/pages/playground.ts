@@ -68,14 +68,13 @@ async function influentialRows(top: { row_id: string; contribution: string; cont
 }
 
 //! The answer's attribution; the spans are highlighted in the answer itself (`answerEl`).
-async function attributionView(model: string, prompt: string, output: string, completionTokens: number, answerEl: HTMLElement): Promise<HTMLElement> {
-  const minLen = Math.min(8, Math.max(3, Math.floor(completionTokens / 2))); // as the receipt's
+async function attributionView(model: string, prompt: string, output: string, answerEl: HTMLElement): Promise<HTMLElement> {
   const a = await post<{
     spans: Span[];
     weights: { contribution: string; contributor: string; weight?: number; parts_per_million?: number }[];
     influence?: { top: { row_id: string; contribution: string; contributor: string; score: number }[] };
     unattributed_parts_per_million?: number;
-  }>("/v1/attribution", { model, prompt, output, min_len: minLen });
+  }>("/v1/attribution", { model, prompt, output }); // the engine's span rule, as the receipt's
   const weights = a.weights ?? [];
   if (a.spans.length) answerEl.replaceWith(highlighted(output, a.spans));
   return h(
@@ -193,7 +192,6 @@ export async function playgroundPage(q: URLSearchParams): Promise<Node> {
     stop.hidden = false;
     let output = "";
     let receipt: any = null;
-    let completionTokens = 0;
     let failure: Child = null;
     const headers: Record<string, string> = {};
     if (key.value.trim()) headers.Authorization = `Bearer ${key.value.trim()}`;
@@ -219,7 +217,6 @@ export async function playgroundPage(q: URLSearchParams): Promise<Node> {
             output += delta;
             text.textContent = output;
           }
-          if (chunk.usage) completionTokens = chunk.usage.completion_tokens ?? completionTokens;
           if (chunk.tributary?.receipt) receipt = chunk.tributary.receipt;
         },
         controller.signal,
@@ -237,12 +234,11 @@ export async function playgroundPage(q: URLSearchParams): Promise<Node> {
     else messages.push({ role: "assistant", content: output });
     if (failure) extra.appendChild(failure as Node);
     if (receipt) {
-      completionTokens = receipt.completion_tokens ?? completionTokens;
       extra.appendChild(receiptView(receipt));
       const attribution = h("div", { class: "muted" }, "Attributing…");
       extra.appendChild(attribution);
       try {
-        attribution.replaceWith(await attributionView(String(receipt.model ?? model), prompt, output, completionTokens, text));
+        attribution.replaceWith(await attributionView(String(receipt.model ?? model), prompt, output, text));
       } catch (err) {
         attribution.replaceWith(errorBox(err));
       }
