@@ -35,12 +35,15 @@ T Get(const std::string& b, size_t at) {
   return v;
 }
 
+// An empty vector's data() may be null, which memcpy must not see even for zero bytes.
 void PutDoubles(std::string& b, size_t& at, const std::vector<double>& v) {
+  if (v.empty()) return;
   std::memcpy(b.data() + at, v.data(), v.size() * sizeof(double));
   at += v.size() * sizeof(double);
 }
 std::vector<double> GetDoubles(const std::string& b, size_t& at, uint64_t n) {
   std::vector<double> v(n);
+  if (n == 0) return v;
   std::memcpy(v.data(), b.data() + at, n * sizeof(double));
   at += n * sizeof(double);
   return v;
