@@ -68,6 +68,7 @@ struct AttributionEvalArgs {
   uint64_t seed = 1;
   double lr = 1e-2;
   int64_t sketch_dim = 1024;
+  int64_t sketch_base_dim = 0;  //!< base-checkpoint segment (factory/sketch.h); 0 = none
   std::string fortunes = "/usr/share/games/fortunes";
 };
 //! `tributary attribution eval`: the evaluation protocols of docs/attribution.md, in-process.

@@ -334,6 +334,7 @@ factory::TrainOptions TrainOpts(const Env& env, int64_t epochs) {
 factory::SketchOptions SketchOpts(const Env& env) {
   factory::SketchOptions so;
   so.dim = env.args->sketch_dim;
+  so.base_dim = env.args->sketch_base_dim;
   return so;
 }
 
@@ -1051,9 +1052,10 @@ int RunAttributionEval(const Common& c, const AttributionEvalArgs& a) {
     return Fail(Status::InvalidArgument("--subsets must be >= 2 and --lds-contributions >= 4",
                                         "bad_option"));
   }
-  if (a.epochs < 0 || a.sketch_dim < 16 || !(a.lr > 0)) {
-    return Fail(Status::InvalidArgument("--epochs must be >= 0, --sketch-dim >= 16, --lr > 0",
-                                        "bad_option"));
+  if (a.epochs < 0 || a.sketch_dim < 16 || a.sketch_base_dim < 0 || !(a.lr > 0)) {
+    return Fail(Status::InvalidArgument(
+        "--epochs must be >= 0, --sketch-dim >= 16, --sketch-base-dim >= 0, --lr > 0",
+        "bad_option"));
   }
   Env env;
   env.common = &c;
@@ -1089,6 +1091,7 @@ int RunAttributionEval(const Common& c, const AttributionEvalArgs& a) {
                    {"seed", a.seed},
                    {"lr", a.lr},
                    {"sketch_dim", a.sketch_dim},
+                   {"sketch_base_dim", a.sketch_base_dim},
                    {"max_seq_len", env.max_seq_len},
                    {"lora", TrainOpts(env, 1).lora.ToJson()},
                    {"batch_size", 4},

@@ -212,6 +212,10 @@ int RunFactoryTrain(const Common& c, const FactoryTrainArgs& a) {
   if (Status s = o.Validate(); !s.ok()) return Fail(s);
   if (a.max_seq_len < 2)
     return Fail(Status::InvalidArgument("--max-seq-len must be >= 2", "bad_option"));
+  if (a.sketch_dim < 0 || a.sketch_base_dim < 0) {
+    return Fail(
+        Status::InvalidArgument("--sketch-dim and --sketch-base-dim must be >= 0", "bad_option"));
+  }
   const fs::path out = a.out;
   if (fs::exists(out / "training.json") && !a.resume) {
     return Fail(
@@ -285,6 +289,7 @@ int RunFactoryTrain(const Common& c, const FactoryTrainArgs& a) {
     }
     factory::SketchOptions so;
     so.dim = a.sketch_dim;
+    so.base_dim = a.sketch_base_dim;
     so.half = a.sketch_half;
     ProgressLine line(tty, "sketching", "examples");
     auto t0 = std::chrono::steady_clock::now();
@@ -299,6 +304,7 @@ int RunFactoryTrain(const Common& c, const FactoryTrainArgs& a) {
         {"file", "sketches.bin"},
         {"count", (*f)->count()},
         {"dim", (*f)->dim()},
+        {"base_dim", so.base_dim > 0 ? (*f)->description()["base_checkpoint"]["dim"] : json(0)},
         {"seed", (*f)->seed()},
         {"seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()}};
   }

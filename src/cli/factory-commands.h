@@ -19,8 +19,9 @@ struct FactoryTrainArgs {
   int64_t checkpoint_every = 100, max_steps = 0;
   double heldout = 0.05;
   bool resume = false;
-  int64_t sketch_dim = 1024;  //!< 0 = no attribution sketches
-  bool sketch_half = false;   //!< store sketches as float16
+  int64_t sketch_dim = 1024;    //!< 0 = no attribution sketches
+  int64_t sketch_base_dim = 0;  //!< base-checkpoint segment (factory/sketch.h); 0 = none
+  bool sketch_half = false;     //!< store sketches as float16
 };
 int RunFactoryTrain(const Common& c, const FactoryTrainArgs& a);
 

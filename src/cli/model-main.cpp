@@ -116,6 +116,11 @@ int main(int argc, char** argv) {
       ->add_option("--sketch-dim", tr.sketch_dim,
                    "attribution sketch size per training example (0 = none)")
       ->capture_default_str();
+  train
+      ->add_option("--sketch-base-dim", tr.sketch_base_dim,
+                   "sketch values for the base-checkpoint gradient, which finds the rows behind "
+                   "a reworded question (0 = none)")
+      ->capture_default_str();
   train->add_flag("--sketch-half", tr.sketch_half, "store the sketches as float16 (half the size)");
   FactoryPretrainArgs pt;
   auto* pretrain = factory->add_subcommand(
@@ -209,6 +214,9 @@ int main(int argc, char** argv) {
   attribution_eval->add_option("--seed", ae.seed)->capture_default_str();
   attribution_eval->add_option("--lr", ae.lr)->capture_default_str();
   attribution_eval->add_option("--sketch-dim", ae.sketch_dim)->capture_default_str();
+  attribution_eval
+      ->add_option("--sketch-base-dim", ae.sketch_base_dim, "base-checkpoint segment (0 = none)")
+      ->capture_default_str();
   attribution_eval->add_option("--fortunes", ae.fortunes, "fortune files (distractor text)")
       ->capture_default_str();
 

@@ -9,6 +9,7 @@
 #include <cstring>
 #include <fstream>
 #include <map>
+#include <optional>
 
 #include "tributary/base/bytes.h"
 #include "tributary/model/llama.h"
@@ -23,6 +24,8 @@ namespace fs = std::filesystem;
 constexpr char kMagic[8] = {'T', 'R', 'B', 'S', 'K', 'C', 'H', '1'};
 constexpr size_t kHeaderBytes = 128;
 constexpr size_t kKeyBytes = 128;
+// Separates the base segment's projections from the adapter segment's ("BASECKPT").
+constexpr uint64_t kBaseSalt = 0x42415345434B5054ULL;
 
 uint64_t Mix(uint64_t a, uint64_t b, uint64_t c) {
   uint64_t z = a ^ (b * 0x9E3779B97F4A7C15ULL) ^ (c * 0xC2B2AE3D27D4EB4FULL);
@@ -79,15 +82,34 @@ Result<SketchProjection> SketchProjection::Create(const model::LoraAdapter& adap
   }
   if (p.modules_.empty()) return Status::InvalidArgument("the adapter targets no module");
   if (options.dim < 1) return Status::InvalidArgument("sketch dim must be positive", "bad_option");
+  if (options.base_dim < 0) {
+    return Status::InvalidArgument("the base sketch dim must not be negative", "bad_option");
+  }
   p.k_ = std::max<int64_t>(1, options.dim / (2 * rank_sum));
-  p.dim_ = 2 * p.k_ * rank_sum;
+  const auto modules = static_cast<int64_t>(p.modules_.size());
+  if (options.base_dim > 0) {
+    p.base_k_ = std::max<int64_t>(
+        1, static_cast<int64_t>(std::sqrt(static_cast<double>(options.base_dim / modules))));
+    // sqrt of a double can land a hair below an exact square.
+    while ((p.base_k_ + 1) * (p.base_k_ + 1) * modules <= options.base_dim) ++p.base_k_;
+    p.base_dim_ = modules * p.base_k_ * p.base_k_;
+  }
+  p.dim_ = 2 * p.k_ * rank_sum + p.base_dim_;
   torch::NoGradGuard no_grad;
   const double sd = 1.0 / std::sqrt(static_cast<double>(p.k_));
+  const double base_sd = p.base_k_ > 0 ? 1.0 / std::sqrt(static_cast<double>(p.base_k_)) : 0;
   for (auto& m : p.modules_) {
-    auto gen = at::make_generator<at::CPUGeneratorImpl>(
-        Mix(p.seed_, static_cast<uint64_t>(m.layer), static_cast<uint64_t>(ModuleIndex(m.module))));
+    const auto layer = static_cast<uint64_t>(m.layer);
+    const auto module = static_cast<uint64_t>(ModuleIndex(m.module));
+    auto gen = at::make_generator<at::CPUGeneratorImpl>(Mix(p.seed_, layer, module));
     m.r_in = torch::empty({p.k_, m.in}).normal_(0.0, sd, gen);
     m.r_out = torch::empty({p.k_, m.out}).normal_(0.0, sd, gen);
+    if (p.base_k_ > 0) {
+      auto base_gen =
+          at::make_generator<at::CPUGeneratorImpl>(Mix(p.seed_ ^ kBaseSalt, layer, module));
+      m.q_in = torch::empty({p.base_k_, m.in}).normal_(0.0, base_sd, base_gen);
+      m.q_out = torch::empty({p.base_k_, m.out}).normal_(0.0, base_sd, base_gen);
+    }
   }
   return p;
 }
@@ -102,13 +124,23 @@ json SketchProjection::ToJson() const {
                     {"out", m.out},
                     {"scale", m.scale}});
   }
-  return json{{"method", "lora_kronecker_projection"},
-              {"loss", "mean token cross-entropy over the example's loss positions"},
-              {"seed", seed_},
-              {"k", k_},
-              {"dim", dim_},
-              {"layout", "per module in (layer, module) order: S_A [r, k] then S_B [k, r]"},
-              {"modules", mods}};
+  json j{{"method", "lora_kronecker_projection"},
+         {"loss", "mean token cross-entropy over the example's loss positions"},
+         {"seed", seed_},
+         {"k", k_},
+         {"dim", dim_},
+         {"layout", "per module in (layer, module) order: S_A [r, k] then S_B [k, r]"},
+         {"modules", mods}};
+  if (base_k_ > 0) {
+    j["base_checkpoint"] = {
+        {"k", base_k_},
+        {"dim", base_dim_},
+        {"offset", dim_ - base_dim_},
+        {"layout",
+         "after the adapter's segment, per module in (layer, module) order: Q_out (dL/dW) Q_in^T "
+         "[k, k] at the base model without the adapter"}};
+  }
+  return j;
 }
 
 Result<torch::Tensor> SketchProjection::Compute(const model::LlamaModel& base,
@@ -120,25 +152,54 @@ Result<torch::Tensor> SketchProjection::Compute(const model::LlamaModel& base,
   if (n == 0) return out;
   std::map<std::pair<int64_t, std::string>, size_t> index;
   for (size_t i = 0; i < modules_.size(); ++i) index[{modules_[i].layer, modules_[i].module}] = i;
+  // The base checkpoint's pass runs the base with an adapter whose B is zero: it changes no
+  // output, and the gradient reaching its low-rank output is the module's output gradient g⁰_t.
+  std::optional<model::LoraAdapter> zero;
+  if (base_k_ > 0) {
+    model::LoraConfig zc;
+    zc.r = 1;
+    zc.lora_alpha = 1;
+    zc.target_modules = adapter.config().target_modules;
+    zero.emplace(model::LoraAdapter::Init(base, zc, seed_));
+  }
   std::vector<torch::Tensor> params;
   for (auto& [name, t] : adapter.NamedParameters()) params.push_back(t);
+  if (zero) {
+    for (auto& [name, t] : zero->NamedParameters()) params.push_back(t);
+  }
   std::vector<bool> had_grad;
   for (auto& t : params) {
     had_grad.push_back(t.requires_grad());
     t.requires_grad_(true);  // so the adapted outputs are in the graph
   }
+  auto restore = [&] {
+    for (size_t i = 0; i < params.size(); ++i) params[i].requires_grad_(had_grad[i]);
+  };
+  // Column offset of each module in the adapter's segment and in the base segment.
+  std::vector<int64_t> col(modules_.size()), base_col(modules_.size());
+  int64_t acc = 0;
+  for (size_t i = 0; i < modules_.size(); ++i) {
+    col[i] = acc;
+    acc += 2 * modules_[i].r * k_;
+  }
+  for (size_t i = 0; i < modules_.size(); ++i) {
+    base_col[i] = acc;
+    acc += base_k_ * base_k_;
+  }
   const torch::Device dev = base.device();
+  struct Captured {
+    size_t module;
+    torch::Tensor x, delta;
+  };
   try {
     for (int64_t b0 = 0; b0 < n; b0 += std::max<int64_t>(1, batch_size)) {
       const int64_t b1 = std::min(n, b0 + std::max<int64_t>(1, batch_size));
-      std::vector<model::KvCache> caches(static_cast<size_t>(b1 - b0));
-      std::vector<model::SequenceInput> inputs;
+      const int64_t nb = b1 - b0;
       std::vector<int64_t> rows, targets, example_of_row;
       std::vector<double> weights;
       int64_t offset = 0;
       for (int64_t e = b0; e < b1; ++e) {
         const Example& ex = *examples[static_cast<size_t>(e)];
-        inputs.push_back({ex.tokens, &caches[static_cast<size_t>(e - b0)], 0});
         const double w = 1.0 / static_cast<double>(std::max<int64_t>(1, ex.loss_tokens()));
         for (size_t t = static_cast<size_t>(ex.loss_start); t < ex.tokens.size(); ++t) {
           rows.push_back(offset + static_cast<int64_t>(t) - 1);
@@ -148,67 +209,115 @@ Result<torch::Tensor> SketchProjection::Compute(const model::LlamaModel& base,
         for (size_t t = 0; t < ex.tokens.size(); ++t) example_of_row.push_back(e - b0);
         offset += static_cast<int64_t>(ex.tokens.size());
       }
-      struct Captured {
-        size_t module;
-        torch::Tensor x, delta;
+      const auto ex_index = torch::tensor(example_of_row, torch::kInt64).to(dev);
+      // One teacher-forced pass under `with`: each hooked module's input and the gradient of
+      // Σ over examples of each one's mean token loss with respect to its low-rank output. Rows
+      // of different examples never mix (attention stays within a sequence), so each row's
+      // gradient is its own example's.
+      auto pass = [&](const model::LoraAdapter& with, std::vector<Captured>& captured,
+                      std::vector<torch::Tensor>& grads) -> Status {
+        std::vector<model::KvCache> caches(static_cast<size_t>(nb));
+        std::vector<model::SequenceInput> inputs;
+        for (int64_t e = b0; e < b1; ++e) {
+          inputs.push_back(
+              {examples[static_cast<size_t>(e)]->tokens, &caches[static_cast<size_t>(e - b0)], 0});
+        }
+        model::LoraHooks hooks = [&](int, int64_t layer, const std::string& module,
+                                     const torch::Tensor& x, const torch::Tensor& delta) {
+          captured.push_back({index.at({layer, module}), x, delta});
+        };
+        const std::vector<const model::LoraAdapter*> adapters = {&with};
+        TRIB_ASSIGN_OR_RETURN(torch::Tensor logits,
+                              base.Forward(inputs, adapters, false, false, &hooks));
+        auto ce = torch::nn::functional::cross_entropy(
+            logits.index_select(0, torch::tensor(rows, torch::kInt64).to(dev)),
+            torch::tensor(targets, torch::kInt64).to(dev),
+            torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kNone));
+        auto loss =
+            (ce * torch::tensor(weights, torch::kFloat64).to(ce.scalar_type()).to(dev)).sum();
+        std::vector<torch::Tensor> deltas;
+        for (const auto& c : captured) deltas.push_back(c.delta);
+        grads = torch::autograd::grad({loss}, deltas, {}, false, false, true);
+        for (auto& g : grads) {
+          if (g.defined()) g = g.to(torch::kFloat32);
+        }
+        return Status::OK();
       };
       std::vector<Captured> captured;
-      model::LoraHooks hooks = [&](int, int64_t layer, const std::string& module,
-                                   const torch::Tensor& x, const torch::Tensor& delta) {
-        captured.push_back({index.at({layer, module}), x, delta});
-      };
-      const std::vector<const model::LoraAdapter*> adapters = {&adapter};
-      TRIB_ASSIGN_OR_RETURN(torch::Tensor logits,
-                            base.Forward(inputs, adapters, false, false, &hooks));
-      auto ce = torch::nn::functional::cross_entropy(
-          logits.index_select(0, torch::tensor(rows, torch::kInt64).to(dev)),
-          torch::tensor(targets, torch::kInt64).to(dev),
-          torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kNone));
-      // Σ over examples of each one's mean token loss: rows of different examples never mix
-      // (attention stays within a sequence), so each row's gradient is its own example's.
-      auto loss = (ce * torch::tensor(weights, torch::kFloat64).to(ce.scalar_type()).to(dev)).sum();
-      std::vector<torch::Tensor> deltas;
-      for (const auto& c : captured) deltas.push_back(c.delta);
-      auto grads = torch::autograd::grad({loss}, deltas, {}, false, false, true);
-      torch::NoGradGuard no_grad;
-      auto ex_index = torch::tensor(example_of_row, torch::kInt64).to(dev);
-      const int64_t nb = b1 - b0;
-      // Column offset of each module in the sketch.
-      std::vector<int64_t> col(modules_.size());
-      int64_t acc = 0;
-      for (size_t i = 0; i < modules_.size(); ++i) {
-        col[i] = acc;
-        acc += 2 * modules_[i].r * k_;
+      std::vector<torch::Tensor> grads;
+      if (Status st = pass(adapter, captured, grads); !st.ok()) {
+        restore();
+        return st;
       }
+      {
+        torch::NoGradGuard no_grad;
+        for (size_t ci = 0; ci < captured.size(); ++ci) {
+          const Module& m = modules_[captured[ci].module];
+          const model::LoraWeights* w = adapter.Find(m.layer, m.module);
+          torch::Tensor g = grads[ci].defined()
+                                ? grads[ci]
+                                : torch::zeros_like(captured[ci].delta, torch::kFloat32);
+          torch::Tensor x = captured[ci].x.detach().to(torch::kFloat32);
+          torch::Tensor a = w->a.detach().to(torch::kFloat32),
+                        bm = w->b.detach().to(torch::kFloat32);
+          auto u = g.matmul(bm) * m.scale;          // [T, r]  = s Bᵀ g_t
+          auto xp = x.matmul(m.r_in.to(dev).t());   // [T, k]  = R_in x_t
+          auto v = x.matmul(a.t()) * m.scale;       // [T, r]  = s A x_t
+          auto gp = g.matmul(m.r_out.to(dev).t());  // [T, k]  = R_out g_t
+          auto sa = torch::zeros({nb, m.r, k_}, torch::TensorOptions().device(dev));
+          sa.index_add_(0, ex_index, u.unsqueeze(2) * xp.unsqueeze(1));
+          auto sb = torch::zeros({nb, k_, m.r}, torch::TensorOptions().device(dev));
+          sb.index_add_(0, ex_index, gp.unsqueeze(2) * v.unsqueeze(1));
+          auto block = torch::cat({sa.reshape({nb, m.r * k_}), sb.reshape({nb, k_ * m.r})}, 1);
+          out.narrow(0, b0, nb).narrow(1, col[captured[ci].module], 2 * m.r * k_).add_(block.cpu());
+        }
+      }
+      if (!zero) continue;
+      captured.clear();
+      grads.clear();
+      if (Status st = pass(*zero, captured, grads); !st.ok()) {
+        restore();
+        return st;
+      }
+      torch::NoGradGuard no_grad;
       for (size_t ci = 0; ci < captured.size(); ++ci) {
         const Module& m = modules_[captured[ci].module];
-        const model::LoraWeights* w = adapter.Find(m.layer, m.module);
-        torch::Tensor g = grads[ci].defined()
-                              ? grads[ci].to(torch::kFloat32)
-                              : torch::zeros_like(captured[ci].delta, torch::kFloat32);
+        if (!grads[ci].defined()) continue;  // the loss does not reach this module
         torch::Tensor x = captured[ci].x.detach().to(torch::kFloat32);
-        torch::Tensor a = w->a.detach().to(torch::kFloat32), bm = w->b.detach().to(torch::kFloat32);
-        auto u = g.matmul(bm) * m.scale;          // [T, r]  = s Bᵀ g_t
-        auto xp = x.matmul(m.r_in.to(dev).t());   // [T, k]  = R_in x_t
-        auto v = x.matmul(a.t()) * m.scale;       // [T, r]  = s A x_t
-        auto gp = g.matmul(m.r_out.to(dev).t());  // [T, k]  = R_out g_t
-        auto sa = torch::zeros({nb, m.r, k_}, torch::TensorOptions().device(dev));
-        sa.index_add_(0, ex_index, u.unsqueeze(2) * xp.unsqueeze(1));
-        auto sb = torch::zeros({nb, k_, m.r}, torch::TensorOptions().device(dev));
-        sb.index_add_(0, ex_index, gp.unsqueeze(2) * v.unsqueeze(1));
-        auto block = torch::cat({sa.reshape({nb, m.r * k_}), sb.reshape({nb, k_ * m.r})}, 1);
-        out.narrow(0, b0, nb).narrow(1, col[captured[ci].module], 2 * m.r * k_).add_(block.cpu());
+        auto gq = grads[ci].matmul(m.q_out.to(dev).t());  // [T, kb] = Q_out g⁰_t
+        auto xq = x.matmul(m.q_in.to(dev).t());           // [T, kb] = Q_in x⁰_t
+        auto sw = torch::zeros({nb, base_k_, base_k_}, torch::TensorOptions().device(dev));
+        sw.index_add_(0, ex_index, gq.unsqueeze(2) * xq.unsqueeze(1));
+        out.narrow(0, b0, nb)
+            .narrow(1, base_col[captured[ci].module], base_k_ * base_k_)
+            .add_(sw.reshape({nb, base_k_ * base_k_}).cpu());
       }
     }
   } catch (const c10::Error& e) {
-    for (size_t i = 0; i < params.size(); ++i) params[i].requires_grad_(had_grad[i]);
+    restore();
     return Status::Internal(std::string("sketching failed: ") + e.what_without_backtrace());
   } catch (const std::out_of_range&) {
-    for (size_t i = 0; i < params.size(); ++i) params[i].requires_grad_(had_grad[i]);
+    restore();
     return Status::Internal("a hooked module is not in the projection");
   }
-  for (size_t i = 0; i < params.size(); ++i) params[i].requires_grad_(had_grad[i]);
+  restore();
   return out;
+}
+
+Result<torch::Tensor> SketchProjection::ProjectBaseGradients(
+    const std::map<std::pair<int64_t, std::string>, torch::Tensor>& grads) const {
+  if (base_k_ == 0) return Status::FailedPrecondition("the projection has no base segment");
+  std::vector<torch::Tensor> parts;
+  for (const auto& m : modules_) {
+    auto g = grads.find({m.layer, m.module});
+    if (g == grads.end()) {
+      return Status::InvalidArgument("no gradient for layer " + std::to_string(m.layer) + " " +
+                                     m.module);
+    }
+    parts.push_back(
+        m.q_out.matmul(g->second.to(torch::kFloat32).cpu()).matmul(m.q_in.t()).reshape({-1}));
+  }
+  return torch::cat(parts);
 }
 
 Result<torch::Tensor> SketchProjection::ProjectGradients(

@@ -109,6 +109,69 @@ TEST_F(SketchTest, FactoredSketchEqualsTheProjectedTrueGradient) {
   }
 }
 
+// The base-checkpoint segment (TracIn's second checkpoint): Q_out (dL/dW) Q_inᵀ per targeted
+// module, with dL/dW the true gradient of the example's loss with respect to the base weight, at
+// the base model without the adapter. The adapter's segment is unchanged in front of it.
+TEST_F(SketchTest, BaseSegmentIsTheProjectedBaseWeightGradient) {
+  SketchOptions o;
+  o.dim = 256;
+  o.base_dim = 60;  // 6 modules: kb = floor(sqrt(10)) = 3, 6 x 9 = 54 values
+  auto proj = SketchProjection::Create(*adapter_, o);
+  ASSERT_TRUE(proj.ok()) << proj.status().ToString();
+  EXPECT_EQ(proj->base_k(), 3);
+  EXPECT_EQ(proj->base_dim(), 54);
+  EXPECT_EQ(proj->dim(), 240 + 54);
+  EXPECT_EQ(proj->ToJson()["base_checkpoint"]["dim"], 54);
+  EXPECT_EQ(proj->ToJson()["base_checkpoint"]["offset"], 240);
+  auto with_base = proj->Compute(*base_, *adapter_, ptrs_, 4);
+  auto plain = SketchProjection::Create(*adapter_, {.dim = 256});
+  ASSERT_TRUE(with_base.ok() && plain.ok()) << with_base.status().ToString();
+  auto adapter_only = plain->Compute(*base_, *adapter_, ptrs_, 4);
+  ASSERT_TRUE(adapter_only.ok());
+  EXPECT_LT(RelErr(with_base->narrow(1, 0, 240), *adapter_only), 1e-6);
+
+  // The reference: autograd on the base weights themselves, no adapter in the pass.
+  std::map<std::pair<int64_t, std::string>, std::string> names;
+  for (int64_t layer = 0; layer < 2; ++layer) {
+    names[{layer, "q_proj"}] = "model.layers." + std::to_string(layer) + ".self_attn.q_proj.weight";
+    names[{layer, "v_proj"}] = "model.layers." + std::to_string(layer) + ".self_attn.v_proj.weight";
+    names[{layer, "down_proj"}] = "model.layers." + std::to_string(layer) + ".mlp.down_proj.weight";
+  }
+  std::map<std::string, torch::Tensor> weights;
+  for (auto& [name, t] : base_->NamedParameters()) weights[name] = t;
+  for (size_t i = 0; i < examples_.size(); ++i) {
+    const Example& e = examples_[i];
+    for (auto& [key, name] : names) {
+      weights.at(name).requires_grad_(true);
+      weights.at(name).mutable_grad() = torch::Tensor();
+    }
+    model::KvCache cache;
+    auto logits = base_->Forward({{e.tokens, &cache, -1}}, {}, false, true);
+    ASSERT_TRUE(logits.ok()) << logits.status().ToString();
+    std::vector<int64_t> rows, targets;
+    for (size_t t = static_cast<size_t>(e.loss_start); t < e.tokens.size(); ++t) {
+      rows.push_back(static_cast<int64_t>(t) - 1);
+      targets.push_back(e.tokens[t]);
+    }
+    torch::nn::functional::cross_entropy(logits->index_select(0, torch::tensor(rows)),
+                                         torch::tensor(targets))
+        .backward();
+    std::map<std::pair<int64_t, std::string>, torch::Tensor> grads;
+    for (auto& [key, name] : names) {
+      grads[key] = weights.at(name).grad().clone();
+      weights.at(name).requires_grad_(false);
+    }
+    auto ref = proj->ProjectBaseGradients(grads);
+    ASSERT_TRUE(ref.ok()) << ref.status().ToString();
+    EXPECT_GT(ref->abs().sum().item<double>(), 0);
+    EXPECT_LT(RelErr((*with_base)[static_cast<int64_t>(i)].narrow(0, 240, 54), *ref), 1e-4)
+        << "example " << i;
+  }
+  // Bad options are refused.
+  EXPECT_FALSE(SketchProjection::Create(*adapter_, {.dim = 256, .base_dim = -1}).ok());
+  EXPECT_FALSE(plain->ProjectBaseGradients({}).ok());
+}
+
 TEST_F(SketchTest, BatchingDoesNotChangeSketches) {
   auto proj = SketchProjection::Create(*adapter_, {});
   ASSERT_TRUE(proj.ok());

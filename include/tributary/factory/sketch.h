@@ -16,6 +16,20 @@
 // the concatenation, over modules in (layer, module) order, of S_A then S_B flattened row-major:
 // its length is 2 k Σ r (close to the requested dim).
 //
+// Base checkpoint (TracIn over two checkpoints). The adapter's final weights fit its training
+// rows: their loss, and with it their gradient, is near zero, so an output asked in other words
+// than the row it learned from lines up with that row's final gradient no better than with any
+// other. At the base model (the adapter's start, B = 0) the same rows are still unknown, their
+// gradients large and specific. With options.base_dim > 0 each sketch gets a second segment,
+// after the first: per targeted module, the gradient of the loss with respect to the module's
+// base weight W [out, in], evaluated at the base model without the adapter, projected on both
+// sides (LoGra):
+//   S_W = Q_out (dL/dW) Q_inᵀ = Σ_t (Q_out g⁰_t)(Q_in x⁰_t)ᵀ   [kb, kb]
+// Q_out [kb, out] and Q_in [kb, in] are Gaussian (variance 1/kb) from Mix(seed ^ salt, layer,
+// module index); kb = max(1, floor(sqrt(base_dim / modules))). The segment is n_modules · kb²
+// long; an inner product over the whole sketch is TracIn's sum over the two checkpoints. The
+// description's "base_checkpoint" records kb and the length; files without it have one segment.
+//
 // File (sketches.bin, little-endian, memory-mappable):
 //   0   8   magic "TRBSKCH1"
 //   8   4   u32 format version (1)
@@ -38,6 +52,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -54,6 +69,9 @@ namespace tributary::factory {
 struct SketchOptions {
   int64_t dim = 1024;  //!< requested length (the actual one is 2 k Σ r, at least 2 Σ r)
   uint64_t seed = 0x534B45544348ULL;
+  //! Requested length of the base-checkpoint segment (0: none); the actual one is
+  //! modules · kb².
+  int64_t base_dim = 0;
   bool half = false;  //!< store float16 (halves the file; scores lose ~3 digits)
   int64_t batch_size = 8;
 };
@@ -61,11 +79,13 @@ struct SketchOptions {
 //! The per-module projection an adapter's sketches use.
 class SketchProjection {
  public:
-  //! Fails when the adapter targets nothing or dim < 2 Σ r.
+  //! Fails when the adapter targets nothing, dim < 1 or base_dim < 0.
   static Result<SketchProjection> Create(const model::LoraAdapter& adapter,
                                          const SketchOptions& options);
-  int64_t dim() const { return dim_; }
+  int64_t dim() const { return dim_; }  //!< both segments
   int64_t k() const { return k_; }
+  int64_t base_k() const { return base_k_; }      //!< 0 without a base segment
+  int64_t base_dim() const { return base_dim_; }  //!< the base segment's length (0: none)
   uint64_t seed() const { return seed_; }
   nlohmann::json ToJson() const;
 
@@ -78,6 +98,10 @@ class SketchProjection {
   //! them): the slow reference Compute must agree with. [dim] float32.
   Result<torch::Tensor> ProjectGradients(
       const std::vector<std::pair<std::string, torch::Tensor>>& named_grads) const;
+  //! The base segment applied to full base-weight gradients dL/dW [out, in] by (layer, module),
+  //! taken at the base model: the slow reference for Compute's base segment. [base_dim] float32.
+  Result<torch::Tensor> ProjectBaseGradients(
+      const std::map<std::pair<int64_t, std::string>, torch::Tensor>& grads) const;
 
  private:
   struct Module {
@@ -86,9 +110,10 @@ class SketchProjection {
     int64_t r, in, out;
     double scale;
     torch::Tensor r_in, r_out;  // [k, in], [k, out]
+    torch::Tensor q_in, q_out;  // [kb, in], [kb, out]; undefined without a base segment
   };
   std::vector<Module> modules_;
-  int64_t dim_ = 0, k_ = 0;
+  int64_t dim_ = 0, k_ = 0, base_k_ = 0, base_dim_ = 0;
   uint64_t seed_ = 0;
 };
 

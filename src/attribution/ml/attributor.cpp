@@ -135,6 +135,19 @@ Result<std::unique_ptr<Attributor>> Attributor::Open(const AttributorConfig& con
   factory::SketchOptions so;
   so.dim = m.influence->dim();
   so.seed = m.influence->seed();
+  // A file with a base-checkpoint segment (factory/sketch.h) records its length; the adapter's
+  // segment is the rest.
+  const nlohmann::json& desc = m.influence->description();
+  if (auto b = desc.find("base_checkpoint"); b != desc.end()) {
+    const auto d = b->is_object() ? b->find("dim") : b->end();
+    if (d == b->end() || !d->is_number_integer() || d->get<int64_t>() < 1 ||
+        d->get<int64_t>() >= m.influence->dim()) {
+      return Status::Corruption("sketches.bin describes its base-checkpoint segment badly",
+                                "bad_sketches");
+    }
+    so.base_dim = d->get<int64_t>();
+    so.dim = m.influence->dim() - so.base_dim;
+  }
   TRIB_ASSIGN_OR_RETURN(auto projection, factory::SketchProjection::Create(*m.adapter, so));
   if (projection.dim() != m.influence->dim()) {
     return Status::Corruption("sketches.bin has " + std::to_string(m.influence->dim()) +

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <fstream>
 #include <random>
 
 #include "support/temp_dir.h"
@@ -133,6 +134,46 @@ TEST_F(AttributorTest, ATrainingRowAskedAgainMatchesItsOwnSketchAndRow) {
     for (const auto& w : r->combined.weights) parts += w.parts;
     EXPECT_EQ(parts, 1'000'000u);
   }
+}
+
+// Sketches with a base-checkpoint segment (factory/sketch.h): the Attributor reads its length
+// from the file and computes the query's sketch with both segments, so a training row asked
+// again still lines up with itself exactly; a file that describes the segment badly is refused.
+TEST_F(AttributorTest, SketchesWithABaseCheckpointSegmentAreScoredWhole) {
+  auto base = model::LlamaModel::Load(base_);
+  ASSERT_TRUE(base.ok());
+  auto adapter = model::LoraAdapter::Load(adapter_dir_, **base);
+  ASSERT_TRUE(adapter.ok());
+  std::vector<const factory::Example*> ptrs;
+  for (const auto& e : examples_) ptrs.push_back(&e);
+  factory::SketchOptions so;
+  so.dim = 256;
+  so.base_dim = 64;  // 2 layers x 2 modules: kb = 4
+  const fs::path sketches = adapter_dir_ / "sketches.bin";
+  ASSERT_TRUE(factory::WriteSketches(sketches, **base, *adapter, ptrs, so).ok());
+  auto a = Attributor::Open(Config());
+  ASSERT_TRUE(a.ok()) << a.status().ToString();
+  for (int i : {1, 5}) {
+    auto r = (*a)->Attribute(kFacts[i][0], kFacts[i][1]);
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    ASSERT_FALSE(r->influence.top.empty());
+    EXPECT_EQ(r->influence.top[0].row_id, rows_[i].row_id);
+    EXPECT_NEAR(r->influence.max_cosine, 1.0, 1e-3);
+  }
+  a->reset();
+
+  std::string bytes;
+  {
+    std::ifstream in(sketches, std::ios::binary);
+    bytes.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  const size_t at = bytes.find(R"("base_checkpoint":{"dim":64)");
+  ASSERT_NE(at, std::string::npos);
+  bytes.replace(at + 26, 2, "-4");
+  std::ofstream(sketches, std::ios::binary | std::ios::trunc) << bytes;
+  auto bad = Attributor::Open(Config());
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().reason(), "bad_sketches");
 }
 
 TEST_F(AttributorTest, ResultsAreDeterministicAndCarryProvenance) {
