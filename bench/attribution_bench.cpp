@@ -63,6 +63,7 @@
 
 #include "tributary/attribution/influence.h"
 #include "tributary/attribution/span_index.h"
+#include "tributary/base/fortune_file.h"
 #include "tributary/factory/sketch.h"
 
 namespace fs = std::filesystem;
@@ -97,34 +98,6 @@ std::string Hex32(uint64_t tag, uint64_t i) {
   for (int k = 0; k < 4; ++k) {
     std::snprintf(buf, sizeof(buf), "%016llx", static_cast<unsigned long long>(SplitMix(s)));
     out += buf;
-  }
-  return out;
-}
-
-// Fortune entries: files without .dat/.u8 suffixes, sorted; entries separated by "%" lines.
-std::vector<std::string> LoadFortunes(const fs::path& dir) {
-  std::vector<fs::path> files;
-  std::error_code ec;
-  for (const auto& e : fs::directory_iterator(dir, ec)) {
-    const std::string name = e.path().filename().string();
-    if (!e.is_regular_file() || e.is_symlink()) continue;
-    if (name.ends_with(".dat") || name.ends_with(".u8") || name.starts_with(".")) continue;
-    files.push_back(e.path());
-  }
-  std::sort(files.begin(), files.end());
-  std::vector<std::string> out;
-  for (const auto& path : files) {
-    std::ifstream in(path, std::ios::binary);
-    std::string line, entry;
-    while (std::getline(in, line)) {
-      if (line == "%") {
-        if (!entry.empty()) out.push_back(entry);
-        entry.clear();
-      } else {
-        entry += line + "\n";
-      }
-    }
-    if (!entry.empty()) out.push_back(entry);
   }
   return out;
 }
@@ -773,7 +746,8 @@ int main(int argc, char** argv) {
   }
 
   Corpus c;
-  const auto texts = LoadFortunes(args.fortunes);
+  auto read = tributary::ReadFortuneDir(args.fortunes);
+  const std::vector<std::string> texts = read.ok() ? std::move(*read) : std::vector<std::string>{};
   if (texts.empty()) {
     std::fprintf(stderr, "attribution_bench: no fortunes in %s (install `fortunes`)\n",
                  args.fortunes.c_str());

@@ -46,6 +46,7 @@
 #include <utility>
 #include <vector>
 
+#include "tributary/base/fortune_file.h"
 #include "tributary/base/unicode.h"
 #include "tributary/datanet/minhash.h"
 #include "tributary/datanet/row_store.h"
@@ -133,54 +134,31 @@ struct Fortunes {
 
 Fortunes LoadFortunes(const fs::path& dir) {
   Fortunes out;
-  std::vector<fs::path> files;
-  std::error_code ec;
-  for (const auto& e : fs::directory_iterator(dir, ec)) {
-    const std::string name = e.path().filename().string();
-    if (!e.is_regular_file() || e.is_symlink()) continue;
-    if (name.ends_with(".dat") || name.ends_with(".u8") || name.starts_with(".")) continue;
-    files.push_back(e.path());
-  }
-  if (ec) {
-    std::fprintf(stderr, "datanet_bench: cannot read %s: %s\n", dir.c_str(), ec.message().c_str());
+  auto files = tributary::FortuneFiles(dir);
+  if (!files.ok()) {
+    std::fprintf(stderr, "datanet_bench: %s\n", files.status().ToString().c_str());
     std::exit(1);
   }
-  std::sort(files.begin(), files.end());
-  out.files = files.size();
-  for (const auto& path : files) {
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    const std::string body = ss.str();
-    std::string entry;
-    auto flush = [&] {
+  out.files = files->size();
+  for (const auto& path : *files) {
+    auto entries = tributary::ReadFortuneFile(path);
+    if (!entries.ok()) {
+      std::fprintf(stderr, "datanet_bench: %s\n", entries.status().ToString().c_str());
+      std::exit(1);
+    }
+    for (std::string& entry : *entries) {
+      // Trailing whitespace (the last "\n", a CRLF file's "\r") is not part of the row.
       size_t e = entry.size();
       while (e > 0 && IsAsciiSpace(entry[e - 1])) --e;
       entry.resize(e);
-      if (!entry.empty()) {
-        // An invalid entry would make ParseFile refuse the whole contribution.
-        if (tributary::IsValidUtf8(entry)) {
-          out.texts.push_back(entry);
-        } else {
-          ++out.skipped_invalid_utf8;
-        }
-      }
-      entry.clear();
-    };
-    size_t pos = 0;
-    while (pos < body.size()) {
-      size_t nl = body.find('\n', pos);
-      size_t end = nl == std::string::npos ? body.size() : nl;
-      std::string_view line(body.data() + pos, end - pos);
-      if (line == "%" || line == "%\r") {
-        flush();
+      if (entry.empty()) continue;
+      // An invalid entry would make ParseFile refuse the whole contribution.
+      if (tributary::IsValidUtf8(entry)) {
+        out.texts.push_back(std::move(entry));
       } else {
-        entry.append(line);
-        entry.push_back('\n');
+        ++out.skipped_invalid_utf8;
       }
-      pos = end + 1;
     }
-    flush();
   }
   return out;
 }

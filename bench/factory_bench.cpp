@@ -49,6 +49,7 @@
 #include <vector>
 
 #include "tributary/base/bytes.h"
+#include "tributary/base/fortune_file.h"
 #include "tributary/base/hash.h"
 #include "tributary/factory/data.h"
 #include "tributary/factory/sketch.h"
@@ -88,33 +89,6 @@ model::ModelConfig BenchConfig() {
   c.rms_norm_eps = 1e-5;
   c.initializer_range = 0.02;
   return c;
-}
-
-// Every fortune of every file (entries end at a line holding only "%"), files in name order.
-std::vector<std::string> ReadFortunes(const fs::path& dir) {
-  std::vector<fs::path> files;
-  std::error_code ec;
-  for (const auto& e : fs::directory_iterator(dir, ec)) {
-    if (e.is_symlink() || !e.is_regular_file()) continue;  // the .u8 files are symlinks
-    if (e.path().extension() == ".dat") continue;
-    files.push_back(e.path());
-  }
-  std::sort(files.begin(), files.end());
-  std::vector<std::string> out;
-  for (const auto& f : files) {
-    std::ifstream in(f, std::ios::binary);
-    std::string line, cur;
-    while (std::getline(in, line)) {
-      if (line == "%") {
-        if (!cur.empty()) out.push_back(cur);
-        cur.clear();
-      } else {
-        cur += line + "\n";
-      }
-    }
-    if (!cur.empty()) out.push_back(cur);
-  }
-  return out;
 }
 
 // Reads "Name:   1234 kB" from /proc/self/status, in bytes (-1 when absent).
@@ -454,7 +428,9 @@ int main(int argc, char** argv) {
   }
 
   // Tokenizer: byte-level BPE with the model's vocabulary, learned from the fortunes.
-  auto fortunes = ReadFortunes(a.fortunes);
+  auto read = tributary::ReadFortuneDir(a.fortunes);
+  const std::vector<std::string> fortunes =
+      read.ok() ? std::move(*read) : std::vector<std::string>{};
   if (fortunes.size() < 1000) {
     std::fprintf(stderr, "found %zu fortunes in %s (install the fortunes package)\n",
                  fortunes.size(), a.fortunes.c_str());

@@ -31,6 +31,7 @@
 #include "tributary/attribution/influence.h"
 #include "tributary/attribution/span_index.h"
 #include "tributary/base/bytes.h"
+#include "tributary/base/fortune_file.h"
 #include "tributary/base/hash.h"
 #include "tributary/factory/data.h"
 #include "tributary/factory/sketch.h"
@@ -64,39 +65,21 @@ std::string Address(uint64_t seed, uint64_t i) {
 // Debian fortunes of 6-40 words, printable ASCII, whitespace collapsed, deduplicated, in an
 // order that depends only on the text (the directory's listing order is not stable).
 Result<std::vector<std::string>> LoadFortunes(const fs::path& dir) {
-  std::error_code ec;
-  std::vector<fs::path> files;
-  for (const auto& e : fs::directory_iterator(dir, ec)) {
-    if (e.is_regular_file() && !e.path().has_extension()) files.push_back(e.path());
-  }
-  std::sort(files.begin(), files.end());
+  auto entries = ReadFortuneDir(dir);
+  if (!entries.ok() && entries.status().reason() != "file_not_found") return entries.status();
   std::set<std::string> seen;
   std::vector<std::string> out;
-  for (const auto& f : files) {
-    std::ifstream in(f);
-    std::string line, cur;
-    auto flush = [&] {
-      std::istringstream ws(cur);
-      std::string w, text;
-      int words = 0;
-      while (ws >> w) {
-        text += (words++ ? " " : "") + w;
-      }
-      cur.clear();
-      if (words < 6 || words > 40) return;
-      for (unsigned char ch : text) {
-        if (ch < 32 || ch > 126) return;
-      }
-      if (seen.insert(text).second) out.push_back(text);
-    };
-    while (std::getline(in, line)) {
-      if (line == "%") {
-        flush();
-      } else {
-        cur += line + "\n";
-      }
+  for (const std::string& entry : entries.ok() ? *entries : std::vector<std::string>{}) {
+    std::istringstream ws(entry);
+    std::string w, text;
+    int words = 0;
+    while (ws >> w) text += (words++ ? " " : "") + w;
+    if (words < 6 || words > 40) continue;
+    if (!std::all_of(text.begin(), text.end(),
+                     [](unsigned char ch) { return ch >= 32 && ch <= 126; })) {
+      continue;
     }
-    flush();
+    if (seen.insert(text).second) out.push_back(std::move(text));
   }
   if (out.size() < 500) {
     return Status::FailedPrecondition("found " + std::to_string(out.size()) +
