@@ -31,6 +31,7 @@
 #include "tributary/attribution/influence.h"
 #include "tributary/attribution/span_index.h"
 #include "tributary/base/bytes.h"
+#include "tributary/base/file_io.h"
 #include "tributary/base/fortune_file.h"
 #include "tributary/base/hash.h"
 #include "tributary/factory/data.h"
@@ -336,37 +337,123 @@ struct Trained {
   std::optional<model::LoraAdapter> adapter;
   factory::TrainResult result;
   double sketch_seconds = 0;
+  bool reused = false;  //!< the adapter (and maybe its sketches) came from an earlier run
 };
 
-// Trains an adapter on `examples` (all of them); with `dir`, saves it there with sketches.bin.
+// What decides a trained adapter: the training options, every example (ids, loss start,
+// tokens) and the base's files (name, size, modification time). An adapter an earlier run left
+// in the same directory with the same fingerprint is reused instead of trained again.
+std::string TrainingFingerprint(const Env& env, const factory::TrainOptions& o,
+                                const std::vector<factory::Example>& examples) {
+  Sha256Hasher h;
+  auto put = [&](const std::string& s) {
+    const uint64_t n = s.size();
+    h.Update(ByteView(reinterpret_cast<const uint8_t*>(&n), sizeof n));
+    h.Update(AsBytes(s));
+  };
+  put(o.ToJson().dump());
+  for (const auto& e : examples) {
+    put(e.row_id + e.contribution + e.contributor + ":" + std::to_string(e.loss_start));
+    h.Update(ByteView(reinterpret_cast<const uint8_t*>(e.tokens.data()),
+                      e.tokens.size() * sizeof(e.tokens[0])));
+  }
+  std::error_code ec;
+  std::vector<fs::path> files;
+  for (const auto& f : fs::directory_iterator(env.base_dir, ec)) files.push_back(f.path());
+  std::sort(files.begin(), files.end());
+  for (const auto& f : files) {
+    const auto size = fs::file_size(f, ec);
+    const auto time = fs::last_write_time(f, ec).time_since_epoch().count();
+    put(f.filename().string() + ":" + std::to_string(size) + ":" + std::to_string(time));
+  }
+  return ToHex(h.Finish());
+}
+
+constexpr char kTrainingRecord[] = "eval-training.json";
+
+// The adapter an earlier run finished in `dir` for this fingerprint, with its training result.
+std::optional<Trained> ReuseTrained(const Env& env, const fs::path& dir,
+                                    const std::string& fingerprint) {
+  auto text = ReadFile(dir / kTrainingRecord);
+  if (!text.ok()) return std::nullopt;
+  const json rec = json::parse(*text, nullptr, false);
+  if (!rec.is_object() || rec.value("fingerprint", "") != fingerprint) return std::nullopt;
+  auto adapter = model::LoraAdapter::Load(dir, *env.base);
+  if (!adapter.ok()) return std::nullopt;
+  Trained t;
+  t.adapter.emplace(std::move(*adapter));
+  t.result.steps = rec.value("steps", int64_t{0});
+  t.result.tokens = rec.value("tokens", int64_t{0});
+  t.result.seconds = rec.value("seconds", 0.0);
+  t.result.final_loss = rec.value("final_loss", 0.0);
+  t.reused = true;
+  return t;
+}
+
+// Whether dir/sketches.bin holds this adapter's sketches of `count` examples under `so`.
+bool SketchesMatch(const fs::path& file, const model::LoraAdapter& adapter,
+                   const factory::SketchOptions& so, size_t count) {
+  auto f = factory::SketchFile::Open(file);
+  if (!f.ok() || (*f)->count() != static_cast<int64_t>(count)) return false;
+  if ((*f)->half() != so.half) return false;
+  auto proj = factory::SketchProjection::Create(adapter, so);
+  return proj.ok() && proj->ToJson() == (*f)->description();
+}
+
+// Trains an adapter on `examples` (all of them); with `dir`, saves it there with sketches.bin,
+// or reuses what an earlier run with the same fingerprint left there (sketches too when their
+// options match).
 Result<Trained> Train(const Env& env, const std::vector<factory::Example>& examples, int64_t epochs,
                       const fs::path& work, const fs::path& dir, const std::string& label) {
   factory::TrainOptions o = TrainOpts(env, epochs);
   TRIB_RETURN_IF_ERROR(o.Validate());
-  Trained t;
-  t.adapter.emplace(model::LoraAdapter::Init(*env.base, o.lora, o.seed));
+  const std::string fingerprint = dir.empty() ? "" : TrainingFingerprint(env, o, examples);
   std::error_code ec;
-  const fs::path ckpt = work / ".checkpoints";
-  fs::remove_all(ckpt, ec);
-  ProgressLine line(env.tty, label, "steps");
-  TRIB_ASSIGN_OR_RETURN(t.result, factory::TrainLora(*env.base, *t.adapter, examples, o, ckpt,
-                                                     false, [&](const factory::TrainProgress& p) {
-                                                       line.Update(p.step, p.total_steps);
-                                                     }));
-  fs::remove_all(ckpt, ec);
-  if (env.tty) std::fprintf(stderr, "\n");
-  if (dir.empty()) return t;
-  fs::create_directories(dir, ec);
-  TRIB_RETURN_IF_ERROR(t.adapter->Save(dir));
-  std::vector<const factory::Example*> all;
-  for (const auto& e : examples) all.push_back(&e);
-  auto t0 = Clock::now();
-  ProgressLine sl(env.tty, label + " sketches", "examples");
-  TRIB_RETURN_IF_ERROR(factory::WriteSketches(dir / "sketches.bin", *env.base, *t.adapter, all,
-                                              SketchOpts(env),
-                                              [&](int64_t d, int64_t n) { sl.Update(d, n); }));
-  if (env.tty) std::fprintf(stderr, "\n");
-  t.sketch_seconds = Since(t0);
+  Trained t;
+  if (auto earlier = dir.empty() ? std::nullopt : ReuseTrained(env, dir, fingerprint)) {
+    t = std::move(*earlier);
+    env.Note(label + ": reusing the adapter an earlier run trained in " + dir.string());
+  } else {
+    // Whatever an earlier run left there belongs to other options or was never finished.
+    if (!dir.empty()) {
+      fs::remove(dir / kTrainingRecord, ec);
+      fs::remove(dir / "sketches.bin", ec);
+    }
+    t.adapter.emplace(model::LoraAdapter::Init(*env.base, o.lora, o.seed));
+    const fs::path ckpt = work / ".checkpoints";
+    fs::remove_all(ckpt, ec);
+    ProgressLine line(env.tty, label, "steps");
+    TRIB_ASSIGN_OR_RETURN(t.result, factory::TrainLora(*env.base, *t.adapter, examples, o, ckpt,
+                                                       false, [&](const factory::TrainProgress& p) {
+                                                         line.Update(p.step, p.total_steps);
+                                                       }));
+    fs::remove_all(ckpt, ec);
+    if (env.tty) std::fprintf(stderr, "\n");
+    if (dir.empty()) return t;
+    fs::create_directories(dir, ec);
+    TRIB_RETURN_IF_ERROR(t.adapter->Save(dir));
+  }
+  const factory::SketchOptions so = SketchOpts(env);
+  if (!t.reused || !SketchesMatch(dir / "sketches.bin", *t.adapter, so, examples.size())) {
+    std::vector<const factory::Example*> all;
+    for (const auto& e : examples) all.push_back(&e);
+    auto t0 = Clock::now();
+    ProgressLine sl(env.tty, label + " sketches", "examples");
+    TRIB_RETURN_IF_ERROR(factory::WriteSketches(dir / "sketches.bin", *env.base, *t.adapter, all,
+                                                so,
+                                                [&](int64_t d, int64_t n) { sl.Update(d, n); }));
+    if (env.tty) std::fprintf(stderr, "\n");
+    t.sketch_seconds = Since(t0);
+  }
+  // Written last: it marks the adapter in `dir` finished.
+  if (!t.reused) {
+    const json rec = {{"fingerprint", fingerprint},
+                      {"steps", t.result.steps},
+                      {"tokens", t.result.tokens},
+                      {"seconds", t.result.seconds},
+                      {"final_loss", t.result.final_loss}};
+    TRIB_RETURN_IF_ERROR(WriteFileAtomic(dir / kTrainingRecord, rec.dump(2) + "\n"));
+  }
   return t;
 }
 
@@ -638,6 +725,7 @@ Result<json> RunPlanted(const Env& env, const std::vector<std::string>& fortunes
               {"rows", rows.size()},
               {"epochs", epochs},
               {"train_seconds", tr.result.seconds},
+              {"training_reused", tr.reused},
               {"final_train_loss", tr.result.final_loss},
               {"sketch_seconds", tr.sketch_seconds},
               {"span", span_rank.ToJson()},
@@ -759,6 +847,7 @@ Result<json> RunNoisy(const Env& env, const std::vector<std::string>& fortunes,
               {"fact_pool", pool.size()},
               {"epochs", epochs},
               {"train_seconds", tr.result.seconds},
+              {"training_reused", tr.reused},
               {"final_train_loss", tr.result.final_loss},
               {"sketch_seconds", tr.sketch_seconds},
               {"scores", scores},
@@ -930,6 +1019,7 @@ Result<json> RunLds(const Env& env, const std::vector<std::string>& fortunes, co
               {"query_loss_subsets", Summarize(all_losses).ToJson()},
               {"source_in_minus_out_loss_gap", Summarize(gap).ToJson()},
               {"full_train_seconds", full.result.seconds},
+              {"full_training_reused", full.reused},
               {"subset_train_seconds", subset_train_seconds},
               {"wall_seconds", Since(t0)}};
 }
@@ -1084,7 +1174,12 @@ int RunAttributionEval(const Common& c, const AttributionEvalArgs& a) {
   auto run = [&](const std::string& name, auto fn, auto print) -> Status {
     if (!all && a.protocol != name) return Status::OK();
     const fs::path dir = out / name;
-    fs::remove_all(dir, ec);  // every run starts from nothing: results must not mix runs
+    // Every run starts from nothing, so results never mix runs, except for the trained adapter,
+    // which Train reuses only when it was trained on the same examples with the same options.
+    for (const auto& e : fs::directory_iterator(dir, ec)) {
+      if (e.path().filename() != "adapter") fs::remove_all(e.path(), ec);
+    }
+    ec.clear();
     fs::create_directories(dir, ec);
     if (ec) return Status::IOError("cannot create " + dir.string() + ": " + ec.message());
     TRIB_ASSIGN_OR_RETURN(json r, fn(env, *fortunes, dir));
