@@ -62,6 +62,7 @@
 #include <vector>
 
 #include "tributary/attribution/influence.h"
+#include "tributary/attribution/shard_builder.h"
 #include "tributary/attribution/span_index.h"
 #include "tributary/base/fortune_file.h"
 #include "tributary/factory/sketch.h"

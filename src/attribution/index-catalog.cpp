@@ -8,7 +8,7 @@
 #include <tuple>
 
 #include "tributary/attribution/index_catalog.h"
-#include "tributary/attribution/span_index.h"
+#include "tributary/attribution/shard_reader.h"
 #include "tributary/base/bytes.h"
 #include "tributary/base/file_hash.h"
 #include "tributary/base/hash.h"

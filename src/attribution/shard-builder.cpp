@@ -14,7 +14,7 @@
 
 #include "shard_format.h"
 #include "suffix_sort.h"
-#include "tributary/attribution/span_index.h"
+#include "tributary/attribution/shard_builder.h"
 #include "tributary/base/bytes.h"
 
 namespace tributary::attribution {

@@ -1,7 +1,7 @@
 // The meta section of a shard: its tokenizer and where its rows come from.
 #include <string>
 
-#include "tributary/attribution/span_index.h"
+#include "tributary/attribution/shard_info.h"
 
 namespace tributary::attribution {
 

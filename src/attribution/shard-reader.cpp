@@ -10,7 +10,7 @@
 #include <string>
 
 #include "shard_format.h"
-#include "tributary/attribution/span_index.h"
+#include "tributary/attribution/shard_reader.h"
 #include "tributary/base/bytes.h"
 
 namespace tributary::attribution {

@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <memory>
 
-#include "tributary/attribution/span_index.h"
+#include "tributary/attribution/shard_builder.h"
 #include "tributary/base/status.h"
 
 namespace tributary::attribution::internal {

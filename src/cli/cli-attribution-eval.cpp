@@ -29,6 +29,7 @@
 #include "tributary/attribution/combine.h"
 #include "tributary/attribution/index_catalog.h"
 #include "tributary/attribution/influence.h"
+#include "tributary/attribution/shard_builder.h"
 #include "tributary/attribution/span_index.h"
 #include "tributary/base/bytes.h"
 #include "tributary/base/file_io.h"

@@ -11,7 +11,8 @@
 #include <map>
 
 #include "cli/attribution-commands.h"
-#include "tributary/attribution/span_index.h"
+#include "tributary/attribution/shard_builder.h"
+#include "tributary/attribution/shard_reader.h"
 #include "tributary/model/tokenizer.h"
 
 namespace tributary::cli {

@@ -9,7 +9,7 @@
 #include <random>
 
 #include "support/temp_dir.h"
-#include "tributary/attribution/span_index.h"
+#include "tributary/attribution/shard_builder.h"
 #include "tributary/base/file_hash.h"
 
 namespace tributary::attribution {

@@ -17,6 +17,7 @@
 
 #include "support/fortunes.h"
 #include "support/temp_dir.h"
+#include "tributary/attribution/shard_builder.h"
 
 namespace tributary::attribution {
 namespace {

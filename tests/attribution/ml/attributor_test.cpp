@@ -12,6 +12,7 @@
 #include "support/temp_dir.h"
 #include "support/tiny_model.h"
 #include "tributary/attribution/index_catalog.h"
+#include "tributary/attribution/shard_builder.h"
 #include "tributary/factory/data.h"
 #include "tributary/factory/sketch.h"
 #include "tributary/model/llama.h"
