@@ -3,6 +3,8 @@
 #include <unicode/bytestream.h>
 #include <unicode/normalizer2.h>
 
+#include <algorithm>
+
 namespace tributary {
 
 // One step of a UTF-8 decoder at s[i] that follows the Unicode "maximal subpart" practice (the one
@@ -33,6 +35,50 @@ Utf8Scan ScanUtf8(std::string_view s, size_t i) {
     if (b < l || b > h) return {Utf8Step::kInvalid, k};
   }
   return {Utf8Step::kValid, need + 1};
+}
+
+DecodedCodePoint DecodeUtf8(std::string_view s, size_t i) {
+  const Utf8Scan scan = ScanUtf8(s, i);
+  if (scan.step != Utf8Step::kValid) return {0xFFFD, std::max<size_t>(1, scan.len)};
+  const auto b = [&](size_t k) { return static_cast<uint32_t>(static_cast<uint8_t>(s[i + k])); };
+  switch (scan.len) {
+    case 1:
+      return {b(0), 1};
+    case 2:
+      return {((b(0) & 0x1F) << 6) | (b(1) & 0x3F), 2};
+    case 3:
+      return {((b(0) & 0x0F) << 12) | ((b(1) & 0x3F) << 6) | (b(2) & 0x3F), 3};
+    default:
+      return {((b(0) & 0x07) << 18) | ((b(1) & 0x3F) << 12) | ((b(2) & 0x3F) << 6) | (b(3) & 0x3F),
+              4};
+  }
+}
+
+DecodedCodePoint DecodeUtf8Before(std::string_view s, size_t end) {
+  size_t i = end - 1;
+  while (i > 0 && end - i < 4 && (static_cast<uint8_t>(s[i]) & 0xC0) == 0x80) --i;
+  const DecodedCodePoint d = DecodeUtf8(s, i);
+  // Not the sequence that ends at `end` (invalid input): the last byte alone.
+  if (i + d.len != end) return {0xFFFD, 1};
+  return d;
+}
+
+void AppendUtf8(uint32_t cp, std::string* out) {
+  if (cp < 0x80) {
+    out->push_back(static_cast<char>(cp));
+  } else if (cp < 0x800) {
+    out->push_back(static_cast<char>(0xC0 | (cp >> 6)));
+    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  } else if (cp < 0x10000) {
+    out->push_back(static_cast<char>(0xE0 | (cp >> 12)));
+    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  } else {
+    out->push_back(static_cast<char>(0xF0 | (cp >> 18)));
+    out->push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
+    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  }
 }
 
 std::optional<size_t> FirstInvalidUtf8(std::string_view bytes) {

@@ -14,31 +14,13 @@ namespace {
 
 using json = nlohmann::json;
 
-// Decodes valid UTF-8 into code points.
+// The code points of `s` (U+FFFD for each ill-formed part).
 std::vector<uint32_t> CodePoints(std::string_view s) {
   std::vector<uint32_t> out;
-  size_t i = 0;
-  while (i < s.size()) {
-    Utf8Scan scan = ScanUtf8(s, i);
-    const auto b = [&](size_t k) { return static_cast<uint32_t>(static_cast<uint8_t>(s[i + k])); };
-    uint32_t cp = 0xFFFD;
-    if (scan.step == Utf8Step::kValid) {
-      switch (scan.len) {
-        case 1:
-          cp = b(0);
-          break;
-        case 2:
-          cp = ((b(0) & 0x1F) << 6) | (b(1) & 0x3F);
-          break;
-        case 3:
-          cp = ((b(0) & 0x0F) << 12) | ((b(1) & 0x3F) << 6) | (b(2) & 0x3F);
-          break;
-        default:
-          cp = ((b(0) & 0x07) << 18) | ((b(1) & 0x3F) << 12) | ((b(2) & 0x3F) << 6) | (b(3) & 0x3F);
-      }
-    }
-    out.push_back(cp);
-    i += scan.len;
+  for (size_t i = 0; i < s.size();) {
+    const DecodedCodePoint d = DecodeUtf8(s, i);
+    out.push_back(d.cp);
+    i += d.len;
   }
   return out;
 }

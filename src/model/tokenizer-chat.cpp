@@ -9,6 +9,7 @@
 #include <ctime>
 #include <string>
 
+#include "tributary/base/unicode.h"
 #include "tributary/model/tokenizer.h"
 
 namespace tributary::model {
@@ -48,31 +49,19 @@ bool IsPySpace(uint32_t c) {
          c == 0x205F || c == 0x3000;
 }
 
-// Decodes the code point at s[i] (valid UTF-8 assumed; anything else counts as one byte).
-uint32_t Decode(std::string_view s, size_t i, size_t* len) {
-  const auto b0 = static_cast<uint8_t>(s[i]);
-  size_t n = b0 < 0x80 ? 1 : b0 >= 0xF0 ? 4 : b0 >= 0xE0 ? 3 : b0 >= 0xC0 ? 2 : 1;
-  if (i + n > s.size()) n = 1;
-  uint32_t cp = n == 1 ? b0 : n == 2 ? (b0 & 0x1F) : n == 3 ? (b0 & 0x0F) : (b0 & 0x07);
-  for (size_t k = 1; k < n; ++k) cp = (cp << 6) | (static_cast<uint8_t>(s[i + k]) & 0x3F);
-  *len = n;
-  return cp;
-}
-
 // Jinja's `trim`: Python's str.strip().
 std::string PyStrip(std::string_view s) {
   size_t begin = 0;
   while (begin < s.size()) {
-    size_t n = 0;
-    if (!IsPySpace(Decode(s, begin, &n))) break;
-    begin += n;
+    const DecodedCodePoint d = DecodeUtf8(s, begin);
+    if (!IsPySpace(d.cp)) break;
+    begin += d.len;
   }
   size_t end = begin, last_end = begin;
   while (end < s.size()) {
-    size_t n = 0;
-    const bool space = IsPySpace(Decode(s, end, &n));
-    end += n;
-    if (!space) last_end = end;
+    const DecodedCodePoint d = DecodeUtf8(s, end);
+    end += d.len;
+    if (!IsPySpace(d.cp)) last_end = end;
   }
   return std::string(s.substr(begin, last_end - begin));
 }

@@ -36,55 +36,6 @@ namespace {
 
 constexpr std::string_view kReplacement = "\xEF\xBF\xBD";
 
-// Decodes the code point of a valid sequence at s[i] (length n).
-uint32_t CodePointAt(std::string_view s, size_t i, size_t n) {
-  const auto b = [&](size_t k) { return static_cast<uint32_t>(static_cast<uint8_t>(s[i + k])); };
-  switch (n) {
-    case 1:
-      return b(0);
-    case 2:
-      return ((b(0) & 0x1F) << 6) | (b(1) & 0x3F);
-    case 3:
-      return ((b(0) & 0x0F) << 12) | ((b(1) & 0x3F) << 6) | (b(2) & 0x3F);
-    default:
-      return ((b(0) & 0x07) << 18) | ((b(1) & 0x3F) << 12) | ((b(2) & 0x3F) << 6) | (b(3) & 0x3F);
-  }
-}
-
-void AppendUtf8(uint32_t cp, std::string* out) {
-  if (cp < 0x80) {
-    out->push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out->push_back(static_cast<char>(0xC0 | (cp >> 6)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x10000) {
-    out->push_back(static_cast<char>(0xE0 | (cp >> 12)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else {
-    out->push_back(static_cast<char>(0xF0 | (cp >> 18)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  }
-}
-
-// Length of the UTF-8 sequence that starts with lead byte `b` (1 for anything else).
-size_t Utf8Len(uint8_t b) {
-  if (b >= 0xF0) return 4;
-  if (b >= 0xE0) return 3;
-  if (b >= 0xC0) return 2;
-  return 1;
-}
-
-// Code point ending at s[end) (s valid UTF-8, end > 0); sets *start to where it begins.
-uint32_t CodePointBefore(std::string_view s, size_t end, size_t* start) {
-  size_t i = end - 1;
-  while (i > 0 && (static_cast<uint8_t>(s[i]) & 0xC0) == 0x80) --i;
-  *start = i;
-  return CodePointAt(s, i, end - i);
-}
-
 // Unicode White_Space, which is what `\s` means in the reference's Rust regexes (lstrip/rstrip).
 bool IsWhiteSpace(uint32_t c) {
   return (c >= 0x09 && c <= 0x0D) || c == 0x20 || c == 0x85 || c == 0xA0 || c == 0x1680 ||
@@ -220,7 +171,7 @@ class Regex {
         pos = end;
       } else {
         if (begin >= text.size()) break;
-        pos = begin + Utf8Len(static_cast<uint8_t>(text[begin]));
+        pos = begin + DecodeUtf8(text, begin).len;
       }
     }
     pcre2_match_data_free(md);
@@ -414,29 +365,24 @@ void ExtractAdded(std::string_view text, const AddedMatcher& matcher, bool allow
     // Skipped matches are consumed: the search goes on after them.
     if (tok->special && !allow_special) continue;
     if (tok->single_word) {
-      size_t unused = 0;
-      const bool start_space = begin == 0 || !IsWordChar(CodePointBefore(text, begin, &unused));
-      bool stop_space = end == text.size();
-      if (!stop_space) {
-        const size_t n = Utf8Len(static_cast<uint8_t>(text[end]));
-        stop_space = !IsWordChar(CodePointAt(text, end, n));
-      }
+      const bool start_space = begin == 0 || !IsWordChar(DecodeUtf8Before(text, begin).cp);
+      const bool stop_space = end == text.size() || !IsWordChar(DecodeUtf8(text, end).cp);
       if (!start_space || !stop_space) continue;
     }
     if (tok->lstrip) {
       size_t b = begin;
       while (b > start_offset) {
-        size_t prev = 0;
-        if (!IsWhiteSpace(CodePointBefore(text, b, &prev))) break;
-        b = prev;
+        const DecodedCodePoint prev = DecodeUtf8Before(text, b);
+        if (!IsWhiteSpace(prev.cp)) break;
+        b -= prev.len;
       }
       begin = std::max(b, start_offset);
     }
     if (tok->rstrip) {
       while (end < text.size()) {
-        const size_t n = Utf8Len(static_cast<uint8_t>(text[end]));
-        if (!IsWhiteSpace(CodePointAt(text, end, n))) break;
-        end += n;
+        const DecodedCodePoint next = DecodeUtf8(text, end);
+        if (!IsWhiteSpace(next.cp)) break;
+        end += next.len;
       }
       search = end;
     }
@@ -526,12 +472,11 @@ std::optional<std::string> ByteLevelDecode(std::string_view text) {
   out.reserve(text.size());
   size_t i = 0;
   while (i < text.size()) {
-    const Utf8Scan scan = ScanUtf8(text, i);
-    if (scan.step != Utf8Step::kValid) return std::nullopt;
-    const uint32_t cp = CodePointAt(text, i, scan.len);
-    if (cp >= t.byte_of.size() || t.byte_of[cp] < 0) return std::nullopt;
-    out.push_back(static_cast<char>(t.byte_of[cp]));
-    i += scan.len;
+    if (ScanUtf8(text, i).step != Utf8Step::kValid) return std::nullopt;
+    const DecodedCodePoint d = DecodeUtf8(text, i);
+    if (d.cp >= t.byte_of.size() || t.byte_of[d.cp] < 0) return std::nullopt;
+    out.push_back(static_cast<char>(t.byte_of[d.cp]));
+    i += d.len;
   }
   return out;
 }

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <utility>
+#include <vector>
+
 namespace tributary {
 namespace {
 
@@ -22,6 +25,39 @@ TEST(UnicodeTest, ReplacesLikePython) {
                                "b\xFF"),
             "a\xEF\xBF\xBD"
             "b\xEF\xBF\xBD");
+}
+
+TEST(UnicodeTest, DecodesAndEncodesCodePointsWhateverTheInput) {
+  const std::string text = "a\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80";  // a é € 😀
+  std::vector<std::pair<uint32_t, size_t>> seen;
+  std::string again;
+  for (size_t i = 0; i < text.size();) {
+    const DecodedCodePoint d = DecodeUtf8(text, i);
+    seen.emplace_back(d.cp, d.len);
+    AppendUtf8(d.cp, &again);
+    i += d.len;
+  }
+  EXPECT_EQ(seen, (std::vector<std::pair<uint32_t, size_t>>{
+                      {0x61, 1}, {0xE9, 2}, {0x20AC, 3}, {0x1F600, 4}}));
+  EXPECT_EQ(again, text);
+  EXPECT_EQ(DecodeUtf8Before(text, text.size()).cp, 0x1F600u);
+  EXPECT_EQ(DecodeUtf8Before(text, text.size()).len, 4u);
+  EXPECT_EQ(DecodeUtf8Before(text, 3).cp, 0xE9u);
+  EXPECT_EQ(DecodeUtf8Before(text, 1).cp, 0x61u);
+  // Ill-formed parts decode to U+FFFD and are stepped over as ScanUtf8 measures them: a lone
+  // continuation byte (0x85 is not NEL here), a truncated sequence, an overlong.
+  const std::string bad = "\x85x\xE2\x82y\xC0\xAF";
+  std::vector<std::pair<uint32_t, size_t>> parts;
+  for (size_t i = 0; i < bad.size();) {
+    const DecodedCodePoint d = DecodeUtf8(bad, i);
+    parts.emplace_back(d.cp, d.len);
+    i += d.len;
+  }
+  EXPECT_EQ(parts, (std::vector<std::pair<uint32_t, size_t>>{
+                       {0xFFFD, 1}, {0x78, 1}, {0xFFFD, 2}, {0x79, 1}, {0xFFFD, 1}, {0xFFFD, 1}}));
+  EXPECT_EQ(DecodeUtf8Before(bad, 1).cp, 0xFFFDu);
+  EXPECT_EQ(DecodeUtf8Before(bad, 1).len, 1u);
+  EXPECT_EQ(DecodeUtf8Before("x\x82", 2).len, 1u);
 }
 
 TEST(UnicodeTest, NormalizesToNfc) {

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -18,6 +19,21 @@ struct Utf8Scan {
 //! Python and Rust use for replacement: an ill-formed sequence ends at the first byte that
 //! cannot continue it. Requires i < s.size().
 Utf8Scan ScanUtf8(std::string_view s, size_t i);
+
+//! A code point and the bytes of its UTF-8 sequence.
+struct DecodedCodePoint {
+  uint32_t cp = 0;
+  size_t len = 0;
+};
+//! The code point at s[i] (i < s.size()): a valid sequence gives its code point and length,
+//! anything else U+FFFD and the length of the ill-formed part (ScanUtf8; at least 1), so a loop
+//! that advances by `len` visits every byte once, whatever the input.
+DecodedCodePoint DecodeUtf8(std::string_view s, size_t i);
+//! The code point of valid UTF-8 `s` that ends at `end` (0 < end <= s.size()); its sequence
+//! begins at end - len.
+DecodedCodePoint DecodeUtf8Before(std::string_view s, size_t end);
+//! Appends the UTF-8 encoding of `cp` (at most U+10FFFF) to `out`.
+void AppendUtf8(uint32_t cp, std::string* out);
 
 //! True when `bytes` is well-formed UTF-8 (no surrogates, no overlongs, at most U+10FFFF).
 bool IsValidUtf8(std::string_view bytes);
