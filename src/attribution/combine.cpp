@@ -18,11 +18,13 @@ Status CombineOptions::Validate() const {
   return Status::OK();
 }
 
-CombineOptions CombineOptions::ForMethod(std::string_view method) {
+CombineOptions CombineOptions::ForMethod(std::string_view method, bool base_checkpoint) {
   CombineOptions o;
   if (method == "tracin") {
-    o.cosine_floor = 0.8;
+    o.cosine_floor = base_checkpoint ? 0.7 : 0.8;
     o.cosine_full = 0.95;
+  } else if (base_checkpoint) {
+    o.cosine_floor = 0.05;
   }
   return o;
 }

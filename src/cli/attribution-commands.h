@@ -69,6 +69,9 @@ struct AttributionEvalArgs {
   double lr = 1e-2;
   int64_t sketch_dim = 1024;
   int64_t sketch_base_dim = 0;  //!< base-checkpoint segment (factory/sketch.h); 0 = none
+  //! The combined rule's cosine_floor per method (negative: the calibrated default), to measure
+  //! another calibration on the same adapter.
+  double trak_floor = -1, tracin_floor = -1;
   std::string fortunes = "/usr/share/games/fortunes";
 };
 //! `tributary attribution eval`: the evaluation protocols of docs/attribution.md, in-process.

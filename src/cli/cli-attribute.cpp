@@ -107,7 +107,6 @@ int RunAttribute(const Common& c, const AttributeArgs& args) {
   config.shards = *shards;
   config.prompt_response = *prompt_response;
   config.influence.method = *method;
-  config.combine = attribution::CombineOptions::ForMethod(a.req.method);
   config.influence.top_examples = a.req.top_k;
   config.trace.min_len = a.req.min_len;
   config.trace.max_count = a.req.max_count;

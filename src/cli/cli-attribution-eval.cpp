@@ -492,7 +492,15 @@ Result<std::unique_ptr<attribution::Attributor>> OpenAttributor(
   cfg.prompt_response = true;
   cfg.max_seq_len = env.max_seq_len;
   cfg.influence.method = method;
-  cfg.combine = attribution::CombineOptions::ForMethod(attribution::InfluenceMethodName(method));
+  const double floor =
+      method == attribution::InfluenceMethod::kTrak ? env.args->trak_floor : env.args->tracin_floor;
+  if (floor >= 0) {
+    cfg.combine = attribution::CombineOptions::ForMethod(attribution::InfluenceMethodName(method),
+                                                         env.args->sketch_base_dim > 0);
+    cfg.combine.cosine_floor = floor;
+    cfg.calibrated_floors = false;
+    TRIB_RETURN_IF_ERROR(cfg.combine.Validate());
+  }
   return attribution::Attributor::Open(cfg);
 }
 
@@ -1131,6 +1139,15 @@ int RunAttributionEval(const Common& c, const AttributionEvalArgs& a) {
         "--epochs must be >= 0, --sketch-dim >= 16, --sketch-base-dim >= 0, --lr > 0",
         "bad_option"));
   }
+  for (const auto& [method, floor] : {std::pair<const char*, double>{"trak", a.trak_floor},
+                                      std::pair<const char*, double>{"tracin", a.tracin_floor}}) {
+    auto co = attribution::CombineOptions::ForMethod(method);
+    if (floor >= 0) co.cosine_floor = floor;
+    if (Status s = co.Validate(); !s.ok()) {
+      return Fail(Status::InvalidArgument(std::string("--") + method + "-floor: " + s.message(),
+                                          "bad_option"));
+    }
+  }
   Env env;
   env.common = &c;
   env.args = &a;
@@ -1166,6 +1183,8 @@ int RunAttributionEval(const Common& c, const AttributionEvalArgs& a) {
                    {"lr", a.lr},
                    {"sketch_dim", a.sketch_dim},
                    {"sketch_base_dim", a.sketch_base_dim},
+                   {"trak_floor", a.trak_floor},
+                   {"tracin_floor", a.tracin_floor},
                    {"max_seq_len", env.max_seq_len},
                    {"lora", TrainOpts(env, 1).lora.ToJson()},
                    {"batch_size", 4},

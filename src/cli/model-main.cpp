@@ -217,6 +217,10 @@ int main(int argc, char** argv) {
   attribution_eval
       ->add_option("--sketch-base-dim", ae.sketch_base_dim, "base-checkpoint segment (0 = none)")
       ->capture_default_str();
+  attribution_eval->add_option("--trak-floor", ae.trak_floor,
+                               "the combined rule's cosine_floor for trak (default: calibrated)");
+  attribution_eval->add_option("--tracin-floor", ae.tracin_floor,
+                               "the combined rule's cosine_floor for tracin (default: calibrated)");
   attribution_eval->add_option("--fortunes", ae.fortunes, "fortune files (distractor text)")
       ->capture_default_str();
 

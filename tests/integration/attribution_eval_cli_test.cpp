@@ -85,8 +85,10 @@ TEST_F(AttributionEvalCliTest, ARerunReusesTheTrainedAdapterAndRedoesOnlyWhatCha
 }
 
 TEST_F(AttributionEvalCliTest, BadOptionsGetOneLineAndANonZeroExit) {
-  for (const auto& extra : std::vector<std::vector<std::string>>{
-           {"--sketch-base-dim", "-1"}, {"--sketch-dim", "4"}, {"--lr", "0"}}) {
+  for (const auto& extra : std::vector<std::vector<std::string>>{{"--sketch-base-dim", "-1"},
+                                                                 {"--sketch-dim", "4"},
+                                                                 {"--lr", "0"},
+                                                                 {"--trak-floor", "0.95"}}) {
     auto r = Eval(extra);
     EXPECT_NE(r.exit_code, 0) << extra[0];
     EXPECT_NE(r.err.find("bad_option"), std::string::npos) << r.err;

@@ -42,6 +42,10 @@ struct AttributorConfig {
   InfluenceOptions influence;
   TraceOptions trace;
   CombineOptions combine;
+  //! Replaces combine's cosine_floor and cosine_full with the calibrated pair for the influence
+  //! method and the adapter's sketch file (CombineOptions::ForMethod; with or without a
+  //! base-checkpoint segment). False keeps them as given (to measure another calibration).
+  bool calibrated_floors = true;
   //! Progress of the one-time influence cache computation (influence.h), when it runs.
   InfluenceProgressFn progress;
 };

@@ -44,8 +44,12 @@ struct CombineOptions {
   //! The calibrated defaults for an influence method ("trak": 0.6 / 0.9, "tracin": 0.8 / 0.95):
   //! the best cosine of answers about nothing in the data sits near 0.5 under trak's whitened
   //! metric and near 0.7 under tracin's plain one (docs/attribution.md, Evaluation), so one
-  //! scale for both would pay contributors for answers they did not shape.
-  static CombineOptions ForMethod(std::string_view method);
+  //! scale for both would pay contributors for answers they did not shape. Sketches with a
+  //! base-checkpoint segment (factory/sketch.h) align differently and get their own pair
+  //! ("trak": 0.05 / 0.9, "tracin": 0.7 / 0.95), measured on SmolLM2: under trak the best cosine
+  //! of a reworded question about a planted fact is 0.06-0.11, of a question about nothing in
+  //! the data 0.01-0.06.
+  static CombineOptions ForMethod(std::string_view method, bool base_checkpoint = false);
   //! InvalidArgument (reason "bad_option") unless 0 <= span_weight <= 1 and
   //! 0 <= cosine_floor < cosine_full <= 1.
   Status Validate() const;

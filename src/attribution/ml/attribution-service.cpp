@@ -111,7 +111,6 @@ Result<json> AttributionService::Run(const AttributionRequest& a, const Resolved
     config.shards = m.shards;
     config.prompt_response = factory::DetectFormat(rows) == factory::ExampleFormat::kPromptResponse;
     config.influence.method = method;
-    config.combine = CombineOptions::ForMethod(a.method);
     config.influence.top_examples = a.top_k;
     config.trace.min_len = a.min_len;
     config.trace.max_count = a.max_count;

@@ -102,7 +102,15 @@ Result<std::unique_ptr<Attributor>> Attributor::Open(const AttributorConfig& con
   std::unique_ptr<Attributor> a(new Attributor());
   Impl& m = *a->impl_;
   m.config = config;
-  m.config.influence.cosine_floor = config.combine.cosine_floor;  // one calibration for both
+  if (config.calibrated_floors) {
+    TRIB_ASSIGN_OR_RETURN(auto file, factory::SketchFile::Open(sketches));
+    const CombineOptions calibrated =
+        CombineOptions::ForMethod(InfluenceMethodName(config.influence.method),
+                                  file->description().contains("base_checkpoint"));
+    m.config.combine.cosine_floor = calibrated.cosine_floor;
+    m.config.combine.cosine_full = calibrated.cosine_full;
+  }
+  m.config.influence.cosine_floor = m.config.combine.cosine_floor;  // one calibration for both
   TRIB_ASSIGN_OR_RETURN(m.tokenizer_id, TokenizerIdOfFile(config.base_dir / "tokenizer.json"));
   TRIB_ASSIGN_OR_RETURN(m.spans, SpanIndex::Open(config.shards));
   for (size_t i = 0; i < m.spans.shards(); ++i) {

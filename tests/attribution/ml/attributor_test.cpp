@@ -160,8 +160,20 @@ TEST_F(AttributorTest, SketchesWithABaseCheckpointSegmentAreScoredWhole) {
     ASSERT_FALSE(r->influence.top.empty());
     EXPECT_EQ(r->influence.top[0].row_id, rows_[i].row_id);
     EXPECT_NEAR(r->influence.max_cosine, 1.0, 1e-3);
+    // The floors calibrated for sketches with a base segment, recorded with the result.
+    EXPECT_EQ(r->provenance["combine"]["cosine_floor"], 0.05) << r->provenance.dump();
   }
   a->reset();
+  // Asked to keep its floors, the Attributor does.
+  AttributorConfig keep = Config();
+  keep.calibrated_floors = false;
+  keep.combine.cosine_floor = 0.3;
+  auto kept = Attributor::Open(keep);
+  ASSERT_TRUE(kept.ok()) << kept.status().ToString();
+  auto r = (*kept)->Attribute(kFacts[2][0], kFacts[2][1]);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->provenance["combine"]["cosine_floor"], 0.3);
+  kept->reset();
 
   std::string bytes;
   {
