@@ -27,7 +27,8 @@
 // MeasureSketches); sketch/train is (sketch/forward) / (train/forward).
 //
 // Usage: factory_bench [--steps 22] [--warmup 2] [--batch-size 8] [--seq-len 256]
-//                      [--ranks 8,64] [--sketch-dim 1024] [--threads N] [--fortunes DIR] [--json]
+//                      [--ranks 8,64] [--sketch-dim 1024] [--sketch-base-dim 0] [--threads N]
+//                      [--fortunes DIR] [--json]
 //                      [--base DIR]   a Hugging Face checkpoint (its own tokenizer) instead of
 //                                     the random model, e.g. the pulled SmolLM2
 #include <malloc.h>
@@ -71,7 +72,8 @@ struct Args {
   std::vector<int64_t> ranks = {8, 64};
   int threads = 0;  // 0 = libtorch's default
   std::string fortunes = "/usr/share/games/fortunes";
-  int64_t sketch_dim = 1024;  // as `factory train --sketch-dim`; 0 = no sketches
+  int64_t sketch_dim = 1024;    // as `factory train --sketch-dim`; 0 = no sketches
+  int64_t sketch_base_dim = 0;  // as `factory train --sketch-base-dim`
   bool json = false;
   std::string base;  // a checkpoint (e.g. the pulled SmolLM2) instead of the random model
 };
@@ -128,6 +130,7 @@ json MeasureSketches(const Args& a, const model::LlamaModel& base,
   factory::SketchOptions so;
   // The projection needs dim >= 2 x the adapter's total rank; ask for at least that.
   so.dim = std::max<int64_t>(a.sketch_dim, 2 * rank_sum);
+  so.base_dim = a.sketch_base_dim;
   so.batch_size = a.batch_size;
   auto proj = factory::SketchProjection::Create(adapter, so);
   if (!proj.ok()) {
@@ -173,6 +176,7 @@ json MeasureSketches(const Args& a, const model::LlamaModel& base,
   fs::remove(file, ec);
   return {{"requested_dim", a.sketch_dim},
           {"dim", proj->dim()},
+          {"base_dim", proj->base_dim()},
           {"k", proj->k()},
           {"examples", static_cast<int64_t>(all.size())},
           {"tokens", tokens},
@@ -391,6 +395,8 @@ int main(int argc, char** argv) {
       a.threads = std::stoi(next());
     } else if (k == "--sketch-dim") {
       a.sketch_dim = std::stoll(next());
+    } else if (k == "--sketch-base-dim") {
+      a.sketch_base_dim = std::stoll(next());
     } else if (k == "--fortunes") {
       a.fortunes = next();
     } else if (k == "--base") {
@@ -401,11 +407,10 @@ int main(int argc, char** argv) {
       std::string r;
       while (std::getline(ss, r, ',')) a.ranks.push_back(std::stoll(r));
     } else {
-      std::fprintf(
-          stderr,
-          "usage: factory_bench [--steps 22] [--warmup 2] [--batch-size 8] "
-          "[--seq-len 256] [--ranks 8,64] [--sketch-dim 1024] [--threads N] [--fortunes DIR] "
-          "[--base DIR] [--json]\n");
+      std::fprintf(stderr,
+                   "usage: factory_bench [--steps 22] [--warmup 2] [--batch-size 8] "
+                   "[--seq-len 256] [--ranks 8,64] [--sketch-dim 1024] [--sketch-base-dim 0] "
+                   "[--threads N] [--fortunes DIR] [--base DIR] [--json]\n");
       return 2;
     }
   }
@@ -419,10 +424,11 @@ int main(int argc, char** argv) {
     config = *loaded;
   }
   if (a.warmup < 1 || a.steps <= a.warmup || a.batch_size < 1 || a.seq_len < 8 ||
-      a.seq_len > config.max_position_embeddings || a.ranks.empty() || a.sketch_dim < 0) {
+      a.seq_len > config.max_position_embeddings || a.ranks.empty() || a.sketch_dim < 0 ||
+      a.sketch_base_dim < 0) {
     std::fprintf(stderr,
                  "need 1 <= --warmup < --steps, --batch-size >= 1, 8 <= --seq-len <= %lld, "
-                 "--sketch-dim >= 0\n",
+                 "--sketch-dim >= 0, --sketch-base-dim >= 0\n",
                  static_cast<long long>(config.max_position_embeddings));
     return 2;
   }
@@ -524,8 +530,13 @@ int main(int argc, char** argv) {
   for (int64_t rank : a.ranks) results.push_back(InChild(a, rank, set->examples));
 
   if (a.json) {
-    json out = {{"model", c.ToJson()}, {"batch_size", a.batch_size}, {"seq_len", a.seq_len},
-                {"steps", a.steps},    {"warmup_steps", a.warmup},   {"sketch_dim", a.sketch_dim},
+    json out = {{"model", c.ToJson()},
+                {"batch_size", a.batch_size},
+                {"seq_len", a.seq_len},
+                {"steps", a.steps},
+                {"warmup_steps", a.warmup},
+                {"sketch_dim", a.sketch_dim},
+                {"sketch_base_dim", a.sketch_base_dim},
                 {"results", results}};
     std::cout << out.dump(2) << "\n";
     return 0;
@@ -560,9 +571,11 @@ int main(int argc, char** argv) {
     std::printf("sketches: not measured (--sketch-dim 0)\n");
     return 0;
   }
-  std::printf("\nattribution sketches of all %lld examples after training (--sketch-dim %lld):\n",
-              static_cast<long long>(results[0]["sketch"]["examples"].get<int64_t>()),
-              static_cast<long long>(a.sketch_dim));
+  std::printf(
+      "\nattribution sketches of all %lld examples after training (--sketch-dim %lld, "
+      "--sketch-base-dim %lld):\n",
+      static_cast<long long>(results[0]["sketch"]["examples"].get<int64_t>()),
+      static_cast<long long>(a.sketch_dim), static_cast<long long>(a.sketch_base_dim));
   std::printf("%-6s %6s %12s %11s %16s %13s %12s %10s\n", "rank", "dim", "sketch tok/s",
               "sketch/fwd", "sketch/train", "peak (sketch)", "delta", "file");
   for (const auto& r : results) {
