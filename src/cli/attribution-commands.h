@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "cli/cli.h"
+#include "tributary/attribution/evaluation.h"
 #include "tributary/attribution/index_catalog.h"
 #include "tributary/attribution/service.h"
 
@@ -56,24 +57,8 @@ struct AttributeArgs {
 };
 int RunAttribute(const Common& c, const AttributeArgs& a);
 
-struct AttributionEvalArgs {
-  std::string base, out;
-  std::string protocol = "all";  //!< planted, noisy, lds or all
-  int64_t facts = 50;            //!< planted facts (and as many unplanted questions)
-  int64_t distractors = 2000;    //!< planted: fortune rows spread over the contributions
-  int64_t contributions = 100;   //!< planted and noisy
-  int64_t lds_contributions = 40;
-  int64_t epochs = 0;  //!< 0: each protocol's default
-  int64_t subsets = 20;
-  uint64_t seed = 1;
-  double lr = 1e-2;
-  int64_t sketch_dim = 1024;
-  int64_t sketch_base_dim = 0;  //!< base-checkpoint segment (factory/sketch.h); 0 = none
-  //! The combined rule's cosine_floor per method (negative: the calibrated default), to measure
-  //! another calibration on the same adapter.
-  double trak_floor = -1, tracin_floor = -1;
-  std::string fortunes = "/usr/share/games/fortunes";
-};
+//! The flags of `tributary attribution eval` are the evaluation's options.
+using AttributionEvalArgs = attribution::EvaluationOptions;
 //! `tributary attribution eval`: the evaluation protocols of docs/attribution.md, in-process.
 int RunAttributionEval(const Common& c, const AttributionEvalArgs& a);
 

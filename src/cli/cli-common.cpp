@@ -228,11 +228,22 @@ void ProgressLine::Update(uint64_t done, uint64_t total) {
   if (done != total && now - last_ < std::chrono::milliseconds(200)) return;
   last_ = now;
   double secs = std::chrono::duration<double>(now - start_).count();
-  double rate = secs > 0 ? done / secs : 0;
-  double eta = rate > 0 ? (total - done) / rate : 0;
-  std::fprintf(stderr, "\r%s %.1f/%.1f %s  %.1f %s/s  ETA %.0fs   ", label_.c_str(), done / scale_,
-               total / scale_, unit_.c_str(), rate / scale_, unit_.c_str(), eta);
-  if (done == total) std::fprintf(stderr, "\n");
+  std::fprintf(stderr, "\r%s %.1f/%.1f %s", label_.c_str(), done / scale_, total / scale_,
+               unit_.c_str());
+  // A rate over the first instants says nothing (millions a second); wait for one.
+  if (secs >= 0.2) {
+    double rate = secs > 0 ? done / secs : 0;
+    double eta = rate > 0 ? (total - done) / rate : 0;
+    std::fprintf(stderr, "  %.1f %s/s  ETA %.0fs", rate / scale_, unit_.c_str(), eta);
+  }
+  std::fprintf(stderr, "   ");
+  open_ = done != total;
+  if (!open_) std::fprintf(stderr, "\n");
+}
+
+void ProgressLine::Finish() {
+  if (open_) std::fprintf(stderr, "\n");
+  open_ = false;
 }
 
 Result<nlohmann::json> NodePostFiles(const Common& c, const std::string& path,

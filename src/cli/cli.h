@@ -82,10 +82,15 @@ class ProgressLine {
         unit_(std::move(unit)),
         scale_(unit_scale),
         start_(std::chrono::steady_clock::now()) {}
+  //! Ends the line with "\n" when done == total.
   void Update(uint64_t done, uint64_t total);
+  //! Ends a line left short of its total (a step that stopped early), so later output starts
+  //! on a line of its own.
+  void Finish();
 
  private:
   bool enabled_;
+  bool open_ = false;  //!< a line is shown and not yet ended
   std::string label_, unit_;
   double scale_;
   std::chrono::steady_clock::time_point start_, last_{};
