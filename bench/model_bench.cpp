@@ -1,8 +1,10 @@
 // model_bench: prefill and decode tokens/s of the Llama runtime at batch 1, 8 and 32, without
-// LoRA, with one adapter (unmerged and merged) and with a batch mixing 8 adapters; the ratios
-// are taken within this one process.
+// LoRA, with one adapter (unmerged and merged) and with a batch mixing N adapters (8 unless
+// --mixed), their sequences interleaved (each adapter's rows gathered and scattered) or grouped
+// (each adapter's rows side by side, as the serving engine orders a step); the ratios are taken
+// within this one process.
 //
-// Usage: model_bench [--layers 8] [--hidden 512] [--vocab 32000] [--rank 16]
+// Usage: model_bench [--layers 8] [--hidden 512] [--vocab 32000] [--rank 16] [--mixed 8]
 //                    [--prompt 128] [--decode 16] [--batches 1,8,32] [--threads N]
 //                    [--base DIR [--dtypes f32,bf16]]
 // With --base, a real checkpoint (e.g. the pulled SmolLM2) is loaded once per dtype instead of
@@ -26,6 +28,7 @@ namespace {
 
 struct Args {
   int64_t layers = 8, hidden = 512, vocab = 32000, rank = 16, prompt = 128, decode = 16;
+  int mixed = 8;  // adapters in the mixed modes
   std::vector<int> batches = {1, 8, 32};
   int threads = 0;
   std::string device = "cpu";
@@ -33,7 +36,7 @@ struct Args {
   std::vector<std::string> dtypes = {"f32"};
 };
 
-enum class Mode { kNone, kOne, kMerged, kMixed8 };
+enum class Mode { kNone, kOne, kMerged, kMixed, kMixedGrouped };
 const char* ModeName(Mode m) {
   switch (m) {
     case Mode::kNone:
@@ -42,8 +45,10 @@ const char* ModeName(Mode m) {
       return "1 adapter";
     case Mode::kMerged:
       return "1 adapter, merged";
-    case Mode::kMixed8:
-      return "8 adapters mixed";
+    case Mode::kMixed:
+      return "mixed, interleaved";
+    case Mode::kMixedGrouped:
+      return "mixed, grouped";
   }
   return "";
 }
@@ -56,9 +61,11 @@ Rates Measure(LlamaModel& model, const std::vector<LoraAdapter>& adapters, Mode 
               const Args& a) {
   std::vector<const LoraAdapter*> list;
   if (mode == Mode::kOne) list = {&adapters[0]};
-  if (mode == Mode::kMixed8) {
+  const bool mixed = mode == Mode::kMixed || mode == Mode::kMixedGrouped;
+  if (mixed) {
     for (const auto& ad : adapters) list.push_back(&ad);
   }
+  const int n_adapters = static_cast<int>(list.size());
   if (mode == Mode::kMerged) (void)model.MergeAdapter(adapters[0]);
   std::vector<KvCache> caches(static_cast<size_t>(batch));
   std::vector<SequenceInput> in;
@@ -66,7 +73,11 @@ Rates Measure(LlamaModel& model, const std::vector<LoraAdapter>& adapters, Mode 
     std::vector<int64_t> tokens(static_cast<size_t>(a.prompt));
     for (int64_t t = 0; t < a.prompt; ++t)
       tokens[static_cast<size_t>(t)] = (i * 131 + t * 7) % a.vocab;
-    int adapter = mode == Mode::kOne ? 0 : mode == Mode::kMixed8 ? i % 8 : -1;
+    int adapter = mode == Mode::kOne     ? 0
+                  : mode == Mode::kMixed ? i % n_adapters
+                  : mode == Mode::kMixedGrouped
+                      ? static_cast<int>(static_cast<int64_t>(i) * n_adapters / batch)
+                      : -1;
     in.push_back({tokens, &caches[static_cast<size_t>(i)], adapter});
   }
   Rates r;
@@ -155,6 +166,8 @@ int main(int argc, char** argv) {
       a.hidden = std::stoll(v);
     else if (k == "--vocab")
       a.vocab = std::stoll(v);
+    else if (k == "--mixed")
+      a.mixed = std::stoi(v);
     else if (k == "--rank")
       a.rank = std::stoll(v);
     else if (k == "--prompt")
@@ -197,32 +210,35 @@ int main(int argc, char** argv) {
   lc.lora_alpha = 2.0 * static_cast<double>(a.rank);
   lc.target_modules = {"q_proj", "k_proj", "v_proj", "o_proj"};
   std::vector<LoraAdapter> adapters;
-  for (int i = 0; i < 8; ++i) adapters.push_back(LoraAdapter::Random(*model, lc, 100 + i));
+  for (int i = 0; i < a.mixed; ++i) adapters.push_back(LoraAdapter::Random(*model, lc, 100 + i));
   std::printf(
       "model: %lld layers, hidden %lld, vocab %lld, GQA 8/4; LoRA rank %lld on q,k,v,o; "
-      "prompt %lld, decode %lld; torch threads %d\n",
+      "%d adapters mixed; prompt %lld, decode %lld; torch threads %d\n",
       static_cast<long long>(a.layers), static_cast<long long>(a.hidden),
-      static_cast<long long>(a.vocab), static_cast<long long>(a.rank),
+      static_cast<long long>(a.vocab), static_cast<long long>(a.rank), a.mixed,
       static_cast<long long>(a.prompt), static_cast<long long>(a.decode), torch::get_num_threads());
   // Warm up allocator and BLAS.
   Measure(*model, adapters, Mode::kNone, 1, a);
   std::map<std::pair<int, Mode>, Rates> results;
   std::printf("\n%6s  %-18s %14s %14s\n", "batch", "mode", "prefill tok/s", "decode tok/s");
   for (int b : a.batches) {
-    for (Mode m : {Mode::kNone, Mode::kOne, Mode::kMerged, Mode::kMixed8}) {
+    for (Mode m : {Mode::kNone, Mode::kOne, Mode::kMerged, Mode::kMixed, Mode::kMixedGrouped}) {
       Rates r = Measure(*model, adapters, m, b, a);
       results[{b, m}] = r;
       std::printf("%6d  %-18s %14.0f %14.1f\n", b, ModeName(m), r.prefill, r.decode);
     }
   }
-  std::printf("\n%6s  %22s %22s %22s\n", "batch", "mixed8 / one (prefill)", "mixed8 / one (decode)",
-              "one / none (decode)");
+  std::printf("\n%6s  %14s %14s %14s %14s %18s\n", "batch", "one / none", "interl. / none",
+              "grouped / none", "grouped / one", "grouped / interl.");
+  std::printf("%6s  %14s %14s %14s %14s %18s\n", "", "(decode)", "(decode)", "(decode)", "(decode)",
+              "(decode, prefill)");
   for (int b : a.batches) {
     const Rates &none = results[{b, Mode::kNone}], &one = results[{b, Mode::kOne}],
-                &mixed = results[{b, Mode::kMixed8}];
-    std::printf("%6d  %22.2f %22.2f %22.2f   mixed8 / none (decode) %.2f\n", b,
-                mixed.prefill / one.prefill, mixed.decode / one.decode, one.decode / none.decode,
-                mixed.decode / none.decode);
+                &inter = results[{b, Mode::kMixed}], &grouped = results[{b, Mode::kMixedGrouped}];
+    std::printf("%6d  %14.2f %14.2f %14.2f %14.2f %9.2f, %6.2f\n", b, one.decode / none.decode,
+                inter.decode / none.decode, grouped.decode / none.decode,
+                grouped.decode / one.decode, grouped.decode / inter.decode,
+                grouped.prefill / inter.prefill);
   }
   return 0;
 }

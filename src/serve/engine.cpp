@@ -386,14 +386,12 @@ void Engine::Impl::Step() {
   };
   const size_t n = running.size();
   rotate = n ? rotate % n : 0;
-  std::vector<int> slot_of(n, -2);
   for (size_t k = 0; k < n && budget > 0; ++k) {
     size_t i = (rotate + k) % n;
     Sequence& s = *running[i];
     if (s.prefilled < s.prompt.size()) continue;
     auto slot = adapter_slot(s);
     if (!slot) continue;
-    slot_of[i] = *slot;
     items.push_back({&s, 0, 0});
     --budget;
   }
@@ -402,7 +400,6 @@ void Engine::Impl::Step() {
     if (s.prefilled >= s.prompt.size()) continue;
     auto slot = adapter_slot(s);
     if (!slot) continue;
-    slot_of[i] = *slot;
     size_t count =
         std::min<size_t>({s.prompt.size() - s.prefilled, static_cast<size_t>(opts.prefill_chunk),
                           static_cast<size_t>(budget)});
@@ -411,6 +408,14 @@ void Engine::Impl::Step() {
   }
   ++rotate;
   if (items.empty()) return;
+  // Each adapter's rows side by side in the batch: the forward pass then applies an adapter to
+  // one contiguous range of rows (views, no gather or scatter). Logits follow `items`' order.
+  std::stable_sort(items.begin(), items.end(), [&](const Item& a, const Item& b) {
+    auto slot = [&](const Item& it) {
+      return it.seq->adapter ? adapter_index[it.seq->adapter.get()] : -1;
+    };
+    return slot(a) < slot(b);
+  });
 
   std::vector<model::SequenceInput> batch;
   batch.reserve(items.size());
