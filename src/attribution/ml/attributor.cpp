@@ -84,6 +84,24 @@ const std::string& Attributor::tokenizer_id() const { return impl_->tokenizer_id
 const InfluenceIndex& Attributor::influence() const { return *impl_->influence; }
 const SpanIndex& Attributor::spans() const { return impl_->spans; }
 
+namespace {
+
+// The length of a sketch file's base-checkpoint segment (factory/sketch.h), 0 when it has none;
+// Corruption when the description gives it badly.
+Result<int64_t> BaseSegmentDim(const nlohmann::json& description, int64_t dim) {
+  auto b = description.find("base_checkpoint");
+  if (b == description.end()) return int64_t{0};
+  const auto d = b->is_object() ? b->find("dim") : b->end();
+  if (d == b->end() || !d->is_number_integer() || d->get<int64_t>() < 1 ||
+      d->get<int64_t>() >= dim) {
+    return Status::Corruption("sketches.bin describes its base-checkpoint segment badly",
+                              "bad_sketches");
+  }
+  return d->get<int64_t>();
+}
+
+}  // namespace
+
 Result<std::unique_ptr<Attributor>> Attributor::Open(const AttributorConfig& config) {
   TRIB_RETURN_IF_ERROR(config.combine.Validate());
   if (config.shards.empty()) {
@@ -102,11 +120,17 @@ Result<std::unique_ptr<Attributor>> Attributor::Open(const AttributorConfig& con
   std::unique_ptr<Attributor> a(new Attributor());
   Impl& m = *a->impl_;
   m.config = config;
-  if (config.calibrated_floors) {
+  // The sketches' layout, checked once: the floors and the query's projection both follow it.
+  nlohmann::json description;
+  int64_t base_dim = 0;
+  {
     TRIB_ASSIGN_OR_RETURN(auto file, factory::SketchFile::Open(sketches));
+    TRIB_ASSIGN_OR_RETURN(base_dim, BaseSegmentDim(file->description(), file->dim()));
+    description = file->description();
+  }
+  if (config.calibrated_floors) {
     const CombineOptions calibrated =
-        CombineOptions::ForMethod(InfluenceMethodName(config.influence.method),
-                                  file->description().contains("base_checkpoint"));
+        CombineOptions::ForMethod(InfluenceMethodName(config.influence.method), base_dim > 0);
     m.config.combine.cosine_floor = calibrated.cosine_floor;
     m.config.combine.cosine_full = calibrated.cosine_full;
   }
@@ -140,22 +164,14 @@ Result<std::unique_ptr<Attributor>> Attributor::Open(const AttributorConfig& con
   m.adapter.emplace(std::move(adapter));
   TRIB_ASSIGN_OR_RETURN(m.influence,
                         InfluenceIndex::Open(sketches, m.config.influence, config.progress));
-  factory::SketchOptions so;
-  so.dim = m.influence->dim();
-  so.seed = m.influence->seed();
-  // A file with a base-checkpoint segment (factory/sketch.h) records its length; the adapter's
-  // segment is the rest.
-  const nlohmann::json& desc = m.influence->description();
-  if (auto b = desc.find("base_checkpoint"); b != desc.end()) {
-    const auto d = b->is_object() ? b->find("dim") : b->end();
-    if (d == b->end() || !d->is_number_integer() || d->get<int64_t>() < 1 ||
-        d->get<int64_t>() >= m.influence->dim()) {
-      return Status::Corruption("sketches.bin describes its base-checkpoint segment badly",
-                                "bad_sketches");
-    }
-    so.base_dim = d->get<int64_t>();
-    so.dim = m.influence->dim() - so.base_dim;
+  if (m.influence->description() != description) {
+    return Status::Corruption("sketches.bin changed while the attributor opened it",
+                              "bad_sketches");
   }
+  factory::SketchOptions so;
+  so.seed = m.influence->seed();
+  so.base_dim = base_dim;  // the adapter's segment is the rest
+  so.dim = m.influence->dim() - base_dim;
   TRIB_ASSIGN_OR_RETURN(auto projection, factory::SketchProjection::Create(*m.adapter, so));
   if (projection.dim() != m.influence->dim()) {
     return Status::Corruption("sketches.bin has " + std::to_string(m.influence->dim()) +
