@@ -12,6 +12,7 @@
 // "tributary-model-<id>".
 #include "api/serve-supervisor.h"
 #include "http.h"
+#include "tributary/economy/contributor-tally.h"
 #include "tributary/economy/kinds.h"
 #include "tributary/economy/models.h"
 
@@ -51,6 +52,13 @@ void AddModelRoutes(httplib::Server& server, const RouteContext& ctx) {
   Chain* chain = ctx.chain;
   const ServerOptions* opts = ctx.opts;
   ServeSupervisor* serve = ctx.serve;
+  // Lineage contributors: tallied once per Datanet version length, in short slices of the chain
+  // lock, instead of every accepted contribution under one lock on every request.
+  auto tally = std::make_shared<economy::ContributorTally>(
+      [chain](const std::function<Status(const StateReader&)>& fn) {
+        return chain->ReadState(
+            [&](const StateReader& s, const StateReader&, const BlockHeader&) { return fn(s); });
+      });
 
   // Register: the body is a signed model.register tx (or {"tx": ...}); answers 201 with the
   // model once the tx is committed.
@@ -137,11 +145,16 @@ void AddModelRoutes(httplib::Server& server, const RouteContext& ctx) {
     Status s = chain->ReadState([&](const StateReader& st, const StateReader&, const BlockHeader&) {
       TRIB_ASSIGN_OR_RETURN(m, economy::LoadModel(st, *id));
       if (!m) return Status::OK();
-      TRIB_ASSIGN_OR_RETURN(lineage, economy::LoadLineage(st, *m));
+      TRIB_ASSIGN_OR_RETURN(lineage, economy::LoadLineage(st, *m, /*with_contributors=*/false));
       return Status::OK();
     });
     if (!s.ok()) return SendStatus(res, s);
     if (!m) return SendError(res, 404, "unknown_model", "no model " + std::to_string(*id));
+    for (auto& l : lineage) {
+      auto contributors = tally->Contributors(l.version);
+      if (!contributors.ok()) return SendStatus(res, contributors.status());
+      l.contributors = std::move(*contributors);
+    }
     json out = m->ToJson();
     out["lineage"] = LineageOf(*m, lineage);
     SendJson(res, 200, out);

@@ -5,6 +5,7 @@
 
 #include "tributary/base/encoding.h"
 #include "tributary/base/unicode.h"
+#include "tributary/economy/contributor-tally.h"
 
 namespace tributary::economy {
 namespace {
@@ -280,23 +281,12 @@ void StoreModel(Overlay& s, const Model& m) {
 
 Result<std::vector<VersionContributor>> LoadVersionContributors(const StateReader& s,
                                                                 const datanet::Version& v) {
-  std::vector<VersionContributor> out;
-  std::map<Address, size_t> at;  // contributor -> index in out
-  for (uint64_t i = 0; i < v.contributions; ++i) {
-    TRIB_ASSIGN_OR_RETURN(Hash32 cid,
-                          datanet::LoadListEntry(s, datanet::AcceptedListKey(v.datanet, i)));
-    TRIB_ASSIGN_OR_RETURN(auto c, datanet::LoadContribution(s, cid));
-    if (!c) return Status::Corruption("accepted contribution " + ToHex(cid) + " is missing");
-    auto [it, fresh] = at.try_emplace(c->contributor, out.size());
-    if (fresh) out.push_back({c->contributor, 0, 0});
-    VersionContributor& vc = out[it->second];
-    vc.contributions++;
-    vc.rows += c->rows;
-  }
-  return out;
+  ContributorTally tally([&](const auto& fn) { return fn(s); }, UINT64_MAX, 1);
+  return tally.Contributors(v);
 }
 
-Result<std::vector<DataLineage>> LoadLineage(const StateReader& s, const Model& m) {
+Result<std::vector<DataLineage>> LoadLineage(const StateReader& s, const Model& m,
+                                             bool with_contributors) {
   std::vector<DataLineage> out;
   for (const auto& ref : m.data) {
     DataLineage l;
@@ -315,7 +305,9 @@ Result<std::vector<DataLineage>> LoadLineage(const StateReader& s, const Model& 
     }
     l.datanet = std::move(*d);
     l.version = *v;
-    TRIB_ASSIGN_OR_RETURN(l.contributors, LoadVersionContributors(s, *v));
+    if (with_contributors) {
+      TRIB_ASSIGN_OR_RETURN(l.contributors, LoadVersionContributors(s, *v));
+    }
     out.push_back(std::move(l));
   }
   return out;

@@ -116,12 +116,16 @@ struct DataLineage {
 };
 
 //! The contributors of version `v`: the first `contributions` accepted
-//! contributions in acceptance order, grouped by contributor.
+//! contributions in acceptance order, grouped by contributor. Reads all of them; a node showing
+//! lineage repeatedly keeps a ContributorTally (economy/contributor-tally.h) instead.
 Result<std::vector<VersionContributor>> LoadVersionContributors(const StateReader& s,
                                                                 const datanet::Version& v);
-//! Each DataRef of `m` with its Datanet, version record and contributors. Corruption when a
-//! version the ledger accepted is gone or its root changed (versions are immutable).
-Result<std::vector<DataLineage>> LoadLineage(const StateReader& s, const Model& m);
+//! Each DataRef of `m` with its Datanet, version record and contributors (left empty without
+//! `with_contributors`: a caller holding a ContributorTally fills them outside this read).
+//! Corruption when a version the ledger accepted is gone or its root changed (versions are
+//! immutable).
+Result<std::vector<DataLineage>> LoadLineage(const StateReader& s, const Model& m,
+                                             bool with_contributors = true);
 //! {"datanet", "name", "license", "version", "root", "version_record": Version::ToJson,
 //!  "contributors": [{"contributor", "contributions", "rows"}]}
 nlohmann::json LineageJson(const DataLineage& l);
