@@ -92,6 +92,15 @@ Status DatanetService::Reconcile() {
   return Status::OK();
 }
 
+void DatanetService::FreeRowsLocked(uint64_t datanet, const std::vector<Hash32>& ids) {
+  if (auto it = indexes_.find(datanet); it != indexes_.end()) {
+    for (const auto& id : ids) (void)it->second->Remove(id);
+  }
+  if (auto it = building_.find(datanet); it != building_.end()) {
+    it->second.insert(it->second.end(), ids.begin(), ids.end());
+  }
+}
+
 void DatanetService::OnCommit(const CommittedBlock& b) {
   std::lock_guard<std::mutex> lock(mu_);
   for (size_t i = 0; i < b.txs.size(); ++i) {
@@ -101,12 +110,7 @@ void DatanetService::OnCommit(const CommittedBlock& b) {
       // Its rows were stored and indexed when it was admitted; the ledger refused it after all.
       auto p = SubmitPayload::Decode(tx.payload);
       auto ids = rows_->ContributionRowIds(b.hashes[i]);
-      if (p.ok() && ids.ok()) {
-        auto it = indexes_.find(p->datanet);
-        if (it != indexes_.end()) {
-          for (const auto& id : *ids) (void)it->second->Remove(id);
-        }
-      }
+      if (p.ok() && ids.ok()) FreeRowsLocked(p->datanet, *ids);
       (void)rows_->DeleteContribution(b.hashes[i]);
     } else if (tx.kind == kReviewKind && r.status == Receipt::kSuccess) {
       auto p = ReviewPayload::Decode(tx.payload);
@@ -121,32 +125,33 @@ void DatanetService::OnCommit(const CommittedBlock& b) {
               std::from_chars(v.data(), v.data() + v.size(), datanet).ec != std::errc()) {
             continue;
           }
-          auto it = indexes_.find(datanet);
           auto ids = rows_->ContributionRowIds(p->contribution);
-          if (it != indexes_.end() && ids.ok()) {
-            for (const auto& id : *ids) (void)it->second->Remove(id);
-          }
+          if (ids.ok()) FreeRowsLocked(datanet, *ids);
         }
       }
     }
   }
 }
 
-Result<RowIndex*> DatanetService::IndexLocked(const Datanet& d) {
-  auto it = indexes_.find(d.id);
-  if (it != indexes_.end()) return it->second.get();
+Result<RowIndex> DatanetService::BuildIndex(const Datanet& d) {
   TRIB_ASSIGN_OR_RETURN(RowIndex index, RowIndex::Create(OptionsFor(d)));
-  // Rows of every pending or accepted contribution, from the committed ledger.
+  // Rows of every pending or accepted contribution, from the committed ledger, read in slices so
+  // that block production never waits long on this read. The contribution list only grows; a
+  // contribution rejected after its slice was read is removed through building_.
+  constexpr uint64_t kSlice = 1024;
   std::vector<Hash32> live;
-  TRIB_RETURN_IF_ERROR(
-      chain_->ReadState([&](const StateReader& s, const StateReader&, const BlockHeader&) {
-        for (uint64_t i = 0; i < d.contributions; ++i) {
-          TRIB_ASSIGN_OR_RETURN(Hash32 id, LoadListEntry(s, ContributionListKey(d.id, i)));
-          TRIB_ASSIGN_OR_RETURN(auto c, LoadContribution(s, id));
-          if (c && c->status != ContributionStatus::kRejected) live.push_back(id);
-        }
-        return Status::OK();
-      }));
+  for (uint64_t next = 0; next < d.contributions;) {
+    const uint64_t end = std::min(d.contributions, next + kSlice);
+    TRIB_RETURN_IF_ERROR(
+        chain_->ReadState([&](const StateReader& s, const StateReader&, const BlockHeader&) {
+          for (; next < end; ++next) {
+            TRIB_ASSIGN_OR_RETURN(Hash32 id, LoadListEntry(s, ContributionListKey(d.id, next)));
+            TRIB_ASSIGN_OR_RETURN(auto c, LoadContribution(s, id));
+            if (c && c->status != ContributionStatus::kRejected) live.push_back(id);
+          }
+          return Status::OK();
+        }));
+  }
   for (const auto& cid : live) {
     TRIB_ASSIGN_OR_RETURN(auto ids, rows_->ContributionRowIds(cid));
     for (const auto& id : ids) {
@@ -156,14 +161,36 @@ Result<RowIndex*> DatanetService::IndexLocked(const Datanet& d) {
       TRIB_RETURN_IF_ERROR(index.Add(id, text));
     }
   }
-  auto owned = std::make_unique<RowIndex>(std::move(index));
+  if (build_hook_) build_hook_(d.id);
+  return index;
+}
+
+Result<RowIndex*> DatanetService::IndexLocked(const Datanet& d,
+                                              std::unique_lock<std::mutex>& lock) {
+  for (;;) {
+    auto it = indexes_.find(d.id);
+    if (it != indexes_.end()) return it->second.get();
+    if (!building_.contains(d.id)) break;
+    index_built_.wait(lock);  // another upload is building it
+  }
+  building_[d.id];
+  lock.unlock();
+  Result<RowIndex> built = BuildIndex(d);
+  lock.lock();
+  std::vector<Hash32> freed = std::move(building_[d.id]);
+  building_.erase(d.id);
+  index_built_.notify_all();
+  if (!built.ok()) return built.status();
+  for (const auto& id : freed) (void)built->Remove(id);
+  auto owned = std::make_unique<RowIndex>(std::move(*built));
   RowIndex* ptr = owned.get();
   indexes_[d.id] = std::move(owned);
   return ptr;
 }
 
 Result<Prepared> DatanetService::PrepareLocked(const Datanet& d,
-                                               const std::vector<UploadFile>& files) {
+                                               const std::vector<UploadFile>& files,
+                                               std::unique_lock<std::mutex>& lock) {
   const Quotas& q = d.spec.quotas;
   if (files.empty()) return Status::InvalidArgument("no files to contribute", "no_files");
   if (files.size() > std::min<uint64_t>(kMaxFilesPerContribution, q.files_per_day)) {
@@ -188,7 +215,7 @@ Result<Prepared> DatanetService::PrepareLocked(const Datanet& d,
     }
     parsed.push_back(std::move(*p));
   }
-  TRIB_ASSIGN_OR_RETURN(RowIndex * index, IndexLocked(d));
+  TRIB_ASSIGN_OR_RETURN(RowIndex * index, IndexLocked(d, lock));
   Prepared out;
   TRIB_ASSIGN_OR_RETURN(out.report, Validate(parsed, *index, OptionsFor(d)));
   SubmitPayload& p = out.payload;
@@ -210,8 +237,8 @@ Result<Prepared> DatanetService::PrepareLocked(const Datanet& d,
 
 Result<Prepared> DatanetService::Prepare(uint64_t datanet, const std::vector<UploadFile>& files) {
   TRIB_ASSIGN_OR_RETURN(Datanet d, GetDatanet(datanet));
-  std::lock_guard<std::mutex> lock(mu_);
-  return PrepareLocked(d, files);
+  std::unique_lock<std::mutex> lock(mu_);
+  return PrepareLocked(d, files, lock);
 }
 
 Result<std::pair<Hash32, Prepared>> DatanetService::Submit(uint64_t datanet,
@@ -229,8 +256,8 @@ Result<std::pair<Hash32, Prepared>> DatanetService::Submit(uint64_t datanet,
                                    "wrong_datanet");
   }
   TRIB_ASSIGN_OR_RETURN(Datanet d, GetDatanet(datanet));
-  std::lock_guard<std::mutex> lock(mu_);
-  TRIB_ASSIGN_OR_RETURN(Prepared prepared, PrepareLocked(d, files));
+  std::unique_lock<std::mutex> lock(mu_);
+  TRIB_ASSIGN_OR_RETURN(Prepared prepared, PrepareLocked(d, files, lock));
   if (prepared.payload.rows == 0) {
     return Status::FailedPrecondition("no row of this upload was accepted (" +
                                           std::to_string(prepared.report.rejected) +
@@ -255,7 +282,7 @@ Result<std::pair<Hash32, Prepared>> DatanetService::Submit(uint64_t datanet,
     (void)rows_->DeleteContribution(id);
     return submitted.status();
   }
-  TRIB_ASSIGN_OR_RETURN(RowIndex * index, IndexLocked(d));
+  TRIB_ASSIGN_OR_RETURN(RowIndex * index, IndexLocked(d, lock));
   for (const auto& row : prepared.report.accepted_rows) {
     TRIB_RETURN_IF_ERROR(index->Add(row.id, row.text));
   }

@@ -527,6 +527,36 @@ TEST_F(ServiceTest, ASpamRejectionFreesItsRowsForNewUploads) {
   EXPECT_EQ(svc_->Prepare(approval_, {copied})->payload.rows, 6u);
 }
 
+// After a restart a Datanet's duplicate index is built on its first upload. The build holds no
+// lock that block commits or other Datanets' uploads need: from inside it a block with a
+// rejection commits and the other Datanet takes an upload, and the rejection committed during
+// the build still frees its rows in the index the build installs.
+TEST_F(ServiceTest, TheIndexIsBuiltWithoutHoldingUpCommitsOrOtherDatanets) {
+  const UploadFile copied = Jsonl("copied.jsonl", Texts(300, 5));
+  const Hash32 spam = MustUpload(alice_, approval_, {copied});
+  Produce();
+  ExpectCommitted(spam);
+  Restart();
+  int builds = 0;
+  svc_->SetIndexBuildHookForTest([&](uint64_t datanet) {
+    if (datanet != approval_) return;
+    ++builds;
+    Review(spam, false, "copied from a blog", true);  // commits a block: OnCommit runs
+    auto other = svc_->Prepare(open_, {Jsonl("other.jsonl", Texts(310, 3))});
+    ASSERT_TRUE(other.ok()) << other.status().ToString();
+    EXPECT_EQ(other->payload.rows, 3u);
+  });
+  auto prepared = svc_->Prepare(approval_, {copied});
+  ASSERT_TRUE(prepared.ok()) << prepared.status().ToString();
+  EXPECT_EQ(builds, 1);
+  EXPECT_EQ(Get(spam).status, ContributionStatus::kRejected);
+  // The build read the spam's rows as pending; the rejection during the build freed them.
+  EXPECT_EQ(prepared->payload.rows, 5u);
+  // Built once: later uploads use it.
+  EXPECT_EQ(svc_->Prepare(approval_, {copied})->payload.rows, 5u);
+  EXPECT_EQ(builds, 1);
+}
+
 // Three contributions in the open Datanet (alice, bob, alice), published as version 1.
 class VersionTest : public ServiceTest {
  protected:

@@ -14,10 +14,15 @@
 // removes every stored contribution the ledger does not hold, so no partial upload survives.
 //
 // Thread-safety: all methods are safe to call concurrently (one internal mutex guards the
-// duplicate indexes; the chain and row store are thread-safe).
+// duplicate indexes; the chain and row store are thread-safe). A Datanet's duplicate index is
+// built on its first upload after a start without that mutex held and reading the ledger in short
+// slices, so block commits, reads and uploads to other Datanets go on meanwhile; only uploads to
+// that Datanet wait for it.
 #pragma once
 
+#include <condition_variable>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -103,15 +108,38 @@ class DatanetService {
       : chain_(chain), rows_(std::move(rows)) {}
   Status Reconcile();
   void OnCommit(const CommittedBlock& block);
-  // The duplicate index of a Datanet, built from the row store on first use.
-  Result<RowIndex*> IndexLocked(const Datanet& d);
-  Result<Prepared> PrepareLocked(const Datanet& d, const std::vector<UploadFile>& files);
+  // Rows the ledger no longer holds against new uploads (a refused submit, a rejection): out of
+  // the Datanet's index, and out of the one being built.
+  void FreeRowsLocked(uint64_t datanet, const std::vector<Hash32>& ids);
+  // The duplicate index of a Datanet, built from the row store on first use. `lock` holds mu_;
+  // it is released while the index is built (or while another caller builds it).
+  Result<RowIndex*> IndexLocked(const Datanet& d, std::unique_lock<std::mutex>& lock);
+  // Reads the rows of every pending or accepted contribution of `d` into a new index, mu_ not
+  // held.
+  Result<RowIndex> BuildIndex(const Datanet& d);
+  Result<Prepared> PrepareLocked(const Datanet& d, const std::vector<UploadFile>& files,
+                                 std::unique_lock<std::mutex>& lock);
 
   Chain* chain_;
   uint64_t listener_ = 0;
   std::unique_ptr<RowStore> rows_;
   std::mutex mu_;
   std::map<uint64_t, std::unique_ptr<RowIndex>> indexes_;
+  // Datanets whose index is being built -> rows the ledger freed meanwhile (applied when the
+  // index is installed, so a rejection committed during the build is not lost).
+  std::map<uint64_t, std::vector<Hash32>> building_;
+  std::condition_variable index_built_;
+
+ public:
+  //! Called by the builder of a Datanet's index after reading the ledger and the rows, before it
+  //! takes the service mutex to install the index: lets tests commit blocks and upload elsewhere
+  //! while a build is in progress. Set before any upload; not synchronized.
+  void SetIndexBuildHookForTest(std::function<void(uint64_t datanet)> hook) {
+    build_hook_ = std::move(hook);
+  }
+
+ private:
+  std::function<void(uint64_t)> build_hook_;
 };
 
 //! Checks a proof from ProveVersionRow, bare or as the API returns it ({"proof": ...}): OK with
