@@ -521,8 +521,9 @@ int main(int argc, char** argv) {
     for (const Row& r : report.accepted_rows) canonical.push_back(r.canonical);
     size_t added = Must(store->Put(canonical), std::string("RowStore::Put ") + name);
     auto c3 = Clock::now();
-    for (const Row& r : report.accepted_rows) {
-      Must(index.Add(r.id, r.text), std::string("RowIndex::Add ") + name);
+    for (size_t i = 0; i < report.accepted_rows.size(); ++i) {
+      Must(index.Add(report.accepted_rows[i].id, report.accepted_signatures[i]),
+           std::string("RowIndex::Add ") + name);
     }
     auto c4 = Clock::now();
     t_parse += Seconds(c0, c1);

@@ -283,8 +283,9 @@ Result<std::pair<Hash32, Prepared>> DatanetService::Submit(uint64_t datanet,
     return submitted.status();
   }
   TRIB_ASSIGN_OR_RETURN(RowIndex * index, IndexLocked(d, lock));
-  for (const auto& row : prepared.report.accepted_rows) {
-    TRIB_RETURN_IF_ERROR(index->Add(row.id, row.text));
+  const auto& accepted = prepared.report.accepted_rows;
+  for (size_t i = 0; i < accepted.size(); ++i) {
+    TRIB_RETURN_IF_ERROR(index->Add(accepted[i].id, prepared.report.accepted_signatures[i]));
   }
   return std::make_pair(id, std::move(prepared));
 }

@@ -109,11 +109,11 @@ Result<RowIndex> RowIndex::Create(const ValidationOptions& options) {
   return RowIndex(std::move(hasher), std::move(lsh));
 }
 
-Status RowIndex::Add(const Hash32& row_id, std::string_view text) {
+Status RowIndex::Add(const Hash32& row_id, const MinHashSignature& signature) {
   if (rows_.count(row_id)) return Status::OK();
   uint64_t key = Key(row_id);
   while (by_key_.count(key)) ++key;  // 64-bit prefix collision: probe
-  TRIB_RETURN_IF_ERROR(lsh_.Insert(key, hasher_.FromText(text)));
+  TRIB_RETURN_IF_ERROR(lsh_.Insert(key, signature));
   rows_[row_id] = key;
   by_key_[key] = row_id;
   return Status::OK();
@@ -129,9 +129,8 @@ Status RowIndex::Remove(const Hash32& row_id) {
 }
 
 Result<std::optional<std::pair<Hash32, double>>> RowIndex::NearestDuplicate(
-    std::string_view text, double min_similarity) const {
-  TRIB_ASSIGN_OR_RETURN(auto found,
-                        lsh_.FindNearDuplicates(hasher_.FromText(text), min_similarity));
+    const MinHashSignature& signature, double min_similarity) const {
+  TRIB_ASSIGN_OR_RETURN(auto found, lsh_.FindNearDuplicates(signature, min_similarity));
   if (found.empty()) return std::optional<std::pair<Hash32, double>>();
   return std::optional<std::pair<Hash32, double>>(
       std::make_pair(by_key_.at(found[0].id), found[0].similarity));
@@ -198,10 +197,12 @@ Result<ValidationReport> Validate(const std::vector<ParsedFile>& files, const Ro
         v.matches = row.id;
         v.similarity = 1;
       } else {
+        // One signature per row, for both lookups and the adds that follow.
+        MinHashSignature signature = local.Sign(row.text);
         TRIB_ASSIGN_OR_RETURN(auto near_existing, existing.NearestDuplicate(
-                                                      row.text, options.near_duplicate_threshold));
+                                                      signature, options.near_duplicate_threshold));
         TRIB_ASSIGN_OR_RETURN(auto near_local,
-                              local.NearestDuplicate(row.text, options.near_duplicate_threshold));
+                              local.NearestDuplicate(signature, options.near_duplicate_threshold));
         auto best = near_existing;
         bool in_contribution = false;
         if (near_local && (!best || near_local->second > best->second)) {
@@ -217,9 +218,10 @@ Result<ValidationReport> Validate(const std::vector<ParsedFile>& files, const Ro
                       (in_contribution ? " earlier in this contribution" : " in the Datanet");
         } else {
           v.accepted = true;
-          TRIB_RETURN_IF_ERROR(local.Add(row.id, row.text));
+          TRIB_RETURN_IF_ERROR(local.Add(row.id, signature));
           local_ids.insert(row.id);
           report.accepted_rows.push_back(row);
+          report.accepted_signatures.push_back(std::move(signature));
         }
       }
       verdicts.push_back(std::move(v));

@@ -87,6 +87,39 @@ TEST(ValidateTest, DuplicatesExactAndNearAreCaughtWithWhatTheyMatch) {
   EXPECT_FALSE(index->Contains(held_rows.rows[0].id));
 }
 
+// Validate hashes each row once and hands the accepted rows' signatures on; another index with
+// different options takes them, and finds what it would find from the text.
+TEST(ValidateTest, AcceptedRowsCarryTheirSignaturesForAnyIndex) {
+  auto index = RowIndex::Create();
+  ASSERT_TRUE(index.ok());
+  const std::string a = Paragraph(50, 21), b = Paragraph(50, 22);
+  auto report = Validate({Parse({a, a, b})}, *index);
+  ASSERT_TRUE(report.ok());
+  ASSERT_EQ(report->accepted_rows.size(), 2u);
+  ASSERT_EQ(report->accepted_signatures.size(), 2u);
+  EXPECT_EQ(report->accepted_signatures[0], index->Sign(a));
+  EXPECT_EQ(report->accepted_signatures[1], index->Sign(b));
+  ValidationOptions strict;
+  strict.near_duplicate_threshold = 0.95;
+  auto other = RowIndex::Create(strict);
+  ASSERT_TRUE(other.ok());
+  for (size_t i = 0; i < 2; ++i) {
+    ASSERT_TRUE(other->Add(report->accepted_rows[i].id, report->accepted_signatures[i]).ok());
+  }
+  std::string near_a = a;
+  near_a.replace(near_a.rfind(' ') + 1, std::string::npos, "zeppelin.");
+  auto by_text = other->NearestDuplicate(near_a, 0.8);
+  auto by_signature = other->NearestDuplicate(other->Sign(near_a), 0.8);
+  ASSERT_TRUE(by_text.ok() && by_signature.ok());
+  ASSERT_TRUE(by_text->has_value());
+  EXPECT_EQ((*by_text)->first, report->accepted_rows[0].id);
+  EXPECT_EQ(*by_text, *by_signature);
+  // The signatures are not part of what the contributor signs.
+  ValidationReport without = *report;
+  without.accepted_signatures.clear();
+  EXPECT_EQ(without.Hash(), report->Hash());
+}
+
 TEST(ValidateTest, LowQualityRowsAreRejectedWithTheReason) {
   auto index = RowIndex::Create();
   ASSERT_TRUE(index.ok());

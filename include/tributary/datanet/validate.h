@@ -37,13 +37,21 @@ class RowIndex {
   //! found reliably (see MinHashLsh).
   static Result<RowIndex> Create(const ValidationOptions& options = {});
   bool Contains(const Hash32& row_id) const { return rows_.count(row_id) > 0; }
+  //! The row's MinHash signature. Every RowIndex uses the same hasher, so a signature made by one
+  //! index serves every other: compute it once per row and pass it to the overloads below.
+  MinHashSignature Sign(std::string_view text) const { return hasher_.FromText(text); }
   //! Adds a row (no-op when present).
-  Status Add(const Hash32& row_id, std::string_view text);
+  Status Add(const Hash32& row_id, std::string_view text) { return Add(row_id, Sign(text)); }
+  Status Add(const Hash32& row_id, const MinHashSignature& signature);
   //! Removes a row, e.g. when a pending contribution is rejected (no-op when absent).
   Status Remove(const Hash32& row_id);
   //! The most similar held row at or above `min_similarity`, if any.
   Result<std::optional<std::pair<Hash32, double>>> NearestDuplicate(std::string_view text,
-                                                                    double min_similarity) const;
+                                                                    double min_similarity) const {
+    return NearestDuplicate(Sign(text), min_similarity);
+  }
+  Result<std::optional<std::pair<Hash32, double>>> NearestDuplicate(
+      const MinHashSignature& signature, double min_similarity) const;
   size_t size() const { return rows_.size(); }
 
  private:
@@ -74,6 +82,9 @@ struct ValidationReport {
   double score = 0;
   //! Accepted rows in order (what the contribution would add).
   std::vector<Row> accepted_rows;
+  //! The MinHash signature of each accepted row (same order), for adding them to the Datanet's
+  //! index without hashing them again. Not part of the report's JSON or hash.
+  std::vector<MinHashSignature> accepted_signatures;
 
   nlohmann::json ToJson() const;
   //! SHA-256 of ToJson().dump(): what contribution.submit commits to.
