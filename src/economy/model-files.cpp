@@ -53,6 +53,48 @@ Result<fs::path> FindAdapterFiles(const fs::path& models_dir, const Hash32& adap
       "model_files_missing");
 }
 
+Result<ModelFileDirs> LocateModelFiles(const std::string& label, const Hash32& adapter_hash,
+                                       const Hash32& base_hash, const fs::path& models_dir,
+                                       const fs::path& base_override) {
+  ModelFileDirs out;
+  auto found = FindAdapterFiles(models_dir, adapter_hash);
+  if (!found.ok()) {
+    return Status::NotFound(label + ": no adapter under " + models_dir.string() +
+                                " hashes to its registered adapter_hash " + ToHex(adapter_hash) +
+                                " (copy the adapter directory there, or pass --models)",
+                            "model_files_missing");
+  }
+  out.adapter_dir = *found;
+  if (!base_override.empty()) {
+    out.base_dir = base_override;
+  } else {
+    std::ifstream in(out.adapter_dir / "training.json");
+    auto t = in ? nlohmann::json::parse(in, nullptr, false) : nlohmann::json();
+    std::string path = t.is_object() && t.contains("base") && t["base"].is_object() &&
+                               t["base"].contains("path") && t["base"]["path"].is_string()
+                           ? t["base"]["path"].get<std::string>()
+                           : "";
+    if (path.empty()) {
+      return Status::NotFound(label + ": " + (out.adapter_dir / "training.json").string() +
+                                  " names no base model; pass --base",
+                              "model_files_missing");
+    }
+    out.base_dir = path;
+  }
+  auto h = HashModelFiles(out.base_dir, ModelFiles::kBase);
+  if (!h.ok()) {
+    return Status::NotFound(label + ": base " + out.base_dir.string() + ": " + h.status().message(),
+                            "model_files_missing");
+  }
+  if (*h != base_hash) {
+    return Status::FailedPrecondition(label + ": the base at " + out.base_dir.string() +
+                                          " does not hash to the registered base_hash " +
+                                          ToHex(base_hash),
+                                      "model_files_missing");
+  }
+  return out;
+}
+
 Result<fs::path> AdapterLocator::Find(const Hash32& adapter_hash) {
   const fs::path weights = "adapter_model.safetensors";
   {

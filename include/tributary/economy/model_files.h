@@ -5,6 +5,8 @@
 #include <filesystem>
 #include <map>
 #include <mutex>
+#include <string>
+#include <vector>
 
 #include "tributary/base/bytes.h"
 #include "tributary/base/status.h"
@@ -19,6 +21,23 @@ std::vector<std::filesystem::path> AdapterDirs(const std::filesystem::path& root
 //! training.json names the hash are tried first). NotFound with reason "model_files_missing".
 Result<std::filesystem::path> FindAdapterFiles(const std::filesystem::path& models_dir,
                                                const Hash32& adapter_hash);
+
+//! Where a registered model's files are on this machine.
+struct ModelFileDirs {
+  std::filesystem::path adapter_dir;  //!< PEFT files, training.json, sketches.bin
+  std::filesystem::path base_dir;
+};
+
+//! Finds a registered model's files: its adapter under `models_dir` (FindAdapterFiles) and its
+//! base, `base_override` when given, else the path the adapter's training.json names; the base
+//! must hash to `base_hash` (HashModelFiles kBase). Errors name `label` (e.g. "model 3"), the
+//! directory and the hash, with reason "model_files_missing": NotFound when no adapter matches,
+//! training.json names no base or the base's files are missing; FailedPrecondition when the base
+//! hashes to something else.
+Result<ModelFileDirs> LocateModelFiles(const std::string& label, const Hash32& adapter_hash,
+                                       const Hash32& base_hash,
+                                       const std::filesystem::path& models_dir,
+                                       const std::filesystem::path& base_override = {});
 
 //! FindAdapterFiles with memory: a directory found once is trusted while its files keep their
 //! size and modification time. Thread-safe.
