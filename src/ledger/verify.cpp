@@ -146,17 +146,42 @@ Result<VerifyReport> VerifyLedger(const std::filesystem::path& data_dir,
     rep.blocks_checked++;
     if (progress) progress(h + 1, *latest + 1);
   }
-  // The stored state table must be exactly the replayed state.
-  State stored;
-  Overlay loaded(nullptr);
-  TRIB_RETURN_IF_ERROR(store->ScanState([&](const std::string& k, ByteView v) {
-    loaded.Put(k, Bytes(v.begin(), v.end()));
-    return Status::OK();
-  }));
-  stored.Apply(loaded.writes());
-  if (stored.Root() != state.Root()) {
-    return fail(*latest, "stored state differs from the replayed state at the tip");
+  // The stored state table must be exactly the replayed state: compared entry by entry as the
+  // table is scanned (no second copy of the state in memory), naming the first key that differs.
+  uint64_t stored_keys = 0;
+  std::string differs;
+  Status scanned = store->ScanState([&](const std::string& k, ByteView v) {
+    ++stored_keys;
+    auto replayed = state.Get(k);
+    if (!replayed) {
+      differs = "the stored state holds key " + ToHex(AsBytes(k)) + ", which the replay does not";
+    } else if (!std::equal(replayed->begin(), replayed->end(), v.begin(), v.end())) {
+      differs = "the stored value of key " + ToHex(AsBytes(k)) + " differs from the replayed one";
+    }
+    // Stop at the first difference.
+    return differs.empty() ? Status::OK() : Status::Corruption(differs);
+  });
+  if (!scanned.ok() && differs.empty()) return scanned;
+  if (differs.empty() && stored_keys != state.size()) {
+    // A replayed key the table lacks: find it by looking each one up.
+    Status lookup;
+    state.ForEach([&](const std::string& k, const Bytes&) {
+      if (!differs.empty() || !lookup.ok()) return;
+      auto got = store->GetState(k);
+      if (!got.ok()) {
+        lookup = got.status();
+      } else if (!*got) {
+        differs = "the stored state lacks key " + ToHex(AsBytes(k)) + " of the replayed state";
+      }
+    });
+    TRIB_RETURN_IF_ERROR(lookup);
+    if (differs.empty()) {
+      differs = "the stored state holds " + std::to_string(stored_keys) + " keys, the replay " +
+                std::to_string(state.size());
+    }
   }
+  if (!differs.empty())
+    return fail(*latest, "stored state differs from the replayed state at the tip: " + differs);
   rep.state_root = state.Root();
   return rep;
 }

@@ -335,14 +335,24 @@ TEST_F(CorruptionTest, TamperedStateRowRefusesToStart) {
   auto v = RunTributary({"ledger", "verify", "--data", data_.string()});
   EXPECT_NE(v.exit_code, 0) << v.out << v.err;
   EXPECT_NE(v.out.find("MISMATCH"), std::string::npos) << v.out << v.err;
+  // The report names the key whose stored value differs.
+  EXPECT_NE(v.out.find("the stored value of key " + ToHex(key_bytes) + " differs"),
+            std::string::npos)
+      << v.out << v.err;
 }
 
 TEST_F(CorruptionTest, DeletedStateRowRefusesToStart) {
+  auto last = QueryBlob(db_, "SELECT key FROM state ORDER BY key DESC LIMIT 1");
+  ASSERT_TRUE(last.has_value());
   ASSERT_EQ(
       ExecSql(db_, "DELETE FROM state WHERE key=(SELECT key FROM state ORDER BY key DESC LIMIT 1)"),
       "");
   ExpectRefusesToStart("state root");
   ExpectVerifyFails(/*expect_mismatch=*/true);
+  // The report names the key the table lost.
+  auto v = RunTributary({"ledger", "verify", "--data", data_.string()});
+  EXPECT_NE(v.out.find("the stored state lacks key " + ToHex(*last)), std::string::npos)
+      << v.out << v.err;
 }
 
 // (c) Tampered block header rows.
