@@ -12,8 +12,8 @@
 #include <unordered_map>
 #include <vector>
 
-#include "shard_format.h"
-#include "suffix_sort.h"
+#include "shard-format.h"
+#include "suffix-sort.h"
 #include "tributary/attribution/shard_builder.h"
 #include "tributary/base/bytes.h"
 

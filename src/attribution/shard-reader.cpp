@@ -9,7 +9,7 @@
 #include <cstring>
 #include <string>
 
-#include "shard_format.h"
+#include "shard-format.h"
 #include "tributary/attribution/shard_reader.h"
 #include "tributary/base/bytes.h"
 

@@ -3,14 +3,15 @@
 // with a separator are compacted in place into packed token offsets. Sorting the W - 1
 // unaligned suffixes per token is wasted work, but no maintained integer-alphabet suffix sorter
 // is packaged, and libdivsufsort is fast enough (see docs/benchmarks.md).
+#include "suffix-sort.h"
+
 #include <divsufsort.h>
 #include <divsufsort64.h>
 
 #include <new>
 #include <string>
 
-#include "shard_format.h"
-#include "suffix_sort.h"
+#include "shard-format.h"
 
 namespace tributary::attribution::internal {
 namespace {

@@ -3,7 +3,7 @@
 #include <cctype>
 #include <sstream>
 
-#include "attribution/ml/evaluation_harness.h"
+#include "attribution/ml/evaluation-harness.h"
 #include "tributary/base/bytes.h"
 #include "tributary/base/fortune_file.h"
 #include "tributary/base/hash.h"

@@ -1,6 +1,6 @@
 // An Attribution reduced to what the evaluation scores: per-contribution masses and the evidence
 // the combined rule can be re-run on.
-#include "attribution/ml/evaluation_harness.h"
+#include "attribution/ml/evaluation-harness.h"
 
 namespace tributary::attribution::eval {
 

@@ -5,7 +5,7 @@
 #include <numeric>
 #include <random>
 
-#include "attribution/ml/evaluation_harness.h"
+#include "attribution/ml/evaluation-harness.h"
 
 namespace tributary::attribution::eval {
 

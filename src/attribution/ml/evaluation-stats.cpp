@@ -3,7 +3,7 @@
 #include <cmath>
 #include <numeric>
 
-#include "attribution/ml/evaluation_harness.h"
+#include "attribution/ml/evaluation-harness.h"
 
 namespace tributary::attribution::eval {
 

@@ -1,7 +1,7 @@
 // The evaluation's training (with reuse of an earlier run's adapter), sketching and indexing.
 #include <algorithm>
 
-#include "attribution/ml/evaluation_harness.h"
+#include "attribution/ml/evaluation-harness.h"
 #include "tributary/attribution/shard_builder.h"
 #include "tributary/attribution/span_index.h"
 #include "tributary/base/bytes.h"

@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <set>
 
-#include "attribution/ml/evaluation_harness.h"
+#include "attribution/ml/evaluation-harness.h"
 #include "tributary/attribution/index_catalog.h"
 #include "tributary/base/file_io.h"
 

@@ -1,4 +1,6 @@
-// The influence cache file (format in influence_cache.h).
+// The influence cache file (format in influence-cache.h).
+#include "influence-cache.h"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -8,7 +10,6 @@
 #include <cerrno>
 #include <cstring>
 
-#include "influence_cache.h"
 #include "tributary/base/hash.h"
 
 namespace tributary::attribution::internal {

@@ -1,5 +1,5 @@
 // InfluenceIndex: tracin and trak scores over a memory-mapped sketch file (influence.h), with the
-// per-file norms and Cholesky factor kept in "<sketches>.influence" (influence_cache.h).
+// per-file norms and Cholesky factor kept in "<sketches>.influence" (influence-cache.h).
 #include "tributary/attribution/influence.h"
 
 #include <fcntl.h>
@@ -17,7 +17,7 @@
 #include <map>
 #include <new>
 
-#include "influence_cache.h"
+#include "influence-cache.h"
 #include "tributary/base/file_hash.h"
 #include "tributary/factory/sketch.h"
 

@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "attribution/ml/evaluation_harness.h"
+#include "attribution/ml/evaluation-harness.h"
 #include "support/temp_dir.h"
 #include "support/tiny_model.h"
 #include "tributary/base/file_io.h"
