@@ -62,9 +62,10 @@ class EvaluationObserver {
 
 //! Runs the protocols `options` names and returns the report ("tributary/attribution-eval/v1"),
 //! also written to OUT/eval.json. Each OUT/<protocol>/ starts from nothing except its trained
-//! adapter, which is reused when an earlier run trained it on the same examples with the same
-//! options (eval-training.json records the fingerprint); sketches whose options changed are
-//! made again. Errors: the options' (Validate), the base's and the fortunes' ("no_fortunes").
+//! adapters (OUT/<protocol>/adapter, and LDS's half-data adapters OUT/lds/subset-N), each reused
+//! when an earlier run trained it on the same examples with the same options
+//! (eval-training.json records the fingerprint); sketches whose options changed are made again.
+//! Errors: the options' (Validate), the base's and the fortunes' ("no_fortunes").
 Result<nlohmann::json> RunEvaluation(const EvaluationOptions& options,
                                      EvaluationObserver* observer = nullptr);
 

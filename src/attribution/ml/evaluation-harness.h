@@ -167,9 +167,11 @@ struct Trained {
 
 //! Trains an adapter on `examples` (all of them); with `dir`, saves it there with sketches.bin,
 //! or reuses what an earlier run with the same fingerprint left there (sketches too when their
-//! options match). `work` holds training checkpoints while it runs.
+//! options match). `work` holds training checkpoints while it runs. Without `sketch`, the adapter
+//! is saved and reused but not sketched (LDS's half-data adapters are only evaluated).
 Result<Trained> Train(const Env& env, const std::vector<factory::Example>& examples, int64_t epochs,
-                      const fs::path& work, const fs::path& dir, const std::string& label);
+                      const fs::path& work, const fs::path& dir, const std::string& label,
+                      bool sketch = true);
 
 //! The span-index shard of `rows` in `dir`, tokenized as `tributary index build` does (prompt
 //! then response, each encoded alone, no special tokens).

@@ -108,6 +108,7 @@ Result<json> RunLds(const Env& env, const std::vector<std::string>& fortunes, co
   std::vector<std::vector<bool>> subsets;
   std::vector<std::vector<double>> actual;  // [subset][query]
   double subset_train_seconds = 0;
+  size_t subsets_reused = 0;  // kept in OUT/subset-N by an earlier run with the same fingerprint
   for (size_t s = 0; s < m; ++s) {
     std::vector<size_t> idx(n_contrib);
     std::iota(idx.begin(), idx.end(), 0);
@@ -116,8 +117,10 @@ Result<json> RunLds(const Env& env, const std::vector<std::string>& fortunes, co
     for (size_t i = 0; i < n_contrib / 2; ++i) in[idx[i]] = true;
     TRIB_ASSIGN_OR_RETURN(auto ex, examples_of(in));
     TRIB_ASSIGN_OR_RETURN(Trained t,
-                          Train(env, ex, epochs, out, {},
-                                "lds: subset " + std::to_string(s + 1) + "/" + std::to_string(m)));
+                          Train(env, ex, epochs, out, out / ("subset-" + std::to_string(s + 1)),
+                                "lds: subset " + std::to_string(s + 1) + "/" + std::to_string(m),
+                                /*sketch=*/false));
+    subsets_reused += t.reused ? 1 : 0;
     subset_train_seconds += t.result.seconds;
     TRIB_ASSIGN_OR_RETURN(auto l, query_losses(*t.adapter));
     subsets.push_back(std::move(in));
@@ -173,6 +176,7 @@ Result<json> RunLds(const Env& env, const std::vector<std::string>& fortunes, co
               {"full_train_seconds", full.result.seconds},
               {"full_training_reused", full.reused},
               {"subset_train_seconds", subset_train_seconds},
+              {"subsets_reused", subsets_reused},
               {"wall_seconds", Since(t0)}};
 }
 

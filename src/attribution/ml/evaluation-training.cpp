@@ -112,7 +112,8 @@ bool SketchesMatch(const fs::path& file, const model::LoraAdapter& adapter,
 // or reuses what an earlier run with the same fingerprint left there (sketches too when their
 // options match).
 Result<Trained> Train(const Env& env, const std::vector<factory::Example>& examples, int64_t epochs,
-                      const fs::path& work, const fs::path& dir, const std::string& label) {
+                      const fs::path& work, const fs::path& dir, const std::string& label,
+                      bool sketch) {
   factory::TrainOptions o = TrainOpts(env, epochs);
   TRIB_RETURN_IF_ERROR(o.Validate());
   const std::string fingerprint = dir.empty() ? "" : TrainingFingerprint(env, o, examples);
@@ -142,7 +143,8 @@ Result<Trained> Train(const Env& env, const std::vector<factory::Example>& examp
     TRIB_RETURN_IF_ERROR(t.adapter->Save(dir));
   }
   const factory::SketchOptions so = SketchOpts(env);
-  if (!t.reused || !SketchesMatch(dir / "sketches.bin", *t.adapter, so, examples.size())) {
+  if (sketch &&
+      (!t.reused || !SketchesMatch(dir / "sketches.bin", *t.adapter, so, examples.size()))) {
     std::vector<const factory::Example*> all;
     for (const auto& e : examples) all.push_back(&e);
     auto t0 = Clock::now();

@@ -92,11 +92,13 @@ Result<nlohmann::json> RunEvaluation(const EvaluationOptions& options,
   for (const auto& [name, run] : protocols) {
     if (options.protocol != "all" && options.protocol != name) continue;
     const fs::path dir = out / name;
-    // Every run starts from nothing, so results never mix runs, except for the trained adapter,
-    // which Train reuses only when it was trained on the same examples with the same options.
+    // Every run starts from nothing, so results never mix runs, except for the trained adapters
+    // (the protocol's, and LDS's half-data ones in subset-N), which Train reuses only when they
+    // were trained on the same examples with the same options.
     std::error_code ec;
     for (const auto& e : fs::directory_iterator(dir, ec)) {
-      if (e.path().filename() != "adapter") fs::remove_all(e.path(), ec);
+      const std::string name = e.path().filename().string();
+      if (name != "adapter" && name.rfind("subset-", 0) != 0) fs::remove_all(e.path(), ec);
     }
     ec.clear();
     fs::create_directories(dir, ec);

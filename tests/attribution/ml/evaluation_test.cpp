@@ -188,6 +188,34 @@ TEST(EvaluationRunTest, APlantedRunReportsThroughTheObserverAndWritesItsReport) 
   EXPECT_EQ(rec.last_done["planted: attributing (trak)"].second, 4);  // 2 planted + 2 unplanted
 }
 
+// LDS keeps its half-data adapters: a second run with the same options trains none of them
+// again and gives the same correlations.
+TEST(EvaluationRunTest, LdsReusesItsHalfDataAdaptersOnARerun) {
+  testing::TempDir tmp;
+  const fs::path base = tmp.path() / "base", out = tmp.path() / "eval";
+  auto model = model::LlamaModel::Random(testing::TinyModelConfig(300), 3);
+  ASSERT_TRUE(model->Save(base).ok());
+  ASSERT_TRUE(model::WriteByteLevelTokenizer(base, 300).ok());
+  EvaluationOptions o = SmallPlanted(base, out);
+  o.protocol = "lds";
+  o.lds_contributions = 6;
+  o.subsets = 3;
+  auto first = RunEvaluation(o);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_EQ((*first)["lds"]["subsets_reused"], 0);
+  EXPECT_FALSE((*first)["lds"]["full_training_reused"].get<bool>());
+  EXPECT_TRUE(fs::exists(out / "lds" / "subset-3" / "eval-training.json"));
+  EXPECT_FALSE(fs::exists(out / "lds" / "subset-3" / "sketches.bin"));  // evaluated, not sketched
+
+  auto second = RunEvaluation(o);
+  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  EXPECT_EQ((*second)["lds"]["subsets_reused"], 3);
+  EXPECT_TRUE((*second)["lds"]["full_training_reused"].get<bool>());
+  for (const char* key : {"query_loss_subsets", "query_loss_full_adapter"}) {
+    EXPECT_EQ((*second)["lds"][key], (*first)["lds"][key]) << key;
+  }
+}
+
 TEST(EvaluationRunTest, AMissingBaseOrBadOptionsFailBeforeWritingAnything) {
   testing::TempDir tmp;
   EvaluationOptions o = SmallPlanted(tmp.path() / "none", tmp.path() / "eval");
