@@ -103,6 +103,13 @@ class DatanetService {
 
   RowStore& rows() { return *rows_; }
 
+  //! Called by the builder of a Datanet's index after reading the ledger and the rows, before it
+  //! takes the service mutex to install the index: lets tests commit blocks and upload elsewhere
+  //! while a build is in progress. Set before any upload; not synchronized.
+  void SetIndexBuildHookForTest(std::function<void(uint64_t datanet)> hook) {
+    build_hook_ = std::move(hook);
+  }
+
  private:
   DatanetService(Chain* chain, std::unique_ptr<RowStore> rows)
       : chain_(chain), rows_(std::move(rows)) {}
@@ -129,16 +136,6 @@ class DatanetService {
   // index is installed, so a rejection committed during the build is not lost).
   std::map<uint64_t, std::vector<Hash32>> building_;
   std::condition_variable index_built_;
-
- public:
-  //! Called by the builder of a Datanet's index after reading the ledger and the rows, before it
-  //! takes the service mutex to install the index: lets tests commit blocks and upload elsewhere
-  //! while a build is in progress. Set before any upload; not synchronized.
-  void SetIndexBuildHookForTest(std::function<void(uint64_t datanet)> hook) {
-    build_hook_ = std::move(hook);
-  }
-
- private:
   std::function<void(uint64_t)> build_hook_;
 };
 

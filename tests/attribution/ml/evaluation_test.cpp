@@ -157,12 +157,17 @@ class Recorder : public EvaluationObserver {
   std::map<std::string, json> done;
 };
 
+// A random tiny Llama with a 300-token byte-level tokenizer, saved as a base at `dir`.
+void SaveTinyBase(const fs::path& dir) {
+  auto model = model::LlamaModel::Random(testing::TinyModelConfig(300), 3);
+  ASSERT_TRUE(model->Save(dir).ok());
+  ASSERT_TRUE(model::WriteByteLevelTokenizer(dir, 300).ok());
+}
+
 TEST(EvaluationRunTest, APlantedRunReportsThroughTheObserverAndWritesItsReport) {
   testing::TempDir tmp;
   const fs::path base = tmp.path() / "base", out = tmp.path() / "eval";
-  auto model = model::LlamaModel::Random(testing::TinyModelConfig(300), 3);
-  ASSERT_TRUE(model->Save(base).ok());
-  ASSERT_TRUE(model::WriteByteLevelTokenizer(base, 300).ok());
+  ASSERT_NO_FATAL_FAILURE(SaveTinyBase(base));
 
   Recorder rec;
   auto report = RunEvaluation(SmallPlanted(base, out), &rec);
@@ -189,13 +194,11 @@ TEST(EvaluationRunTest, APlantedRunReportsThroughTheObserverAndWritesItsReport) 
 }
 
 // LDS keeps its half-data adapters: a second run with the same options trains none of them
-// again and gives the same correlations.
+// again and gives the same query losses.
 TEST(EvaluationRunTest, LdsReusesItsHalfDataAdaptersOnARerun) {
   testing::TempDir tmp;
   const fs::path base = tmp.path() / "base", out = tmp.path() / "eval";
-  auto model = model::LlamaModel::Random(testing::TinyModelConfig(300), 3);
-  ASSERT_TRUE(model->Save(base).ok());
-  ASSERT_TRUE(model::WriteByteLevelTokenizer(base, 300).ok());
+  ASSERT_NO_FATAL_FAILURE(SaveTinyBase(base));
   EvaluationOptions o = SmallPlanted(base, out);
   o.protocol = "lds";
   o.lds_contributions = 6;
