@@ -79,7 +79,8 @@ class State : public StateReader {
   size_t size() const { return tree_.size(); }
   //! Proof for `key` against Root().
   SmtProof Prove(const std::string& key) { return tree_.Prove(KeyHash(key)); }
-  //! Visits every key held in memory: every key in memory mode (its use: tests).
+  //! Visits every key held in memory: every key in memory mode (tests; `ledger verify` finding a
+  //! replayed key the stored table lacks).
   void ForEach(const std::function<void(const std::string&, const Bytes&)>& fn) const;
 
   struct CacheStats {
