@@ -65,6 +65,7 @@
 #include "tributary/attribution/shard_builder.h"
 #include "tributary/attribution/span_index.h"
 #include "tributary/base/fortune_file.h"
+#include "tributary/base/hash.h"
 #include "tributary/factory/sketch.h"
 
 namespace fs = std::filesystem;
@@ -85,12 +86,7 @@ double PeakRssMiB() {
   return static_cast<double>(ru.ru_maxrss) / 1024.0;
 }
 
-uint64_t SplitMix(uint64_t& s) {
-  uint64_t z = (s += 0x9E3779B97F4A7C15ULL);
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-  return z ^ (z >> 31);
-}
+uint64_t SplitMix(uint64_t& s) { return tributary::Mix64(s += 0x9E3779B97F4A7C15ULL); }
 
 std::string Hex32(uint64_t tag, uint64_t i) {
   uint64_t s = tag * 0x100000001B3ULL + i;

@@ -16,11 +16,16 @@
 // defines them) of every labelled row against every Datanet row is computed exactly, and
 // precision/recall are reported against both labels.
 //
+// (3) With --index-only, just the duplicate index: N Markov rows signed and added to a RowIndex
+// (what a Datanet's index rebuild after a restart does, without the store), the heap it holds per
+// row (mallinfo2), and the cost of a lookup.
+//
 // Usage: datanet_bench [--rows N] [--labelled M] [--batch B] [--threshold T] [--seed S]
-//                      [--fortunes DIR] [--json] [--keep]
+//                      [--fortunes DIR] [--json] [--keep] [--index-only]
 // --rows: the Datanet ends with max(N, real fortunes accepted) rows (every real fortune not held
 // out is always offered, since the labelled set is built from them). --keep keeps the SQLite
 // file in the temp directory.
+#include <malloc.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -47,6 +52,8 @@
 #include <vector>
 
 #include "tributary/base/fortune_file.h"
+#include "tributary/base/hash.h"
+#include "tributary/base/parallel.h"
 #include "tributary/base/unicode.h"
 #include "tributary/datanet/minhash.h"
 #include "tributary/datanet/row_store.h"
@@ -384,12 +391,93 @@ bool Flagged(const Query& q) {
 
 }  // namespace
 
+// Mode (3): the index alone. Heap per row is mallinfo2's in-use bytes before and after the adds
+// (the signatures being added are allocated before the first measurement).
+static int IndexOnly(const Markov& markov, size_t rows, double threshold, uint64_t seed,
+                     bool as_json, bool progress) {
+  ValidationOptions vopts;
+  vopts.near_duplicate_threshold = threshold;
+  RowIndex index = Must(RowIndex::Create(vopts), "RowIndex::Create");
+  Rng rng(seed * 0x9E3779B97F4A7C15ULL + 3);
+  std::vector<std::string> texts(rows);
+  for (size_t i = 0; i < rows; ++i) texts[i] = markov.Generate(rng, 20 + rng.Below(61));
+  std::vector<std::string> probes;
+  for (size_t i = 0; i < rows && probes.size() < 10000; i += 100) probes.push_back(texts[i]);
+  std::vector<MinHashSignature> signatures(rows);
+  auto t_sign0 = Clock::now();
+  for (size_t i = 0; i < rows; ++i) {
+    signatures[i] = index.Sign(texts[i]);
+    if (progress && i % 10000 == 0) std::fprintf(stderr, "\rsigning %zu/%zu", i, rows);
+  }
+  const double t_sign = Seconds(t_sign0, Clock::now());
+  // As the index rebuild does it: every core (the same signatures, checked).
+  std::vector<MinHashSignature> parallel(rows);
+  auto t_par0 = Clock::now();
+  tributary::ParallelFor(rows, 64, [&](size_t begin, size_t end) {
+    for (size_t i = begin; i < end; ++i) parallel[i] = index.Sign(texts[i]);
+  });
+  const double t_sign_parallel = Seconds(t_par0, Clock::now());
+  if (parallel != signatures) {
+    std::fprintf(stderr, "datanet_bench: parallel signatures differ\n");
+    return 1;
+  }
+  parallel = {};
+  texts = {};
+  auto id_of = [](size_t i) { return tributary::Sha256(tributary::AsBytes(std::to_string(i))); };
+  std::vector<tributary::Hash32> ids(rows);
+  for (size_t i = 0; i < rows; ++i) ids[i] = id_of(i);
+  malloc_trim(0);
+  const size_t heap0 = mallinfo2().uordblks;
+  auto t0 = Clock::now();
+  for (size_t i = 0; i < rows; ++i) {
+    Must(index.Add(ids[i], signatures[i]), "RowIndex::Add");
+    if (progress && i % 10000 == 0) std::fprintf(stderr, "\radding %zu/%zu  ", i, rows);
+  }
+  const double t_add = Seconds(t0, Clock::now());
+  const size_t heap1 = mallinfo2().uordblks;
+  // Lookups: rows in the index (each finds itself) and fresh rows (usually nothing).
+  size_t found = 0;
+  auto t1 = Clock::now();
+  for (const std::string& text : probes) {
+    auto hit = Must(index.NearestDuplicate(index.Sign(text), threshold), "NearestDuplicate");
+    found += hit.has_value();
+  }
+  const double t_lookup = Seconds(t1, Clock::now());
+  if (progress) std::fprintf(stderr, "\r%40s\r", "");
+  const double bytes_per_row =
+      static_cast<double>(heap1 > heap0 ? heap1 - heap0 : 0) / static_cast<double>(rows);
+  if (as_json) {
+    std::printf("%s\n", json{{"rows", rows},
+                             {"sign_us_per_row", t_sign / rows * 1e6},
+                             {"sign_parallel_us_per_row", t_sign_parallel / rows * 1e6},
+                             {"add_us_per_row", t_add / rows * 1e6},
+                             {"lookup_us", t_lookup / probes.size() * 1e6},
+                             {"heap_bytes_per_row", bytes_per_row},
+                             {"peak_rss_mib", PeakRssMib()}}
+                            .dump()
+                            .c_str());
+    return 0;
+  }
+  std::printf("index of %s rows (threshold %.2f)\n", Commas(rows).c_str(), threshold);
+  std::printf("  sign          %8.2f us/row  (%.1f s)\n", t_sign / rows * 1e6, t_sign);
+  std::printf("  sign, %2u thr  %8.2f us/row  (%.1f s, %.2fx)\n",
+              std::max(1u, std::thread::hardware_concurrency()), t_sign_parallel / rows * 1e6,
+              t_sign_parallel, t_sign / t_sign_parallel);
+  std::printf("  add           %8.2f us/row  (%.1f s)\n", t_add / rows * 1e6, t_add);
+  std::printf("  lookup        %8.2f us      (%zu rows of the index, sign included, %zu found)\n",
+              t_lookup / probes.size() * 1e6, probes.size(), found);
+  std::printf("  heap          %8.0f bytes/row (%.1f MiB)\n", bytes_per_row,
+              static_cast<double>(heap1 - heap0) / (1 << 20));
+  std::printf("  peak RSS      %8.0f MiB\n", PeakRssMib());
+  return 0;
+}
+
 int main(int argc, char** argv) {
   size_t target_rows = 1000000, labelled = 2000, batch = 1000;
   double threshold = 0.8;
   uint64_t seed = 1;
   fs::path fortunes_dir = "/usr/share/games/fortunes";
-  bool as_json = false, keep = false;
+  bool as_json = false, keep = false, index_only = false;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto value = [&]() -> std::string {
@@ -416,10 +504,12 @@ int main(int argc, char** argv) {
         as_json = true;
       } else if (a == "--keep") {
         keep = true;
+      } else if (a == "--index-only") {
+        index_only = true;
       } else {
         std::fprintf(stderr,
                      "usage: datanet_bench [--rows N] [--labelled M] [--batch B] [--threshold T] "
-                     "[--seed S] [--fortunes DIR] [--json] [--keep]\n");
+                     "[--seed S] [--fortunes DIR] [--json] [--keep] [--index-only]\n");
         return 2;
       }
     } catch (const std::exception&) {
@@ -468,6 +558,7 @@ int main(int argc, char** argv) {
   }
   Markov markov;
   markov.Train(training);
+  if (index_only) return IndexOnly(markov, target_rows, threshold, seed, as_json, progress);
 
   // ---- Ingestion. ----
   ValidationOptions vopts;

@@ -2,9 +2,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <map>
 #include <mutex>
+#include <random>
 #include <tuple>
 
 #include "tributary/base/hash.h"
@@ -14,13 +16,6 @@ namespace tributary::datanet {
 namespace {
 
 constexpr uint64_t kGolden = 0x9E3779B97F4A7C15ULL;
-
-// The SplitMix64 output function: a bijection on 64-bit values.
-uint64_t Mix64(uint64_t z) {
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-  return z ^ (z >> 31);
-}
 
 // x mod (2^61 - 1) for any 64-bit x.
 uint64_t ReduceMersenne(uint64_t x) {
@@ -264,6 +259,35 @@ Result<LshParams> OptimalLshParams(double threshold, size_t num_perm, double fal
   return best;
 }
 
+uint8_t MinHashFingerprint(uint64_t value) { return static_cast<uint8_t>(Mix64(value)); }
+
+namespace {
+
+// (256 k - n) / (255 n), at least 0: see EstimateJaccardFromFingerprints.
+double FingerprintSimilarity(const uint8_t* a, const uint8_t* b, size_t n) {
+  size_t agree = 0;
+  for (size_t i = 0; i < n; ++i) agree += a[i] == b[i];
+  const int64_t numerator = 256 * static_cast<int64_t>(agree) - static_cast<int64_t>(n);
+  if (numerator <= 0) return 0.0;
+  return static_cast<double>(numerator) / static_cast<double>(255 * n);
+}
+
+}  // namespace
+
+Result<double> EstimateJaccardFromFingerprints(const MinHashSignature& a,
+                                               const MinHashSignature& b) {
+  if (a.num_perm() != b.num_perm() || a.num_perm() == 0) {
+    return Status::InvalidArgument("signatures must have the same non-zero length",
+                                   "num_perm_mismatch");
+  }
+  std::vector<uint8_t> fa(a.num_perm()), fb(b.num_perm());
+  for (size_t i = 0; i < a.num_perm(); ++i) {
+    fa[i] = MinHashFingerprint(a.values()[i]);
+    fb[i] = MinHashFingerprint(b.values()[i]);
+  }
+  return FingerprintSimilarity(fa.data(), fb.data(), fa.size());
+}
+
 Result<MinHashLsh> MinHashLsh::Create(const LshOptions& options) {
   TRIB_ASSIGN_OR_RETURN(LshParams params, OptimalLshParams(options.threshold, options.num_perm,
                                                            options.false_positive_weight,
@@ -272,8 +296,18 @@ Result<MinHashLsh> MinHashLsh::Create(const LshOptions& options) {
   lsh.params_ = params;
   lsh.num_perm_ = options.num_perm;
   lsh.threshold_ = options.threshold;
+  std::random_device random;
+  lsh.hash_key_ = uint64_t{random()} << 32 ^ random();
   lsh.bands_.resize(params.bands);
   return lsh;
+}
+
+size_t MinHashLsh::MemoryBytes() const {
+  size_t bytes =
+      chunks_.capacity() * sizeof(chunks_[0]) + chunks_.size() * kChunkEntries * (8 + num_perm_);
+  bytes += free_slots_.capacity() * sizeof(uint32_t) + by_id_.MemoryBytes();
+  for (const SlotTable& band : bands_) bytes += band.MemoryBytes();
+  return bytes + bands_.capacity() * sizeof(SlotTable);
 }
 
 Status MinHashLsh::CheckSignature(const MinHashSignature& signature) const {
@@ -285,65 +319,108 @@ Status MinHashLsh::CheckSignature(const MinHashSignature& signature) const {
   return Status::OK();
 }
 
-std::vector<uint64_t> MinHashLsh::BandKeys(const MinHashSignature& signature) const {
-  std::vector<uint64_t> keys(params_.bands);
-  const std::vector<uint64_t>& v = signature.values();
-  for (size_t band = 0; band < params_.bands; ++band) {
-    uint64_t h = Mix64(kGolden ^ params_.rows);
-    for (size_t k = 0; k < params_.rows; ++k) {
-      h = Mix64(h ^ (v[band * params_.rows + k] + kGolden));
-    }
-    keys[band] = h;
+std::vector<uint8_t> MinHashLsh::Fingerprints(const MinHashSignature& signature) const {
+  std::vector<uint8_t> out(num_perm_);
+  for (size_t i = 0; i < num_perm_; ++i) out[i] = MinHashFingerprint(signature.values()[i]);
+  return out;
+}
+
+uint64_t MinHashLsh::BandHash(size_t band, const uint8_t* fingerprints) const {
+  const uint8_t* p = fingerprints + band * params_.rows;
+  uint64_t h = Mix64(hash_key_ ^ (band * kGolden));
+  for (size_t k = 0; k < params_.rows; k += 8) {
+    uint64_t word = 0;
+    std::memcpy(&word, p + k, std::min<size_t>(8, params_.rows - k));
+    h = Mix64(h ^ (word + kGolden));
   }
-  return keys;
+  return h;
+}
+
+uint64_t MinHashLsh::IdHash(uint64_t id) const { return Mix64(hash_key_ ^ Mix64(id)); }
+
+uint64_t MinHashLsh::IdAt(uint32_t slot) const {
+  uint64_t id;
+  std::memcpy(&id, EntryAt(slot), 8);
+  return id;
+}
+
+uint32_t MinHashLsh::SlotOf(uint64_t id) const {
+  uint32_t found = SlotTable::kEmpty;
+  by_id_.Find(IdHash(id), [&](uint32_t slot) {
+    if (IdAt(slot) != id) return false;
+    found = slot;
+    return true;
+  });
+  return found;
 }
 
 Status MinHashLsh::Insert(uint64_t id, const MinHashSignature& signature) {
   TRIB_RETURN_IF_ERROR(CheckSignature(signature));
-  if (entries_.contains(id)) {
+  if (Contains(id)) {
     return Status::AlreadyExists("id " + std::to_string(id) + " is already in the index",
                                  "duplicate_id");
   }
-  Entry entry{signature, BandKeys(signature)};
-  for (size_t band = 0; band < params_.bands; ++band) {
-    bands_[band][entry.band_keys[band]].push_back(id);
+  uint32_t slot;
+  if (!free_slots_.empty()) {
+    slot = free_slots_.back();
+    free_slots_.pop_back();
+  } else {
+    if (next_slot_ == SlotTable::kEmpty - 1) {
+      return Status::ResourceExhausted("the index holds its maximum of 2^32 - 2 entries",
+                                       "index_full");
+    }
+    if (next_slot_ / kChunkEntries == chunks_.size()) {
+      chunks_.push_back(std::make_unique<uint8_t[]>(kChunkEntries * (8 + num_perm_)));
+    }
+    slot = next_slot_++;
   }
-  entries_.emplace(id, std::move(entry));
+  uint8_t* entry = EntryAt(slot);
+  std::memcpy(entry, &id, 8);
+  for (size_t i = 0; i < num_perm_; ++i) entry[8 + i] = MinHashFingerprint(signature.values()[i]);
+  by_id_.Insert(slot, IdHash(id), [&](uint32_t s) { return IdHash(IdAt(s)); });
+  for (size_t band = 0; band < params_.bands; ++band) {
+    bands_[band].Insert(slot, BandHash(band, entry + 8),
+                        [&](uint32_t s) { return BandHash(band, EntryAt(s) + 8); });
+  }
   return Status::OK();
 }
 
 Status MinHashLsh::Remove(uint64_t id) {
-  auto it = entries_.find(id);
-  if (it == entries_.end()) {
+  const uint32_t slot = SlotOf(id);
+  if (slot == SlotTable::kEmpty) {
     return Status::NotFound("id " + std::to_string(id) + " is not in the index", "unknown_id");
   }
+  const uint8_t* fingerprints = EntryAt(slot) + 8;
   for (size_t band = 0; band < params_.bands; ++band) {
-    auto bucket = bands_[band].find(it->second.band_keys[band]);
-    if (bucket == bands_[band].end()) continue;  // cannot happen: Insert put it there
-    std::vector<uint64_t>& ids = bucket->second;
-    auto pos = std::find(ids.begin(), ids.end(), id);
-    if (pos != ids.end()) {
-      *pos = ids.back();
-      ids.pop_back();
-    }
-    if (ids.empty()) bands_[band].erase(bucket);
+    bands_[band].Erase(slot, BandHash(band, fingerprints),
+                       [&](uint32_t s) { return BandHash(band, EntryAt(s) + 8); });
   }
-  entries_.erase(it);
+  by_id_.Erase(slot, IdHash(id), [&](uint32_t s) { return IdHash(IdAt(s)); });
+  free_slots_.push_back(slot);
   return Status::OK();
+}
+
+std::vector<uint32_t> MinHashLsh::CandidateSlots(const std::vector<uint8_t>& fingerprints) const {
+  std::vector<uint32_t> out;
+  for (size_t band = 0; band < params_.bands; ++band) {
+    const uint8_t* want = fingerprints.data() + band * params_.rows;
+    bands_[band].Find(BandHash(band, fingerprints.data()), [&](uint32_t slot) {
+      if (std::memcmp(EntryAt(slot) + 8 + band * params_.rows, want, params_.rows) == 0) {
+        out.push_back(slot);
+      }
+      return false;  // every slot of the run
+    });
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
 }
 
 Result<std::vector<uint64_t>> MinHashLsh::Query(const MinHashSignature& signature) const {
   TRIB_RETURN_IF_ERROR(CheckSignature(signature));
-  const std::vector<uint64_t> keys = BandKeys(signature);
   std::vector<uint64_t> out;
-  for (size_t band = 0; band < params_.bands; ++band) {
-    auto bucket = bands_[band].find(keys[band]);
-    if (bucket != bands_[band].end()) {
-      out.insert(out.end(), bucket->second.begin(), bucket->second.end());
-    }
-  }
+  for (uint32_t slot : CandidateSlots(Fingerprints(signature))) out.push_back(IdAt(slot));
   std::sort(out.begin(), out.end());
-  out.erase(std::unique(out.begin(), out.end()), out.end());
   return out;
 }
 
@@ -352,11 +429,13 @@ Result<std::vector<NearDuplicate>> MinHashLsh::FindNearDuplicates(const MinHashS
   if (!(min_similarity > 0.0 && min_similarity <= 1.0)) {
     return Status::InvalidArgument("min_similarity must be in (0, 1]", "bad_threshold");
   }
-  TRIB_ASSIGN_OR_RETURN(std::vector<uint64_t> candidates, Query(signature));
+  TRIB_RETURN_IF_ERROR(CheckSignature(signature));
+  const std::vector<uint8_t> fingerprints = Fingerprints(signature);
   std::vector<NearDuplicate> out;
-  for (uint64_t id : candidates) {
-    TRIB_ASSIGN_OR_RETURN(double similarity, EstimateJaccard(signature, entries_.at(id).signature));
-    if (similarity >= min_similarity) out.push_back({id, similarity});
+  for (uint32_t slot : CandidateSlots(fingerprints)) {
+    const double similarity =
+        FingerprintSimilarity(fingerprints.data(), EntryAt(slot) + 8, num_perm_);
+    if (similarity >= min_similarity) out.push_back({IdAt(slot), similarity});
   }
   std::sort(out.begin(), out.end(), [](const NearDuplicate& x, const NearDuplicate& y) {
     return x.similarity != y.similarity ? x.similarity > y.similarity : x.id < y.id;

@@ -4,6 +4,7 @@
 #include <charconv>
 
 #include "tributary/base/hash.h"
+#include "tributary/base/parallel.h"
 #include "tributary/ledger/block.h"
 #include "tributary/ledger/merkle.h"
 #include "tributary/ledger/readable.h"
@@ -152,15 +153,34 @@ Result<RowIndex> DatanetService::BuildIndex(const Datanet& d) {
           return Status::OK();
         }));
   }
+  // Rows are read in batches and signed on every core (signing is most of the cost).
+  constexpr size_t kBatch = 4096;
+  std::vector<Hash32> batch_ids;
+  std::vector<std::string> batch_texts;
+  auto flush = [&]() -> Status {
+    std::vector<MinHashSignature> signatures(batch_texts.size());
+    ParallelFor(batch_texts.size(), 64, [&](size_t begin, size_t end) {
+      for (size_t i = begin; i < end; ++i) signatures[i] = index.Sign(batch_texts[i]);
+    });
+    for (size_t i = 0; i < batch_ids.size(); ++i) {
+      TRIB_RETURN_IF_ERROR(index.Add(batch_ids[i], signatures[i]));
+    }
+    batch_ids.clear();
+    batch_texts.clear();
+    return Status::OK();
+  };
   for (const auto& cid : live) {
     TRIB_ASSIGN_OR_RETURN(auto ids, rows_->ContributionRowIds(cid));
     for (const auto& id : ids) {
       TRIB_ASSIGN_OR_RETURN(auto row, rows_->Get(id));
       if (!row) return Status::Corruption("row " + ToHex(id) + " is missing from the row store");
       TRIB_ASSIGN_OR_RETURN(std::string text, RowText(*row, d.spec.schema));
-      TRIB_RETURN_IF_ERROR(index.Add(id, text));
+      batch_ids.push_back(id);
+      batch_texts.push_back(std::move(text));
+      if (batch_ids.size() == kBatch) TRIB_RETURN_IF_ERROR(flush());
     }
   }
+  TRIB_RETURN_IF_ERROR(flush());
   if (build_hook_) build_hook_(d.id);
   return index;
 }

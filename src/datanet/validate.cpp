@@ -3,10 +3,13 @@
 #include <unicode/uchar.h>
 
 #include <algorithm>
+#include <cstring>
+#include <random>
 #include <set>
 #include <unordered_map>
 
 #include "tributary/base/hash.h"
+#include "tributary/base/parallel.h"
 #include "tributary/base/unicode.h"
 
 namespace tributary::datanet {
@@ -90,12 +93,6 @@ std::string ShortId(const Hash32& h) { return ToHex(h).substr(0, 16); }
 
 }  // namespace
 
-uint64_t RowIndex::Key(const Hash32& id) {
-  uint64_t k = 0;
-  for (int i = 0; i < 8; ++i) k = k << 8 | id[i];
-  return k;
-}
-
 Result<RowIndex> RowIndex::Create(const ValidationOptions& options) {
   if (!(options.near_duplicate_threshold > 0 && options.near_duplicate_threshold <= 1)) {
     return Status::InvalidArgument("near_duplicate_threshold must be in (0, 1]", "bad_options");
@@ -106,26 +103,62 @@ Result<RowIndex> RowIndex::Create(const ValidationOptions& options) {
   // high probability, and FindNearDuplicates filters by the estimate.
   lo.threshold = std::clamp(options.near_duplicate_threshold - 0.2, 0.3, 0.95);
   TRIB_ASSIGN_OR_RETURN(MinHashLsh lsh, MinHashLsh::Create(lo));
-  return RowIndex(std::move(hasher), std::move(lsh));
+  std::random_device random;
+  return RowIndex(std::move(hasher), std::move(lsh), uint64_t{random()} << 32 ^ random());
+}
+
+uint64_t RowIndex::RowHash(const Hash32& row_id) const {
+  // Row ids are content hashes anyone can grind; the key keeps them from choosing positions.
+  uint64_t prefix;
+  std::memcpy(&prefix, row_id.data(), sizeof(prefix));
+  return Mix64(prefix ^ hash_key_);
+}
+
+uint32_t RowIndex::SlotOf(const Hash32& row_id) const {
+  uint32_t found = SlotTable::kEmpty;
+  by_row_.Find(RowHash(row_id), [&](uint32_t slot) {
+    if (row_ids_[slot] != row_id) return false;
+    found = slot;
+    return true;
+  });
+  return found;
 }
 
 Status RowIndex::Add(const Hash32& row_id, const MinHashSignature& signature) {
-  if (rows_.count(row_id)) return Status::OK();
-  uint64_t key = Key(row_id);
-  while (by_key_.count(key)) ++key;  // 64-bit prefix collision: probe
-  TRIB_RETURN_IF_ERROR(lsh_.Insert(key, signature));
-  rows_[row_id] = key;
-  by_key_[key] = row_id;
+  if (Contains(row_id)) return Status::OK();
+  uint32_t slot;
+  if (!free_slots_.empty()) {
+    slot = free_slots_.back();
+  } else {
+    if (row_ids_.size() >= SlotTable::kEmpty - 1) {
+      return Status::ResourceExhausted("the row index holds its maximum of 2^32 - 2 rows",
+                                       "index_full");
+    }
+    slot = static_cast<uint32_t>(row_ids_.size());
+  }
+  TRIB_RETURN_IF_ERROR(lsh_.Insert(slot, signature));
+  if (free_slots_.empty()) {
+    row_ids_.push_back(row_id);
+  } else {
+    free_slots_.pop_back();
+    row_ids_[slot] = row_id;
+  }
+  by_row_.Insert(slot, RowHash(row_id), [&](uint32_t s) { return RowHash(row_ids_[s]); });
   return Status::OK();
 }
 
 Status RowIndex::Remove(const Hash32& row_id) {
-  auto it = rows_.find(row_id);
-  if (it == rows_.end()) return Status::OK();
-  TRIB_RETURN_IF_ERROR(lsh_.Remove(it->second));
-  by_key_.erase(it->second);
-  rows_.erase(it);
+  const uint32_t slot = SlotOf(row_id);
+  if (slot == SlotTable::kEmpty) return Status::OK();
+  TRIB_RETURN_IF_ERROR(lsh_.Remove(slot));
+  by_row_.Erase(slot, RowHash(row_id), [&](uint32_t s) { return RowHash(row_ids_[s]); });
+  free_slots_.push_back(slot);
   return Status::OK();
+}
+
+size_t RowIndex::MemoryBytes() const {
+  return lsh_.MemoryBytes() + row_ids_.size() * sizeof(Hash32) +
+         free_slots_.capacity() * sizeof(uint32_t) + by_row_.MemoryBytes();
 }
 
 Result<std::optional<std::pair<Hash32, double>>> RowIndex::NearestDuplicate(
@@ -133,7 +166,7 @@ Result<std::optional<std::pair<Hash32, double>>> RowIndex::NearestDuplicate(
   TRIB_ASSIGN_OR_RETURN(auto found, lsh_.FindNearDuplicates(signature, min_similarity));
   if (found.empty()) return std::optional<std::pair<Hash32, double>>();
   return std::optional<std::pair<Hash32, double>>(
-      std::make_pair(by_key_.at(found[0].id), found[0].similarity));
+      std::make_pair(row_ids_[found[0].id], found[0].similarity));
 }
 
 json ValidationReport::ToJson() const {
@@ -178,12 +211,24 @@ Result<ValidationReport> Validate(const std::vector<ParsedFile>& files, const Ro
       v.message = r.message;
       verdicts.push_back(std::move(v));
     }
-    for (const Row& row : file.rows) {
+    // Quality checks and signatures need no other row: both in parallel, before the verdicts
+    // that depend on earlier rows. A row that fails quality is not signed.
+    const size_t n = file.rows.size();
+    std::vector<std::optional<std::pair<std::string, std::string>>> quality(n);
+    std::vector<MinHashSignature> signatures(n);
+    ParallelFor(n, 64, [&](size_t begin, size_t end) {
+      for (size_t i = begin; i < end; ++i) {
+        quality[i] = QualityProblem(file.rows[i].text, options);
+        if (!quality[i]) signatures[i] = local.Sign(file.rows[i].text);
+      }
+    });
+    for (size_t i = 0; i < n; ++i) {
+      const Row& row = file.rows[i];
       RowVerdict v;
       v.file = f;
       v.line = row.line;
       v.row_id = row.id;
-      if (auto q = QualityProblem(row.text, options)) {
+      if (const auto& q = quality[i]) {
         v.reason = q->first;
         v.message = q->second;
       } else if (local_ids.count(row.id)) {
@@ -198,7 +243,7 @@ Result<ValidationReport> Validate(const std::vector<ParsedFile>& files, const Ro
         v.similarity = 1;
       } else {
         // One signature per row, for both lookups and the adds that follow.
-        MinHashSignature signature = local.Sign(row.text);
+        MinHashSignature& signature = signatures[i];
         TRIB_ASSIGN_OR_RETURN(auto near_existing, existing.NearestDuplicate(
                                                       signature, options.near_duplicate_threshold));
         TRIB_ASSIGN_OR_RETURN(auto near_local,

@@ -12,6 +12,7 @@
 #include <optional>
 
 #include "tributary/base/bytes.h"
+#include "tributary/base/hash.h"
 #include "tributary/model/llama.h"
 #include "tributary/model/lora.h"
 
@@ -29,10 +30,7 @@ constexpr uint64_t kBaseSalt = 0x42415345434B5054ULL;
 
 uint64_t Mix(uint64_t a, uint64_t b, uint64_t c) {
   uint64_t z = a ^ (b * 0x9E3779B97F4A7C15ULL) ^ (c * 0xC2B2AE3D27D4EB4FULL);
-  z += 0x9E3779B97F4A7C15ULL;
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-  return z ^ (z >> 31);
+  return Mix64(z + 0x9E3779B97F4A7C15ULL);
 }
 
 int64_t ModuleIndex(const std::string& m) {

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <fstream>
 
+#include "tributary/base/hash.h"
 #include "tributary/model/llama.h"
 
 namespace tributary::factory {
@@ -14,12 +15,7 @@ namespace {
 using json = nlohmann::json;
 namespace fs = std::filesystem;
 
-uint64_t SplitMix64(uint64_t& state) {
-  uint64_t z = (state += 0x9E3779B97F4A7C15ULL);
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-  return z ^ (z >> 31);
-}
+uint64_t SplitMix64(uint64_t& state) { return Mix64(state += 0x9E3779B97F4A7C15ULL); }
 
 uint64_t Mix(uint64_t a, uint64_t b, uint64_t c = 0) {
   uint64_t s = a ^ (b * 0x9E3779B97F4A7C15ULL) ^ (c * 0xC2B2AE3D27D4EB4FULL);

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "tributary/base/hash.h"
+#include "tributary/base/parallel.h"
 
 namespace tributary {
 namespace {
@@ -220,20 +221,7 @@ std::vector<Result<CheckedTx>> Chain::CheckTxs(std::span<const Transaction> txs,
       out[i] = std::move(c);
     }
   };
-  if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
-  threads = static_cast<unsigned>(std::min<size_t>(threads, (txs.size() + 63) / 64));
-  if (threads <= 1) {
-    check_range(0, txs.size());
-    return out;
-  }
-  std::vector<std::thread> pool;
-  const size_t per = (txs.size() + threads - 1) / threads;
-  for (unsigned t = 1; t < threads; ++t) {
-    const size_t begin = std::min(txs.size(), t * per), end = std::min(txs.size(), begin + per);
-    pool.emplace_back(check_range, begin, end);
-  }
-  check_range(0, std::min(txs.size(), per));
-  for (auto& th : pool) th.join();
+  ParallelFor(txs.size(), 64, check_range, threads);
   return out;
 }
 

@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "serve/adapter-cache.h"
+#include "tributary/base/parallel.h"
 #include "tributary/model/llama.h"
 #include "tributary/model/lora.h"
 
@@ -483,20 +484,7 @@ void Engine::Impl::Step() {
       logprob_info[k].emplace(tok_info(tokens[k]), std::move(top));
     }
   };
-  const size_t workers =
-      std::min<size_t>(std::max(1u, std::thread::hardware_concurrency()), sampling.size() / 4 + 1);
-  if (workers > 1) {
-    std::vector<std::thread> pool;
-    const size_t per = (sampling.size() + workers - 1) / workers;
-    for (size_t w = 1; w < workers; ++w) {
-      pool.emplace_back(sample, std::min(w * per, sampling.size()),
-                        std::min((w + 1) * per, sampling.size()));
-    }
-    sample(0, std::min(per, sampling.size()));
-    for (auto& t : pool) t.join();
-  } else {
-    sample(0, sampling.size());
-  }
+  ParallelFor(sampling.size(), 2, sample);
 
   for (size_t k : sampling) {
     Sequence& s = *items[k].seq;

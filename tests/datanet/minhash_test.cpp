@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <iostream>
 #include <iterator>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -205,7 +206,96 @@ TEST(MinHashLshTest, OneWordChangedInSixtyIsANearDuplicate) {
   ASSERT_TRUE(found.ok());
   ASSERT_EQ(found->size(), 1u);
   EXPECT_EQ((*found)[0].id, 1u);
-  EXPECT_EQ((*found)[0].similarity, estimate);
+  EXPECT_EQ((*found)[0].similarity, *EstimateJaccardFromFingerprints(a, b));
+  EXPECT_NEAR((*found)[0].similarity, estimate, 0.05);
+}
+
+TEST(MinHashLshTest, FingerprintEstimateCorrectsForChanceAgreement) {
+  MinHasher hasher = DefaultHasher();
+  MinHashSignature a = hasher.FromText(kParagraph);
+  EXPECT_EQ(*EstimateJaccardFromFingerprints(a, a), 1.0);  // exactly
+  // k of n fingerprints agreeing give (256 k - n) / (255 n), and never less than 0.
+  std::vector<uint64_t> values = a.values();
+  size_t changed = 0;
+  for (size_t i = 0; i < values.size() && changed < 25; ++i) {
+    const uint64_t other = (values[i] + 1) % kMersenne61;
+    if (MinHashFingerprint(other) == MinHashFingerprint(values[i])) continue;
+    values[i] = other;
+    ++changed;
+  }
+  ASSERT_EQ(changed, 25u);
+  const double n = static_cast<double>(values.size());
+  EXPECT_EQ(*EstimateJaccardFromFingerprints(a, MinHashSignature(values)),
+            (256 * (n - 25) - n) / (255 * n));
+  MinHashSignature unrelated = hasher.FromText(
+      "Mix the flour with two eggs and a cup of milk, then let the batter rest for an hour.");
+  EXPECT_GE(*EstimateJaccardFromFingerprints(a, unrelated), 0.0);
+  EXPECT_LT(*EstimateJaccardFromFingerprints(a, unrelated), 0.05);
+  EXPECT_FALSE(EstimateJaccardFromFingerprints(a, MinHashSignature()).ok());
+}
+
+// The compact index answers what an exact scan over full signatures would: same candidates for a
+// band match, and a similarity within sampling noise of the full estimate.
+TEST(MinHashLshTest, CompactIndexAgreesWithAnExactScanAndStaysSmall) {
+  MinHasher hasher = DefaultHasher();
+  MinHashLsh lsh = MakeLsh(0.6);
+  std::mt19937_64 rng(11);
+  std::vector<std::string> words = Words(kParagraph);
+  std::vector<MinHashSignature> held;
+  for (uint64_t id = 0; id < 3000; ++id) {
+    std::vector<std::string> w = words;
+    for (int e = 0; e < 1 + static_cast<int>(id % 40); ++e)
+      w[rng() % w.size()] = "w" + std::to_string(rng() % 1000);
+    held.push_back(hasher.FromText(Join(w)));
+    ASSERT_TRUE(lsh.Insert(id * 7919, held.back()).ok());
+  }
+  const LshParams p = lsh.params();
+  for (int q = 0; q < 20; ++q) {
+    std::vector<std::string> w = words;
+    w[rng() % w.size()] = "query";
+    MinHashSignature sig = hasher.FromText(Join(w));
+    std::vector<uint64_t> want;
+    for (uint64_t id = 0; id < held.size(); ++id) {
+      for (size_t band = 0; band < p.bands; ++band) {
+        if (std::equal(sig.values().begin() + band * p.rows,
+                       sig.values().begin() + (band + 1) * p.rows,
+                       held[id].values().begin() + band * p.rows)) {
+          want.push_back(id * 7919);
+          break;
+        }
+      }
+    }
+    // Every exact band match is found. A band also matches on fingerprints where a value
+    // differs but its fingerprint collides (1 in 256 a position), so a few more may come.
+    const std::vector<uint64_t> got = *lsh.Query(sig);
+    std::vector<uint64_t> missing, extra;
+    std::set_difference(want.begin(), want.end(), got.begin(), got.end(),
+                        std::back_inserter(missing));
+    std::set_difference(got.begin(), got.end(), want.begin(), want.end(),
+                        std::back_inserter(extra));
+    EXPECT_TRUE(missing.empty()) << missing.size() << " of " << want.size() << " missing";
+    EXPECT_LE(extra.size() * 4, want.size() + 10) << extra.size() << " extra";
+    const std::vector<NearDuplicate> found = *lsh.FindNearDuplicates(sig, 0.5);
+    for (const NearDuplicate& d : found) {
+      EXPECT_NEAR(d.similarity, *EstimateJaccard(sig, held[d.id / 7919]), 0.03);
+    }
+  }
+  // 128 fingerprints and an id, and 18 four-byte band slots at most 3/4 full.
+  EXPECT_LT(lsh.MemoryBytes() / lsh.size(), 400u);
+  // Removing every other entry leaves the rest findable, and their slots are reused.
+  for (uint64_t id = 0; id < held.size(); id += 2) ASSERT_TRUE(lsh.Remove(id * 7919).ok());
+  const size_t bytes = lsh.MemoryBytes();
+  for (uint64_t id = 1; id < held.size(); id += 2) {
+    auto found = lsh.FindNearDuplicates(held[id], 1.0);
+    ASSERT_TRUE(found.ok());
+    ASSERT_FALSE(found->empty());
+    EXPECT_TRUE(std::any_of(found->begin(), found->end(),
+                            [&](const NearDuplicate& d) { return d.id == id * 7919; }));
+  }
+  for (uint64_t id = 0; id < held.size(); id += 2)
+    ASSERT_TRUE(lsh.Insert(id * 7919, held[id]).ok());
+  EXPECT_EQ(lsh.MemoryBytes(), bytes);
+  EXPECT_EQ(lsh.size(), held.size());
 }
 
 TEST(MinHashLshTest, UnrelatedTextsAreNotFound) {

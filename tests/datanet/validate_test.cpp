@@ -4,6 +4,8 @@
 
 #include <random>
 
+#include "tributary/base/hash.h"
+
 namespace tributary::datanet {
 namespace {
 
@@ -161,6 +163,55 @@ TEST(ValidateTest, ParserRejectionsAppearInTheReport) {
   ValidationOptions bad;
   bad.near_duplicate_threshold = 1.5;
   EXPECT_FALSE(RowIndex::Create(bad).ok());
+}
+
+// Row ids are content hashes anyone can grind: ids sharing their first 8 bytes (what the index
+// hashes) stay distinct rows, and removing one leaves the other.
+TEST(RowIndexTest, RowIdsSharingAPrefixStayDistinct) {
+  auto index = RowIndex::Create();
+  ASSERT_TRUE(index.ok());
+  Hash32 a{}, b{};
+  a.fill(0x11);
+  b.fill(0x11);
+  b[31] = 0x22;
+  ASSERT_TRUE(index->Add(a, Paragraph(40, 21)).ok());
+  ASSERT_TRUE(index->Add(b, Paragraph(40, 22)).ok());
+  ASSERT_TRUE(index->Add(a, Paragraph(40, 23)).ok());  // present: a no-op
+  EXPECT_EQ(index->size(), 2u);
+  auto hit = index->NearestDuplicate(Paragraph(40, 22), 0.9);
+  ASSERT_TRUE(hit.ok() && hit->has_value());
+  EXPECT_EQ((*hit)->first, b);
+  EXPECT_EQ((*hit)->second, 1.0);
+  ASSERT_TRUE(index->Remove(a).ok());
+  EXPECT_FALSE(index->Contains(a));
+  EXPECT_TRUE(index->Contains(b));
+  EXPECT_FALSE(index->NearestDuplicate(Paragraph(40, 21), 0.9)->has_value());
+  ASSERT_TRUE(index->Remove(a).ok());  // absent: a no-op
+}
+
+// A rejected contribution's rows leave the index; their slots take later rows, and the index's
+// memory stays what it was.
+TEST(RowIndexTest, RemovedRowsFreeTheirPlaceAndTheRestAreStillFound) {
+  auto index = RowIndex::Create();
+  ASSERT_TRUE(index.ok());
+  auto id = [](int i) { return Sha256(AsBytes("row " + std::to_string(i))); };
+  for (int i = 0; i < 2000; ++i) ASSERT_TRUE(index->Add(id(i), Paragraph(30, 1000 + i)).ok());
+  for (int i = 0; i < 2000; i += 3) ASSERT_TRUE(index->Remove(id(i)).ok());
+  const size_t bytes = index->MemoryBytes();
+  for (int i = 0; i < 2000; ++i) {
+    EXPECT_EQ(index->Contains(id(i)), i % 3 != 0) << i;
+    if (i % 51 != 1) continue;  // held: 1 + 51k is never a multiple of 3
+    auto hit = index->NearestDuplicate(Paragraph(30, 1000 + i), 0.99);
+    ASSERT_TRUE(hit.ok() && hit->has_value()) << i;
+    EXPECT_EQ((*hit)->first, id(i));
+  }
+  for (int i = 0; i < 2000; i += 3)
+    ASSERT_TRUE(index->Add(id(i + 5000), Paragraph(30, 9000 + i)).ok());
+  EXPECT_EQ(index->MemoryBytes(), bytes);
+  auto hit = index->NearestDuplicate(Paragraph(30, 9000 + 3), 0.99);
+  ASSERT_TRUE(hit.ok() && hit->has_value());
+  EXPECT_EQ((*hit)->first, id(5003));
+  EXPECT_LT(index->MemoryBytes() / index->size(), 500u);
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 // score = accepted rows / all rows (0 when there are none).
 #pragma once
 
+#include <deque>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -30,13 +31,14 @@ struct ValidationOptions {
   double min_text_fraction = 0.6;  //!< letters, digits, whitespace and punctuation, of code points
 };
 
-//! The rows a Datanet already holds or has pending, for duplicate checks. Not thread-safe.
+//! The rows a Datanet already holds or has pending, for duplicate checks: each row's id and its
+//! entry in a MinHashLsh, about 300-400 bytes a row in all (see MinHashLsh). Not thread-safe.
 class RowIndex {
  public:
   //! The LSH index is built below the near-duplicate threshold so pairs at or above it are
   //! found reliably (see MinHashLsh).
   static Result<RowIndex> Create(const ValidationOptions& options = {});
-  bool Contains(const Hash32& row_id) const { return rows_.count(row_id) > 0; }
+  bool Contains(const Hash32& row_id) const { return SlotOf(row_id) != SlotTable::kEmpty; }
   //! The row's MinHash signature. Every RowIndex uses the same hasher, so a signature made by one
   //! index serves every other: compute it once per row and pass it to the overloads below.
   MinHashSignature Sign(std::string_view text) const { return hasher_.FromText(text); }
@@ -52,15 +54,22 @@ class RowIndex {
   }
   Result<std::optional<std::pair<Hash32, double>>> NearestDuplicate(
       const MinHashSignature& signature, double min_similarity) const;
-  size_t size() const { return rows_.size(); }
+  size_t size() const { return by_row_.size(); }
+  //! Heap bytes held by the index.
+  size_t MemoryBytes() const;
 
  private:
-  RowIndex(MinHasher hasher, MinHashLsh lsh) : hasher_(std::move(hasher)), lsh_(std::move(lsh)) {}
-  static uint64_t Key(const Hash32& id);
+  RowIndex(MinHasher hasher, MinHashLsh lsh, uint64_t hash_key)
+      : hasher_(std::move(hasher)), lsh_(std::move(lsh)), hash_key_(hash_key) {}
+  uint64_t RowHash(const Hash32& row_id) const;
+  uint32_t SlotOf(const Hash32& row_id) const;
+
   MinHasher hasher_;
-  MinHashLsh lsh_;
-  std::map<Hash32, uint64_t> rows_;
-  std::map<uint64_t, Hash32> by_key_;
+  MinHashLsh lsh_;              // keyed by slot
+  uint64_t hash_key_;           // per index, from std::random_device (see SlotTable)
+  std::deque<Hash32> row_ids_;  // by slot; a deque, so growing never holds two copies
+  std::vector<uint32_t> free_slots_;
+  SlotTable by_row_;
 };
 
 struct RowVerdict {
