@@ -22,10 +22,12 @@
 //
 // Usage: attribution_bench [--sizes 1000000,10000000,100000000] [--outputs 100] [--repeat 3]
 //                          [--shards K] [--cold N] [--dir DIR] [--fortunes DIR] [--seed S] [--keep]
-//                          [--json]
+//                          [--json] [--sample-interval S] [--sample-tokens M]
 // --shards K also splits the largest size into K shards (a lineage of K versions) and traces
 // over all of them. --cold N: N outputs of each kind traced with the index out of the page
-// cache (default 5; 0 skips).
+// cache (default 5; 0 skips): as the node traces (sample tables in memory, Trace's I/O
+// threads), with the sample tables on one thread, and with neither (the baseline).
+// --sample-interval and --sample-tokens set the shards' sample table.
 //
 // Influence (include/tributary/attribution/influence.h), with --influence-sizes N,N,...:
 //   attribution_bench --influence-sizes 10000,100000,1000000 [--influence-dim 1024]
@@ -232,6 +234,8 @@ struct Args {
   bool influence_half = false;
   int influence_queries = 10;
   bool influence_only = false;
+  uint32_t sample_interval = ShardOptions().sample_interval;
+  uint32_t sample_tokens = ShardOptions().sample_tokens;
 };
 
 // Rows of a size: the real rows first (in order), then synthetic ones. Calls add(row index,
@@ -269,9 +273,12 @@ struct Progress {
 };
 
 // Builds one shard from rows [first, last) of a size. Returns the build record.
-json BuildOne(Corpus& c, uint64_t size, uint64_t first, uint64_t last, const fs::path& path) {
+json BuildOne(Corpus& c, uint64_t size, uint64_t first, uint64_t last, const fs::path& path,
+              const Args& args) {
   ShardOptions options;
   options.info.tokenizer = "attribution-bench-words-32k";
+  options.sample_interval = args.sample_interval;
+  options.sample_tokens = args.sample_tokens;
   ShardBuilder builder(options);
   const auto t0 = Clock::now();
   uint64_t rows = 0;
@@ -378,9 +385,15 @@ json TraceBench(const Corpus& c, const SpanIndex& index, const Args& args) {
 
 // Trace latency with the shards' pages out of the page cache, as for an index larger than RAM:
 // before each output the shards are closed, their pages dropped (posix_fadvise DONTNEED, which
-// touches only these files) and reopened (not timed; Open reads the row tables back).
-json ColdTraceBench(const Corpus& c, const std::vector<fs::path>& paths, const Args& args) {
+// touches only these files) and reopened (not timed; Open reads the row tables back). With
+// `samples` false the readers keep no sample table, as with a version 1 shard; with `threads`
+// false Trace searches every position on the calling thread. Both false: the baseline.
+json ColdTraceBench(const Corpus& c, const std::vector<fs::path>& paths, const Args& args,
+                    bool samples, bool threads) {
   json out;
+  TraceOptions trace;
+  if (!threads) trace.io_threads = 1;
+  const ShardReader::OpenOptions open{.samples = samples};
   auto drop = [&] {
     for (const auto& p : paths) {
       const int fd = ::open(p.c_str(), O_RDONLY);
@@ -400,10 +413,10 @@ json ColdTraceBench(const Corpus& c, const std::vector<fs::path>& paths, const A
         outputs = MakeOutputs(c, *index, kind, 1, args.seed * 97 + i + kind.size());
       }
       drop();
-      auto index = SpanIndex::Open(paths);
+      auto index = SpanIndex::Open(paths, open);
       if (!index.ok()) std::exit(1);
       const auto t0 = Clock::now();
-      (void)index->Trace(std::span<const uint32_t>(outputs[0]));
+      (void)index->Trace(std::span<const uint32_t>(outputs[0]), trace);
       lat.push_back(Seconds(t0, Clock::now()) * 1e3);
     }
     out[kind] = {{"p50_ms", Percentile(lat, 0.5)}, {"max_ms", Percentile(lat, 1.0)}};
@@ -412,10 +425,15 @@ json ColdTraceBench(const Corpus& c, const std::vector<fs::path>& paths, const A
 }
 
 json SizeRecord(const SpanIndex& index) {
-  uint64_t bytes = 0, text = 0, sa = 0, tokens = 0, rows = 0;
+  uint64_t bytes = 0, text = 0, sa = 0, samples = 0, tokens = 0, rows = 0, memory = 0;
   for (size_t i = 0; i < index.shards(); ++i) {
     const ShardReader& s = index.shard(i);
     bytes += s.file_bytes();
+    memory += s.memory_bytes();
+    if (s.sample_interval() > 0) {
+      samples += (s.tokens() + s.sample_interval() - 1) / s.sample_interval() * s.sample_tokens() *
+                 s.token_bytes();
+    }
     text += s.stream_length() * s.token_bytes();
     sa += s.tokens() * s.position_bytes();
     tokens += s.tokens();
@@ -426,8 +444,11 @@ json SizeRecord(const SpanIndex& index) {
           {"bytes_per_token", static_cast<double>(bytes) / n},
           {"text_bytes_per_token", static_cast<double>(text) / n},
           {"sa_bytes_per_token", static_cast<double>(sa) / n},
-          {"rows_bytes_per_token", static_cast<double>(bytes - text - sa) / n},
-          {"tokens_per_row", n / static_cast<double>(std::max<uint64_t>(rows, 1))}};
+          {"samples_bytes_per_token", static_cast<double>(samples) / n},
+          {"rows_bytes_per_token", static_cast<double>(bytes - text - sa - samples) / n},
+          {"tokens_per_row", n / static_cast<double>(std::max<uint64_t>(rows, 1))},
+          {"memory_bytes", memory},
+          {"memory_bytes_per_token", static_cast<double>(memory) / n}};
 }
 
 void PrintRecord(const json& r) {
@@ -443,12 +464,17 @@ void PrintRecord(const json& r) {
       b["add_s"].get<double>(), b["finish_s"].get<double>(), b["tokens_per_s"].get<double>() / 1e6,
       b["generate_s"].get<double>(), b["peak_rss_mib"].get<double>());
   std::printf(
-      "size: %.1f MB, %.2f bytes/token (text %.2f, suffix array %.2f, rows %.2f; %.0f "
-      "tokens/row)\n",
+      "size: %.1f MB, %.2f bytes/token (text %.2f, suffix array %.2f, samples %.3f, rows %.2f; "
+      "%.0f tokens/row)\n",
       z["file_bytes"].get<double>() / 1e6, z["bytes_per_token"].get<double>(),
       z["text_bytes_per_token"].get<double>(), z["sa_bytes_per_token"].get<double>(),
-      z["rows_bytes_per_token"].get<double>(), z["tokens_per_row"].get<double>());
-  std::printf("open: %.2f ms\n", r["open_ms"].get<double>());
+      z["samples_bytes_per_token"].get<double>(), z["rows_bytes_per_token"].get<double>(),
+      z["tokens_per_row"].get<double>());
+  std::printf(
+      "open: %.2f ms; in memory: %.2f MB (%.3f bytes/token: the sample table and row "
+      "starts)\n",
+      r["open_ms"].get<double>(), z["memory_bytes"].get<double>() / 1e6,
+      z["memory_bytes_per_token"].get<double>());
   std::printf("%-10s %8s %8s %8s %8s %10s %10s %7s %8s\n", "trace 256", "p50 ms", "p90 ms",
               "p99 ms", "max ms", "first p50", "first max", "spans", "covered");
   for (const auto& [kind, t] : r["trace"].items()) {
@@ -459,9 +485,17 @@ void PrintRecord(const json& r) {
                 t["covered_tokens_per_output"].get<double>());
   }
   if (r.contains("cold_trace")) {
+    std::printf(
+        "cold (page cache dropped before each), p50 / max ms: default | sample table, one thread "
+        "| neither (baseline) | baseline / default\n");
     for (const auto& [kind, t] : r["cold_trace"].items()) {
-      std::printf("cold %-10s p50 %.1f ms, max %.1f ms (page cache dropped before each)\n",
-                  kind.c_str(), t["p50_ms"].get<double>(), t["max_ms"].get<double>());
+      const json& one = r["cold_trace_one_thread"][kind];
+      const json& base = r["cold_trace_baseline"][kind];
+      std::printf("cold %-10s %7.1f / %7.1f | %7.1f / %7.1f | %7.1f / %7.1f | %.1fx\n",
+                  kind.c_str(), t["p50_ms"].get<double>(), t["max_ms"].get<double>(),
+                  one["p50_ms"].get<double>(), one["max_ms"].get<double>(),
+                  base["p50_ms"].get<double>(), base["max_ms"].get<double>(),
+                  base["p50_ms"].get<double>() / std::max(t["p50_ms"].get<double>(), 1e-9));
     }
   }
   std::fflush(stdout);
@@ -715,11 +749,16 @@ int main(int argc, char** argv) {
       args.influence_queries = std::max(1, std::stoi(next()));
     } else if (a == "--influence-only") {
       args.influence_only = true;
+    } else if (a == "--sample-interval") {
+      args.sample_interval = static_cast<uint32_t>(std::stoul(next()));
+    } else if (a == "--sample-tokens") {
+      args.sample_tokens = static_cast<uint32_t>(std::stoul(next()));
     } else {
       std::fprintf(
           stderr,
           "usage: attribution_bench [--sizes N,N,...] [--outputs N] [--repeat N] "
           "[--shards K] [--cold N] [--dir DIR] [--fortunes DIR] [--seed S] [--keep] [--json]\n"
+          "       [--sample-interval S] [--sample-tokens M]\n"
           "       [--influence-sizes N,N,...] [--influence-dim D] [--influence-half]\n"
           "       [--influence-queries N] [--influence-only]\n");
       return 2;
@@ -779,7 +818,7 @@ int main(int argc, char** argv) {
       const uint64_t first = shards > 1 ? rows * k / shards : 0;
       const uint64_t last = shards > 1 ? rows * (k + 1) / shards : UINT64_MAX;
       paths.push_back(args.dir / ("shard-" + std::to_string(size) + "-" + std::to_string(k)));
-      json b = BuildOne(c, size, first, last, paths.back());
+      json b = BuildOne(c, size, first, last, paths.back(), args);
       if (build.is_null()) {
         build = b;
       } else {
@@ -806,7 +845,9 @@ int main(int argc, char** argv) {
     rec["trace"] = TraceBench(c, *index, args);
     if (args.cold > 0) {
       *index = SpanIndex();
-      rec["cold_trace"] = ColdTraceBench(c, paths, args);
+      rec["cold_trace"] = ColdTraceBench(c, paths, args, true, true);
+      rec["cold_trace_one_thread"] = ColdTraceBench(c, paths, args, true, false);
+      rec["cold_trace_baseline"] = ColdTraceBench(c, paths, args, false, false);
     }
     if (!args.json) PrintRecord(rec);
     records.push_back(rec);

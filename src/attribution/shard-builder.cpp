@@ -1,7 +1,6 @@
 // ShardBuilder: rows in, a shard file out (format in span_index.h).
 #include <fcntl.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include <algorithm>
 #include <array>
@@ -34,16 +33,6 @@ struct Hash32Hasher {
     return v;
   }
 };
-
-uint32_t Crc(uint32_t crc, const uint8_t* p, uint64_t n) {
-  while (n > 0) {
-    const auto chunk = static_cast<uInt>(std::min<uint64_t>(n, uint64_t{1} << 30));
-    crc = static_cast<uint32_t>(crc32(crc, p, chunk));
-    p += chunk;
-    n -= chunk;
-  }
-  return crc;
-}
 
 // Writes sections in order to a file, each 64-byte aligned, keeping their offsets and CRCs.
 class SectionWriter {
@@ -200,6 +189,13 @@ Status ShardBuilder::Finish(const fs::path& path, const ProgressFn& progress) {
       m.options.position_bytes != 5) {
     return Status::InvalidArgument("position_bytes must be 0, 4 or 5");
   }
+  const uint32_t interval = m.options.sample_interval, sample_tokens = m.options.sample_tokens;
+  if (interval > kMaxSampleInterval ||
+      (interval > 0 && (sample_tokens == 0 || sample_tokens > kMaxSampleTokens))) {
+    return Status::InvalidArgument(
+        "sample_interval must be at most " + std::to_string(kMaxSampleInterval) +
+        " and sample_tokens from 1 to " + std::to_string(kMaxSampleTokens));
+  }
   if (m.contributions.size() >= UINT32_MAX) {
     return Status::ResourceExhausted("too many contributions in one shard");
   }
@@ -237,6 +233,29 @@ Status ShardBuilder::Finish(const fs::path& path, const ProgressFn& progress) {
                             std::to_string(indexed) + " tokens");
   }
 
+  // The sample table: the first tokens of every interval-th suffix, the separator and what
+  // follows it written as separators (a comparison stops there).
+  std::vector<uint8_t> samples;
+  if (interval > 0) {
+    const uint64_t count = (indexed + interval - 1) / interval;
+    const uint64_t record = uint64_t{sample_tokens} * width;
+    try {
+      samples.assign(count * record, 0xFF);
+    } catch (const std::bad_alloc&) {
+      return Status::ResourceExhausted("out of memory for the sample table");
+    }
+    for (uint64_t j = 0; j < count; ++j) {
+      const uint8_t* at = sa.data() + j * interval * pos_bytes;
+      const uint64_t pos = pos_bytes == 4 ? LoadPosition<4>(at) : LoadPosition<5>(at);
+      uint8_t* out = samples.data() + j * record;
+      for (uint64_t t = 0; t < sample_tokens && pos + t < stream_len; ++t) {
+        const uint8_t* token = text.data() + (pos + t) * width;
+        if (std::all_of(token, token + width, [](uint8_t b) { return b == 0xFF; })) break;
+        std::memcpy(out + t * width, token, width);
+      }
+    }
+  }
+
   // Small tables.
   const std::string meta = ShardInfoToJson(m.options.info).dump();
   std::vector<uint8_t> contributors(m.contributors.size() * kContributorBytes, 0);
@@ -265,11 +284,14 @@ Status ShardBuilder::Finish(const fs::path& path, const ProgressFn& progress) {
     fs::remove(tmp, ec);
     return s;
   };
-  const uint64_t total = kHeaderBytes + meta.size() + contributors.size() + contributions.size() +
-                         m.rows.size() + starts.size() + text.size() + sa.bytes() + 7 * kAlign;
+  const uint32_t version = interval > 0 ? kFormatVersion : kFormatVersion1;
+  const HeaderLayout layout = LayoutOf(version);
+  const uint64_t total = layout.bytes + meta.size() + contributors.size() + contributions.size() +
+                         m.rows.size() + starts.size() + text.size() + sa.bytes() + samples.size() +
+                         layout.sections * kAlign;
   SectionWriter w(fd, progress, total);
-  uint8_t header[kHeaderBytes] = {};
-  Status s = w.Raw(header, kHeaderBytes);
+  uint8_t header[kHeaderBytesMax] = {};
+  Status s = w.Raw(header, layout.bytes);
   const std::pair<int, std::pair<const uint8_t*, uint64_t>> parts[] = {
       {kMeta, {reinterpret_cast<const uint8_t*>(meta.data()), meta.size()}},
       {kContributors, {contributors.data(), contributors.size()}},
@@ -278,30 +300,34 @@ Status ShardBuilder::Finish(const fs::path& path, const ProgressFn& progress) {
       {kRowStarts, {starts.data(), starts.size()}},
       {kText, {text.data(), text.size()}},
       {kSuffixArray, {sa.data(), sa.bytes()}},
+      {kSamples, {samples.data(), samples.size()}},
   };
   for (const auto& [id, bytes] : parts) {
+    if (id >= layout.sections) break;
     if (s.ok()) s = w.Begin(id);
     if (s.ok()) s = w.Write(bytes.first, bytes.second);
   }
   if (!s.ok()) return fail(s);
 
   std::memcpy(header, kMagic, 8);
-  PutU32(header + 8, kFormatVersion);
+  PutU32(header + 8, version);
   PutU32(header + 12, width);
   PutU32(header + 16, pos_bytes);
+  PutU32(header + 20, interval);
   PutU64(header + 24, stream_len);
   PutU64(header + 32, indexed);
   PutU64(header + 40, m.row_count);
   PutU64(header + 48, m.contributions.size());
   PutU64(header + 56, m.contributors.size());
-  for (int id = 0; id < kSectionCount; ++id) {
+  if (version != kFormatVersion1) PutU32(header + kSampleTokensOffset, sample_tokens);
+  for (int id = 0; id < layout.sections; ++id) {
     uint8_t* e = header + kSectionTableOffset + id * kSectionEntryBytes;
     PutU64(e, w.section(id).offset);
     PutU64(e + 8, w.section(id).length);
     PutU32(e + 16, w.section(id).crc);
   }
-  PutU32(header + kHeaderCrcOffset, Crc(0, header, kHeaderCrcOffset));
-  if (::pwrite(fd, header, kHeaderBytes, 0) != static_cast<ssize_t>(kHeaderBytes)) {
+  PutU32(header + layout.crc_offset, Crc(0, header, layout.crc_offset));
+  if (::pwrite(fd, header, layout.bytes, 0) != static_cast<ssize_t>(layout.bytes)) {
     return fail(Status::IOError("cannot write the header of " + tmp.string()));
   }
   if (::fsync(fd) != 0) return fail(Status::IOError("cannot sync " + tmp.string()));

@@ -2,6 +2,9 @@
 // in include/tributary/attribution/span_index.h).
 #pragma once
 
+#include <zlib.h>
+
+#include <algorithm>
 #include <bit>
 #include <cstdint>
 #include <cstring>
@@ -11,11 +14,17 @@ namespace tributary::attribution::internal {
 static_assert(std::endian::native == std::endian::little, "positions are read little-endian");
 
 inline constexpr char kMagic[8] = {'T', 'R', 'B', 'S', 'P', 'A', 'N', '1'};
-inline constexpr uint32_t kFormatVersion = 1;
-inline constexpr uint64_t kHeaderBytes = 256;
+//! Version 1 has no sample table; version 2 adds it (section 8) and a longer header.
+inline constexpr uint32_t kFormatVersion1 = 1;
+inline constexpr uint32_t kFormatVersion = 2;
 inline constexpr uint64_t kSectionTableOffset = 64;
 inline constexpr uint64_t kSectionEntryBytes = 24;
-inline constexpr uint64_t kHeaderCrcOffset = 232;
+//! Where version 2 keeps M, the tokens of each sample.
+inline constexpr uint64_t kSampleTokensOffset = 256;
+//! Largest sample interval and sample length a reader accepts (and a builder writes).
+inline constexpr uint32_t kMaxSampleInterval = uint32_t{1} << 20;
+inline constexpr uint32_t kMaxSampleTokens = 64;
+inline constexpr uint64_t kRowStartSampleInterval = 64;
 inline constexpr uint64_t kAlign = 64;
 inline constexpr uint64_t kContributorBytes = 64;
 inline constexpr uint64_t kContributionBytes = 40;
@@ -29,7 +38,29 @@ enum SectionId : int {
   kRowStarts,
   kText,
   kSuffixArray,
+  kSamples,
   kSectionCount
+};
+
+//! The header's layout in a format version (1 or 2).
+struct HeaderLayout {
+  uint64_t bytes;       //!< the header's length; the first section starts there
+  uint64_t crc_offset;  //!< the header CRC covers [0, crc_offset)
+  int sections;         //!< section table entries
+};
+inline constexpr uint64_t kHeaderBytesMax = 320;
+inline HeaderLayout LayoutOf(uint32_t version) {
+  if (version == kFormatVersion1) return {256, 232, kSamples};
+  return {320, 260, kSectionCount};
+}
+
+//! A view of a shard's sample table: `count` records of `tokens` W-byte tokens, record j the
+//! start of suffix j * interval. count is 0 when the shard has none.
+struct SampleTable {
+  const uint8_t* bytes = nullptr;
+  uint64_t count = 0;
+  uint64_t interval = 0;
+  uint32_t tokens = 0;
 };
 
 inline uint64_t AlignUp(uint64_t v) { return (v + kAlign - 1) / kAlign * kAlign; }
@@ -49,6 +80,17 @@ inline uint64_t GetU64(const uint8_t* p) {
   uint64_t v = 0;
   for (int i = 7; i >= 0; --i) v = v << 8 | p[i];
   return v;
+}
+
+//! zlib's CRC-32 of n bytes, continuing from crc (0 to start).
+inline uint32_t Crc(uint32_t crc, const uint8_t* p, uint64_t n) {
+  while (n > 0) {
+    const auto chunk = static_cast<uInt>(std::min<uint64_t>(n, uint64_t{1} << 30));
+    crc = static_cast<uint32_t>(crc32(crc, p, chunk));
+    p += chunk;
+    n -= chunk;
+  }
+  return crc;
 }
 
 //! The separator for a token width: the largest W-byte value.

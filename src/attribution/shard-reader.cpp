@@ -3,7 +3,6 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include <algorithm>
 #include <cstring>
@@ -40,9 +39,21 @@ struct Searcher {
   const uint8_t* sa;
   uint64_t T, N;
   uint32_t sep;
+  SampleTable samples;
 
   uint32_t Tok(uint64_t pos) const { return pos < T ? LoadToken<W>(text + pos * W) : sep; }
   uint64_t Pos(uint64_t i) const { return LoadPosition<P>(sa + i * P); }
+
+  // Compare for the j-th sample (the suffix at j * interval): its first tokens from memory,
+  // the disk only when they all agree with q and q is longer.
+  int CompareSample(uint64_t j, const uint32_t* q, size_t m, size_t& k) const {
+    const uint8_t* rec = samples.bytes + j * samples.tokens * W;
+    for (const size_t end = std::min<size_t>(m, samples.tokens); k < end; ++k) {
+      const uint32_t t = LoadToken<W>(rec + k * W);
+      if (t != q[k]) return t < q[k] ? -1 : 1;
+    }
+    return k < m ? Compare(Pos(j * samples.interval), q, m, k) : 0;
+  }
 
   // Compares the suffix at `pos` with q[0, m), knowing the first k tokens agree: < 0 when the
   // suffix is smaller at the first difference, > 0 when larger, 0 when q is a prefix of it.
@@ -59,9 +70,29 @@ struct Searcher {
   // first suffix above q. `best` gets the longest common prefix of q with the suffixes next to
   // the answer, which is the longest with any suffix. Lower and upper bounds narrow to the
   // common prefix of both ends of the range, which every suffix between them shares with q.
+  // With a sample table, the samples narrow the range to one interval first (the same search,
+  // over every interval-th suffix), so only the last log2(interval) probes read the disk.
   uint64_t Bound(const uint32_t* q, size_t m, bool upper, size_t* best) const {
     uint64_t lo = 0, hi = N;
     size_t llcp = 0, rlcp = 0;
+    if (const uint64_t count = samples.count; count > 0) {
+      uint64_t slo = 0, shi = count;
+      while (slo < shi) {
+        const uint64_t mid = slo + (shi - slo) / 2;
+        size_t k = std::min(llcp, rlcp);
+        const int c = CompareSample(mid, q, m, k);
+        if (c < 0 || (upper && c == 0)) {
+          slo = mid + 1;
+          llcp = k;
+        } else {
+          shi = mid;
+          rlcp = k;
+        }
+      }
+      // Sample slo - 1 (entry lo - 1) is below the answer and sample slo (entry hi) is not.
+      lo = slo > 0 ? (slo - 1) * samples.interval + 1 : 0;
+      hi = slo < count ? std::min(N, slo * samples.interval) : N;
+    }
     while (lo < hi) {
       const uint64_t mid = lo + (hi - lo) / 2;
       size_t k = std::min(llcp, rlcp);
@@ -81,15 +112,15 @@ struct Searcher {
 
 template <typename F>
 auto Dispatch(uint32_t w, uint32_t p, const uint8_t* text, const uint8_t* sa, uint64_t t,
-              uint64_t n, uint32_t sep, F&& f) {
+              uint64_t n, uint32_t sep, SampleTable samples, F&& f) {
   if (p == 4) {
-    if (w == 2) return f(Searcher<2, 4>{text, sa, t, n, sep});
-    if (w == 3) return f(Searcher<3, 4>{text, sa, t, n, sep});
-    return f(Searcher<4, 4>{text, sa, t, n, sep});
+    if (w == 2) return f(Searcher<2, 4>{text, sa, t, n, sep, samples});
+    if (w == 3) return f(Searcher<3, 4>{text, sa, t, n, sep, samples});
+    return f(Searcher<4, 4>{text, sa, t, n, sep, samples});
   }
-  if (w == 2) return f(Searcher<2, 5>{text, sa, t, n, sep});
-  if (w == 3) return f(Searcher<3, 5>{text, sa, t, n, sep});
-  return f(Searcher<4, 5>{text, sa, t, n, sep});
+  if (w == 2) return f(Searcher<2, 5>{text, sa, t, n, sep, samples});
+  if (w == 3) return f(Searcher<3, 5>{text, sa, t, n, sep, samples});
+  return f(Searcher<4, 5>{text, sa, t, n, sep, samples});
 }
 
 // The query up to its first token that is not below the separator.
@@ -120,7 +151,7 @@ Result<std::unique_ptr<ShardReader>> ShardReader::Open(const fs::path& path, Ope
     return Status::IOError("cannot stat " + path.string());
   }
   const auto size = static_cast<uint64_t>(st.st_size);
-  if (size < kHeaderBytes) {
+  if (size < LayoutOf(kFormatVersion1).bytes) {
     ::close(fd);
     return bad("too short for a header (" + std::to_string(size) + " bytes)");
   }
@@ -133,8 +164,15 @@ Result<std::unique_ptr<ShardReader>> ShardReader::Open(const fs::path& path, Ope
   r->size_ = size;
   const auto* b = static_cast<const uint8_t*>(map);
   if (std::memcmp(b, kMagic, 8) != 0) return bad("not a span index (bad magic)");
-  if (GetU32(b + kHeaderCrcOffset) != Crc(b, kHeaderCrcOffset)) return bad("header CRC mismatch");
-  if (GetU32(b + 8) != kFormatVersion) return bad("unknown format version");
+  const uint32_t version = GetU32(b + 8);
+  if (version != kFormatVersion1 && version != kFormatVersion) {
+    return bad("unknown format version " + std::to_string(version));
+  }
+  const HeaderLayout layout = LayoutOf(version);
+  if (size < layout.bytes) return bad("too short for a header");
+  if (GetU32(b + layout.crc_offset) != Crc(b, layout.crc_offset)) {
+    return bad("header CRC mismatch");
+  }
   r->token_bytes_ = GetU32(b + 12);
   r->position_bytes_ = GetU32(b + 16);
   if (r->token_bytes_ < 2 || r->token_bytes_ > 4) return bad("bad token width");
@@ -145,6 +183,15 @@ Result<std::unique_ptr<ShardReader>> ShardReader::Open(const fs::path& path, Ope
   r->rows_ = GetU64(b + 40);
   r->contributions_ = GetU64(b + 48);
   r->contributors_ = GetU64(b + 56);
+  if (version != kFormatVersion1) {
+    r->sample_interval_ = GetU32(b + 20);
+    r->sample_tokens_ = GetU32(b + kSampleTokensOffset);
+    if (r->sample_interval_ == 0 || r->sample_interval_ > kMaxSampleInterval ||
+        r->sample_tokens_ == 0 || r->sample_tokens_ > kMaxSampleTokens) {
+      return bad("bad sample table parameters");
+    }
+    r->sample_count_ = (GetU64(b + 32) + r->sample_interval_ - 1) / r->sample_interval_;
+  }
   const uint64_t T = r->stream_length_, R = r->rows_;
   if (T >= (uint64_t{1} << 40) || R > T || r->tokens_ != T - R) return bad("inconsistent counts");
   if (r->position_bytes_ == 4 && T >= (uint64_t{1} << 32)) return bad("positions too narrow");
@@ -159,10 +206,11 @@ Result<std::unique_ptr<ShardReader>> ShardReader::Open(const fs::path& path, Ope
       (R + 1) * 8,
       T * r->token_bytes_,
       r->tokens_ * r->position_bytes_,
+      r->sample_count_ * r->sample_tokens_ * r->token_bytes_,
   };
   Section sec[kSectionCount];
-  uint64_t end = kHeaderBytes;
-  for (int id = 0; id < kSectionCount; ++id) {
+  uint64_t end = layout.bytes;
+  for (int id = 0; id < layout.sections; ++id) {
     const uint8_t* e = b + kSectionTableOffset + id * kSectionEntryBytes;
     sec[id] = {GetU64(e), GetU64(e + 8), GetU32(e + 16)};
     if (sec[id].offset != AlignUp(end) || sec[id].offset > size ||
@@ -175,7 +223,8 @@ Result<std::unique_ptr<ShardReader>> ShardReader::Open(const fs::path& path, Ope
   if (end != size)
     return bad("the file has " + std::to_string(size) + " bytes, the sections " +
                std::to_string(end));
-  for (int id = kMeta; id <= kRowStarts; ++id) {
+  for (int id = kMeta; id < layout.sections; ++id) {
+    if (id == kText || id == kSuffixArray) continue;  // most of the file: Verify
     if (Crc(b + sec[id].offset, sec[id].length) != sec[id].crc) {
       return bad("section " + std::to_string(id) + " CRC mismatch");
     }
@@ -203,13 +252,26 @@ Result<std::unique_ptr<ShardReader>> ShardReader::Open(const fs::path& path, Ope
   }
   uint64_t prev = GetU64(r->row_starts_);
   if (prev != 0 || GetU64(r->row_starts_ + R * 8) != T) return bad("row starts do not span T");
+  r->row_start_samples_.reserve(R / kRowStartSampleInterval + 1);
   for (uint64_t i = 0; i < R; ++i) {
     if (GetU32(r->row_table_ + i * kRowBytes + 32) >= r->contributions_) {
       return bad("row " + std::to_string(i) + " names no contribution");
     }
+    if (i % kRowStartSampleInterval == 0) r->row_start_samples_.push_back(prev);
     const uint64_t next = GetU64(r->row_starts_ + (i + 1) * 8);
     if (next <= prev) return bad("row starts do not increase");
     prev = next;
+  }
+  // The sample table lives on the heap, so that the searches' first probes never wait for the
+  // disk, whatever the page cache has let go.
+  if (!options.samples) {
+    r->sample_count_ = 0;  // checked, not kept
+  } else if (r->sample_count_ > 0) {
+    try {
+      r->samples_.assign(b + sec[kSamples].offset, b + sec[kSamples].offset + sec[kSamples].length);
+    } catch (const std::bad_alloc&) {
+      return Status::ResourceExhausted("out of memory for the sample table of " + path.string());
+    }
   }
   // Queries read the text and the suffix array at random: no read-ahead.
   auto advise = [&](const Section& s) {
@@ -231,6 +293,20 @@ Status ShardReader::Verify() const {
   if (Crc(text_, text_section_.length) != text_section_.crc) return bad("text CRC mismatch");
   if (Crc(suffixes_, sa_section_.length) != sa_section_.crc) {
     return bad("suffix array CRC mismatch");
+  }
+  // Each sample is the start of its suffix.
+  for (uint64_t j = 0; j < sample_count_; ++j) {
+    const uint64_t pos = SuffixAt(j * sample_interval_);
+    bool ended = false;
+    for (uint32_t t = 0; t < sample_tokens_; ++t) {
+      ended = ended || TokenAt(pos + t) == separator_;
+      const uint8_t* rec = samples_.data() + (j * sample_tokens_ + t) * token_bytes_;
+      uint32_t stored = 0;
+      for (uint32_t i = 0; i < token_bytes_; ++i) stored = stored << 8 | rec[i];
+      if (stored != (ended ? separator_ : TokenAt(pos + t))) {
+        return bad("sample " + std::to_string(j) + " disagrees with the suffix array");
+      }
+    }
   }
   return Status::OK();
 }
@@ -258,8 +334,14 @@ std::vector<uint32_t> ShardReader::RowTokens(uint64_t r) const {
 }
 
 uint64_t ShardReader::RowOf(uint64_t pos) const {
-  // The last row whose start is <= pos.
-  uint64_t lo = 0, hi = rows_;  // answer in [lo, hi)
+  // The last row whose start is <= pos: first among the sampled starts in memory, then within
+  // one interval of the mapped table (a page or two).
+  if (row_start_samples_.empty()) return 0;
+  const auto after =
+      std::upper_bound(row_start_samples_.begin() + 1, row_start_samples_.end(), pos);
+  uint64_t lo =
+      static_cast<uint64_t>(after - row_start_samples_.begin() - 1) * kRowStartSampleInterval;
+  uint64_t hi = std::min(rows_, lo + kRowStartSampleInterval);  // answer in [lo, hi)
   while (hi - lo > 1) {
     const uint64_t mid = lo + (hi - lo) / 2;
     if (GetU64(row_starts_ + mid * 8) <= pos) {
@@ -290,7 +372,9 @@ std::pair<uint64_t, uint64_t> ShardReader::Find(std::span<const uint32_t> query)
   const size_t m = query.size();
   if (m == 0 || ValidPrefix(query, separator_) != m || tokens_ == 0) return {0, 0};
   return Dispatch(token_bytes_, position_bytes_, text_, suffixes_, stream_length_, tokens_,
-                  separator_, [&](const auto& s) {
+                  separator_,
+                  SampleTable{samples_.data(), sample_count_, sample_interval_, sample_tokens_},
+                  [&](const auto& s) {
                     const uint64_t lo = s.Bound(query.data(), m, false, nullptr);
                     const uint64_t hi = s.Bound(query.data(), m, true, nullptr);
                     return std::pair<uint64_t, uint64_t>(lo, std::max(lo, hi));
@@ -306,7 +390,9 @@ size_t ShardReader::LongestPrefix(std::span<const uint32_t> query) const {
   const size_t m = ValidPrefix(query, separator_);
   if (m == 0 || tokens_ == 0) return 0;
   return Dispatch(token_bytes_, position_bytes_, text_, suffixes_, stream_length_, tokens_,
-                  separator_, [&](const auto& s) {
+                  separator_,
+                  SampleTable{samples_.data(), sample_count_, sample_interval_, sample_tokens_},
+                  [&](const auto& s) {
                     size_t best = 0;
                     s.Bound(query.data(), m, false, &best);
                     return best;

@@ -1,11 +1,13 @@
 // SpanIndex: the shards of a lineage queried together, and Trace (rules in span_index.h).
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <map>
 #include <string>
 #include <tuple>
 
 #include "tributary/attribution/span_index.h"
+#include "tributary/base/parallel.h"
 
 namespace tributary::attribution {
 
@@ -86,11 +88,33 @@ TraceResult SpanIndex::Trace(std::span<const uint32_t> output, const TraceOption
   const int64_t min_len = std::max<int64_t>(1, options.min_len);
   result.longest.assign(output.size(), 0);
 
-  // Rule 1: the longest match at every position, over the shards.
-  for (int64_t i = 0; i < n; ++i) {
-    size_t best = 0;
-    for (const auto& s : shards_) best = std::max(best, s->LongestPrefix(output.subspan(i)));
-    result.longest[i] = static_cast<uint32_t>(best);
+  // Rule 1: the longest match at every position, over the shards. With the index in the page
+  // cache a position takes a microsecond or two a shard; out of it, a dozen disk reads one after
+  // the other. So once the positions so far took longer than slow_position_us each (a shard),
+  // the rest are searched on io_threads threads, whose reads the disk serves concurrently.
+  auto search = [&](size_t from, size_t to) {
+    for (size_t i = from; i < to; ++i) {
+      size_t best = 0;
+      for (const auto& s : shards_) best = std::max(best, s->LongestPrefix(output.subspan(i)));
+      result.longest[i] = static_cast<uint32_t>(best);
+    }
+  };
+  const auto start = std::chrono::steady_clock::now();
+  const double slow_us = static_cast<double>(options.slow_position_us * shards_.size());
+  int64_t searched = 0;
+  while (searched < n) {
+    search(searched, searched + 1);
+    ++searched;
+    if (options.io_threads <= 1 || searched == n) continue;
+    const std::chrono::duration<double, std::micro> took = std::chrono::steady_clock::now() - start;
+    // Starting threads costs tens of microseconds each: not before 50 slow positions' time.
+    if (took.count() >= slow_us * static_cast<double>(std::max<int64_t>(searched, 50))) break;
+  }
+  if (searched < n) {
+    ParallelFor(
+        static_cast<size_t>(n - searched), 8,
+        [&](size_t from, size_t to) { search(searched + from, searched + to); },
+        options.io_threads);
   }
 
   // Rules 2 and 3: maximal pieces, counted and located.

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -562,6 +563,24 @@ TEST(SpanIndexTest, SeveralShardsAnswerLikeOne) {
   EXPECT_EQ(ef->occurrences[1].shard, 2u);
   EXPECT_EQ(ef->occurrences[1].row, 0u);
 
+  // Searching the positions on threads (as when the index is out of the page cache) answers
+  // exactly as on one: here from the first position on, and from the one threshold.
+  TraceOptions one, threads;
+  one.io_threads = 1;
+  threads.slow_position_us = 0;
+  for (const TraceOptions& other : {threads, TraceOptions{}}) {
+    const TraceResult a = index->Trace(std::span<const uint32_t>(p.output), one);
+    const TraceResult b = index->Trace(std::span<const uint32_t>(p.output), other);
+    EXPECT_EQ(a.longest, b.longest);
+    ASSERT_EQ(a.spans.size(), b.spans.size());
+    for (size_t i = 0; i < a.spans.size(); ++i) {
+      EXPECT_EQ(a.spans[i].begin, b.spans[i].begin);
+      EXPECT_EQ(a.spans[i].end, b.spans[i].end);
+      EXPECT_EQ(a.spans[i].score, b.spans[i].score);
+      EXPECT_EQ(a.spans[i].occurrences, b.spans[i].occurrences);
+    }
+  }
+
   // Count and Locate sum and concatenate over the shards.
   std::mt19937_64 rng(5);
   for (int i = 0; i < 100; ++i) {
@@ -628,21 +647,22 @@ TEST(SpanIndexTest, DamagedFilesAreRefused) {
   expect_corrupt("garbage", std::string(4096, 'x'), false);
   expect_corrupt("truncated", bytes.substr(0, bytes.size() - 1), false);
   expect_corrupt("half", bytes.substr(0, bytes.size() / 2), false);
-  expect_corrupt("header-only", bytes.substr(0, 256), false);
+  expect_corrupt("header-only", bytes.substr(0, 320), false);
+  expect_corrupt("v1-header-only", bytes.substr(0, 256), false);
   expect_corrupt("extended", bytes + "x", false);
-  for (size_t at : {size_t{9}, size_t{30}, size_t{70}, size_t{200}}) {
+  for (size_t at : {size_t{9}, size_t{21}, size_t{30}, size_t{70}, size_t{240}, size_t{257}}) {
     std::string b = bytes;
     b[at] ^= 0x01;
     expect_corrupt("header" + std::to_string(at), b, false);
   }
   // A byte of each section (offsets from the section table).
-  for (int id = 0; id < 7; ++id) {
+  for (int id = 0; id < 8; ++id) {
     const uint64_t off = Le64(bytes, 64 + id * 24), len = Le64(bytes, 64 + id * 24 + 8);
     ASSERT_GT(len, 0u);
     std::string b = bytes;
     b[off + len / 2] ^= 0x40;
     const std::string name = "section" + std::to_string(id);
-    if (id < 5) {
+    if (id < 5 || id == 7) {
       expect_corrupt(name, b, false);
     } else {
       // The text and the suffix array are checked by Verify (or Open with verify).
@@ -671,6 +691,129 @@ TEST(SpanIndexTest, DamagedFilesAreRefused) {
     (void)index->Trace(std::span<const uint32_t>(p.output), loose);
     (void)index->Locate(std::span<const uint32_t>(p.output.data(), 3), 100);
   }
+}
+
+void PutLe32(std::string& s, size_t at, uint32_t v) {
+  for (int i = 0; i < 4; ++i) s[at + i] = static_cast<char>(v >> (8 * i));
+}
+// Recomputes the header CRC of a version 2 file after an edit.
+void FixHeaderCrc(std::string& s) {
+  PutLe32(s, 260, static_cast<uint32_t>(crc32(0, reinterpret_cast<const Bytef*>(s.data()), 260)));
+}
+
+TEST(SpanIndexTest, SampledSearchesAnswerLikeTheFullSearch) {
+  TempDir dir;
+  std::mt19937_64 rng(11);
+  struct Case {
+    uint32_t alphabet;
+    uint32_t interval, tokens;
+  };
+  // Small alphabets give long shared prefixes, so searches run past a sample's tokens to the
+  // disk; intervals that do not divide N leave a short last interval.
+  const std::vector<Case> cases = {{1, 1, 1},  {2, 2, 1},   {2, 3, 2},    {3, 7, 8},   {5, 64, 8},
+                                   {50, 5, 3}, {2, 256, 4}, {400, 1, 64}, {3, 1000, 8}};
+  int n = 0;
+  for (const Case& c : cases) {
+    SCOPED_TRACE("alphabet " + std::to_string(c.alphabet) + " interval " +
+                 std::to_string(c.interval) + " tokens " + std::to_string(c.tokens));
+    auto rows = RandomRows(rng, 90, 30, c.alphabet);
+    ShardOptions o = Options();
+    o.sample_interval = c.interval;
+    o.sample_tokens = c.tokens;
+    auto r = BuildAndOpen(rows, dir.path() / ("s" + std::to_string(n++)), o);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->sample_interval(), c.interval);
+    EXPECT_EQ(r->sample_tokens(), c.tokens);
+    const uint64_t samples = (r->tokens() + c.interval - 1) / c.interval;
+    EXPECT_GE(r->memory_bytes(), samples * c.tokens * r->token_bytes());
+    CheckSuffixArray(rows, *r);
+    CheckQueries(rows, *r, rng, 200, c.alphabet);
+  }
+}
+
+TEST(SpanIndexTest, VersionOneShardsWithoutSamplesAreStillRead) {
+  TempDir dir;
+  Planted p = MakePlanted();
+  ShardOptions v1 = Options();
+  v1.sample_interval = 0;  // the version 1 format
+  ASSERT_TRUE(BuildShard(p.corpus.rows, dir.path() / "v1", v1).ok());
+  ASSERT_TRUE(BuildShard(p.corpus.rows, dir.path() / "v2", Options()).ok());
+  const std::string a = ReadFile(dir.path() / "v1"), b = ReadFile(dir.path() / "v2");
+  EXPECT_EQ(a[8], 1);
+  EXPECT_EQ(b[8], 2);
+  auto r1 = ShardReader::Open(dir.path() / "v1", {.verify = true});
+  auto r2 = ShardReader::Open(dir.path() / "v2", {.verify = true});
+  ASSERT_TRUE(r1.ok()) << r1.status().ToString();
+  ASSERT_TRUE(r2.ok()) << r2.status().ToString();
+  EXPECT_EQ((*r1)->sample_interval(), 0u);
+  EXPECT_EQ((*r2)->sample_interval(), ShardOptions().sample_interval);
+  // The same text and suffix array, 64 more header bytes and the sample table.
+  EXPECT_LT(a.size(), b.size());
+  auto index1 = SpanIndex::FromShards({std::shared_ptr<const ShardReader>(std::move(*r1))});
+  auto index2 = SpanIndex::FromShards({std::shared_ptr<const ShardReader>(std::move(*r2))});
+  ASSERT_TRUE(index1.ok() && index2.ok());
+  const TraceResult t1 = index1->Trace(std::span<const uint32_t>(p.output));
+  const TraceResult t2 = index2->Trace(std::span<const uint32_t>(p.output));
+  EXPECT_EQ(t1.longest, t2.longest);
+  ASSERT_EQ(t1.spans.size(), t2.spans.size());
+  for (size_t i = 0; i < t1.spans.size(); ++i) {
+    EXPECT_EQ(t1.spans[i].begin, t2.spans[i].begin);
+    EXPECT_EQ(t1.spans[i].end, t2.spans[i].end);
+    EXPECT_EQ(t1.spans[i].occurrences, t2.spans[i].occurrences);
+  }
+  EXPECT_FALSE(t1.spans.empty());
+}
+
+TEST(SpanIndexTest, BadSampleTablesAreRefused) {
+  TempDir dir;
+  Planted p = MakePlanted();
+  for (auto [interval, tokens] :
+       {std::pair<uint32_t, uint32_t>{1, 0}, {1, 65}, {(1u << 20) + 1, 8}}) {
+    ShardOptions o = Options();
+    o.sample_interval = interval;
+    o.sample_tokens = tokens;
+    Status s = BuildShard(p.corpus.rows, dir.path() / "bad", o);
+    EXPECT_EQ(s.code(), Code::kInvalidArgument) << interval << " " << tokens;
+    EXPECT_FALSE(fs::exists(dir.path() / "bad"));
+  }
+  const fs::path good = dir.path() / "good";
+  ASSERT_TRUE(BuildShard(p.corpus.rows, good, Options()).ok());
+  const std::string bytes = ReadFile(good);
+  auto open = [&](const std::string& name, const std::string& content, bool verify) {
+    WriteFile(dir.path() / name, content);
+    return ShardReader::Open(dir.path() / name, {.verify = verify});
+  };
+  // Parameters out of range, or not those the section was written with (its length differs),
+  // under a header CRC that matches.
+  for (auto [at, value] : {std::pair<size_t, uint32_t>{20, 0},
+                           {20, (1u << 20) + 1},
+                           {256, 0},
+                           {256, 65},
+                           {20, 65},
+                           {256, 7}}) {
+    std::string b = bytes;
+    PutLe32(b, at, value);
+    FixHeaderCrc(b);
+    auto r = open("param", b, false);
+    ASSERT_FALSE(r.ok()) << at << " " << value;
+    EXPECT_EQ(r.status().reason(), "bad_span_index");
+  }
+  // A sample table whose CRC matches but whose tokens are not its suffixes': Open accepts it
+  // (it reads only the table), Verify refuses it, and searches stay safe.
+  std::string b = bytes;
+  const uint64_t off = Le64(bytes, 64 + 7 * 24), len = Le64(bytes, 64 + 7 * 24 + 8);
+  std::mt19937_64 rng(3);
+  for (uint64_t i = 0; i < len; ++i) b[off + i] = static_cast<char>(rng());
+  PutLe32(b, 64 + 7 * 24 + 16,
+          static_cast<uint32_t>(crc32(0, reinterpret_cast<const Bytef*>(b.data() + off), len)));
+  FixHeaderCrc(b);
+  auto r = open("scrambled", b, false);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ((*r)->Verify().code(), Code::kCorruption);
+  auto index = SpanIndex::FromShards({std::shared_ptr<const ShardReader>(std::move(*r))});
+  ASSERT_TRUE(index.ok());
+  (void)index->Trace(std::span<const uint32_t>(p.output));
+  EXPECT_FALSE(open("scrambled-verify", b, true).ok());
 }
 
 TEST(SpanIndexTest, BytesAreDeterministic) {

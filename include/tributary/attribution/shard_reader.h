@@ -1,19 +1,20 @@
 // A span-index shard on disk (built by shard_builder.h), memory-mapped for Count and Locate.
 //
 // File (little-endian except the text; every section starts at a multiple of 64 and gaps are
-// zero; the same rows in the same order with the same options give the same bytes):
+// zero; the same rows in the same order with the same options give the same bytes). Version 2
+// is written; version 1 (no sample table, a 256-byte header) is still read.
 //   0    8  magic "TRBSPAN1"
-//   8    4  u32 format version (1)
+//   8    4  u32 format version (2)
 //   12   4  u32 W: token width in bytes (2, 3 or 4); the separator is 2^(8W) - 1
 //   16   4  u32 P: position width in bytes (4 when T < 2^32, else 5)
-//   20   4  u32 reserved (0)
+//   20   4  u32 S: sample interval, 1 to 2^20 (version 1: reserved, 0)
 //   24   8  u64 T: stream length in tokens (the rows' tokens plus one separator per row)
 //   32   8  u64 N: indexed tokens, T - R (the suffix array's length)
 //   40   8  u64 R: rows
 //   48   8  u64 C: contributions
 //   56   8  u64 K: contributors
-//   64 168  section table: 7 entries of u64 offset | u64 length | u32 CRC-32 (zlib's) of the
-//           section's bytes | u32 reserved (0), for these sections in this order:
+//   64 192  section table: 8 entries (version 1: 7) of u64 offset | u64 length | u32 CRC-32
+//           (zlib's) of the section's bytes | u32 reserved (0), for these sections in order:
 //             0 meta          JSON, UTF-8, keys sorted: {"format": "tributary-span-index",
 //                             "tokenizer": str, "sources": [{"datanet": u64, "version": u32,
 //                             "first_row": u64, "rows": u64}, ...]}
@@ -26,15 +27,29 @@
 //             5 text          T tokens of W bytes, big-endian: each row's tokens, then the
 //                             separator
 //             6 suffix array  N positions of P bytes, unsigned little-endian: stream offsets
-//   232  4  u32 CRC-32 of bytes [0, 232)
-//   236 20  reserved (0); the header is 256 bytes and the file ends where section 6 ends
+//             7 samples       ceil(N / S) records of M tokens of W bytes, big-endian: record j
+//                             is the first M tokens of suffix j·S, a separator and everything
+//                             after it written as separators
+//   256  4  u32 M: tokens per sample, 1 to 64 (version 1: the header CRC is here, at 232)
+//   260  4  u32 CRC-32 of bytes [0, 260)
+//   264 56  reserved (0); the header is 320 bytes (version 1: 256) and the file ends where the
+//           last section ends
 // Contributions and contributors are numbered in order of first appearance. Open checks the
-// header, that the sections fit the file exactly, the CRCs of sections 0-4 and the row tables;
-// the CRCs of the text and the suffix array (most of the file) only with verify or Verify().
-// Queries bounds-check what they read, so a damaged text or suffix array gives wrong answers,
-// never a crash. Size: W·T/N + P bytes per indexed token, plus 44 bytes per row, 40 per
-// contribution and 64 per contributor: with ids below 65535 and fewer than 2^32 stream tokens,
-// about 6 + 46 / (tokens per row) bytes per token (6.9 for rows of 51 tokens).
+// header, that the sections fit the file exactly, the CRCs of every section but the text and
+// the suffix array (most of the file: those only with verify or Verify(), which also checks
+// each sample against them) and the row tables. Queries bounds-check what they read, so a
+// damaged text, suffix array or sample table gives wrong answers, never a crash.
+//
+// Memory. The sample table and every 64th row start are copied to the heap at open (about
+// M·W/S bytes per token and 0.125 per row: 0.25 + 0.002 with the defaults S = 64, M = 8 and
+// 2-byte ids). A search first binary-searches the samples in memory (reading the disk only for
+// a query that agrees with a sample's M tokens), which leaves one interval of S suffixes: their
+// positions lie in one or two pages and log2(S) text probes finish the search. A cold search
+// thus reads about 1 + log2(S) pages instead of two per probe over all of log2(N).
+//
+// Size: W·T/N + P + M·W/S bytes per indexed token, plus 44 bytes per row, 40 per contribution
+// and 64 per contributor: with ids below 65535 and fewer than 2^32 stream tokens, about
+// 6.25 + 46 / (tokens per row) bytes per token (7.15 for rows of 51 tokens).
 #pragma once
 
 #include <cstdint>
@@ -74,6 +89,9 @@ class ShardReader {
  public:
   struct OpenOptions {
     bool verify = false;  //!< also check the CRCs of the text and the suffix array (reads all)
+    //! Keep the sample table in memory and search through it. false saves its memory and
+    //! makes every probe of a search read the mapping, as in a version 1 shard.
+    bool samples = true;
   };
   //! NotFound when the file is missing; Corruption (reason "bad_span_index") when it is not a
   //! shard or fails a check.
@@ -99,6 +117,13 @@ class ShardReader {
   uint64_t file_bytes() const { return size_; }
   //! The separator value (2^(8W) - 1); ids at or above it never match.
   uint32_t separator() const { return separator_; }
+  //! The sample table's interval and tokens per sample (0 and 0 in a version 1 shard).
+  uint32_t sample_interval() const { return sample_interval_; }
+  uint32_t sample_tokens() const { return sample_tokens_; }
+  //! Heap bytes this reader holds besides the mapping: the sample table and sampled row starts.
+  uint64_t memory_bytes() const {
+    return samples_.size() + row_start_samples_.size() * sizeof(uint64_t);
+  }
 
   RowInfo Row(uint64_t r) const;  //!< r < rows()
   std::vector<uint32_t> RowTokens(uint64_t r) const;
@@ -140,6 +165,11 @@ class ShardReader {
     uint32_t crc = 0;
   };
   Section text_section_, sa_section_;
+  // On the heap: the sample table (format 2) and every 64th row start.
+  std::vector<uint8_t> samples_;
+  uint64_t sample_count_ = 0;
+  uint32_t sample_interval_ = 0, sample_tokens_ = 0;
+  std::vector<uint64_t> row_start_samples_;
 };
 
 }  // namespace tributary::attribution
