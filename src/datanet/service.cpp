@@ -93,17 +93,27 @@ Status DatanetService::Reconcile() {
   return Status::OK();
 }
 
-void DatanetService::FreeRowsLocked(uint64_t datanet, const std::vector<Hash32>& ids) {
-  if (auto it = indexes_.find(datanet); it != indexes_.end()) {
-    for (const auto& id : ids) (void)it->second->Remove(id);
+void DatanetService::FreeRows(uint64_t datanet, std::vector<Hash32> ids) {
+  std::lock_guard<std::mutex> lock(freed_mu_);
+  if (!tracked_.contains(datanet)) return;  // its index, when built, reads the ledger as it is now
+  auto& queue = freed_[datanet];
+  queue.insert(queue.end(), ids.begin(), ids.end());
+}
+
+void DatanetService::ApplyFreedLocked(uint64_t datanet, RowIndex& index) {
+  std::vector<Hash32> ids;
+  {
+    std::lock_guard<std::mutex> lock(freed_mu_);
+    auto it = freed_.find(datanet);
+    if (it == freed_.end()) return;
+    ids = std::move(it->second);
+    freed_.erase(it);
   }
-  if (auto it = building_.find(datanet); it != building_.end()) {
-    it->second.insert(it->second.end(), ids.begin(), ids.end());
-  }
+  for (const auto& id : ids) (void)index.Remove(id);
 }
 
 void DatanetService::OnCommit(const CommittedBlock& b) {
-  std::lock_guard<std::mutex> lock(mu_);
+  // On the block producer's thread: never takes mu_, which an upload holds while it validates.
   for (size_t i = 0; i < b.txs.size(); ++i) {
     const Transaction& tx = b.txs[i];
     const Receipt& r = b.receipts[i];
@@ -111,7 +121,7 @@ void DatanetService::OnCommit(const CommittedBlock& b) {
       // Its rows were stored and indexed when it was admitted; the ledger refused it after all.
       auto p = SubmitPayload::Decode(tx.payload);
       auto ids = rows_->ContributionRowIds(b.hashes[i]);
-      if (p.ok() && ids.ok()) FreeRowsLocked(p->datanet, *ids);
+      if (p.ok() && ids.ok()) FreeRows(p->datanet, std::move(*ids));
       (void)rows_->DeleteContribution(b.hashes[i]);
     } else if (tx.kind == kReviewKind && r.status == Receipt::kSuccess) {
       auto p = ReviewPayload::Decode(tx.payload);
@@ -127,7 +137,7 @@ void DatanetService::OnCommit(const CommittedBlock& b) {
             continue;
           }
           auto ids = rows_->ContributionRowIds(p->contribution);
-          if (ids.ok()) FreeRowsLocked(datanet, *ids);
+          if (ids.ok()) FreeRows(datanet, std::move(*ids));
         }
       }
     }
@@ -138,7 +148,7 @@ Result<RowIndex> DatanetService::BuildIndex(const Datanet& d) {
   TRIB_ASSIGN_OR_RETURN(RowIndex index, RowIndex::Create(OptionsFor(d)));
   // Rows of every pending or accepted contribution, from the committed ledger, read in slices so
   // that block production never waits long on this read. The contribution list only grows; a
-  // contribution rejected after its slice was read is removed through building_.
+  // contribution rejected after its slice was read is removed through the freed-row queue.
   constexpr uint64_t kSlice = 1024;
   std::vector<Hash32> live;
   for (uint64_t next = 0; next < d.contributions;) {
@@ -193,15 +203,18 @@ Result<RowIndex*> DatanetService::IndexLocked(const Datanet& d,
     if (!building_.contains(d.id)) break;
     index_built_.wait(lock);  // another upload is building it
   }
-  building_[d.id];
+  building_.insert(d.id);
+  {
+    // From here on, rows the ledger frees are queued for this index (before it reads the ledger).
+    std::lock_guard<std::mutex> freed(freed_mu_);
+    tracked_.insert(d.id);
+  }
   lock.unlock();
   Result<RowIndex> built = BuildIndex(d);
   lock.lock();
-  std::vector<Hash32> freed = std::move(building_[d.id]);
   building_.erase(d.id);
   index_built_.notify_all();
   if (!built.ok()) return built.status();
-  for (const auto& id : freed) (void)built->Remove(id);
   auto owned = std::make_unique<RowIndex>(std::move(*built));
   RowIndex* ptr = owned.get();
   indexes_[d.id] = std::move(owned);
@@ -236,6 +249,8 @@ Result<Prepared> DatanetService::PrepareLocked(const Datanet& d,
     parsed.push_back(std::move(*p));
   }
   TRIB_ASSIGN_OR_RETURN(RowIndex * index, IndexLocked(d, lock));
+  if (validate_hook_) validate_hook_(d.id);
+  ApplyFreedLocked(d.id, *index);
   Prepared out;
   TRIB_ASSIGN_OR_RETURN(out.report, Validate(parsed, *index, OptionsFor(d)));
   SubmitPayload& p = out.payload;
@@ -307,6 +322,9 @@ Result<std::pair<Hash32, Prepared>> DatanetService::Submit(uint64_t datanet,
   for (size_t i = 0; i < accepted.size(); ++i) {
     TRIB_RETURN_IF_ERROR(index->Add(accepted[i].id, prepared.report.accepted_signatures[i]));
   }
+  // A block that refused this tx may have committed since it was submitted: its rows were
+  // queued to be freed before they were added.
+  ApplyFreedLocked(d.id, *index);
   return std::make_pair(id, std::move(prepared));
 }
 

@@ -557,6 +557,42 @@ TEST_F(ServiceTest, TheIndexIsBuiltWithoutHoldingUpCommitsOrOtherDatanets) {
   EXPECT_EQ(builds, 1);
 }
 
+// Block production calls the service on every commit. It must not wait for an upload being
+// validated (which holds the service mutex for as long as the upload is large): here a block with
+// a rejection commits from inside a validation, on the same thread, and the rows it frees are out
+// of the index before that validation reads it.
+TEST_F(ServiceTest, BlocksCommitWhileAnUploadIsValidated) {
+  const UploadFile copied = Jsonl("copied.jsonl", Texts(400, 5));
+  const Hash32 spam = MustUpload(alice_, approval_, {copied});
+  Produce();
+  ExpectCommitted(spam);
+  EXPECT_EQ(svc_->Prepare(approval_, {copied})->payload.rows, 0u);  // held while pending
+  int calls = 0;
+  svc_->SetValidateHookForTest([&](uint64_t datanet) {
+    if (datanet != approval_ || calls++ > 0) return;
+    Review(spam, false, "copied from a blog", true);  // commits a block: OnCommit runs
+  });
+  auto prepared = svc_->Prepare(approval_, {copied});
+  ASSERT_TRUE(prepared.ok()) << prepared.status().ToString();
+  EXPECT_EQ(calls, 1);
+  EXPECT_EQ(Get(spam).status, ContributionStatus::kRejected);
+  EXPECT_EQ(prepared->payload.rows, 5u);
+
+  // The same inside a Submit's validation: a block commits, the upload goes on.
+  const UploadFile more = Jsonl("more.jsonl", Texts(420, 4));
+  calls = 0;
+  svc_->SetValidateHookForTest([&](uint64_t datanet) {
+    if (datanet != approval_ || calls++ != 1) return;  // the Submit's own validation
+    Produce();
+  });
+  const Hash32 bob = MustUpload(bob_, approval_, {more});
+  EXPECT_EQ(calls, 2);
+  Produce();
+  ExpectCommitted(bob);
+  svc_->SetValidateHookForTest({});
+  EXPECT_EQ(svc_->Prepare(approval_, {more})->payload.rows, 0u);  // held while pending
+}
+
 // Three contributions in the open Datanet (alice, bob, alice), published as version 1.
 class VersionTest : public ServiceTest {
  protected:

@@ -17,7 +17,9 @@
 // duplicate indexes; the chain and row store are thread-safe). A Datanet's duplicate index is
 // built on its first upload after a start without that mutex held and reading the ledger in short
 // slices, so block commits, reads and uploads to other Datanets go on meanwhile; only uploads to
-// that Datanet wait for it.
+// that Datanet wait for it. Block commits never wait for an upload's validation: rows a block
+// frees (a refused upload, a rejection) are queued and leave the index before the next upload
+// to that Datanet is validated.
 #pragma once
 
 #include <condition_variable>
@@ -26,6 +28,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -109,15 +112,23 @@ class DatanetService {
   void SetIndexBuildHookForTest(std::function<void(uint64_t datanet)> hook) {
     build_hook_ = std::move(hook);
   }
+  //! Called with the service mutex held, after a Datanet's index is ready and before an upload
+  //! is validated against it: lets tests commit blocks in the middle of a validation. Set before
+  //! any upload; not synchronized.
+  void SetValidateHookForTest(std::function<void(uint64_t datanet)> hook) {
+    validate_hook_ = std::move(hook);
+  }
 
  private:
   DatanetService(Chain* chain, std::unique_ptr<RowStore> rows)
       : chain_(chain), rows_(std::move(rows)) {}
   Status Reconcile();
   void OnCommit(const CommittedBlock& block);
-  // Rows the ledger no longer holds against new uploads (a refused submit, a rejection): out of
-  // the Datanet's index, and out of the one being built.
-  void FreeRowsLocked(uint64_t datanet, const std::vector<Hash32>& ids);
+  // Rows the ledger no longer holds against new uploads (a refused submit, a rejection): queued
+  // for the Datanet's index when it has one or one is being built (freed_mu_, not mu_).
+  void FreeRows(uint64_t datanet, std::vector<Hash32> ids);
+  // Removes the rows queued for `datanet` from its index; mu_ held.
+  void ApplyFreedLocked(uint64_t datanet, RowIndex& index);
   // The duplicate index of a Datanet, built from the row store on first use. `lock` holds mu_;
   // it is released while the index is built (or while another caller builds it).
   Result<RowIndex*> IndexLocked(const Datanet& d, std::unique_lock<std::mutex>& lock);
@@ -132,11 +143,15 @@ class DatanetService {
   std::unique_ptr<RowStore> rows_;
   std::mutex mu_;
   std::map<uint64_t, std::unique_ptr<RowIndex>> indexes_;
-  // Datanets whose index is being built -> rows the ledger freed meanwhile (applied when the
-  // index is installed, so a rejection committed during the build is not lost).
-  std::map<uint64_t, std::vector<Hash32>> building_;
+  std::set<uint64_t> building_;  // Datanets whose index is being built
   std::condition_variable index_built_;
+  // Rows freed by committed blocks, by Datanet, not yet out of its index; tracked_: Datanets
+  // with an index built or being built (others' rows are not queued: a build reads the ledger).
+  std::mutex freed_mu_;
+  std::map<uint64_t, std::vector<Hash32>> freed_;
+  std::set<uint64_t> tracked_;
   std::function<void(uint64_t)> build_hook_;
+  std::function<void(uint64_t)> validate_hook_;
 };
 
 //! Checks a proof from ProveVersionRow, bare or as the API returns it ({"proof": ...}): OK with
