@@ -1,5 +1,5 @@
 // Internal: the shard file's constants and little/big-endian helpers (the format is documented
-// in include/tributary/attribution/span_index.h).
+// in include/tributary/attribution/shard_reader.h).
 #pragma once
 
 #include <zlib.h>
@@ -14,7 +14,7 @@ namespace tributary::attribution::internal {
 static_assert(std::endian::native == std::endian::little, "positions are read little-endian");
 
 inline constexpr char kMagic[8] = {'T', 'R', 'B', 'S', 'P', 'A', 'N', '1'};
-//! Version 1 has no sample table; version 2 adds it (section 8) and a longer header.
+//! Version 1 has no sample table; version 2 adds it (section 7) and a longer header.
 inline constexpr uint32_t kFormatVersion1 = 1;
 inline constexpr uint32_t kFormatVersion = 2;
 inline constexpr uint64_t kSectionTableOffset = 64;

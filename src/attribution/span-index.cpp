@@ -99,15 +99,17 @@ TraceResult SpanIndex::Trace(std::span<const uint32_t> output, const TraceOption
       result.longest[i] = static_cast<uint32_t>(best);
     }
   };
+  if (shards_.empty()) return result;  // nothing matches: every l_i is 0, no spans
   const auto start = std::chrono::steady_clock::now();
-  const double slow_us = static_cast<double>(options.slow_position_us * shards_.size());
+  const double slow_us =
+      static_cast<double>(options.slow_position_us) * static_cast<double>(shards_.size());
   int64_t searched = 0;
   while (searched < n) {
     search(searched, searched + 1);
     ++searched;
     if (options.io_threads <= 1 || searched == n) continue;
     const std::chrono::duration<double, std::micro> took = std::chrono::steady_clock::now() - start;
-    // Starting threads costs tens of microseconds each: not before 50 slow positions' time.
+    // Starting a thread can cost a few hundred microseconds: not before 50 slow positions' time.
     if (took.count() >= slow_us * static_cast<double>(std::max<int64_t>(searched, 50))) break;
   }
   if (searched < n) {

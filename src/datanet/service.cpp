@@ -93,6 +93,11 @@ Status DatanetService::Reconcile() {
   return Status::OK();
 }
 
+bool DatanetService::Tracked(uint64_t datanet) {
+  std::lock_guard<std::mutex> lock(freed_mu_);
+  return tracked_.contains(datanet);
+}
+
 void DatanetService::FreeRows(uint64_t datanet, std::vector<Hash32> ids) {
   std::lock_guard<std::mutex> lock(freed_mu_);
   if (!tracked_.contains(datanet)) return;  // its index, when built, reads the ledger as it is now
@@ -120,8 +125,10 @@ void DatanetService::OnCommit(const CommittedBlock& b) {
     if (tx.kind == kSubmitKind && r.status != Receipt::kSuccess) {
       // Its rows were stored and indexed when it was admitted; the ledger refused it after all.
       auto p = SubmitPayload::Decode(tx.payload);
-      auto ids = rows_->ContributionRowIds(b.hashes[i]);
-      if (p.ok() && ids.ok()) FreeRows(p->datanet, std::move(*ids));
+      if (p.ok() && Tracked(p->datanet)) {
+        auto ids = rows_->ContributionRowIds(b.hashes[i]);
+        if (ids.ok()) FreeRows(p->datanet, std::move(*ids));
+      }
       (void)rows_->DeleteContribution(b.hashes[i]);
     } else if (tx.kind == kReviewKind && r.status == Receipt::kSuccess) {
       auto p = ReviewPayload::Decode(tx.payload);
@@ -133,7 +140,8 @@ void DatanetService::OnCommit(const CommittedBlock& b) {
         for (const auto& [k, v] : e.attrs) {
           uint64_t datanet = 0;
           if (k != "datanet" ||
-              std::from_chars(v.data(), v.data() + v.size(), datanet).ec != std::errc()) {
+              std::from_chars(v.data(), v.data() + v.size(), datanet).ec != std::errc() ||
+              !Tracked(datanet)) {
             continue;
           }
           auto ids = rows_->ContributionRowIds(p->contribution);
@@ -214,7 +222,13 @@ Result<RowIndex*> DatanetService::IndexLocked(const Datanet& d,
   lock.lock();
   building_.erase(d.id);
   index_built_.notify_all();
-  if (!built.ok()) return built.status();
+  if (!built.ok()) {
+    // No index: stop queueing for it (the next build reads the ledger afresh).
+    std::lock_guard<std::mutex> freed(freed_mu_);
+    tracked_.erase(d.id);
+    freed_.erase(d.id);
+    return built.status();
+  }
   auto owned = std::make_unique<RowIndex>(std::move(*built));
   RowIndex* ptr = owned.get();
   indexes_[d.id] = std::move(owned);

@@ -10,8 +10,9 @@
 //  2. Influence evidence. R = clamp((max_cosine - cosine_floor) / (cosine_full - cosine_floor),
 //     0, 1): how far the output's gradient lines up with some training example's (0 when the
 //     best alignment is no better than answers about nothing in the data, 1 when it is as close
-//     as a memorised one; the two points are calibrated per influence method, ForMethod). p_infl(c) = positive(c) / Σ positive (contributions' positive influence among the
-//     top-scoring examples). R = 0 when no example scores above 0.
+//     as a memorised one; the two points are calibrated per influence method, ForMethod). p_infl(c)
+//     = positive(c) / Σ positive (contributions' positive influence among the top-scoring
+//     examples). R = 0 when no example scores above 0.
 //  3. Either kind of evidence can explain the answer: the attributed mass is
 //     M = 1 - (1 - S)(1 - R), and it is split by the mixture
 //     p(c) = (β S p_span(c) + (1 - β) R p_infl(c)) / (β S + (1 - β) R), β = span_weight.

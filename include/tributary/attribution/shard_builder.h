@@ -44,7 +44,7 @@ struct ShardOptions {
   //! The sample table (shard_reader.h): the first sample_tokens tokens of every
   //! sample_interval-th suffix, which a reader keeps in memory so that a search reads the
   //! disk only inside one interval. It costs sample_tokens * W / sample_interval bytes per
-  //! token (0.25 with the defaults and 2-byte ids). sample_interval 0 writes no table (the
+  //! token (0.0625 with the defaults and 2-byte ids). sample_interval 0 writes no table (the
   //! version 1 format); at most 2^20, and sample_tokens from 1 to 64.
   uint32_t sample_interval = 256;
   uint32_t sample_tokens = 8;

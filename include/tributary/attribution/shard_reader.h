@@ -37,19 +37,19 @@
 // Contributions and contributors are numbered in order of first appearance. Open checks the
 // header, that the sections fit the file exactly, the CRCs of every section but the text and
 // the suffix array (most of the file: those only with verify or Verify(), which also checks
-// each sample against them) and the row tables. Queries bounds-check what they read, so a
-// damaged text, suffix array or sample table gives wrong answers, never a crash.
+// each sample against them when the table is kept) and the row tables. Queries bounds-check what
+// they read, so a damaged text, suffix array or sample table gives wrong answers, never a crash.
 //
-// Memory. The sample table and every 64th row start are copied to the heap at open (about
-// M·W/S bytes per token and 0.125 per row: 0.25 + 0.002 with the defaults S = 64, M = 8 and
-// 2-byte ids). A search first binary-searches the samples in memory (reading the disk only for
+// Memory. The sample table and every 64th row start are copied to the heap at open (M·W/S bytes
+// per token and 0.125 per row: 0.0625 bytes a token with the defaults S = 256, M = 8 and 2-byte
+// ids). A search first binary-searches the samples in memory (reading the disk only for
 // a query that agrees with a sample's M tokens), which leaves one interval of S suffixes: their
 // positions lie in one or two pages and log2(S) text probes finish the search. A cold search
 // thus reads about 1 + log2(S) pages instead of two per probe over all of log2(N).
 //
 // Size: W·T/N + P + M·W/S bytes per indexed token, plus 44 bytes per row, 40 per contribution
-// and 64 per contributor: with ids below 65535 and fewer than 2^32 stream tokens, about
-// 6.25 + 46 / (tokens per row) bytes per token (7.15 for rows of 51 tokens).
+// and 64 per contributor: with ids below 65535, fewer than 2^32 stream tokens and the default
+// sample table, about 6.06 + 46 / (tokens per row) bytes per token (6.97 for rows of 51 tokens).
 #pragma once
 
 #include <cstdint>

@@ -48,8 +48,8 @@ struct TraceOptions {
   //! Rule 1 searches every output position. When the positions searched so far took more than
   //! slow_position_us each per shard (the index is not in the page cache: each then waits for
   //! about ten disk reads in turn), and at least 50 such positions' time, the rest are searched
-  //! on io_threads threads at once, so that their reads overlap. io_threads 1: always on the
-  //! calling thread; slow_position_us 0: on the threads from the start.
+  //! on io_threads threads at once, so that their reads overlap. io_threads 0 or 1: always on
+  //! the calling thread; slow_position_us 0: on the threads from the second position.
   unsigned io_threads = 8;
   uint64_t slow_position_us = 20;
 };

@@ -112,8 +112,9 @@ class DatanetService {
   void SetIndexBuildHookForTest(std::function<void(uint64_t datanet)> hook) {
     build_hook_ = std::move(hook);
   }
-  //! Called with the service mutex held, after a Datanet's index is ready and before an upload
-  //! is validated against it: lets tests commit blocks in the middle of a validation. Set before
+  //! Called with the service mutex held, after a Datanet's index is ready and before the queued
+  //! freed rows are applied and the upload validated: lets tests commit blocks in the middle of
+  //! an upload. Set before
   //! any upload; not synchronized.
   void SetValidateHookForTest(std::function<void(uint64_t datanet)> hook) {
     validate_hook_ = std::move(hook);
@@ -127,6 +128,7 @@ class DatanetService {
   // Rows the ledger no longer holds against new uploads (a refused submit, a rejection): queued
   // for the Datanet's index when it has one or one is being built (freed_mu_, not mu_).
   void FreeRows(uint64_t datanet, std::vector<Hash32> ids);
+  bool Tracked(uint64_t datanet);  // whether FreeRows would queue rows of `datanet`
   // Removes the rows queued for `datanet` from its index; mu_ held.
   void ApplyFreedLocked(uint64_t datanet, RowIndex& index);
   // The duplicate index of a Datanet, built from the row store on first use. `lock` holds mu_;
