@@ -19,16 +19,7 @@ using namespace internal;
 
 namespace {
 
-uint32_t Crc(const uint8_t* p, uint64_t n) {
-  uint32_t crc = 0;
-  while (n > 0) {
-    const auto chunk = static_cast<uInt>(std::min<uint64_t>(n, uint64_t{1} << 30));
-    crc = static_cast<uint32_t>(crc32(crc, p, chunk));
-    p += chunk;
-    n -= chunk;
-  }
-  return crc;
-}
+uint32_t Crc(const uint8_t* p, uint64_t n) { return internal::Crc(0, p, n); }
 
 // Binary searches over one shard, for a token width W and a position width P. Every read is
 // bounds-checked (a damaged suffix array points anywhere), so a damaged shard answers wrongly
