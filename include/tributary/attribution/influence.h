@@ -10,19 +10,23 @@
 //                                                 product after whitening by the sketches'
 //                                                 Gram matrix; λ = damping · trace(G^T G) / dim)
 // Both are one matrix-vector product over the memory-mapped [count, dim] matrix: trak first
-// solves u = (G^T G + λI)^-1 q with the cached Cholesky factor, then s = G u.
+// solves u = (G^T G + λI)^-1 q with the cached Cholesky factor, then s = G u. With fewer sketches
+// than dims (an adapter trained on a small Datanet: rank 16 on seven projections of a 30-layer
+// base is 6,720 dims) trak works on the count x count side instead, with the same scores:
+// s = (G G^T + λI)^-1 G q and |q|_M^2 = (|q|^2 - (G q)^T s) / λ (Woodbury), so its factor and
+// one-time cost are O(count^2) and O(count^2 · dim) rather than O(dim^2) and O(count · dim^2).
 // cos_i is s_i / (|q|_M |g_i|_M) in the method's metric (M = I for tracin, (G^T G + λI)^-1 for
 // trak): how aligned the output's gradient is with the example's, whatever their sizes. The
 // largest cos_i measures how much the output owes to any single training example at all
 // (relevance, used by the combined rule for the unattributed share).
 // Self-influence s_ii = |g_i|_M^2 (a memorised or mislabelled example has a large one).
 //
-// Cache. The example norms (both metrics) and, for trak, the Cholesky factor of G^T G + λI are
-// computed once per sketch file and damping (reading the whole matrix: O(count · dim^2)) and kept
+// Cache. The example norms (both metrics) and, for trak, the Cholesky factor of G^T G + λI (or
+// G G^T + λI) are computed once per sketch file and damping (reading the whole matrix) and kept
 // beside it in "<sketches>.influence" (written atomically; reused while the sketch file's size,
 // modification time and SHA-256, recorded in it, still match the size and time on disk). The
 // SHA-256 of the sketch file is what attribution results record. The cache format is documented
-// in src/attribution/ml/influence_cache.h; it holds one trak section (the last damping opened),
+// in src/attribution/ml/influence-cache.h; it holds one trak section (the last damping opened),
 // and a cache that is corrupt, truncated, stale or unwritable is recomputed or kept in memory.
 #pragma once
 

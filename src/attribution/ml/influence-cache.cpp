@@ -24,6 +24,7 @@ constexpr uint32_t kVersion = 1;
 constexpr size_t kHeaderBytes = 128;
 constexpr size_t kTrailerBytes = 32;
 constexpr uint32_t kFlagTrak = 1;
+constexpr uint32_t kFlagDual = 2;
 
 template <typename T>
 void Put(std::string& b, size_t at, T v) {
@@ -86,6 +87,7 @@ Result<InfluenceCache> ReadInfluenceCache(const fs::path& path) {
   InfluenceCache c;
   const uint32_t flags = Get<uint32_t>(b, 12);
   c.has_trak = (flags & kFlagTrak) != 0;
+  c.dual = c.has_trak && (flags & kFlagDual) != 0;
   c.file_size = Get<uint64_t>(b, 16);
   c.mtime_ns = Get<int64_t>(b, 24);
   c.count = Get<uint64_t>(b, 32);
@@ -97,8 +99,12 @@ Result<InfluenceCache> ReadInfluenceCache(const fs::path& path) {
   const uint64_t payload = b.size() - kHeaderBytes - kTrailerBytes;
   const uint64_t per_norms = c.has_trak ? 16 : 8;
   if (c.count > payload / per_norms) return bad("size does not match count");
-  const uint64_t factor_bytes = c.has_trak ? uint64_t{c.dim} * c.dim * 8 : 0;
-  if (payload != c.count * per_norms + factor_bytes) return bad("size does not match count, dim");
+  // The factor's side: dim, or count in the dual form (which only fewer sketches than dims use).
+  const uint64_t side = !c.has_trak ? 0 : c.dual ? c.count : c.dim;
+  if (c.dual && c.count >= c.dim) return bad("dual factor for as many sketches as dims");
+  if (side != 0 && side > payload / 8 / side) return bad("size does not match the factor");
+  if (payload != c.count * per_norms + side * side * 8)
+    return bad("size does not match count, dim");
   const size_t body = b.size() - kTrailerBytes;
   const Hash32 want = Digest(b, body);
   if (std::memcmp(want.data(), b.data() + body, kTrailerBytes) != 0) return bad("bad checksum");
@@ -106,15 +112,15 @@ Result<InfluenceCache> ReadInfluenceCache(const fs::path& path) {
   c.norms = GetDoubles(b, at, c.count);
   if (c.has_trak) {
     c.trak_norms = GetDoubles(b, at, c.count);
-    c.factor = GetDoubles(b, at, uint64_t{c.dim} * c.dim);
+    c.factor = GetDoubles(b, at, side * side);
   }
   return c;
 }
 
 Status WriteInfluenceCache(const fs::path& path, const InfluenceCache& c) {
-  if (c.norms.size() != c.count ||
-      (c.has_trak &&
-       (c.trak_norms.size() != c.count || c.factor.size() != uint64_t{c.dim} * c.dim)) ||
+  const uint64_t side = c.dual ? c.count : c.dim;
+  if (c.norms.size() != c.count || (c.dual && c.count >= c.dim) ||
+      (c.has_trak && (c.trak_norms.size() != c.count || c.factor.size() != side * side)) ||
       c.sha256.size() != 64) {
     return Status::Internal("inconsistent influence cache");
   }
@@ -122,7 +128,7 @@ Status WriteInfluenceCache(const fs::path& path, const InfluenceCache& c) {
   std::string b(n + kTrailerBytes, '\0');
   std::memcpy(b.data(), kMagic, 8);
   Put<uint32_t>(b, 8, kVersion);
-  Put<uint32_t>(b, 12, c.has_trak ? kFlagTrak : 0);
+  Put<uint32_t>(b, 12, c.has_trak ? kFlagTrak | (c.dual ? kFlagDual : 0) : 0);
   Put<uint64_t>(b, 16, c.file_size);
   Put<int64_t>(b, 24, c.mtime_ns);
   Put<uint64_t>(b, 32, c.count);

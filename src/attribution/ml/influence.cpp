@@ -139,11 +139,58 @@ __attribute__((target("avx2,fma,f16c"))) void HalfGemvF16c(const uint16_t* h, in
     s[i] = sum;
   }
 }
+
+// s[i] = Σ_k row_i[k] · q[k] accumulated in double, for n rows of float32 or float16 (`half`).
+__attribute__((target("avx2,fma,f16c"))) void DotRowsDoubleAvx2(const void* rows, bool half,
+                                                                int64_t n, int64_t dim,
+                                                                const double* q, double* s) {
+  for (int64_t i = 0; i < n; ++i) {
+    const float* f = half ? nullptr : static_cast<const float*>(rows) + i * dim;
+    const uint16_t* h = half ? static_cast<const uint16_t*>(rows) + i * dim : nullptr;
+    __m256d acc0 = _mm256_setzero_pd(), acc1 = _mm256_setzero_pd();
+    int64_t k = 0;
+    for (; k + 8 <= dim; k += 8) {
+      const __m256 x =
+          half ? _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(h + k)))
+               : _mm256_loadu_ps(f + k);
+      acc0 =
+          _mm256_fmadd_pd(_mm256_cvtps_pd(_mm256_castps256_ps128(x)), _mm256_loadu_pd(q + k), acc0);
+      acc1 = _mm256_fmadd_pd(_mm256_cvtps_pd(_mm256_extractf128_ps(x, 1)),
+                             _mm256_loadu_pd(q + k + 4), acc1);
+    }
+    const __m256d acc = _mm256_add_pd(acc0, acc1);
+    __m128d x = _mm_add_pd(_mm256_castpd256_pd128(acc), _mm256_extractf128_pd(acc, 1));
+    x = _mm_add_sd(x, _mm_unpackhi_pd(x, x));
+    double sum = _mm_cvtsd_f64(x);
+    for (; k < dim; ++k) sum += double{half ? _cvtsh_ss(h[k]) : f[k]} * q[k];
+    s[i] = sum;
+  }
+}
 #else
 // Other architectures score float16 files through the chunked torch conversion.
 bool HasF16c() { return false; }
 void HalfGemvF16c(const uint16_t*, int64_t, int64_t, const float*, float*) {}
+void DotRowsDoubleAvx2(const void*, bool, int64_t, int64_t, const double*, double*) {}
 #endif
+
+// DotRowsDoubleAvx2 without the instructions: four accumulators, so the loads overlap.
+void DotRowsDoublePortable(const void* rows, bool half, int64_t n, int64_t dim, const double* q,
+                           double* s) {
+  for (int64_t i = 0; i < n; ++i) {
+    auto at = [&](int64_t k) -> double {
+      if (!half) return static_cast<const float*>(rows)[i * dim + k];
+      return static_cast<float>(
+          c10::Half(static_cast<const uint16_t*>(rows)[i * dim + k], c10::Half::from_bits()));
+    };
+    double a[4] = {0, 0, 0, 0};
+    int64_t k = 0;
+    for (; k + 4 <= dim; k += 4) {
+      for (int j = 0; j < 4; ++j) a[j] += at(k + j) * q[k + j];
+    }
+    for (; k < dim; ++k) a[0] += at(k) * q[k];
+    s[i] = (a[0] + a[1]) + (a[2] + a[3]);
+  }
+}
 
 Status TorchError(const char* what, const std::exception& e) {
   const auto* c10 = dynamic_cast<const c10::Error*>(&e);
@@ -163,7 +210,11 @@ struct InfluenceIndex::Impl {
   // trak: (G^T G + λI)^-1 from the cached Cholesky factor, float64 [dim, dim]. Explicit, so a
   // query is one matrix-vector product (cholesky_solve copies the factor on every call); with
   // λ = damping · trace / dim the condition number is at most about dim / damping.
+  // With fewer sketches than dims (`dual`, an adapter trained on a small Datanet) the same scores
+  // come from the count x count side instead: (G G^T + λI)^-1, float64 [count, count].
   torch::Tensor inverse;
+  bool dual = false;
+  double lambda = 0;
   // Contributions sorted by id; group[i] is row i's.
   struct Contribution {
     std::string id, contributor;
@@ -177,8 +228,12 @@ struct InfluenceIndex::Impl {
                       const StageProgress& progress) const;
   // |g_i|_M for trak, from the factor: |L^-1 g_i|.
   std::vector<double> TrakNorms(const torch::Tensor& l, const StageProgress& progress) const;
-  // Validates `query`; gives the vector G multiplies (q or (G^T G + λI)^-1 q) and |q|_M.
-  Result<std::pair<torch::Tensor, double>> Prepare(std::span<const float> query) const;
+  // The dual form's one-time pass: G G^T, float64 [count, count], a pair of row chunks at a time.
+  torch::Tensor RowGram(const StageProgress& progress) const;
+  // G q in float64 (the dual form subtracts from |q|^2, so it needs the precision).
+  torch::Tensor ApplyDouble(const torch::Tensor& q) const;
+  // Validates `query`; gives every example's score and |q|_M.
+  Result<std::pair<std::vector<float>, double>> Scores(std::span<const float> query) const;
   std::vector<float> Apply(const torch::Tensor& v) const;  // G v, float32 [count]
   // The result for scores `s` of a query of norm |q|_M = `qnorm`.
   InfluenceResult Aggregate(const std::vector<float>& s, double qnorm) const;
@@ -228,7 +283,50 @@ std::vector<double> InfluenceIndex::Impl::TrakNorms(const torch::Tensor& l,
   return out;
 }
 
-Result<std::pair<torch::Tensor, double>> InfluenceIndex::Impl::Prepare(
+torch::Tensor InfluenceIndex::Impl::RowGram(const StageProgress& progress) const {
+  torch::Tensor k = torch::zeros({count, count}, torch::kFloat64);
+  const int64_t step = ChunkRows(dim);
+  const int64_t chunks = (count + step - 1) / step;
+  const double pairs = static_cast<double>(chunks) * static_cast<double>(chunks + 1) / 2;
+  double done = 0;
+  for (int64_t a0 = 0; a0 < count; a0 += step) {
+    const int64_t ma = std::min(step, count - a0);
+    const torch::Tensor xa = matrix.narrow(0, a0, ma).to(torch::kFloat64);
+    for (int64_t b0 = 0; b0 <= a0; b0 += step) {
+      const int64_t mb = std::min(step, count - b0);
+      const torch::Tensor block =
+          b0 == a0 ? xa.mm(xa.t()) : xa.mm(matrix.narrow(0, b0, mb).to(torch::kFloat64).t());
+      k.narrow(0, a0, ma).narrow(1, b0, mb).copy_(block);
+      if (b0 != a0) k.narrow(0, b0, mb).narrow(1, a0, ma).copy_(block.t());
+      progress.Report(++done, pairs);
+    }
+  }
+  return k;
+}
+
+torch::Tensor InfluenceIndex::Impl::ApplyDouble(const torch::Tensor& q) const {
+  // Read in place, accumulated in double: converting the matrix to float64 on every query (what
+  // torch would do) costs several times the product itself.
+  torch::Tensor out = torch::empty({count}, torch::kFloat64);
+  const torch::Tensor qc = q.contiguous();
+  const bool half = matrix.scalar_type() != torch::kFloat32;
+  const auto* base = static_cast<const uint8_t*>(matrix.data_ptr());
+  const size_t row_bytes = static_cast<size_t>(dim) * (half ? 2 : 4);
+  const double* qp = qc.data_ptr<double>();
+  double* op = out.data_ptr<double>();
+  const int64_t grain = std::max<int64_t>(1, (int64_t{1} << 16) / std::max<int64_t>(1, dim));
+  at::parallel_for(0, count, grain, [&](int64_t b, int64_t e) {
+    const void* rows = base + static_cast<size_t>(b) * row_bytes;
+    if (HasF16c()) {
+      DotRowsDoubleAvx2(rows, half, e - b, dim, qp, op + b);
+    } else {
+      DotRowsDoublePortable(rows, half, e - b, dim, qp, op + b);
+    }
+  });
+  return out;
+}
+
+Result<std::pair<std::vector<float>, double>> InfluenceIndex::Impl::Scores(
     std::span<const float> query) const {
   if (static_cast<int64_t>(query.size()) != dim) {
     return Status::InvalidArgument("the query has " + std::to_string(query.size()) +
@@ -241,11 +339,21 @@ Result<std::pair<torch::Tensor, double>> InfluenceIndex::Impl::Prepare(
   const torch::Tensor q = torch::from_blob(const_cast<float*>(query.data()), {dim}, torch::kFloat32)
                               .to(torch::kFloat64);
   if (options.method == InfluenceMethod::kTracIn) {
-    return std::make_pair(q.to(torch::kFloat32), std::sqrt(q.dot(q).item<double>()));
+    return std::make_pair(Apply(q.to(torch::kFloat32)), std::sqrt(q.dot(q).item<double>()));
   }
-  const torch::Tensor u = inverse.mv(q);
-  const double qmq = std::max(0.0, q.dot(u).item<double>());
-  return std::make_pair(u.to(torch::kFloat32), std::sqrt(qmq));
+  if (!dual) {
+    const torch::Tensor u = inverse.mv(q);
+    const double qmq = std::max(0.0, q.dot(u).item<double>());
+    return std::make_pair(Apply(u.to(torch::kFloat32)), std::sqrt(qmq));
+  }
+  // With b = G q and K = G G^T: G (G^T G + λI)^-1 q = (K + λI)^-1 b (push-through), and by
+  // Woodbury q^T (G^T G + λI)^-1 q = (|q|^2 - b^T (K + λI)^-1 b) / λ.
+  const torch::Tensor b = ApplyDouble(q);
+  const torch::Tensor u = inverse.mv(b);
+  const torch::Tensor s = u.to(torch::kFloat32).contiguous();
+  const double qmq = std::max(0.0, (q.dot(q).item<double>() - b.dot(u).item<double>()) / lambda);
+  const float* p = s.data_ptr<float>();
+  return std::make_pair(std::vector<float>(p, p + count), std::sqrt(qmq));
 }
 
 std::vector<float> InfluenceIndex::Impl::Apply(const torch::Tensor& v) const {
@@ -387,7 +495,11 @@ Result<std::unique_ptr<InfluenceIndex>> InfluenceIndex::Open(const fs::path& ske
       if (have) cache = std::move(*read);
     }
     const bool trak = options.method == InfluenceMethod::kTrak;
-    const bool need_trak = trak && !(have && cache.has_trak && cache.damping == options.damping);
+    // Fewer sketches than dims: whiten on the count x count side (same scores, O(count^2 dim)
+    // instead of O(count dim^2), and a count^2 factor in memory instead of dim^2).
+    im.dual = im.count < im.dim;
+    const bool need_trak = trak && !(have && cache.has_trak && cache.damping == options.damping &&
+                                     cache.dual == im.dual);
     if (!have) {
       cache = InfluenceCache();
       cache.file_size = stamp->size;
@@ -395,7 +507,10 @@ Result<std::unique_ptr<InfluenceIndex>> InfluenceIndex::Open(const fs::path& ske
       cache.count = static_cast<uint64_t>(im.count);
       cache.dim = static_cast<uint32_t>(im.dim);
     }
-    StageProgress stages(progress, im.count, (have ? 0 : 2) + (need_trak ? 1 : 0));
+    // Stages: hashing and the norms pass (a new file); for trak G^T G (with the norms pass, or its
+    // own) and the trak norms, or G G^T in the dual form.
+    const int trak_stages = !need_trak ? 0 : im.dual ? 1 : have ? 2 : 1;
+    StageProgress stages(progress, im.count, (have ? 0 : 2) + trak_stages);
     if (!have) {
       TRIB_ASSIGN_OR_RETURN(Hash32 sha, Sha256File(sketches, [&](uint64_t done, uint64_t total) {
                               stages.Report(static_cast<double>(done), static_cast<double>(total));
@@ -405,19 +520,37 @@ Result<std::unique_ptr<InfluenceIndex>> InfluenceIndex::Open(const fs::path& ske
     }
     if (!have || need_trak) {
       torch::Tensor gram;
-      if (need_trak) gram = torch::zeros({im.dim, im.dim}, torch::kFloat64);
-      TRIB_RETURN_IF_ERROR(im.NormsAndGram(have ? nullptr : &cache.norms, gram, stages));
-      if (!have) stages.Next();
+      if (need_trak && !im.dual) gram = torch::zeros({im.dim, im.dim}, torch::kFloat64);
+      if (!have || gram.defined()) {
+        TRIB_RETURN_IF_ERROR(im.NormsAndGram(have ? nullptr : &cache.norms, gram, stages));
+        stages.Next();
+      }
       if (need_trak) {
+        // G G^T has the same trace as G^T G, so λ is the same in both forms.
+        if (im.dual) gram = im.RowGram(stages);
         const double trace = gram.trace().item<double>();
         // All-zero sketches have no scale to take λ from; any positive λ gives them score 0.
         const double lambda =
             trace > 0 ? options.damping * trace / static_cast<double>(im.dim) : options.damping;
-        gram.diagonal().add_(lambda);
-        const torch::Tensor l = torch::linalg_cholesky(gram).contiguous();
-        cache.trak_norms = im.TrakNorms(l, stages);
-        cache.factor.assign(l.data_ptr<double>(), l.data_ptr<double>() + l.numel());
+        if (im.dual) {
+          // |g_i|_M^2 = [K (K + λI)^-1]_ii, summed from K itself (1 - λ [(K + λI)^-1]_ii would
+          // cancel for small sketches).
+          const torch::Tensor l =
+              torch::linalg_cholesky(gram + lambda * torch::eye(im.count, torch::kFloat64))
+                  .contiguous();
+          const torch::Tensor sq =
+              (gram * torch::cholesky_inverse(l, /*upper=*/false)).sum(1).clamp_min(0).sqrt();
+          const double* p = sq.data_ptr<double>();
+          cache.trak_norms.assign(p, p + im.count);
+          cache.factor.assign(l.data_ptr<double>(), l.data_ptr<double>() + l.numel());
+        } else {
+          gram.diagonal().add_(lambda);
+          const torch::Tensor l = torch::linalg_cholesky(gram).contiguous();
+          cache.trak_norms = im.TrakNorms(l, stages);
+          cache.factor.assign(l.data_ptr<double>(), l.data_ptr<double>() + l.numel());
+        }
         cache.has_trak = true;
+        cache.dual = im.dual;
         cache.damping = options.damping;
         cache.lambda = lambda;
       }
@@ -429,9 +562,10 @@ Result<std::unique_ptr<InfluenceIndex>> InfluenceIndex::Open(const fs::path& ske
     im.sha256 = cache.sha256;
     if (trak) {
       im.norms = std::move(cache.trak_norms);
+      im.lambda = cache.lambda;
+      const int64_t n = im.dual ? im.count : im.dim;
       im.inverse = torch::cholesky_inverse(
-          torch::from_blob(cache.factor.data(), {im.dim, im.dim}, torch::kFloat64),
-          /*upper=*/false);
+          torch::from_blob(cache.factor.data(), {n, n}, torch::kFloat64), /*upper=*/false);
     } else {
       im.norms = std::move(cache.norms);
     }
@@ -452,8 +586,8 @@ std::string InfluenceIndex::sketches_sha256() const { return impl_->sha256; }
 
 Result<std::vector<float>> InfluenceIndex::ScoreAll(std::span<const float> query) const {
   try {
-    TRIB_ASSIGN_OR_RETURN(auto prepared, impl_->Prepare(query));
-    return impl_->Apply(prepared.first);
+    TRIB_ASSIGN_OR_RETURN(auto scored, impl_->Scores(query));
+    return std::move(scored.first);
   } catch (const std::bad_alloc&) {
     return Status::ResourceExhausted("out of memory scoring a query");
   } catch (const std::exception& e) {
@@ -463,8 +597,8 @@ Result<std::vector<float>> InfluenceIndex::ScoreAll(std::span<const float> query
 
 Result<InfluenceResult> InfluenceIndex::Score(std::span<const float> query) const {
   try {
-    TRIB_ASSIGN_OR_RETURN(auto prepared, impl_->Prepare(query));
-    return impl_->Aggregate(impl_->Apply(prepared.first), prepared.second);
+    TRIB_ASSIGN_OR_RETURN(auto scored, impl_->Scores(query));
+    return impl_->Aggregate(scored.first, scored.second);
   } catch (const std::bad_alloc&) {
     return Status::ResourceExhausted("out of memory scoring a query");
   } catch (const std::exception& e) {

@@ -200,8 +200,10 @@ TEST(InfluenceTest, TracInIsGq) {
 
 TEST(InfluenceTest, TrakIsWhitenedInnerProduct) {
   TempDir dir;
-  // More sketches than dims, and fewer (G^T G singular: only λ keeps it invertible).
-  for (auto [count, dim] : {std::pair<int64_t, int64_t>{60, 16}, {10, 32}}) {
+  // More sketches than dims, as many, and fewer (G^T G singular: only λ keeps it invertible;
+  // trak then whitens on the count x count side, which must give the same numbers).
+  for (auto [count, dim] :
+       {std::pair<int64_t, int64_t>{60, 16}, {16, 16}, {15, 16}, {10, 32}, {1, 24}, {3, 200}}) {
     const Sketches s = Random(count, dim, 3, static_cast<uint64_t>(count));
     const fs::path path = dir.path() / ("s" + std::to_string(count) + ".bin");
     WriteSketchFile(path, s);
@@ -394,18 +396,26 @@ TEST(InfluenceTest, RelativeInfluenceIsNotBoughtByGradientSize) {
   EXPECT_EQ(InfluenceIndex::Open(dir.path() / "s.bin", o).status().reason(), "bad_option");
 }
 
-TEST(InfluenceTest, CacheIsReusedAndInvalidated) {
+// Both forms of trak's factor (dim x dim, and count x count for fewer sketches than dims).
+class InfluenceCacheTest : public ::testing::TestWithParam<std::pair<int64_t, int64_t>> {};
+
+INSTANTIATE_TEST_SUITE_P(Shapes, InfluenceCacheTest,
+                         ::testing::Values(std::pair<int64_t, int64_t>{50, 20},
+                                           std::pair<int64_t, int64_t>{50, 120}));
+
+TEST_P(InfluenceCacheTest, CacheIsReusedAndInvalidated) {
+  const auto [n, d] = GetParam();
   TempDir dir;
   const fs::path path = dir.path() / "s.bin";
   const fs::path cache = dir.path() / "s.bin.influence";
-  const Sketches s = Random(50, 20, 5, 11);
+  const Sketches s = Random(n, d, 5, 11);
   WriteSketchFile(path, s);
-  const std::vector<float> q = RandomQuery(20, 12);
+  const std::vector<float> q = RandomQuery(d, 12);
   int calls = 0;
   int64_t last_done = -1;
   auto progress = [&](int64_t done, int64_t total) {
     ++calls;
-    EXPECT_EQ(total, 50);
+    EXPECT_EQ(total, n);
     EXPECT_GE(done, last_done);
     last_done = done;
   };
@@ -418,7 +428,7 @@ TEST(InfluenceTest, CacheIsReusedAndInvalidated) {
     auto index = OpenOk(path, o, progress);
     *computed = calls > 0;
     if (calls > 0) {
-      EXPECT_EQ(last_done, 50);
+      EXPECT_EQ(last_done, n);
     }
     if (!index) return std::make_pair(std::vector<float>(), std::vector<float>());
     auto r = index->ScoreAll(q);
@@ -482,28 +492,74 @@ TEST(InfluenceTest, CacheIsReusedAndInvalidated) {
   EXPECT_TRUE(computed);
 }
 
+// Fewer sketches than dims, but more than one chunk of rows (the one-time pass over G G^T pairs
+// chunks): every score must equal the self-influence computed from the Gram matrix, and scores
+// must be symmetric.
+TEST(InfluenceTest, DualFormAcrossRowChunks) {
+  TempDir dir;
+  // A chunk is 2^23 values: 2,892 rows of 2,900; 2,899 rows make two chunks.
+  const Sketches s = Random(2899, 2900, 7, 31);
+  WriteSketchFile(dir.path() / "s.bin", s);
+  int64_t last = -1;
+  auto index = OpenOk(dir.path() / "s.bin", Method(InfluenceMethod::kTrak),
+                      [&](int64_t done, int64_t total) {
+                        EXPECT_EQ(total, 2899);
+                        EXPECT_GE(done, last);
+                        last = done;
+                      });
+  ASSERT_TRUE(index);
+  EXPECT_EQ(last, 2899);
+  const std::vector<float> self = index->SelfInfluence();
+  std::vector<std::vector<float>> rows;
+  for (int64_t i : {0, 1, 2891, 2892, 2898}) {
+    const std::span<const float> g = s.row(i);
+    auto all = index->ScoreAll(std::vector<float>(g.begin(), g.end()));
+    ASSERT_TRUE(all.ok());
+    const double sii = self[static_cast<size_t>(i)];
+    EXPECT_NEAR((*all)[static_cast<size_t>(i)], sii, 1e-4 * sii) << i;
+    auto r = index->Score(std::vector<float>(g.begin(), g.end()));
+    ASSERT_TRUE(r.ok());
+    EXPECT_NEAR(r->query_norm, std::sqrt(sii), 1e-4 * std::sqrt(sii)) << i;
+    EXPECT_EQ(r->top[0].index, i);
+    rows.push_back(std::move(*all));
+  }
+  const int64_t picked[] = {0, 1, 2891, 2892, 2898};
+  for (size_t a = 0; a < rows.size(); ++a) {
+    for (size_t b = 0; b < rows.size(); ++b) {
+      const float x = rows[a][static_cast<size_t>(picked[b])];
+      const float y = rows[b][static_cast<size_t>(picked[a])];
+      EXPECT_NEAR(x, y, 1e-4 * (std::abs(x) + self[0])) << a << " " << b;
+    }
+  }
+}
+
 TEST(InfluenceTest, HalfPrecisionScoresCloseToSingle) {
   TempDir dir;
-  const Sketches s = Random(300, 64, 10, 21);
-  WriteSketchFile(dir.path() / "f.bin", s, false);
-  WriteSketchFile(dir.path() / "h.bin", s, true);
-  const std::vector<float> q = RandomQuery(64, 22);
-  for (InfluenceMethod m : {InfluenceMethod::kTracIn, InfluenceMethod::kTrak}) {
-    auto f = OpenOk(dir.path() / "f.bin", Method(m));
-    auto h = OpenOk(dir.path() / "h.bin", Method(m));
-    ASSERT_TRUE(f && h);
-    auto sf = f->ScoreAll(q);
-    auto sh = h->ScoreAll(q);
-    ASSERT_TRUE(sf.ok() && sh.ok());
-    double scale = 0;
-    for (float v : *sf) scale = std::max(scale, double{std::abs(v)});
-    for (size_t i = 0; i < sf->size(); ++i) EXPECT_NEAR((*sh)[i], (*sf)[i], 2e-3 * scale) << i;
-    auto rf = f->Score(q);
-    auto rh = h->Score(q);
-    ASSERT_TRUE(rf.ok() && rh.ok());
-    EXPECT_EQ(rf->top[0].index, rh->top[0].index);
-    EXPECT_NEAR(rf->max_cosine, rh->max_cosine, 2e-3);
-    EXPECT_NE(f->sketches_sha256(), h->sketches_sha256());
+  // More sketches than dims, and fewer (trak's dual form reads the float16 rows itself).
+  for (auto [count, dim] : {std::pair<int64_t, int64_t>{300, 64}, {40, 203}}) {
+    const Sketches s = Random(count, dim, 10, 21);
+    const std::string tag = std::to_string(count);
+    WriteSketchFile(dir.path() / ("f" + tag + ".bin"), s, false);
+    WriteSketchFile(dir.path() / ("h" + tag + ".bin"), s, true);
+    const std::vector<float> q = RandomQuery(dim, 22);
+    for (InfluenceMethod m : {InfluenceMethod::kTracIn, InfluenceMethod::kTrak}) {
+      auto f = OpenOk(dir.path() / ("f" + tag + ".bin"), Method(m));
+      auto h = OpenOk(dir.path() / ("h" + tag + ".bin"), Method(m));
+      ASSERT_TRUE(f && h);
+      auto sf = f->ScoreAll(q);
+      auto sh = h->ScoreAll(q);
+      ASSERT_TRUE(sf.ok() && sh.ok());
+      double scale = 0;
+      for (float v : *sf) scale = std::max(scale, double{std::abs(v)});
+      for (size_t i = 0; i < sf->size(); ++i) EXPECT_NEAR((*sh)[i], (*sf)[i], 2e-3 * scale) << i;
+      auto rf = f->Score(q);
+      auto rh = h->Score(q);
+      ASSERT_TRUE(rf.ok() && rh.ok());
+      EXPECT_EQ(rf->top[0].index, rh->top[0].index);
+      EXPECT_NEAR(rf->max_cosine, rh->max_cosine, 2e-3);
+      EXPECT_NEAR(rh->query_norm, rf->query_norm, 2e-3 * rf->query_norm);
+      EXPECT_NE(f->sketches_sha256(), h->sketches_sha256());
+    }
   }
 }
 
