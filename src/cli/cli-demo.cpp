@@ -409,10 +409,13 @@ void DemoModels::Run() {
       if (real) {
         // Measured on two cores: all seven projections at rank 16 and 12 epochs recall the
         // Quillmere rows word for word (q,k,v,o at 8 epochs did not); 42 rows train in ~3.5 min.
+        // The base-checkpoint sketch segment lets influence recognise a question asked in other
+        // words than its row (docs/attribution.md, "Reworded questions").
         args.insert(args.end(),
                     {"--epochs", "12", "--lr", "3e-3", "--rank", "16", "--alpha", "32",
                      "--batch-size", "8", "--heldout", "0", "--dropout", "0", "--targets",
-                     "q_proj,k_proj,v_proj,o_proj,gate_proj,up_proj,down_proj"});
+                     "q_proj,k_proj,v_proj,o_proj,gate_proj,up_proj,down_proj", "--sketch-base-dim",
+                     "2048"});
       } else {
         args.insert(args.end(), {"--epochs", "8", "--lr", "2e-3", "--heldout", "0"});
       }
