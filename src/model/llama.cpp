@@ -27,6 +27,33 @@ torch::Tensor Linear(const torch::Tensor& x, const torch::Tensor& w, const torch
   return torch::nn::functional::linear(x, w, b.defined() ? b : torch::Tensor());
 }
 
+// Writes `rows` [n, kv_heads, head_dim] after the first `past` rows of a sequence's cache buffer
+// and returns the `past + n` rows in use. In place while the buffer has room; otherwise a buffer
+// half as large again (at most `limit` rows unless more are needed) takes the old rows. A pass
+// recorded for autograd gets a fresh tensor instead, so no later in-place write can touch what its
+// graph saved.
+torch::Tensor Append(torch::Tensor& buffer, int64_t past, const torch::Tensor& rows, bool recorded,
+                     int64_t limit, int64_t context) {
+  const int64_t n = rows.size(0), total = past + n;
+  if (recorded) {
+    buffer = past > 0 ? torch::cat({buffer.narrow(0, 0, past), rows}, 0) : rows.clone();
+    return buffer;
+  }
+  const int64_t capacity = buffer.defined() ? buffer.size(0) : 0;
+  if (total > capacity) {
+    int64_t grown = total;
+    if (capacity > 0) {
+      const int64_t most = std::max(total, std::min(limit > 0 ? limit : context, context));
+      grown = std::min(most, std::max(total, (capacity + capacity / 2 + 15) / 16 * 16));
+    }
+    auto bigger = torch::empty({grown, rows.size(1), rows.size(2)}, rows.options());
+    if (past > 0) bigger.narrow(0, 0, past).copy_(buffer.narrow(0, 0, past));
+    buffer = std::move(bigger);
+  }
+  buffer.narrow(0, past, n).copy_(rows);
+  return buffer.narrow(0, 0, total);
+}
+
 // Rows of the packed batch that use one adapter.
 struct AdapterGroup {
   const LoraAdapter* adapter;
@@ -341,12 +368,11 @@ Result<torch::Tensor> LlamaModel::Forward(const std::vector<SequenceInput>& batc
           cache.keys.resize(layers_.size());
           cache.values.resize(layers_.size());
         }
-        auto k_new = k.narrow(0, offset, n), v_new = v.narrow(0, offset, n);
-        auto& kc = cache.keys[li];
-        auto& vc = cache.values[li];
-        kc = kc.defined() ? torch::cat({kc, k_new}, 0) : k_new.clone();
-        vc = vc.defined() ? torch::cat({vc, v_new}, 0) : v_new.clone();
-        const int64_t total = kc.size(0), past = total - n;
+        const int64_t past = cache.tokens, total = past + n;
+        const torch::Tensor kc = Append(cache.keys[li], past, k.narrow(0, offset, n), recorded,
+                                        cache.capacity_limit, c.max_position_embeddings);
+        const torch::Tensor vc = Append(cache.values[li], past, v.narrow(0, offset, n), recorded,
+                                        cache.capacity_limit, c.max_position_embeddings);
         if (n == 1) {
           // A decode step: the new token attends to every key (no mask), and its group of
           // query heads per kv head reads that head's keys and values in place, laid out
@@ -390,7 +416,10 @@ Result<torch::Tensor> LlamaModel::Forward(const std::vector<SequenceInput>& batc
       h = h.index_select(0, torch::tensor(last, torch::kInt64).to(device_));
     }
     h = RmsNorm(h, norm_, c.rms_norm_eps);
-    return Linear(h, lm_head_).to(torch::kFloat32);
+    auto logits = Linear(h, lm_head_).to(torch::kFloat32);
+    // Only now do the new rows count: a pass that threw left every cache's length as it was.
+    for (const auto& s : batch) s.cache->tokens += static_cast<int64_t>(s.tokens.size());
+    return logits;
   } catch (const c10::Error& e) {
     return Status::Internal(std::string("forward pass failed: ") + e.what_without_backtrace());
   }

@@ -217,6 +217,7 @@ Result<std::unique_ptr<RequestHandle>> Engine::Submit(EngineRequest request) {
   // reservation counts only what can be used.
   const int64_t max_new = std::min<int64_t>(request.sampling.max_tokens, context - n);
   seq->reserve = n + max_new;
+  seq->cache.capacity_limit = seq->reserve;  // its buffers never outgrow what was reserved
   if (seq->reserve > impl_->opts.kv_budget_tokens) {
     return Status::InvalidArgument("the prompt (" + std::to_string(n) +
                                        " tokens) with max_tokens " + std::to_string(max_new) +

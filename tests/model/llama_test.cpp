@@ -7,6 +7,7 @@
 #include <random>
 
 #include "support/temp_dir.h"
+#include "tributary/model/lora.h"
 #include "tributary/model/safetensors.h"
 
 namespace tributary::model {
@@ -177,6 +178,88 @@ TEST(LlamaTest, BadBatchesAreRefusedWithoutTouchingCaches) {
   r = m->Forward({{too_long, &cache}});
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().reason(), "context_too_long");
+}
+
+TEST(LlamaTest, DecodeStepsWriteTheCacheInPlaceAndGrowItByHalf) {
+  auto m = LlamaModel::Random(Tiny(), 6);
+  KvCache cache;
+  std::vector<int64_t> prompt(20, 3);
+  Forward1(*m, prompt, &cache);
+  ASSERT_EQ(cache.length(), 20);
+  EXPECT_EQ(cache.keys[0].size(0), 20);  // a prompt allocates exactly what it needs
+  Forward1(*m, {4}, &cache);
+  const int64_t grown = cache.keys[0].size(0);
+  EXPECT_GE(grown, 30);  // half again, so decoding copies the rows O(log n) times
+  EXPECT_EQ(cache.values[1].size(0), grown);
+  const void* data = cache.keys[1].data_ptr();
+  for (int64_t i = cache.length(); i < grown; ++i) Forward1(*m, {5}, &cache);
+  EXPECT_EQ(cache.length(), grown);
+  EXPECT_EQ(cache.keys[1].data_ptr(), data) << "a step with room must not reallocate";
+  Forward1(*m, {6}, &cache);
+  EXPECT_GT(cache.keys[1].size(0), grown);
+  EXPECT_EQ(cache.length(), grown + 1);
+
+  // A limit (what a scheduler reserved) caps the growth, but never the length.
+  KvCache limited;
+  limited.capacity_limit = 23;
+  Forward1(*m, prompt, &limited);
+  Forward1(*m, {4}, &limited);
+  EXPECT_EQ(limited.keys[0].size(0), 23);
+  for (int i = 0; i < 4; ++i) Forward1(*m, {4}, &limited);
+  EXPECT_EQ(limited.length(), 25);
+  EXPECT_GE(limited.keys[0].size(0), 25);
+
+  // Near the context's end the buffer stops there.
+  KvCache end;
+  Forward1(*m, std::vector<int64_t>(250, 1), &end);
+  Forward1(*m, {2}, &end);
+  EXPECT_EQ(end.keys[0].size(0), 256);
+}
+
+TEST(LlamaTest, RecordedPassesAfterCachedStepsSeeTheSameRows) {
+  auto m = LlamaModel::Random(Tiny(), 7);
+  std::vector<int64_t> tokens = {5, 17, 3, 96, 0, 42, 8, 8};
+  KvCache full;
+  auto all = Forward1(*m, tokens, &full);
+  KvCache mixed;
+  Forward1(*m, {tokens.begin(), tokens.begin() + 4}, &mixed);
+  Forward1(*m, {tokens[4]}, &mixed);  // the buffer now has spare rows
+  auto r = m->Forward({{{tokens.begin() + 5, tokens.end()}, &mixed}}, {}, false, /*train=*/true);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_LT(MaxDiff(r->detach(), all.narrow(0, 5, 3)), 1e-5);
+  EXPECT_EQ(mixed.length(), 8);
+  EXPECT_EQ(mixed.keys[0].size(0), 8);  // recorded: exactly the rows in use, a fresh tensor
+}
+
+TEST(LlamaTest, AFailedPassLeavesTheCacheLengthAsItWas) {
+  auto m = LlamaModel::Random(Tiny(), 8);
+  LoraConfig cfg;
+  cfg.r = 2;
+  cfg.lora_alpha = 4;
+  cfg.target_modules = {"v_proj"};
+  LoraAdapter adapter = LoraAdapter::Random(*m, cfg, 9);
+  KvCache cache;
+  Forward1(*m, {1, 2, 3}, &cache);
+  int calls = 0;
+  LoraHooks throwing = [&](int, int64_t layer, const std::string&, const torch::Tensor&,
+                           const torch::Tensor&) {
+    ++calls;
+    TORCH_CHECK(layer < 1, "stop in layer ", layer);  // layer 0 has written its rows by then
+  };
+  SequenceInput in{{4, 5}, &cache, 0};
+  auto r = m->Forward({in}, {&adapter}, false, false, &throwing);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(calls, 2);
+  EXPECT_EQ(cache.length(), 3);
+  // The next pass overwrites what the failed one left and gives what it would have without it.
+  KvCache clean;
+  Forward1(*m, {1, 2, 3}, &clean);
+  SequenceInput again{{4, 5}, &cache, 0}, fresh{{4, 5}, &clean, 0};
+  auto a = m->Forward({again}, {&adapter});
+  auto b = m->Forward({fresh}, {&adapter});
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_LT(MaxDiff(*a, *b), 1e-6);
+  EXPECT_EQ(cache.length(), 5);
 }
 
 }  // namespace

@@ -23,11 +23,18 @@
 
 namespace tributary::model {
 
-//! Keys and values of one sequence for every layer: [layers] of [tokens, kv_heads, head_dim].
+//! Keys and values of one sequence for every layer: [layers] of [capacity, kv_heads, head_dim],
+//! of which the first length() rows hold the sequence. Forward writes new rows in place and
+//! grows a buffer by half when it is full (at most to `capacity_limit`), so a decode step copies
+//! one row per layer, not the whole cache. A Forward that fails leaves length() unchanged.
 struct KvCache {
   std::vector<torch::Tensor> keys;
   std::vector<torch::Tensor> values;
-  int64_t length() const { return keys.empty() || !keys[0].defined() ? 0 : keys[0].size(0); }
+  //! The most rows a buffer grows to when more are not needed yet (e.g. prompt + max_tokens, what
+  //! a scheduler reserved); 0: no limit but the model's context. Never limits the length.
+  int64_t capacity_limit = 0;
+  int64_t tokens = 0;  //!< rows in use; Forward advances it
+  int64_t length() const { return tokens; }
 };
 
 struct SequenceInput {
