@@ -118,7 +118,8 @@ void DatanetService::ApplyFreedLocked(uint64_t datanet, RowIndex& index) {
 }
 
 void DatanetService::OnCommit(const CommittedBlock& b) {
-  // On the block producer's thread: never takes mu_, which an upload holds while it validates.
+  // On the block producer's thread: never takes a Datanet's mutex, which an upload holds while it
+  // validates.
   for (size_t i = 0; i < b.txs.size(); ++i) {
     const Transaction& tx = b.txs[i];
     const Receipt& r = b.receipts[i];
@@ -203,25 +204,21 @@ Result<RowIndex> DatanetService::BuildIndex(const Datanet& d) {
   return index;
 }
 
-Result<RowIndex*> DatanetService::IndexLocked(const Datanet& d,
-                                              std::unique_lock<std::mutex>& lock) {
-  for (;;) {
-    auto it = indexes_.find(d.id);
-    if (it != indexes_.end()) return it->second.get();
-    if (!building_.contains(d.id)) break;
-    index_built_.wait(lock);  // another upload is building it
-  }
-  building_.insert(d.id);
+DatanetService::DatanetSlot& DatanetService::Slot(uint64_t datanet) {
+  std::lock_guard<std::mutex> lock(slots_mu_);
+  auto& slot = slots_[datanet];
+  if (!slot) slot = std::make_unique<DatanetSlot>();
+  return *slot;
+}
+
+Result<RowIndex*> DatanetService::IndexLocked(const Datanet& d, DatanetSlot& slot) {
+  if (slot.index) return slot.index.get();
   {
     // From here on, rows the ledger frees are queued for this index (before it reads the ledger).
     std::lock_guard<std::mutex> freed(freed_mu_);
     tracked_.insert(d.id);
   }
-  lock.unlock();
   Result<RowIndex> built = BuildIndex(d);
-  lock.lock();
-  building_.erase(d.id);
-  index_built_.notify_all();
   if (!built.ok()) {
     // No index: stop queueing for it (the next build reads the ledger afresh).
     std::lock_guard<std::mutex> freed(freed_mu_);
@@ -229,15 +226,12 @@ Result<RowIndex*> DatanetService::IndexLocked(const Datanet& d,
     freed_.erase(d.id);
     return built.status();
   }
-  auto owned = std::make_unique<RowIndex>(std::move(*built));
-  RowIndex* ptr = owned.get();
-  indexes_[d.id] = std::move(owned);
-  return ptr;
+  slot.index = std::make_unique<RowIndex>(std::move(*built));
+  return slot.index.get();
 }
 
-Result<Prepared> DatanetService::PrepareLocked(const Datanet& d,
-                                               const std::vector<UploadFile>& files,
-                                               std::unique_lock<std::mutex>& lock) {
+Result<std::vector<ParsedFile>> DatanetService::ParseUpload(const Datanet& d,
+                                                            const std::vector<UploadFile>& files) {
   const Quotas& q = d.spec.quotas;
   if (files.empty()) return Status::InvalidArgument("no files to contribute", "no_files");
   if (files.size() > std::min<uint64_t>(kMaxFilesPerContribution, q.files_per_day)) {
@@ -262,7 +256,13 @@ Result<Prepared> DatanetService::PrepareLocked(const Datanet& d,
     }
     parsed.push_back(std::move(*p));
   }
-  TRIB_ASSIGN_OR_RETURN(RowIndex * index, IndexLocked(d, lock));
+  return parsed;
+}
+
+Result<Prepared> DatanetService::PrepareLocked(const Datanet& d,
+                                               const std::vector<UploadFile>& files,
+                                               std::vector<ParsedFile> parsed, DatanetSlot& slot) {
+  TRIB_ASSIGN_OR_RETURN(RowIndex * index, IndexLocked(d, slot));
   if (validate_hook_) validate_hook_(d.id);
   ApplyFreedLocked(d.id, *index);
   Prepared out;
@@ -286,8 +286,10 @@ Result<Prepared> DatanetService::PrepareLocked(const Datanet& d,
 
 Result<Prepared> DatanetService::Prepare(uint64_t datanet, const std::vector<UploadFile>& files) {
   TRIB_ASSIGN_OR_RETURN(Datanet d, GetDatanet(datanet));
-  std::unique_lock<std::mutex> lock(mu_);
-  return PrepareLocked(d, files, lock);
+  TRIB_ASSIGN_OR_RETURN(auto parsed, ParseUpload(d, files));
+  DatanetSlot& slot = Slot(d.id);
+  std::lock_guard<std::mutex> lock(slot.mu);
+  return PrepareLocked(d, files, std::move(parsed), slot);
 }
 
 Result<std::pair<Hash32, Prepared>> DatanetService::Submit(uint64_t datanet,
@@ -305,8 +307,10 @@ Result<std::pair<Hash32, Prepared>> DatanetService::Submit(uint64_t datanet,
                                    "wrong_datanet");
   }
   TRIB_ASSIGN_OR_RETURN(Datanet d, GetDatanet(datanet));
-  std::unique_lock<std::mutex> lock(mu_);
-  TRIB_ASSIGN_OR_RETURN(Prepared prepared, PrepareLocked(d, files, lock));
+  TRIB_ASSIGN_OR_RETURN(auto parsed, ParseUpload(d, files));
+  DatanetSlot& slot = Slot(d.id);
+  std::lock_guard<std::mutex> lock(slot.mu);
+  TRIB_ASSIGN_OR_RETURN(Prepared prepared, PrepareLocked(d, files, std::move(parsed), slot));
   if (prepared.payload.rows == 0) {
     return Status::FailedPrecondition("no row of this upload was accepted (" +
                                           std::to_string(prepared.report.rejected) +
@@ -331,7 +335,7 @@ Result<std::pair<Hash32, Prepared>> DatanetService::Submit(uint64_t datanet,
     (void)rows_->DeleteContribution(id);
     return submitted.status();
   }
-  TRIB_ASSIGN_OR_RETURN(RowIndex * index, IndexLocked(d, lock));
+  TRIB_ASSIGN_OR_RETURN(RowIndex * index, IndexLocked(d, slot));
   const auto& accepted = prepared.report.accepted_rows;
   for (size_t i = 0; i < accepted.size(); ++i) {
     TRIB_RETURN_IF_ERROR(index->Add(accepted[i].id, prepared.report.accepted_signatures[i]));

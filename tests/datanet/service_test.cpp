@@ -6,9 +6,12 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
+#include <chrono>
 #include <cstdlib>
 #include <fstream>
+#include <future>
 #include <memory>
 #include <string>
 #include <vector>
@@ -591,6 +594,48 @@ TEST_F(ServiceTest, BlocksCommitWhileAnUploadIsValidated) {
   ExpectCommitted(bob);
   svc_->SetValidateHookForTest({});
   EXPECT_EQ(svc_->Prepare(approval_, {more})->payload.rows, 0u);  // held while pending
+}
+
+// Each Datanet has its own lock: while an upload to one is being validated (held in the hook), an
+// upload to another completes, and a second upload to the same one waits for the first.
+TEST_F(ServiceTest, UploadsToDifferentDatanetsValidateSideBySide) {
+  using namespace std::chrono_literals;
+  std::promise<void> entered, release;
+  std::shared_future<void> released = release.get_future().share();
+  std::atomic<int> approval_calls{0};
+  svc_->SetValidateHookForTest([&](uint64_t datanet) {
+    if (datanet != approval_ || approval_calls++ > 0) return;
+    entered.set_value();
+    released.wait();
+  });
+  auto first = std::async(std::launch::async, [&] {
+    return svc_->Prepare(approval_, {Jsonl("first.jsonl", Texts(200, 4))});
+  });
+  if (entered.get_future().wait_for(30s) != std::future_status::ready) {
+    auto r = first.get();
+    FAIL() << "the upload never reached validation: "
+           << (r.ok() ? std::string("it succeeded") : r.status().ToString());
+  }
+  auto other = std::async(std::launch::async, [&] {
+    return svc_->Prepare(open_, {Jsonl("other.jsonl", Texts(210, 3))});
+  });
+  const bool other_done = other.wait_for(30s) == std::future_status::ready;
+  auto same = std::async(std::launch::async, [&] {
+    return svc_->Prepare(approval_, {Jsonl("same.jsonl", Texts(220, 2))});
+  });
+  const bool same_waited = same.wait_for(300ms) == std::future_status::timeout;
+  release.set_value();  // before any assertion, so that no thread is left waiting
+  auto first_result = first.get();
+  auto same_result = same.get();
+  auto other_result = other.get();
+  svc_->SetValidateHookForTest({});
+  EXPECT_TRUE(other_done) << "an upload to another Datanet waited for this one's validation";
+  EXPECT_TRUE(same_waited) << "two uploads to one Datanet were validated at once";
+  ASSERT_TRUE(first_result.ok() && same_result.ok() && other_result.ok());
+  EXPECT_EQ(first_result->payload.rows, 4u);
+  EXPECT_EQ(same_result->payload.rows, 2u);
+  EXPECT_EQ(other_result->payload.rows, 3u);
+  EXPECT_EQ(approval_calls, 2);
 }
 
 // Three contributions in the open Datanet (alice, bob, alice), published as version 1.

@@ -1,6 +1,7 @@
 #include "support/test_util.h"
 
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <httplib.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -9,6 +10,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
 #include <fstream>
 #include <random>
 #include <sstream>
@@ -87,7 +89,17 @@ NodeProcess::NodeProcess(std::filesystem::path data, std::filesystem::path home,
   log_ = data_.parent_path() / (data_.filename().string() + ".node.log");
 }
 
-NodeProcess::~NodeProcess() { Kill(); }
+NodeProcess::~NodeProcess() {
+  Kill();
+  // The log sits beside the data directory (often the temp dir itself, under /tmp): keep it only
+  // when the test failed, and say where.
+  if (::testing::Test::HasFailure()) {
+    std::fprintf(stderr, "node log kept: %s\n", log_.c_str());
+  } else {
+    std::error_code ec;
+    std::filesystem::remove(log_, ec);
+  }
+}
 
 bool NodeProcess::Start(int timeout_ms) {
   port_ = FreePort();

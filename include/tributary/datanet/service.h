@@ -13,16 +13,17 @@
 // A crash between storing rows and the tx's commit leaves rows of an unknown contribution: Open
 // removes every stored contribution the ledger does not hold, so no partial upload survives.
 //
-// Thread-safety: all methods are safe to call concurrently (one internal mutex guards the
-// duplicate indexes; the chain and row store are thread-safe). A Datanet's duplicate index is
-// built on its first upload after a start without that mutex held and reading the ledger in short
-// slices, so block commits, reads and uploads to other Datanets go on meanwhile; only uploads to
-// that Datanet wait for it. Block commits never wait for an upload's validation: rows a block
-// frees (a refused upload, a rejection) are queued and leave the index before the next upload
-// to that Datanet is validated.
+// Thread-safety: all methods are safe to call concurrently; the chain and row store are
+// thread-safe. Each Datanet has its own mutex over its duplicate index: uploads to one Datanet
+// validate, store and submit one at a time (each must see the rows of the one before), uploads
+// to different Datanets run side by side, and files are parsed before any lock is taken. A
+// Datanet's index is built on its first upload after a start, under that Datanet's mutex only,
+// reading the ledger in short slices, so block commits, reads and uploads to other Datanets go on
+// meanwhile. Block commits never wait for an upload's validation: rows a block frees (a refused
+// upload, a rejection) are queued and leave the index before the next upload to that Datanet is
+// validated.
 #pragma once
 
-#include <condition_variable>
 #include <filesystem>
 #include <functional>
 #include <map>
@@ -107,15 +108,14 @@ class DatanetService {
   RowStore& rows() { return *rows_; }
 
   //! Called by the builder of a Datanet's index after reading the ledger and the rows, before it
-  //! takes the service mutex to install the index: lets tests commit blocks and upload elsewhere
-  //! while a build is in progress. Set before any upload; not synchronized.
+  //! installs the index: lets tests commit blocks and upload elsewhere while a build is in
+  //! progress. Set before any upload; not synchronized.
   void SetIndexBuildHookForTest(std::function<void(uint64_t datanet)> hook) {
     build_hook_ = std::move(hook);
   }
-  //! Called with the service mutex held, after a Datanet's index is ready and before the queued
-  //! freed rows are applied and the upload validated: lets tests commit blocks in the middle of
-  //! an upload. Set before
-  //! any upload; not synchronized.
+  //! Called with the Datanet's mutex held, after its index is ready and before the queued freed
+  //! rows are applied and the upload validated: lets tests commit blocks, or upload to another
+  //! Datanet, in the middle of an upload. Set before any upload; not synchronized.
   void SetValidateHookForTest(std::function<void(uint64_t datanet)> hook) {
     validate_hook_ = std::move(hook);
   }
@@ -126,27 +126,36 @@ class DatanetService {
   Status Reconcile();
   void OnCommit(const CommittedBlock& block);
   // Rows the ledger no longer holds against new uploads (a refused submit, a rejection): queued
-  // for the Datanet's index when it has one or one is being built (freed_mu_, not mu_).
+  // for the Datanet's index when it has one or one is being built (freed_mu_, not a Datanet's
+  // mutex).
   void FreeRows(uint64_t datanet, std::vector<Hash32> ids);
   bool Tracked(uint64_t datanet);  // whether FreeRows would queue rows of `datanet`
-  // Removes the rows queued for `datanet` from its index; mu_ held.
+  // One Datanet's upload state. `mu` serializes its uploads; `index` (guarded by `mu`) is its
+  // duplicate index once built.
+  struct DatanetSlot {
+    std::mutex mu;
+    std::unique_ptr<RowIndex> index;
+  };
+  // The slot of `datanet`, made on first use; slots live as long as the service.
+  DatanetSlot& Slot(uint64_t datanet);
+  // Removes the rows queued for `datanet` from its index; the slot's mutex held.
   void ApplyFreedLocked(uint64_t datanet, RowIndex& index);
-  // The duplicate index of a Datanet, built from the row store on first use. `lock` holds mu_;
-  // it is released while the index is built (or while another caller builds it).
-  Result<RowIndex*> IndexLocked(const Datanet& d, std::unique_lock<std::mutex>& lock);
-  // Reads the rows of every pending or accepted contribution of `d` into a new index, mu_ not
-  // held.
+  // The duplicate index of `d`, built from the row store on first use; the slot's mutex held.
+  Result<RowIndex*> IndexLocked(const Datanet& d, DatanetSlot& slot);
+  // Reads the rows of every pending or accepted contribution of `d` into a new index.
   Result<RowIndex> BuildIndex(const Datanet& d);
+  // Checks the files against the quotas and parses them (no lock needed).
+  static Result<std::vector<ParsedFile>> ParseUpload(const Datanet& d,
+                                                     const std::vector<UploadFile>& files);
+  // Validates parsed files against the index; the slot's mutex held.
   Result<Prepared> PrepareLocked(const Datanet& d, const std::vector<UploadFile>& files,
-                                 std::unique_lock<std::mutex>& lock);
+                                 std::vector<ParsedFile> parsed, DatanetSlot& slot);
 
   Chain* chain_;
   uint64_t listener_ = 0;
   std::unique_ptr<RowStore> rows_;
-  std::mutex mu_;
-  std::map<uint64_t, std::unique_ptr<RowIndex>> indexes_;
-  std::set<uint64_t> building_;  // Datanets whose index is being built
-  std::condition_variable index_built_;
+  std::mutex slots_mu_;  // guards the map only, never held while a slot's mutex is taken
+  std::map<uint64_t, std::unique_ptr<DatanetSlot>> slots_;
   // Rows freed by committed blocks, by Datanet, not yet out of its index; tracked_: Datanets
   // with an index built or being built (others' rows are not queued: a build reads the ledger).
   std::mutex freed_mu_;
