@@ -24,7 +24,7 @@ CombineOptions CombineOptions::ForMethod(std::string_view method, bool base_chec
     o.cosine_floor = base_checkpoint ? 0.7 : 0.8;
     o.cosine_full = 0.95;
   } else if (base_checkpoint) {
-    o.cosine_floor = 0.05;
+    o.cosine_floor = 0.15;
   }
   return o;
 }

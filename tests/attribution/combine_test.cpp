@@ -139,19 +139,19 @@ TEST(Combine, DefaultsAreCalibratedPerMethod) {
   ASSERT_TRUE(w.ok());
   EXPECT_EQ(w->unattributed_parts, 1'000'000u);
   // Sketches with a base-checkpoint segment have their own pair: under trak a reworded
-  // question about a planted fact aligns at 0.06-0.11 with its row, one about nothing in the
-  // data at 0.01-0.06 (docs/attribution.md).
+  // question about a planted fact aligns at 0.24-0.42 with its row, one about nothing in the
+  // data at 0.06-0.10 (docs/attribution.md).
   for (const char* method : {"trak", "tracin"}) {
     EXPECT_TRUE(CombineOptions::ForMethod(method, true).Validate().ok()) << method;
   }
-  EXPECT_EQ(CombineOptions::ForMethod("trak", true).cosine_floor, 0.05);
+  EXPECT_EQ(CombineOptions::ForMethod("trak", true).cosine_floor, 0.15);
   EXPECT_EQ(CombineOptions::ForMethod("tracin", true).cosine_floor, 0.7);
   auto nothing =
-      CombineEvidence(10, {}, {{Id(1), "a1", 1.0}}, 0.02, CombineOptions::ForMethod("trak", true));
+      CombineEvidence(10, {}, {{Id(1), "a1", 1.0}}, 0.1, CombineOptions::ForMethod("trak", true));
   ASSERT_TRUE(nothing.ok());
   EXPECT_EQ(nothing->unattributed_parts, 1'000'000u);
   auto reworded =
-      CombineEvidence(10, {}, {{Id(1), "a1", 1.0}}, 0.09, CombineOptions::ForMethod("trak", true));
+      CombineEvidence(10, {}, {{Id(1), "a1", 1.0}}, 0.3, CombineOptions::ForMethod("trak", true));
   ASSERT_TRUE(reworded.ok());
   ASSERT_EQ(reworded->weights.size(), 1u);
   EXPECT_EQ(reworded->weights[0].contributor, "a1");

@@ -47,9 +47,10 @@ struct CombineOptions {
   //! metric and near 0.7 under tracin's plain one (docs/attribution.md, Evaluation), so one
   //! scale for both would pay contributors for answers they did not shape. Sketches with a
   //! base-checkpoint segment (factory/sketch.h) align differently and get their own pair
-  //! ("trak": 0.05 / 0.9, "tracin": 0.7 / 0.95), measured on SmolLM2: under trak the best cosine
-  //! of a reworded question about a planted fact is 0.06-0.11, of a question about nothing in
-  //! the data 0.01-0.06.
+  //! ("trak": 0.15 / 0.9, "tracin": 0.7 / 0.95), measured on SmolLM2: under trak the best cosine
+  //! of a reworded question about a planted fact is 0.24-0.42 (p10-p90; 180 rows), of a
+  //! question about nothing in the data 0.06-0.10, and the same in the demo's 42 rows (0.16-0.42
+  //! against 0.05-0.07), since λ is scaled by min(count, dim) (influence.h).
   static CombineOptions ForMethod(std::string_view method, bool base_checkpoint = false);
   //! InvalidArgument (reason "bad_option") unless 0 <= span_weight <= 1 and
   //! 0 <= cosine_floor < cosine_full <= 1.

@@ -8,7 +8,9 @@
 //                                                 is a constant factor and is left out)
 //   trak    s_i = q^T (G^T G + λ I)^-1 g_i      (TRAK's estimator for one model: the inner
 //                                                 product after whitening by the sketches'
-//                                                 Gram matrix; λ = damping · trace(G^T G) / dim)
+//                                                 Gram matrix; λ = damping · trace(G^T G) /
+//                                                 min(count, dim), the mean of its nonzero
+//                                                 eigenvalues at most)
 // Both are one matrix-vector product over the memory-mapped [count, dim] matrix: trak first
 // solves u = (G^T G + λI)^-1 q with the cached Cholesky factor, then s = G u. With fewer sketches
 // than dims (an adapter trained on a small Datanet: rank 16 on seven projections of a 30-layer
@@ -51,7 +53,11 @@ Result<InfluenceMethod> ParseInfluenceMethod(std::string_view name);
 
 struct InfluenceOptions {
   InfluenceMethod method = InfluenceMethod::kTrak;
-  double damping = 0.1;      //!< trak: λ = damping · trace(G^T G) / dim; must be > 0
+  //! trak: λ = damping · trace(G^T G) / min(count, dim); must be > 0. With fewer sketches than
+  //! dims the Gram matrix has only `count` nonzero eigenvalues, so dividing by dim would shrink λ
+  //! (and every cosine, as most of a query lies outside the sketches' span, weighted 1/λ) with
+  //! count / dim; over min(count, dim) λ keeps its scale against the data's.
+  double damping = 0.1;
   size_t top_examples = 10;  //!< examples reported, highest score first
   //! Per contribution, only its examples among the `aggregate_examples` best-aligned ones
   //! (highest cos_i) count toward `positive` (so thousands of tiny alignments do not outweigh a

@@ -25,6 +25,7 @@ constexpr size_t kHeaderBytes = 128;
 constexpr size_t kTrailerBytes = 32;
 constexpr uint32_t kFlagTrak = 1;
 constexpr uint32_t kFlagDual = 2;
+constexpr uint32_t kFlagRankScaled = 4;
 
 template <typename T>
 void Put(std::string& b, size_t at, T v) {
@@ -88,6 +89,7 @@ Result<InfluenceCache> ReadInfluenceCache(const fs::path& path) {
   const uint32_t flags = Get<uint32_t>(b, 12);
   c.has_trak = (flags & kFlagTrak) != 0;
   c.dual = c.has_trak && (flags & kFlagDual) != 0;
+  c.rank_scaled = c.has_trak && (flags & kFlagRankScaled) != 0;
   c.file_size = Get<uint64_t>(b, 16);
   c.mtime_ns = Get<int64_t>(b, 24);
   c.count = Get<uint64_t>(b, 32);
@@ -128,7 +130,10 @@ Status WriteInfluenceCache(const fs::path& path, const InfluenceCache& c) {
   std::string b(n + kTrailerBytes, '\0');
   std::memcpy(b.data(), kMagic, 8);
   Put<uint32_t>(b, 8, kVersion);
-  Put<uint32_t>(b, 12, c.has_trak ? kFlagTrak | (c.dual ? kFlagDual : 0) : 0);
+  Put<uint32_t>(b, 12,
+                c.has_trak
+                    ? kFlagTrak | (c.dual ? kFlagDual : 0) | (c.rank_scaled ? kFlagRankScaled : 0)
+                    : 0);
   Put<uint64_t>(b, 16, c.file_size);
   Put<int64_t>(b, 24, c.mtime_ns);
   Put<uint64_t>(b, 32, c.count);

@@ -209,7 +209,8 @@ struct InfluenceIndex::Impl {
   std::vector<double> norms;  // |g_i|_M in the method's metric
   // trak: (G^T G + λI)^-1 from the cached Cholesky factor, float64 [dim, dim]. Explicit, so a
   // query is one matrix-vector product (cholesky_solve copies the factor on every call); with
-  // λ = damping · trace / dim the condition number is at most about dim / damping.
+  // λ = damping · trace / min(count, dim) the condition number is at most about
+  // min(count, dim) / damping.
   // With fewer sketches than dims (`dual`, an adapter trained on a small Datanet) the same scores
   // come from the count x count side instead: (G G^T + λI)^-1, float64 [count, count].
   torch::Tensor inverse;
@@ -498,8 +499,9 @@ Result<std::unique_ptr<InfluenceIndex>> InfluenceIndex::Open(const fs::path& ske
     // Fewer sketches than dims: whiten on the count x count side (same scores, O(count^2 dim)
     // instead of O(count dim^2), and a count^2 factor in memory instead of dim^2).
     im.dual = im.count < im.dim;
+    // A dual factor from before λ was scaled by min(count, dim) has another λ: recomputed.
     const bool need_trak = trak && !(have && cache.has_trak && cache.damping == options.damping &&
-                                     cache.dual == im.dual);
+                                     cache.dual == im.dual && (cache.rank_scaled || !im.dual));
     if (!have) {
       cache = InfluenceCache();
       cache.file_size = stamp->size;
@@ -526,31 +528,32 @@ Result<std::unique_ptr<InfluenceIndex>> InfluenceIndex::Open(const fs::path& ske
         stages.Next();
       }
       if (need_trak) {
-        // G G^T has the same trace as G^T G, so λ is the same in both forms.
+        // G G^T has the same trace as G^T G, so λ is the same in both forms. Its nonzero
+        // eigenvalues number min(count, dim): λ is damping times their mean (influence.h).
         if (im.dual) gram = im.RowGram(stages);
         const double trace = gram.trace().item<double>();
+        const auto rank = static_cast<double>(std::min(im.count, im.dim));
         // All-zero sketches have no scale to take λ from; any positive λ gives them score 0.
-        const double lambda =
-            trace > 0 ? options.damping * trace / static_cast<double>(im.dim) : options.damping;
+        const double lambda = trace > 0 ? options.damping * trace / rank : options.damping;
+        torch::Tensor l;  // the lower Cholesky factor the cache keeps
         if (im.dual) {
           // |g_i|_M^2 = [K (K + λI)^-1]_ii, summed from K itself (1 - λ [(K + λI)^-1]_ii would
           // cancel for small sketches).
-          const torch::Tensor l =
-              torch::linalg_cholesky(gram + lambda * torch::eye(im.count, torch::kFloat64))
+          l = torch::linalg_cholesky(gram + lambda * torch::eye(im.count, torch::kFloat64))
                   .contiguous();
           const torch::Tensor sq =
               (gram * torch::cholesky_inverse(l, /*upper=*/false)).sum(1).clamp_min(0).sqrt();
           const double* p = sq.data_ptr<double>();
           cache.trak_norms.assign(p, p + im.count);
-          cache.factor.assign(l.data_ptr<double>(), l.data_ptr<double>() + l.numel());
         } else {
           gram.diagonal().add_(lambda);
-          const torch::Tensor l = torch::linalg_cholesky(gram).contiguous();
+          l = torch::linalg_cholesky(gram).contiguous();
           cache.trak_norms = im.TrakNorms(l, stages);
-          cache.factor.assign(l.data_ptr<double>(), l.data_ptr<double>() + l.numel());
         }
+        cache.factor.assign(l.data_ptr<double>(), l.data_ptr<double>() + l.numel());
         cache.has_trak = true;
         cache.dual = im.dual;
+        cache.rank_scaled = true;
         cache.damping = options.damping;
         cache.lambda = lambda;
       }

@@ -119,7 +119,7 @@ std::vector<double> Solve(std::vector<double> a, std::vector<double> b) {
   return x;
 }
 
-// G^T G + λI with λ = damping · trace(G^T G) / dim, in double.
+// G^T G + λI with λ = damping · trace(G^T G) / min(count, dim), in double.
 std::vector<double> DampedGram(const Sketches& s, double damping) {
   const auto d = static_cast<size_t>(s.dim);
   std::vector<double> a(d * d, 0.0);
@@ -132,7 +132,8 @@ std::vector<double> DampedGram(const Sketches& s, double damping) {
   }
   double trace = 0;
   for (size_t j = 0; j < d; ++j) trace += a[j * d + j];
-  for (size_t j = 0; j < d; ++j) a[j * d + j] += damping * trace / static_cast<double>(d);
+  const auto rank = static_cast<double>(std::min<int64_t>(s.count, s.dim));
+  for (size_t j = 0; j < d; ++j) a[j * d + j] += damping * trace / rank;
   return a;
 }
 
@@ -465,6 +466,19 @@ TEST_P(InfluenceCacheTest, CacheIsReusedAndInvalidated) {
   {
     std::ifstream in(cache, std::ios::binary);
     bytes.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  // A cache from before λ was scaled by min(count, dim) (flag bit 2 clear, its checksum valid):
+  // a dual factor was computed with another λ and is recomputed; a dim x dim one is still right.
+  {
+    std::string old = bytes;
+    ASSERT_EQ(old[12] & 4, 4);
+    old[12] = static_cast<char>(old[12] & ~4);
+    const Hash32 sum = Sha256(AsBytes(std::string_view(old).substr(0, old.size() - 32)));
+    std::memcpy(old.data() + old.size() - 32, sum.data(), 32);
+    std::ofstream(cache, std::ios::binary | std::ios::trunc) << old;
+    EXPECT_EQ(open(InfluenceMethod::kTrak, 0.1, &computed), trak);
+    EXPECT_EQ(computed, n < d);
+    std::ofstream(cache, std::ios::binary | std::ios::trunc) << bytes;
   }
   std::string flipped = bytes;
   flipped[200] ^= 0x10;
