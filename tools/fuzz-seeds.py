@@ -217,6 +217,24 @@ def text_seeds():
         b"\x0b" + b'question,answer,source\n"a, quoted",b,c\nx,"y ""q""",z\n')
     put("datanet_files", "jsonl-fields",
         b"\x0a" + b'{"question": "q", "answer": "a", "source": "s"}\n')
+    # multipart: the Content-Type line, then the body, as the CLI, a browser and curl send them.
+    cli = (b"--tributary-upload-7c1f0e5b9a2d4c38\r\nContent-Disposition: form-data; name=\"file\"; "
+           b"filename=\"a.txt\"\r\nContent-Type: application/octet-stream\r\n\r\nFirst.\r\n\r\n"
+           b"Second.\r\n--tributary-upload-7c1f0e5b9a2d4c38\r\nContent-Disposition: form-data; "
+           b"name=\"tx\"\r\nContent-Type: application/json\r\n\r\n{\"kind\":\"x\"}\r\n"
+           b"--tributary-upload-7c1f0e5b9a2d4c38--\r\n")
+    put("multipart", "cli", b"multipart/form-data; boundary=tributary-upload-7c1f0e5b9a2d4c38\n" + cli)
+    put("multipart", "browser",
+        b"multipart/form-data; boundary=----WebKitFormBoundary7MA4YWxkTrZu0gW\n"
+        b"------WebKitFormBoundary7MA4YWxkTrZu0gW\r\nContent-Disposition: form-data; name=\"file\"; "
+        b"filename=\"C:\\dir\\q%22.jsonl\"\r\nContent-Type: application/x-ndjson\r\n\r\n"
+        b"{\"prompt\": \"p\", \"response\": \"r\"}\n\r\n"
+        b"------WebKitFormBoundary7MA4YWxkTrZu0gW--\r\n")
+    put("multipart", "curl-quoted",
+        b"Multipart/Form-Data; charset=utf-8; boundary=\"x y'z\"\n"
+        b"preamble\r\n--x y'z \t\r\ncontent-disposition: FORM-DATA; name=f; filename=b.csv\r\n\r\n"
+        b"q,a\r\n--x y'zz,not a boundary\r\n--x y'z\r\nContent-Disposition: form-data; name=e\r\n"
+        b"\r\n\r\n--x y'z--\r\nepilogue")
     put("openai_request", "chat.json", json.dumps({
         "model": "1", "messages": [{"role": "system", "content": "Be brief."},
                                    {"role": "user", "content": "Hello"}],

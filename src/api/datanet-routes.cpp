@@ -1,6 +1,8 @@
 // The Datanet routes: create/update/list Datanets, upload and review contributions, publish
 // versions, read rows with provenance and proofs, and the contributor leaderboard.
 #include "http.h"
+#include "tributary/base/json_parse.h"
+#include "tributary/base/multipart.h"
 #include "tributary/datanet/kinds.h"
 
 namespace tributary::http {
@@ -23,16 +25,23 @@ struct Upload {
 Result<Upload> ReadUpload(const httplib::Request& req, const ServerOptions& opts) {
   Upload up;
   auto bad = [](const std::string& m) { return Status::InvalidArgument(m, "bad_upload"); };
-  if (req.is_multipart_form_data()) {
-    for (const auto& [name, part] : req.files) {
-      if (name == "tx") {
-        json j = json::parse(part.content, nullptr, false);
-        if (j.is_discarded()) return bad("the 'tx' part is not JSON");
-        up.tx = std::move(j);
+  if (const std::string form_type = req.get_header_value(kFormContentTypeHeader);
+      !form_type.empty()) {
+    TRIB_ASSIGN_OR_RETURN(const std::string boundary, MultipartBoundary(form_type));
+    TRIB_ASSIGN_OR_RETURN(const std::vector<FormPart> parts,
+                          ParseMultipartForm(req.body, boundary));
+    for (const FormPart& part : parts) {
+      if (part.name == "tx") {
+        if (up.tx) return bad("two 'tx' parts");
+        // Bounded like every JSON body: a deeply nested part must not exhaust the stack.
+        auto j = ParseJsonBounded(part.content, opts.max_json_depth);
+        if (!j.ok()) return bad("the 'tx' part is not JSON within the nesting limit");
+        up.tx = std::move(*j);
       } else if (!part.filename.empty()) {
-        up.files.push_back({part.filename, part.content});
+        up.files.push_back({part.filename, std::string(part.content)});
       } else {
-        return bad("unexpected form field '" + name + "' (send files with a filename, and 'tx')");
+        return bad("unexpected form field '" + part.name +
+                   "' (send files with a filename, and 'tx')");
       }
     }
     return up;

@@ -15,6 +15,10 @@
 
 namespace tributary::http {
 
+//! Where the node puts a multipart/form-data request's Content-Type before httplib reads the
+//! body, so that httplib keeps the body raw and the route parses it (ParseMultipartForm).
+inline constexpr char kFormContentTypeHeader[] = "X-Tributary-Form-Content-Type";
+
 void SendJson(httplib::Response& res, int status, const nlohmann::json& body);
 void SendError(httplib::Response& res, int status, const std::string& code, const std::string& msg);
 //! {"error":{"code": reason, "message"}}.

@@ -1,5 +1,3 @@
-#include "tributary/api/node_server.h"
-
 #include <httplib.h>
 
 #include <mutex>
@@ -11,6 +9,8 @@
 #include "api/payments.h"
 #include "api/serve-supervisor.h"
 #include "http.h"
+#include "tributary/api/node_server.h"
+#include "tributary/base/multipart.h"
 #include "tributary/datanet/kinds.h"
 #include "tributary/economy/kinds.h"
 #include "tributary/economy/model_files.h"
@@ -122,6 +122,19 @@ class NodeServer::Impl {
         res.set_header("Retry-After", "1");
         SendError(res, 429, "rate_limited", "too many requests from " + req.remote_addr);
         return httplib::Server::HandlerResponse::Handled;
+      }
+      // httplib parses multipart/form-data bodies itself before any handler runs, with a parser
+      // compiled into Debian's shared library (so not fuzzed with ours) that answers a malformed
+      // body with a bare 400. With the Content-Type moved aside it reads the raw body, which the
+      // upload routes parse with base/multipart.h. httplib owns the request as non-const; this
+      // handler only gets a const view of it.
+      auto& headers = const_cast<httplib::Request&>(req).headers;
+      headers.erase(http::kFormContentTypeHeader);
+      if (auto ct = headers.find("Content-Type");
+          ct != headers.end() && IsMultipartFormData(ct->second)) {
+        std::string value = std::move(ct->second);
+        headers.erase(ct);
+        headers.emplace(http::kFormContentTypeHeader, std::move(value));
       }
       return httplib::Server::HandlerResponse::Unhandled;
     });

@@ -251,7 +251,16 @@ Result<nlohmann::json> NodePostFiles(const Common& c, const std::string& path,
                                      const std::optional<nlohmann::json>& tx, bool progress) {
   TRIB_ASSIGN_OR_RETURN(auto client, MakeClient(c));
   client->set_read_timeout(600);  // the node validates the whole upload before answering
-  const std::string boundary = "tributary-upload-7c1f0e5b9a2d4c38";
+  // The boundary must not occur in any part (a file holding it would be cut short there).
+  std::string boundary = "tributary-upload-7c1f0e5b9a2d4c38";
+  const std::string tx_text = tx ? tx->dump() : std::string();
+  for (int attempt = 1;; ++attempt) {
+    bool clashes = tx_text.find(boundary) != std::string::npos;
+    for (const auto& file : files)
+      clashes = clashes || file.second.find(boundary) != std::string::npos;
+    if (!clashes) break;
+    boundary = "tributary-upload-7c1f0e5b9a2d4c38-" + std::to_string(attempt);
+  }
   auto escape = [](const std::string& name) {
     std::string out;
     for (char ch : name) {
@@ -273,7 +282,7 @@ Result<nlohmann::json> NodePostFiles(const Common& c, const std::string& path,
     body += "--" + boundary +
             "\r\nContent-Disposition: form-data; name=\"tx\"\r\nContent-Type: "
             "application/json\r\n\r\n" +
-            tx->dump() + "\r\n";
+            tx_text + "\r\n";
   }
   body += "--" + boundary + "--\r\n";
   ProgressLine line(progress, "uploading", "MB", 1e6);

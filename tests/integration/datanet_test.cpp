@@ -3,6 +3,7 @@
 // quotas, stake and spam slashing, versions that never change and export with provenance,
 // row proofs, bad input, and a crash in the middle of an upload.
 #include <gtest/gtest.h>
+#include <httplib.h>
 #include <signal.h>
 
 #include <chrono>
@@ -13,6 +14,7 @@
 #include <set>
 #include <sstream>
 #include <thread>
+#include <tuple>
 
 #include "support/fortunes.h"
 #include "support/test_util.h"
@@ -170,6 +172,32 @@ TEST_F(DatanetTest, NearDuplicatesOfLightEditsAreCaughtAndNamed) {
   EXPECT_EQ(named_right, caught) << "every near duplicate names the row it matches";
   EXPECT_EQ(false_flags, 0) << "distinct fortunes are not flagged";
   EXPECT_EQ(r["accepted"].get<uint64_t>(), 100u - caught);
+}
+
+// The CLI uploads files as multipart/form-data: a file that holds the CLI's usual boundary on a
+// line of its own (CRLF line ends, as the form itself uses) must still arrive whole.
+TEST_F(DatanetTest, AFileHoldingTheUploadBoundaryArrivesWhole) {
+  FundedKey("dora", "100");
+  uint64_t id = Create("dora", {"--policy", "open"});
+  ASSERT_GT(id, 0u);
+  std::vector<std::string> texts;
+  for (const auto& f : Fortunes("computers")) {
+    if (WordCount(f) >= 30 && WordCount(f) <= 80) texts.push_back(f);
+    if (texts.size() == 3) break;
+  }
+  ASSERT_EQ(texts.size(), 3u);
+  const std::string content = texts[0] + "\r\n\r\n--tributary-upload-7c1f0e5b9a2d4c38\r\n" +
+                              texts[1] + "\r\n\r\n" + texts[2] + "\r\n";
+  auto r = CliJson({"datanet", "contribute", "--from", "dora", "--datanet", std::to_string(id),
+                    WriteFile("boundary.txt", content).string()});
+  ASSERT_EQ(r.value("status", ""), "accepted") << r.dump();
+  EXPECT_EQ(r["accepted"].get<uint64_t>(), 3u) << r.dump();
+  auto stored =
+      Get("/v1/contributions/" + r["contribution_id"].get<std::string>() + "?rows_limit=10");
+  ASSERT_EQ(stored["rows_page"]["rows"].size(), 3u) << stored.dump();
+  EXPECT_NE(stored["rows_page"]["rows"][1].dump().find("--tributary-upload-7c1f0e5b9a2d4c38"),
+            std::string::npos)
+      << stored.dump();
 }
 
 TEST_F(DatanetTest, StakeIsEscrowedAndSpamIsSlashedToTheTreasury) {
@@ -387,6 +415,40 @@ TEST_F(DatanetTest, BadInputGetsClearErrors) {
   EXPECT_TRUE(HasErrorShape(r)) << r.body;
   EXPECT_EQ(r.status, 400) << r.body;
   EXPECT_NE(r.body.find("bad.txt"), std::string::npos) << "the error names the file";
+  // Malformed multipart bodies: the node's own parser names the problem in the JSON error.
+  const std::string part_head =
+      "--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.txt\"\r\n\r\n";
+  for (const auto& [body, type, fragment] :
+       std::vector<std::tuple<std::string, std::string, std::string>>{
+           {part_head + "text", "multipart/form-data; boundary=XyZ", "never ends"},
+           {part_head + "text\r\n--XyZ--", "multipart/form-data", "without a boundary"},
+           {"no parts at all", "multipart/form-data; boundary=XyZ", "never starts a part"},
+           {"--XyZ\r\nContent-Disposition: form-data\r\n\r\nx\r\n--XyZ--",
+            "Multipart/Form-Data; boundary=XyZ", "has no name"},
+           {"--XyZ\r\nContent-Disposition: form-data; name=\"tx\"\r\n\r\n" +
+                std::string(100000, '[') + "\r\n--XyZ--",
+            "multipart/form-data; boundary=XyZ", "nesting limit"},
+           {"--XyZ\r\nContent-Disposition: form-data; name=\"tx\"\r\n\r\n{}\r\n"
+            "--XyZ\r\nContent-Disposition: form-data; name=\"tx\"\r\n\r\n{}\r\n--XyZ--",
+            "multipart/form-data; boundary=XyZ", "two 'tx' parts"},
+       }) {
+    r = HttpPost(port, base + "/contributions/prepare", body, type);
+    EXPECT_TRUE(HasErrorShape(r)) << r.body;
+    EXPECT_EQ(r.status, 400) << r.body;
+    EXPECT_NE(r.body.find(fragment), std::string::npos) << fragment << ": " << r.body;
+  }
+  // A client cannot make a JSON body be read as a form by sending the node's internal header.
+  {
+    httplib::Client client("127.0.0.1", port);
+    auto injected =
+        client.Post((base + "/contributions/prepare").c_str(),
+                    {{"X-Tributary-Form-Content-Type", "multipart/form-data; boundary=XyZ"}},
+                    pdf.dump(), "application/json");
+    ASSERT_TRUE(injected);
+    EXPECT_EQ(injected->status, 400) << injected->body;
+    EXPECT_NE(injected->body.find("a.pdf"), std::string::npos)
+        << "read as JSON: " << injected->body;
+  }
   json rows = {{"rows", {{{"text", "A perfectly reasonable sentence about rivers and data."}}}}};
   EXPECT_TRUE(IsJsonError(HttpPost(port, base + "/contributions", rows.dump()), 400, "missing_tx"));
   auto chain = FetchChainInfo(port);
