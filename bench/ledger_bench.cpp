@@ -4,7 +4,9 @@
 // in the same process so the ratios hold on a noisy machine.
 //
 // Usage: ledger_bench [--txs N] [--block-txs N] [--http-txs N] [--clients N] [--accounts N]
+//        ledger_bench --smt-keys N   (the sparse Merkle tree alone: memory and rates)
 #include <httplib.h>
+#include <malloc.h>
 
 #include <chrono>
 #include <cstdio>
@@ -17,6 +19,7 @@
 
 #include "tributary/api/node_server.h"
 #include "tributary/ledger/chain.h"
+#include "tributary/ledger/smt.h"
 
 using namespace tributary;
 using Clock = std::chrono::steady_clock;
@@ -84,12 +87,71 @@ struct Row {
   std::string note;
 };
 
+// --smt-keys N: the state's sparse Merkle tree alone. Heap per key is mallinfo2's in-use bytes
+// (small blocks and mmapped ones) before and after N inserts of random key hashes (what a node holds per state key); then the
+// rates of inserts, of root computation after them, of updates of existing keys (in blocks of
+// 10,000 with a root after each, as blocks apply them), and of proofs.
+size_t HeapInUse() {
+  const struct mallinfo2 m = mallinfo2();
+  return m.uordblks + m.hblkhd;
+}
+
+int SmtBench(size_t n) {
+  std::mt19937_64 rng(42);
+  auto random_hash = [&] {
+    Hash32 h;
+    for (size_t i = 0; i < h.size(); i += 8) {
+      const uint64_t v = rng();
+      std::memcpy(h.data() + i, &v, 8);
+    }
+    return h;
+  };
+  std::vector<Hash32> keys(n);
+  for (auto& k : keys) k = random_hash();
+  const Hash32 value = random_hash();
+  const size_t heap0 = HeapInUse();
+  auto t0 = Clock::now();
+  SparseMerkleTree tree;
+  for (const auto& k : keys) tree.Put(k, value);
+  auto t1 = Clock::now();
+  const Hash32 root = tree.Root();
+  auto t2 = Clock::now();
+  const size_t heap1 = HeapInUse();
+  const size_t updates = std::min<size_t>(n, 200000);
+  auto t3 = Clock::now();
+  for (size_t i = 0; i < updates; ++i) {
+    Hash32 v = value;
+    std::memcpy(v.data(), &i, sizeof(i));
+    tree.Put(keys[(i * 7919) % n], v);
+    if ((i + 1) % 10000 == 0) (void)tree.Root();
+  }
+  (void)tree.Root();
+  auto t4 = Clock::now();
+  const size_t proofs = std::min<size_t>(n, 100000);
+  size_t depth = 0;
+  for (size_t i = 0; i < proofs; ++i) depth += tree.Prove(keys[(i * 104729) % n]).siblings.size();
+  auto t5 = Clock::now();
+  std::printf("%-36s %12s\n", "sparse Merkle tree", "");
+  std::printf("%-36s %12zu\n", "keys", n);
+  std::printf("%-36s %12.1f\n", "heap bytes per key", double(heap1 - heap0) / double(n));
+  std::printf("%-36s %12.0f\n", "inserts/s", n / Seconds(t0, t1));
+  std::printf("%-36s %12.3f\n", "first root (s)", Seconds(t1, t2));
+  std::printf("%-36s %12.0f\n", "updates/s (root every 10,000)", updates / Seconds(t3, t4));
+  std::printf("%-36s %12.0f\n", "proofs/s", proofs / Seconds(t4, t5));
+  std::printf("%-36s %12.1f\n", "mean proof depth", double(depth) / double(proofs));
+  std::printf("%-36s %12s\n", "root (first 8 bytes)", ToHex(root).substr(0, 16).c_str());
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   size_t n_txs = 100000, http_txs = 20000, accounts = 2000;
   uint32_t block_txs = 10000;
   int clients = 4;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    if (std::string(argv[i]) == "--smt-keys") return SmtBench(std::stoul(argv[i + 1]));
+  }
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string a = argv[i];
     long v = std::stol(argv[i + 1]);

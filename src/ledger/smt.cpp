@@ -3,8 +3,10 @@
 #include <array>
 #include <bit>
 #include <cstring>
-#include <new>
+#include <stdexcept>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "tributary/base/hash.h"
 
@@ -36,6 +38,59 @@ Hash32 InnerHash(const Hash32& left, const Hash32& right) {
 
 Status BadProof(std::string msg) { return Status::InvalidArgument(std::move(msg), "bad_proof"); }
 
+// A reference to a node: 0 is an empty subtree, kLeafBit | i the leaf at index i, and i + 1
+// (below kLeafBit) the inner node at index i.
+using Ref = uint32_t;
+constexpr Ref kEmpty = 0;
+constexpr Ref kLeafBit = 0x80000000u;
+constexpr uint32_t kMaxNodes = kLeafBit - 2;
+inline bool IsLeaf(Ref r) { return (r & kLeafBit) != 0; }
+
+struct LeafNode {
+  Hash32 key;
+  Hash32 value;
+};
+
+// An inner node: a subtree with at least two keys below it. `hash` is valid when !dirty.
+// Invariant: every ancestor of a dirty node is dirty, so Root() finds all dirty nodes by
+// descending through dirty nodes only.
+struct InnerNode {
+  Hash32 hash;
+  Ref child[2];
+  uint32_t dirty;
+};
+
+// Nodes in fixed chunks: an index stays valid and an element never moves (so a pointer into the
+// pool survives later additions), and growth wastes at most one chunk, unlike a vector's doubling.
+// Freed indices are reused.
+template <typename T>
+class ChunkPool {
+ public:
+  uint32_t Add(const T& value) {
+    uint32_t i;
+    if (!free_.empty()) {
+      i = free_.back();
+      free_.pop_back();
+    } else {
+      if (size_ == kMaxNodes) throw std::length_error("sparse Merkle tree: too many nodes");
+      if (size_ == chunks_.size() * kChunk) chunks_.push_back(std::make_unique<T[]>(kChunk));
+      i = size_++;
+    }
+    At(i) = value;
+    return i;
+  }
+  void Free(uint32_t i) { free_.push_back(i); }
+  T& At(uint32_t i) { return chunks_[i >> kShift][i & (kChunk - 1)]; }
+  const T& At(uint32_t i) const { return chunks_[i >> kShift][i & (kChunk - 1)]; }
+
+ private:
+  static constexpr uint32_t kShift = 12;
+  static constexpr uint32_t kChunk = 1u << kShift;
+  std::vector<std::unique_ptr<T[]>> chunks_;
+  std::vector<uint32_t> free_;
+  uint32_t size_ = 0;
+};
+
 }  // namespace
 
 Hash32 SmtLeafHash(const Hash32& key_hash, const Hash32& value_hash) {
@@ -46,179 +101,158 @@ Hash32 SmtLeafHash(const Hash32& key_hash, const Hash32& value_hash) {
   return Sha256(buf);
 }
 
-// A trie node: a Leaf (one key) or an Inner node (a subtree with at least two keys; a null child
-// is an empty subtree). `hash` is valid when !dirty. Invariant: every ancestor of a dirty node is
-// dirty, so Root() finds all dirty nodes by descending through dirty nodes only.
-//
-// Leaves and inner nodes have different sizes, so they are separate types; a C++20 destroying
-// delete dispatches on `is_leaf`, which lets std::unique_ptr<Node> own either without a vtable.
-struct SparseMerkleTree::Node {
-  struct Leaf;
-  struct Inner;
+struct SparseMerkleTree::Nodes {
+  ChunkPool<InnerNode> inners;
+  ChunkPool<LeafNode> leaves;
+  Ref root = kEmpty;
 
-  Hash32 hash;
-  bool is_leaf;
-  bool dirty = true;
-
-  explicit Node(bool leaf) : is_leaf(leaf) {}
-  static void operator delete(Node* p, std::destroying_delete_t);
-
-  // Owning pointers are always typed std::unique_ptr<Node>.
-  static std::unique_ptr<Node> NewLeaf(const Hash32& key, const Hash32& value);
-  static std::unique_ptr<Node> NewInner();
-
-  //! Recomputes the hashes of this node's dirty descendants and its own; returns its hash.
-  const Hash32& Rehash();
-};
-
-struct SparseMerkleTree::Node::Leaf : SparseMerkleTree::Node {
-  Leaf(const Hash32& k, const Hash32& v) : Node(true), key(k), value(v) {}
-  Hash32 key;
-  Hash32 value;
-};
-
-struct SparseMerkleTree::Node::Inner : SparseMerkleTree::Node {
-  Inner() : Node(false) {}
-  std::unique_ptr<Node> child[2];
-
-  const Hash32& ChildHash(int i) { return child[i] ? child[i]->Rehash() : kEmptyHash; }
-};
-
-void SparseMerkleTree::Node::operator delete(Node* p, std::destroying_delete_t) {
-  if (p->is_leaf) {
-    Leaf* leaf = static_cast<Leaf*>(p);
-    leaf->~Leaf();
-    ::operator delete(leaf);
-  } else {
-    Inner* inner = static_cast<Inner*>(p);
-    inner->~Inner();  // frees the children; depth is at most 257
-    ::operator delete(inner);
+  Ref NewLeaf(const Hash32& key, const Hash32& value) {
+    return kLeafBit | leaves.Add(LeafNode{key, value});
   }
-}
+  Ref NewInner() { return inners.Add(InnerNode{{}, {kEmpty, kEmpty}, 1}) + 1; }
+  LeafNode& Leaf(Ref r) { return leaves.At(r & ~kLeafBit); }
+  const LeafNode& Leaf(Ref r) const { return leaves.At(r & ~kLeafBit); }
+  InnerNode& Inner(Ref r) { return inners.At(r - 1); }
+  const InnerNode& Inner(Ref r) const { return inners.At(r - 1); }
 
-std::unique_ptr<SparseMerkleTree::Node> SparseMerkleTree::Node::NewLeaf(const Hash32& key,
-                                                                        const Hash32& value) {
-  return std::unique_ptr<Node>(new Leaf(key, value));
-}
-
-std::unique_ptr<SparseMerkleTree::Node> SparseMerkleTree::Node::NewInner() {
-  return std::unique_ptr<Node>(new Inner());
-}
-
-const Hash32& SparseMerkleTree::Node::Rehash() {
-  if (dirty) {
-    if (is_leaf) {
-      Leaf* leaf = static_cast<Leaf*>(this);
-      hash = SmtLeafHash(leaf->key, leaf->value);
-    } else {
-      Inner* inner = static_cast<Inner*>(this);
-      hash = InnerHash(inner->ChildHash(0), inner->ChildHash(1));
+  //! The hash of the subtree at `r`, recomputing dirty inner nodes below it (and leaves' hashes,
+  //! which are not kept). Recursion depth is at most 257.
+  Hash32 Hash(Ref r) {
+    if (r == kEmpty) return kEmptyHash;
+    if (IsLeaf(r)) {
+      const LeafNode& leaf = Leaf(r);
+      return SmtLeafHash(leaf.key, leaf.value);
     }
-    dirty = false;
+    InnerNode& inner = Inner(r);  // no node is added during hashing, so the reference holds
+    if (inner.dirty) {
+      const Hash32 left = Hash(inner.child[0]);
+      const Hash32 right = Hash(inner.child[1]);
+      inner.hash = InnerHash(left, right);
+      inner.dirty = 0;
+    }
+    return inner.hash;
   }
-  return hash;
+};
+
+SparseMerkleTree::SparseMerkleTree() : nodes_(std::make_unique<Nodes>()) {}
+SparseMerkleTree::~SparseMerkleTree() = default;
+SparseMerkleTree::SparseMerkleTree(SparseMerkleTree&& other) noexcept
+    : nodes_(std::move(other.nodes_)), size_(std::exchange(other.size_, 0)) {}
+SparseMerkleTree& SparseMerkleTree::operator=(SparseMerkleTree&& other) noexcept {
+  nodes_ = std::move(other.nodes_);
+  size_ = std::exchange(other.size_, 0);
+  return *this;
 }
 
-SparseMerkleTree::SparseMerkleTree() = default;
-SparseMerkleTree::~SparseMerkleTree() = default;
-SparseMerkleTree::SparseMerkleTree(SparseMerkleTree&&) noexcept = default;
-SparseMerkleTree& SparseMerkleTree::operator=(SparseMerkleTree&&) noexcept = default;
+SparseMerkleTree::Nodes& SparseMerkleTree::MutableNodes() {
+  if (!nodes_) nodes_ = std::make_unique<Nodes>();
+  return *nodes_;
+}
 
 void SparseMerkleTree::Put(const Hash32& key_hash, const Hash32& value_hash) {
-  // Inner nodes on the path, to mark dirty once we know the tree changed.
-  std::array<Node*, kKeyBits + 1> path;
+  Nodes& n = MutableNodes();
+  // Inner nodes on the path, to mark dirty once we know the tree changed. Pointers into the pools
+  // (`slot`) stay valid while nodes are added: pool elements never move.
+  std::array<Ref, kKeyBits + 1> path;
   int depth = 0;
-  std::unique_ptr<Node>* slot = &root_;
-  while (*slot && !(*slot)->is_leaf) {
-    path[depth] = slot->get();
-    slot = &static_cast<Node::Inner*>(slot->get())->child[Bit(key_hash, depth)];
+  Ref* slot = &n.root;
+  while (*slot != kEmpty && !IsLeaf(*slot)) {
+    path[depth] = *slot;
+    slot = &n.Inner(*slot).child[Bit(key_hash, depth)];
     ++depth;
   }
-  if (!*slot) {
-    *slot = Node::NewLeaf(key_hash, value_hash);
+  if (*slot == kEmpty) {
+    *slot = n.NewLeaf(key_hash, value_hash);
     ++size_;
   } else {
-    Node::Leaf* leaf = static_cast<Node::Leaf*>(slot->get());
-    if (leaf->key == key_hash) {
-      if (leaf->value == value_hash) return;  // no change: nothing to rehash
-      leaf->value = value_hash;
-      leaf->dirty = true;
+    LeafNode& leaf = n.Leaf(*slot);
+    if (leaf.key == key_hash) {
+      if (leaf.value == value_hash) return;  // no change: nothing to rehash
+      leaf.value = value_hash;
     } else {
       // Another key is alone in this subtree: push it down to where the two keys diverge,
       // with a chain of inner nodes (one child empty) over their common prefix.
-      const int split = FirstDifferingBit(leaf->key, key_hash, depth);
-      std::unique_ptr<Node> other = std::move(*slot);
+      const int split = FirstDifferingBit(leaf.key, key_hash, depth);
+      const Ref other = *slot;
       for (int d = depth; d < split; ++d) {
-        *slot = Node::NewInner();
-        slot = &static_cast<Node::Inner*>(slot->get())->child[Bit(key_hash, d)];
+        *slot = n.NewInner();
+        slot = &n.Inner(*slot).child[Bit(key_hash, d)];
       }
-      *slot = Node::NewInner();
-      auto* fork = static_cast<Node::Inner*>(slot->get());
+      const Ref fork = n.NewInner();
+      *slot = fork;
       const int b = Bit(key_hash, split);
-      fork->child[b] = Node::NewLeaf(key_hash, value_hash);
-      fork->child[1 - b] = std::move(other);
+      const Ref added = n.NewLeaf(key_hash, value_hash);
+      n.Inner(fork).child[b] = added;
+      n.Inner(fork).child[1 - b] = other;
       ++size_;
     }
   }
-  for (int i = depth - 1; i >= 0 && !path[i]->dirty; --i) path[i]->dirty = true;
+  for (int i = depth - 1; i >= 0 && !n.Inner(path[i]).dirty; --i) n.Inner(path[i]).dirty = 1;
 }
 
 void SparseMerkleTree::Erase(const Hash32& key_hash) {
-  std::array<std::unique_ptr<Node>*, kKeyBits + 1> slots;
+  if (!nodes_) return;
+  Nodes& n = *nodes_;
+  std::array<Ref*, kKeyBits + 1> slots;
   int depth = 0;
-  std::unique_ptr<Node>* slot = &root_;
-  while (*slot && !(*slot)->is_leaf) {
+  Ref* slot = &n.root;
+  while (*slot != kEmpty && !IsLeaf(*slot)) {
     slots[depth] = slot;
-    slot = &static_cast<Node::Inner*>(slot->get())->child[Bit(key_hash, depth)];
+    slot = &n.Inner(*slot).child[Bit(key_hash, depth)];
     ++depth;
   }
-  if (!*slot || static_cast<Node::Leaf*>(slot->get())->key != key_hash) return;  // absent
-  slot->reset();
+  if (*slot == kEmpty || n.Leaf(*slot).key != key_hash) return;  // absent
+  n.leaves.Free(*slot & ~kLeafBit);
+  *slot = kEmpty;
   --size_;
   // Collapse upwards: an inner node left with one leaf (and an empty side) becomes that leaf.
-  // A leaf's hash does not depend on its depth, so a moved leaf stays clean.
+  // A leaf's hash does not depend on its depth.
   int i = depth - 1;
   for (; i >= 0; --i) {
-    auto* inner = static_cast<Node::Inner*>(slots[i]->get());
-    const int lone = inner->child[0] ? (inner->child[1] ? -1 : 0) : 1;
-    if (lone < 0 || !inner->child[lone]->is_leaf) break;
-    std::unique_ptr<Node> leaf = std::move(inner->child[lone]);
-    *slots[i] = std::move(leaf);  // frees `inner`
+    const InnerNode& inner = n.Inner(*slots[i]);
+    const int lone = inner.child[0] != kEmpty ? (inner.child[1] != kEmpty ? -1 : 0) : 1;
+    if (lone < 0 || !IsLeaf(inner.child[lone])) break;
+    const Ref leaf = inner.child[lone];
+    n.inners.Free(*slots[i] - 1);
+    *slots[i] = leaf;
   }
-  for (; i >= 0 && !(*slots[i])->dirty; --i) (*slots[i])->dirty = true;
+  for (; i >= 0 && !n.Inner(*slots[i]).dirty; --i) n.Inner(*slots[i]).dirty = 1;
 }
 
 std::optional<Hash32> SparseMerkleTree::Find(const Hash32& key_hash) const {
-  const Node* node = root_.get();
+  if (!nodes_) return std::nullopt;
+  const Nodes& n = *nodes_;
+  Ref r = n.root;
   int depth = 0;
-  while (node && !node->is_leaf) {
-    node = static_cast<const Node::Inner*>(node)->child[Bit(key_hash, depth)].get();
+  while (r != kEmpty && !IsLeaf(r)) {
+    r = n.Inner(r).child[Bit(key_hash, depth)];
     ++depth;
   }
-  if (!node) return std::nullopt;
-  const auto* leaf = static_cast<const Node::Leaf*>(node);
-  if (leaf->key != key_hash) return std::nullopt;
-  return leaf->value;
+  if (r == kEmpty) return std::nullopt;
+  const LeafNode& leaf = n.Leaf(r);
+  if (leaf.key != key_hash) return std::nullopt;
+  return leaf.value;
 }
 
-Hash32 SparseMerkleTree::Root() { return root_ ? root_->Rehash() : kEmptyHash; }
+Hash32 SparseMerkleTree::Root() { return nodes_ ? nodes_->Hash(nodes_->root) : kEmptyHash; }
 
 SmtProof SparseMerkleTree::Prove(const Hash32& key_hash) {
   SmtProof proof;
-  if (!root_) return proof;
-  root_->Rehash();
-  Node* node = root_.get();
+  if (!nodes_ || nodes_->root == kEmpty) return proof;
+  Nodes& n = *nodes_;
+  n.Hash(n.root);  // every inner node is clean from here on
+  Ref r = n.root;
   int depth = 0;
-  while (node && !node->is_leaf) {
-    auto* inner = static_cast<Node::Inner*>(node);
+  while (r != kEmpty && !IsLeaf(r)) {
+    const InnerNode& inner = n.Inner(r);
     const int b = Bit(key_hash, depth);
-    proof.siblings.push_back(inner->child[1 - b] ? inner->child[1 - b]->hash : kEmptyHash);
-    node = inner->child[b].get();
+    proof.siblings.push_back(n.Hash(inner.child[1 - b]));
+    r = inner.child[b];
     ++depth;
   }
-  if (node) {
-    auto* leaf = static_cast<Node::Leaf*>(node);
-    if (leaf->key != key_hash) proof.other_leaf.emplace(leaf->key, leaf->value);
+  if (r != kEmpty) {
+    const LeafNode& leaf = n.Leaf(r);
+    if (leaf.key != key_hash) proof.other_leaf.emplace(leaf.key, leaf.value);
   }
   return proof;
 }

@@ -47,7 +47,7 @@ struct ChainOptions {
   std::optional<KeyPair> sequencer;
   size_t mempool_limit = 200000;
   //! Memory for state values read from or written to the database (the state tree itself is
-  //! always in memory, about 200 bytes a key).
+  //! always in memory, about 130 bytes a key).
   size_t state_cache_bytes = size_t{64} << 20;
   //! Memory for SQLite's page cache of the ledger database.
   size_t page_cache_bytes = Store::kDefaultPageCacheBytes;

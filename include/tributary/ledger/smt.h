@@ -11,6 +11,10 @@
 // sparse Merkle tree). So depth is O(log n) for n keys, and so are updates
 // and proofs. The root of an empty tree is 32 zero bytes.
 //
+// In memory a leaf takes 64 bytes (key and value hashes; its hash is recomputed when needed) and
+// an inner node 44 (its hash, two child references, a dirty flag), in chunked pools: about 127
+// bytes a random key, against 204 with a heap node each (`ledger_bench --smt-keys`).
+//
 // Thread-safety: none; the owner serialises access.
 #pragma once
 
@@ -52,8 +56,11 @@ class SparseMerkleTree {
   SmtProof Prove(const Hash32& key_hash);
 
  private:
-  struct Node;
-  std::unique_ptr<Node> root_;
+  // The nodes, in two pools addressed by 32-bit references (no allocation or pointer per node);
+  // null only in a moved-from tree, which behaves as empty.
+  struct Nodes;
+  Nodes& MutableNodes();
+  std::unique_ptr<Nodes> nodes_;
   size_t size_ = 0;
 };
 

@@ -48,7 +48,7 @@ class Store;
 //! The committed state and its Merkle tree. Two modes:
 //! - in memory (default-constructed): every value is held in memory; for tests, replay and
 //!   genesis;
-//! - over a Store (LoadFrom): the tree (hashes only, about 200 bytes a key) stays in memory, the
+//! - over a Store (LoadFrom): the tree (hashes only, about 130 bytes a key) stays in memory, the
 //!   values live in the store's `state` table and are read through a bounded LRU cache, so a
 //!   node's memory no longer grows with every value the ledger keeps. Values applied but not yet
 //!   durable in the store are held until MarkDurable().
