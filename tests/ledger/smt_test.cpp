@@ -242,6 +242,15 @@ TEST(SmtTest, MoveKeepsContents) {
   assigned = std::move(moved);
   EXPECT_EQ(assigned.Root(), root);
   EXPECT_EQ(assigned.size(), 50u);
+  // A moved-from tree is empty and usable.
+  EXPECT_EQ(tree.size(), 0u);
+  EXPECT_EQ(tree.Root(), Hash32{});
+  EXPECT_FALSE(tree.Find(RandomHash(rng)).has_value());
+  EXPECT_TRUE(tree.Prove(RandomHash(rng)).siblings.empty());
+  tree.Erase(RandomHash(rng));
+  const Hash32 k = RandomHash(rng), v = RandomHash(rng);
+  tree.Put(k, v);
+  EXPECT_EQ(tree.Root(), SmtLeafHash(k, v));
 }
 
 // Checks that a proof verifies as given and fails under every tampering we can think of.
