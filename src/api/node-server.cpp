@@ -1,3 +1,5 @@
+#include "tributary/api/node_server.h"
+
 #include <httplib.h>
 
 #include <mutex>
@@ -9,7 +11,6 @@
 #include "api/payments.h"
 #include "api/serve-supervisor.h"
 #include "http.h"
-#include "tributary/api/node_server.h"
 #include "tributary/base/multipart.h"
 #include "tributary/datanet/kinds.h"
 #include "tributary/economy/kinds.h"
