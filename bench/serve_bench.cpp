@@ -2,13 +2,16 @@
 // q, k, v, o, alternating), power-law popularity (Zipf, alpha 1), Poisson arrivals, prompt and
 // output lengths drawn uniformly from ranges (outputs ignore end-of-sequence so that every
 // configuration generates the same tokens). Reports throughput (requests/s, generated tokens/s)
-// and time to first token and time per output token at p50 and p99, and ratios taken in this
+// and time to first token and time per output token at p50 and p99, sequences and distinct
+// adapters per batched step (seq/st, ad/st: how full steps were, and how many adapters' weights
+// each read beside the base's), and ratios taken in this
 // one process: N adapters over the base alone, the engine over a naive scheduler that runs one
 // adapter per batch step, and the OpenAI HTTP front over in-process calls.
 //
 // Usage: serve_bench [--base DIR | --layers 4 --hidden 256 --vocab 8192]
 //                    [--adapters 1,10,100,1000] [--requests 200] [--rate 40]
 //                    [--prompt 16:64] [--output 8:32] [--threads N] [--seed 1]
+//                    [--max-active 32] [--max-running 64] [--max-overtakes 64]
 #include <httplib.h>
 #include <torch/torch.h>
 
@@ -43,6 +46,9 @@ struct Args {
   double rate = 40;  // requests per second (Poisson); 0 = all at once
   int prompt_lo = 16, prompt_hi = 64, output_lo = 8, output_hi = 32;
   int threads = 0;
+  int64_t max_active = 32;     // the engine's --max-active-adapters
+  int64_t max_running = 64;    // the engine's --max-running
+  int64_t max_overtakes = 64;  // the engine's --max-overtakes (0: first come, first served)
   uint64_t seed = 1;
 };
 
@@ -62,6 +68,7 @@ struct Sample {
 struct RunResult {
   double seconds = 0, req_s = 0, tok_s = 0;
   double ttft50 = 0, ttft99 = 0, tpot50 = 0, tpot99 = 0;
+  double seq_per_step = 0, adapters_per_step = 0;  // in-process runs: from the engine's counters
   int failed = 0;
 };
 
@@ -153,6 +160,7 @@ RunResult RunInProcess(serve::Engine& engine, const std::vector<Req>& work, int 
                        const std::vector<fs::path>& dirs, bool logprobs = false) {
   std::vector<Sample> samples(work.size());
   std::vector<std::thread> readers;
+  const serve::EngineStats before = engine.Stats();
   const auto start = Clock::now();
   for (size_t i = 0; i < work.size(); ++i) {
     auto at = start + std::chrono::duration_cast<Clock::duration>(
@@ -181,7 +189,15 @@ RunResult RunInProcess(serve::Engine& engine, const std::vector<Req>& work, int 
         });
   }
   for (auto& t : readers) t.join();
-  return Summarize(samples, std::chrono::duration<double>(Clock::now() - start).count());
+  RunResult r = Summarize(samples, std::chrono::duration<double>(Clock::now() - start).count());
+  const serve::EngineStats after = engine.Stats();
+  if (const int64_t steps = after.steps - before.steps; steps > 0) {
+    r.seq_per_step = static_cast<double>(after.step_sequences - before.step_sequences) /
+                     static_cast<double>(steps);
+    r.adapters_per_step = static_cast<double>(after.step_adapters - before.step_adapters) /
+                          static_cast<double>(steps);
+  }
+  return r;
 }
 
 // The same workload through the worker's OpenAI HTTP front (streamed completions).
@@ -260,10 +276,11 @@ RunResult RunHttp(serve::Engine& engine, const std::vector<Req>& work, int n_ada
 }
 
 void Row(const std::string& name, const RunResult& r, double baseline_tok_s) {
-  std::printf("| %-34s | %7.2f | %8.1f | %7.3f | %7.3f | %7.4f | %7.4f | %5.2f |%s\n", name.c_str(),
-              r.req_s, r.tok_s, r.ttft50, r.ttft99, r.tpot50, r.tpot99,
-              baseline_tok_s > 0 ? r.tok_s / baseline_tok_s : 1.0,
-              r.failed ? (" " + std::to_string(r.failed) + " failed").c_str() : "");
+  std::printf(
+      "| %-34s | %7.2f | %8.1f | %7.3f | %7.3f | %7.4f | %7.4f | %5.2f | %6.1f | %5.1f |%s\n",
+      name.c_str(), r.req_s, r.tok_s, r.ttft50, r.ttft99, r.tpot50, r.tpot99,
+      baseline_tok_s > 0 ? r.tok_s / baseline_tok_s : 1.0, r.seq_per_step, r.adapters_per_step,
+      r.failed ? (" " + std::to_string(r.failed) + " failed").c_str() : "");
   std::fflush(stdout);
 }
 
@@ -293,6 +310,12 @@ int main(int argc, char** argv) {
       std::tie(a.output_lo, a.output_hi) = ParseRange(v);
     else if (k == "--threads")
       a.threads = std::stoi(v);
+    else if (k == "--max-active")
+      a.max_active = std::stoll(v);
+    else if (k == "--max-overtakes")
+      a.max_overtakes = std::stoll(v);
+    else if (k == "--max-running")
+      a.max_running = std::stoll(v);
     else if (k == "--seed")
       a.seed = std::stoull(v);
     else {
@@ -364,15 +387,19 @@ int main(int argc, char** argv) {
       a.requests, a.rate, a.prompt_lo, a.prompt_hi, a.output_lo, a.output_hi,
       static_cast<long long>(gen_tokens), torch::get_num_threads(), max_n, gen_s,
       static_cast<double>(adapter_bytes) / 1e6);
-  std::printf("| %-34s | %7s | %8s | %7s | %7s | %7s | %7s | %5s |\n", "configuration", "req/s",
-              "tok/s", "TTFT50", "TTFT99", "TPOT50", "TPOT99", "ratio");
-  std::printf("|%s|---------|----------|---------|---------|---------|---------|-------|\n",
-              std::string(36, '-').c_str());
+  std::printf("| %-34s | %7s | %8s | %7s | %7s | %7s | %7s | %5s | %6s | %5s |\n", "configuration",
+              "req/s", "tok/s", "TTFT50", "TTFT99", "TPOT50", "TPOT99", "ratio", "seq/st", "ad/st");
+  std::printf(
+      "|%s|---------|----------|---------|---------|---------|---------|-------|--------|-------|"
+      "\n",
+      std::string(36, '-').c_str());
 
   serve::EngineOptions eo;
   eo.base_dir = base_dir;
   eo.adapter_cache_bytes = std::max<int64_t>(adapter_bytes + (64 << 20), 256 << 20);
   eo.max_queued = a.requests + 1;
+  eo.max_running = a.max_running;
+  eo.max_overtakes = a.max_overtakes;
   auto open = [&](int64_t max_active) {
     serve::EngineOptions o = eo;
     o.max_active_adapters = max_active;
@@ -385,7 +412,7 @@ int main(int argc, char** argv) {
   };
   double base_tok_s = 0;
   {
-    auto engine = open(32);
+    auto engine = open(a.max_active);
     RunInProcess(*engine, Workload({.requests = 8, .output_lo = 2, .output_hi = 2}, vocab, 1), 0,
                  dirs);  // warm-up
     RunResult r = RunInProcess(*engine, work, 0, dirs);
@@ -393,7 +420,7 @@ int main(int argc, char** argv) {
     Row("base only", r, base_tok_s);
   }
   for (int n : a.adapters) {
-    auto engine = open(32);
+    auto engine = open(a.max_active);
     Row(std::to_string(n) + " adapters", RunInProcess(*engine, work, n, dirs), base_tok_s);
   }
   if (max_n > 1) {
@@ -403,7 +430,7 @@ int main(int argc, char** argv) {
   }
   const int http_n = a.adapters.size() > 1 ? a.adapters[1] : max_n;
   {
-    auto engine = open(32);
+    auto engine = open(a.max_active);
     // Both with logprobs: a token whose text is empty (a special token of the random base's
     // tokenizer) still makes a chunk, so the HTTP client sees every token.
     RunResult in = RunInProcess(*engine, work, http_n, dirs, /*logprobs=*/true);

@@ -94,8 +94,9 @@ struct Sequence {
   int64_t last_token = -1;
   int64_t reserve = 0;  // KV tokens reserved: prompt + max_tokens
   bool counted_lookup = false;
-  bool done = false;  // its final event is sent; it leaves the batch
-  Clock::time_point submitted, last_emit;
+  int64_t overtaken = 0;  // admissions that went ahead of it while it was ready
+  bool done = false;      // its final event is sent; it leaves the batch
+  Clock::time_point submitted, admitted, last_emit;
 };
 
 class Engine::Impl {
@@ -117,9 +118,10 @@ class Engine::Impl {
 
   // Stats. The scheduler never holds mu while it computes; histograms and labels have their lock.
   std::atomic<int64_t> prompt_tokens{0}, generation_tokens{0}, steps{0};
+  std::atomic<int64_t> step_sequences{0}, step_adapters{0};  // summed over steps
   std::atomic<int64_t> finished{0}, failed{0}, cancelled{0}, refused{0};
   mutable std::mutex stats_mu;
-  Histogram ttft{LatencyBuckets()}, itl{LatencyBuckets()};
+  Histogram ttft{LatencyBuckets()}, itl{LatencyBuckets()}, queue_time{LatencyBuckets()};
   std::map<std::string, int64_t> by_model;
 
   std::thread scheduler;
@@ -138,8 +140,8 @@ Engine::Engine(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 Result<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& options) {
   if (options.max_step_tokens < 1 || options.prefill_chunk < 1 || options.max_running < 1 ||
-      options.max_queued < 0 || options.kv_budget_tokens < 1 || options.max_active_adapters < 1 ||
-      options.adapter_cache_bytes < 1) {
+      options.max_queued < 0 || options.max_overtakes < 0 || options.kv_budget_tokens < 1 ||
+      options.max_active_adapters < 1 || options.adapter_cache_bytes < 1) {
     return Status::InvalidArgument("engine budgets must be positive", "bad_engine_options");
   }
   torch::ScalarType dtype;
@@ -265,6 +267,7 @@ void Engine::Impl::Finish(Sequence& s, const std::string& reason) {
   done.finish_reason = reason;
   done.prompt_tokens = static_cast<int64_t>(s.prompt.size());
   done.completion_tokens = s.generated;
+  done.admitted = s.admitted;
   s.channel->Push(std::move(done));
   s.done = true;
   ++finished;
@@ -282,43 +285,83 @@ void Engine::Impl::Fail(Sequence& s, Status error) {
 void Engine::Impl::AdmitLocked() {
   std::set<std::string> failed_adapters;
   const auto now = Clock::now();
-  for (auto it = waiting.begin(); it != waiting.end();) {
-    Sequence& s = **it;
-    if (s.channel->cancelled) {
-      ++cancelled;
-      it = waiting.erase(it);
-      continue;
-    }
-    if (now > s.req.deadline) {
-      Fail(s, Status::Unavailable("the request's deadline passed while it waited",
-                                  "deadline_exceeded"));
-      it = waiting.erase(it);
-      continue;
-    }
+  // Weights the running batch already reads each step. A waiting request for one of them (or for
+  // the base alone) adds its tokens to a step without adding an adapter's weights to it, which on
+  // a memory-bound step is most of what a distinct adapter costs.
+  std::set<const model::LoraAdapter*> running_adapters;
+  for (const auto& s : running) {
+    if (s->adapter) running_adapters.insert(s->adapter.get());
+  }
+  // Each admission looks at the first `window` waiting requests (their adapters start loading).
+  // The first ready one goes next, unless a later ready one shares weights with the batch and no
+  // request it would pass has been passed `max_overtakes` times already.
+  const size_t window = static_cast<size_t>(opts.max_running);
+  struct Ready {
+    size_t index;
     std::shared_ptr<const model::LoraAdapter> adapter;
-    if (s.req.adapter) {
-      auto found = adapters->Acquire(*s.req.adapter, !s.counted_lookup);
-      s.counted_lookup = true;
-      if (found.state == AdapterCache::State::kFailed) {
-        Fail(s, found.error);
-        failed_adapters.insert(s.req.adapter->name);
-        it = waiting.erase(it);
+  };
+  while (static_cast<int64_t>(running.size()) < opts.max_running) {
+    std::vector<Ready> ready;
+    for (size_t i = 0, looked = 0; i < waiting.size() && looked < window;) {
+      Sequence& s = *waiting[i];
+      if (s.channel->cancelled) {
+        ++cancelled;
+        waiting.erase(waiting.begin() + static_cast<ptrdiff_t>(i));
         continue;
       }
-      if (found.state == AdapterCache::State::kLoading) {
-        ++it;  // waits for its adapter; others go ahead
+      if (now > s.req.deadline) {
+        Fail(s, Status::Unavailable("the request's deadline passed while it waited",
+                                    "deadline_exceeded"));
+        waiting.erase(waiting.begin() + static_cast<ptrdiff_t>(i));
         continue;
       }
-      adapter = std::move(found.adapter);
+      ++looked;
+      std::shared_ptr<const model::LoraAdapter> adapter;
+      if (s.req.adapter) {
+        auto found = adapters->Acquire(*s.req.adapter, !s.counted_lookup);
+        s.counted_lookup = true;
+        if (found.state == AdapterCache::State::kFailed) {
+          Fail(s, found.error);
+          failed_adapters.insert(s.req.adapter->name);
+          waiting.erase(waiting.begin() + static_cast<ptrdiff_t>(i));
+          continue;
+        }
+        if (found.state == AdapterCache::State::kLoading) {
+          ++i;  // waits for its adapter; others go ahead
+          continue;
+        }
+        adapter = std::move(found.adapter);
+      }
+      ready.push_back({i, std::move(adapter)});
+      ++i;
     }
-    if (static_cast<int64_t>(running.size()) >= opts.max_running ||
-        kv_reserved + s.reserve > opts.kv_budget_tokens) {
-      break;  // first come, first served: a large request is not overtaken forever
+    if (ready.empty()) break;
+    size_t choice = 0;
+    for (size_t k = 0; k < ready.size() && opts.max_overtakes > 0; ++k) {
+      if (!ready[k].adapter || running_adapters.count(ready[k].adapter.get())) {
+        choice = k;
+        break;
+      }
+      if (waiting[ready[k].index]->overtaken >= opts.max_overtakes) break;  // none may pass it
     }
-    s.adapter = std::move(adapter);
-    kv_reserved += s.reserve;
-    running.push_back(std::move(*it));
-    it = waiting.erase(it);
+    const auto fits = [&](size_t k) {
+      return kv_reserved + waiting[ready[k].index]->reserve <= opts.kv_budget_tokens;
+    };
+    if (choice > 0 && !fits(choice)) choice = 0;
+    // First come, first served when the budget is short: a large request is not overtaken forever.
+    if (!fits(choice)) break;
+    for (size_t k = 0; k < choice; ++k) ++waiting[ready[k].index]->overtaken;
+    auto pick = waiting.begin() + static_cast<ptrdiff_t>(ready[choice].index);
+    (*pick)->adapter = std::move(ready[choice].adapter);
+    if ((*pick)->adapter) running_adapters.insert((*pick)->adapter.get());
+    kv_reserved += (*pick)->reserve;
+    (*pick)->admitted = now;
+    {
+      std::lock_guard<std::mutex> stats_lock(stats_mu);
+      queue_time.Observe(std::chrono::duration<double>(now - (*pick)->submitted).count());
+    }
+    running.push_back(std::move(*pick));
+    waiting.erase(pick);
   }
   for (const auto& name : failed_adapters) adapters->Forget(name);
   running_count = static_cast<int64_t>(running.size());
@@ -443,6 +486,8 @@ void Engine::Impl::Step() {
     logits = Status::Internal(std::string("forward failed: ") + e.what());
   }
   ++steps;
+  step_sequences += static_cast<int64_t>(items.size());
+  step_adapters += static_cast<int64_t>(adapter_list.size());
   if (!logits.ok()) {
     for (auto& item : items) Fail(*item.seq, logits.status());
   }
@@ -548,6 +593,8 @@ EngineStats Engine::Stats() const {
     st.prompt_tokens = impl_->prompt_tokens;
     st.generation_tokens = impl_->generation_tokens;
     st.steps = impl_->steps;
+    st.step_sequences = impl_->step_sequences;
+    st.step_adapters = impl_->step_adapters;
     st.requests_finished = impl_->finished;
     st.requests_failed = impl_->failed;
     st.requests_cancelled = impl_->cancelled;
@@ -557,6 +604,7 @@ EngineStats Engine::Stats() const {
     std::lock_guard<std::mutex> lock(impl_->stats_mu);
     st.ttft_seconds = impl_->ttft;
     st.itl_seconds = impl_->itl;
+    st.queue_seconds = impl_->queue_time;
     st.requests_by_model.assign(impl_->by_model.begin(), impl_->by_model.end());
   }
   impl_->adapters->AddStats(&st);

@@ -60,6 +60,10 @@ std::string Engine::MetricsText() const {
   Metric(out, p + "prompt_tokens_total", "counter", "Prompt tokens prefilled.", s.prompt_tokens);
   Metric(out, p + "generation_tokens_total", "counter", "Tokens generated.", s.generation_tokens);
   Metric(out, p + "steps_total", "counter", "Batched forward steps.", s.steps);
+  Metric(out, p + "step_sequences_total", "counter",
+         "Sequences in each batched step, summed over steps.", s.step_sequences);
+  Metric(out, p + "step_adapters_total", "counter",
+         "Distinct adapters in each batched step, summed over steps.", s.step_adapters);
   Metric(out, p + "requests_finished_total", "counter", "Requests answered.", s.requests_finished);
   Metric(out, p + "requests_failed_total", "counter", "Requests that ended in an error.",
          s.requests_failed);
@@ -81,6 +85,8 @@ std::string Engine::MetricsText() const {
   Metric(out, p + "adapters_cached", "gauge", "Adapters in the host cache.", s.adapters_cached);
   HistogramText(out, p + "time_to_first_token_seconds", "From submission to the first token.",
                 s.ttft_seconds);
+  HistogramText(out, p + "queue_time_seconds",
+                "From submission to joining the running batch (admission).", s.queue_seconds);
   HistogramText(out, p + "inter_token_latency_seconds", "Between consecutive tokens of a request.",
                 s.itl_seconds);
   HistogramText(out, p + "adapter_load_seconds", "Time to read an adapter into the host cache.",

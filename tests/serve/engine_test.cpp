@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <fstream>
+#include <future>
 #include <set>
 #include <thread>
 
@@ -31,7 +32,7 @@ struct Outcome {
   Status error;
   int64_t prompt_tokens = 0, completion_tokens = 0;
   std::vector<std::chrono::steady_clock::time_point> token_times;
-  std::chrono::steady_clock::time_point done_at;
+  std::chrono::steady_clock::time_point done_at, admitted;
   size_t logprob_entries = 0;
 };
 
@@ -50,6 +51,7 @@ Outcome Collect(RequestHandle& h, size_t stop_after_tokens = SIZE_MAX) {
       o.prompt_tokens = e->prompt_tokens;
       o.completion_tokens = e->completion_tokens;
       o.done_at = std::chrono::steady_clock::now();
+      o.admitted = e->admitted;
       break;
     }
     o.text += e->text;
@@ -371,6 +373,59 @@ TEST_F(EngineTest, DeadlinesStopSlowRequests) {
   EXPECT_EQ(o.error.reason(), "deadline_exceeded");
 }
 
+// Two slots: a long request on adapter a holds one, a base request the other. Behind them wait
+// b1 (adapter b), a2 (adapter a), base2 (no adapter) and a3 (adapter a), each a few tokens, so
+// they run one at a time in the second slot.
+TEST_F(EngineTest, RequestsSharingTheBatchsWeightsGoAheadAtMostMaxOvertakesTimes) {
+  auto order = [&](int64_t max_overtakes) {
+    EngineOptions o;
+    o.max_running = 2;
+    o.max_overtakes = max_overtakes;
+    auto engine = Open(o);
+    EXPECT_TRUE(engine->LoadAdapter({"a", adapter_a_}, false).ok());
+    EXPECT_TRUE(engine->LoadAdapter({"b", adapter_b_}, false).ok());
+    auto long_a = engine->Submit(Request("long a", 120, adapter_a_));  // to the context's end
+    EXPECT_TRUE(long_a.ok());
+    EXPECT_EQ(Collect(**long_a, 1).tokens.size(), 1u);
+    auto base = engine->Submit(Request("base", 80));
+    EXPECT_TRUE(base.ok());
+    EXPECT_EQ(Collect(**base, 1).tokens.size(), 1u);
+    const std::vector<std::pair<std::string, std::optional<fs::path>>> queued = {
+        {"b1", adapter_b_}, {"a2", adapter_a_}, {"base2", std::nullopt}, {"a3", adapter_a_}};
+    std::vector<std::future<std::pair<std::chrono::steady_clock::time_point, std::string>>> done;
+    for (const auto& [name, adapter] : queued) {
+      auto h = engine->Submit(Request(name, 3, adapter));
+      EXPECT_TRUE(h.ok());
+      done.push_back(std::async(std::launch::async,
+                                [handle = std::shared_ptr<RequestHandle>(std::move(*h)), name] {
+                                  Outcome out = Collect(*handle);
+                                  EXPECT_TRUE(out.error.ok()) << name;
+                                  EXPECT_EQ(out.tokens.size(), 3u) << name;
+                                  return std::make_pair(out.admitted, name);
+                                }));
+    }
+    std::vector<std::pair<std::chrono::steady_clock::time_point, std::string>> finished;
+    for (auto& f : done) finished.push_back(f.get());
+    std::sort(finished.begin(), finished.end());
+    std::vector<std::string> names;
+    for (const auto& [at, name] : finished) names.push_back(name);
+    return names;
+  };
+  // First come, first served.
+  EXPECT_EQ(order(0), (std::vector<std::string>{"b1", "a2", "base2", "a3"}));
+  // Whatever reads no new weights goes first: a2 and a3 share a's, base2 needs none.
+  EXPECT_EQ(order(64), (std::vector<std::string>{"a2", "base2", "a3", "b1"}));
+  // Passed once, b1 is passed no more.
+  EXPECT_EQ(order(1), (std::vector<std::string>{"a2", "b1", "base2", "a3"}));
+
+  EngineOptions bad;
+  bad.base_dir = base_dir_;
+  bad.max_overtakes = -1;
+  auto refused = Engine::Open(bad);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().reason(), "bad_engine_options");
+}
+
 TEST_F(EngineTest, StopStringsLogprobsAndBadParameters) {
   auto engine = Open();
   EngineRequest r = Request("stop", 12);
@@ -414,8 +469,10 @@ TEST_F(EngineTest, MetricsTextHasTheEngineSeries) {
        {"tributary_serve_requests_running 0", "tributary_serve_generation_tokens_total 3",
         "tributary_serve_time_to_first_token_seconds_count 1",
         "tributary_serve_inter_token_latency_seconds_count 2",
-        "tributary_serve_adapter_cache_misses_total 1", "tributary_serve_adapter_loads_total 1",
-        "tributary_serve_requests_total{model=\"a\"} 1", "tributary_serve_kv_cache_usage_ratio"}) {
+        "tributary_serve_queue_time_seconds_count 1", "tributary_serve_step_sequences_total 3",
+        "tributary_serve_step_adapters_total 3", "tributary_serve_adapter_cache_misses_total 1",
+        "tributary_serve_adapter_loads_total 1", "tributary_serve_requests_total{model=\"a\"} 1",
+        "tributary_serve_kv_cache_usage_ratio"}) {
     EXPECT_NE(text.find(series), std::string::npos) << series << "\n" << text;
   }
 }

@@ -6,7 +6,10 @@
 // running request whose prompt is done, then prompt chunks of at most `prefill_chunk` tokens for
 // requests still prefilling, oldest first. Requests join the running set at any step while the
 // KV-cache budget (`kv_budget_tokens`, counted as prompt + max_tokens per request, so a request
-// admitted can always finish) has room, and leave it the step they finish. At most
+// admitted can always finish) has room, and leave it the step they finish. Admission is first come,
+// first served, except that a waiting request whose adapter the batch already runs (or that needs
+// none) may go ahead: it adds tokens to a step without adding weights for the step to read. No
+// request is passed that way more than `max_overtakes` times. At most
 // `max_active_adapters` distinct adapters run in one step; a request whose adapter is not among
 // them waits for a later step. A request whose adapter is not in the host cache waits in the queue
 // while a loader thread reads it, and never holds up requests for other adapters. When
@@ -49,6 +52,9 @@ struct EngineOptions {
   int64_t max_queued = 256;          //!< requests waiting; more are refused (429)
   int64_t kv_budget_tokens = 65536;  //!< KV-cache tokens reserved by running requests
   int64_t max_active_adapters = 32;  //!< distinct adapters in one step
+  //! Admissions that may go ahead of a waiting request because their adapter is already in the
+  //! running batch (0: first come, first served).
+  int64_t max_overtakes = 64;
   int64_t adapter_cache_bytes = int64_t{1} << 30;  //!< host cache of loaded adapters
   int threads = 0;                                 //!< torch intra-op threads; 0 = leave as is
 };
@@ -83,10 +89,11 @@ struct EngineEvent {
   std::string text;             //!< kText: new text (concatenation = the answer)
   std::vector<int32_t> tokens;  //!< kText: the tokens that produced it
   std::vector<std::pair<TokenLogprob, std::vector<TokenLogprob>>> logprobs;  //!< per token
-  std::string finish_reason;      //!< kDone: "stop" or "length"
-  int64_t prompt_tokens = 0;      //!< kDone
-  int64_t completion_tokens = 0;  //!< kDone
-  Status error;                   //!< kError
+  std::string finish_reason;                       //!< kDone: "stop" or "length"
+  int64_t prompt_tokens = 0;                       //!< kDone
+  int64_t completion_tokens = 0;                   //!< kDone
+  std::chrono::steady_clock::time_point admitted;  //!< kDone: when it joined the running batch
+  Status error;                                    //!< kError
 };
 
 //! The caller's side of a submitted request. Dropping it (or Cancel) cancels the request.
@@ -124,10 +131,14 @@ struct Histogram {
 struct EngineStats {
   int64_t running = 0, waiting = 0, kv_tokens_reserved = 0, kv_budget_tokens = 0;
   int64_t prompt_tokens = 0, generation_tokens = 0, steps = 0;
+  //! Sequences and distinct adapters in each step, summed over steps: per step, how full the
+  //! batch was and how many adapters' weights the step read beside the base's.
+  int64_t step_sequences = 0, step_adapters = 0;
   int64_t requests_finished = 0, requests_failed = 0, requests_cancelled = 0, refused = 0;
   int64_t adapter_hits = 0, adapter_misses = 0, adapter_loads = 0, adapter_evictions = 0;
   int64_t adapter_load_failures = 0, adapter_cache_bytes = 0, adapters_cached = 0;
   Histogram ttft_seconds, itl_seconds, adapter_load_seconds;
+  Histogram queue_seconds;  //!< from submission to joining the running batch
   //! Requests by model id; at most kMaxModelLabels names, the rest under "other".
   std::vector<std::pair<std::string, int64_t>> requests_by_model;
   static constexpr size_t kMaxModelLabels = 50;
