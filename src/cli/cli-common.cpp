@@ -377,6 +377,8 @@ std::vector<std::string> ServeBudgets::ToArgs() const {
           std::to_string(prefill_chunk),
           "--max-running",
           std::to_string(max_running),
+          "--max-overtakes",
+          std::to_string(max_overtakes),
           "--threads",
           std::to_string(threads)};
 }

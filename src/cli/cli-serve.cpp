@@ -37,6 +37,7 @@ int RunServe(const Common& common, const ServeArgs& args) {
   eo.max_step_tokens = args.budgets.max_step_tokens;
   eo.prefill_chunk = args.budgets.prefill_chunk;
   eo.max_running = args.budgets.max_running;
+  eo.max_overtakes = args.budgets.max_overtakes;
   eo.threads = args.budgets.threads;
   auto start = std::chrono::steady_clock::now();
   auto engine = serve::Engine::Open(eo);

@@ -89,6 +89,7 @@ struct ServeBudgets {
   int64_t max_step_tokens = 512;
   int64_t prefill_chunk = 256;
   int64_t max_running = 64;
+  int64_t max_overtakes = 64;
   int threads = 0;
   //! As `serve` arguments.
   std::vector<std::string> ToArgs() const;

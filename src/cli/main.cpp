@@ -287,6 +287,10 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   node->add_option("--max-running", node_args.serve.max_running, "requests in the running batch")
       ->capture_default_str();
+  node->add_option("--max-overtakes", node_args.serve.max_overtakes,
+                   "times a waiting request may be passed by later ones whose adapter the batch "
+                   "already runs (0: first come, first served)")
+      ->capture_default_str();
   node->add_option("--prefill-chunk", node_args.serve.prefill_chunk,
                    "most prompt tokens a request prefills per step")
       ->capture_default_str();

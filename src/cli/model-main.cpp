@@ -240,6 +240,7 @@ int main(int argc, char** argv) {
   serve_cmd->add_option("--max-step-tokens", sv.budgets.max_step_tokens)->capture_default_str();
   serve_cmd->add_option("--prefill-chunk", sv.budgets.prefill_chunk)->capture_default_str();
   serve_cmd->add_option("--max-running", sv.budgets.max_running)->capture_default_str();
+  serve_cmd->add_option("--max-overtakes", sv.budgets.max_overtakes)->capture_default_str();
   serve_cmd->add_option("--threads", sv.budgets.threads, "torch threads (0 = libtorch's default)")
       ->capture_default_str();
 
