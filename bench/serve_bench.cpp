@@ -11,7 +11,7 @@
 // Usage: serve_bench [--base DIR | --layers 4 --hidden 256 --vocab 8192]
 //                    [--adapters 1,10,100,1000] [--requests 200] [--rate 40]
 //                    [--prompt 16:64] [--output 8:32] [--threads N] [--seed 1]
-//                    [--max-active 32] [--max-running 64] [--max-overtakes 64]
+//                    [--max-active 32] [--max-running 64] [--max-overtakes 64] [--no-extras]
 #include <httplib.h>
 #include <torch/torch.h>
 
@@ -49,6 +49,7 @@ struct Args {
   int64_t max_active = 32;     // the engine's --max-active-adapters
   int64_t max_running = 64;    // the engine's --max-running
   int64_t max_overtakes = 64;  // the engine's --max-overtakes (0: first come, first served)
+  bool extras = true;          // the naive and HTTP rows (--no-extras: base and N adapters only)
   uint64_t seed = 1;
 };
 
@@ -288,8 +289,17 @@ void Row(const std::string& name, const RunResult& r, double baseline_tok_s) {
 
 int main(int argc, char** argv) {
   Args a;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    std::string k = argv[i], v = argv[i + 1];
+  for (int i = 1; i < argc; ++i) {
+    std::string k = argv[i];
+    if (k == "--no-extras") {
+      a.extras = false;
+      continue;
+    }
+    if (i + 1 >= argc) {
+      std::fprintf(stderr, "%s needs a value\n", k.c_str());
+      return 2;
+    }
+    std::string v = argv[++i];
     if (k == "--base")
       a.base = v;
     else if (k == "--layers")
@@ -423,13 +433,13 @@ int main(int argc, char** argv) {
     auto engine = open(a.max_active);
     Row(std::to_string(n) + " adapters", RunInProcess(*engine, work, n, dirs), base_tok_s);
   }
-  if (max_n > 1) {
+  if (max_n > 1 && a.extras) {
     auto engine = open(1);
     Row(std::to_string(max_n) + " adapters, naive (1 per step)",
         RunInProcess(*engine, work, max_n, dirs), base_tok_s);
   }
   const int http_n = a.adapters.size() > 1 ? a.adapters[1] : max_n;
-  {
+  if (a.extras) {
     auto engine = open(a.max_active);
     // Both with logprobs: a token whose text is empty (a special token of the random base's
     // tokenizer) still makes a chunk, so the HTTP client sees every token.
