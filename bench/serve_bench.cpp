@@ -12,6 +12,7 @@
 //                    [--adapters 1,10,100,1000] [--requests 200] [--rate 40]
 //                    [--prompt 16:64] [--output 8:32] [--threads N] [--seed 1]
 //                    [--max-active 32] [--max-running 64] [--max-overtakes 64] [--no-extras]
+//                    [--rounds 1]
 #include <httplib.h>
 #include <torch/torch.h>
 
@@ -50,6 +51,7 @@ struct Args {
   int64_t max_running = 64;    // the engine's --max-running
   int64_t max_overtakes = 64;  // the engine's --max-overtakes (0: first come, first served)
   bool extras = true;          // the naive and HTTP rows (--no-extras: base and N adapters only)
+  int rounds = 1;              // base and N-adapter rows repeated, alternating
   uint64_t seed = 1;
 };
 
@@ -69,7 +71,7 @@ struct Sample {
 struct RunResult {
   double seconds = 0, req_s = 0, tok_s = 0;
   double ttft50 = 0, ttft99 = 0, tpot50 = 0, tpot99 = 0;
-  double seq_per_step = 0, adapters_per_step = 0;  // in-process runs: from the engine's counters
+  double seq_per_step = 0, adapters_per_step = 0;  // from the engine's counters
   int failed = 0;
 };
 
@@ -155,6 +157,16 @@ serve::EngineRequest ToEngine(const Req& q, int n_adapters, const std::vector<fs
   return e;
 }
 
+// Sequences and distinct adapters per step between two readings of the engine's counters.
+void AddStepStats(const serve::EngineStats& before, const serve::EngineStats& after, RunResult* r) {
+  const int64_t steps = after.steps - before.steps;
+  if (steps <= 0) return;
+  r->seq_per_step = static_cast<double>(after.step_sequences - before.step_sequences) /
+                    static_cast<double>(steps);
+  r->adapters_per_step =
+      static_cast<double>(after.step_adapters - before.step_adapters) / static_cast<double>(steps);
+}
+
 // Runs the workload against an engine in this process: one thread submits at the arrival times,
 // one thread per request reads its events.
 RunResult RunInProcess(serve::Engine& engine, const std::vector<Req>& work, int n_adapters,
@@ -191,13 +203,7 @@ RunResult RunInProcess(serve::Engine& engine, const std::vector<Req>& work, int 
   }
   for (auto& t : readers) t.join();
   RunResult r = Summarize(samples, std::chrono::duration<double>(Clock::now() - start).count());
-  const serve::EngineStats after = engine.Stats();
-  if (const int64_t steps = after.steps - before.steps; steps > 0) {
-    r.seq_per_step = static_cast<double>(after.step_sequences - before.step_sequences) /
-                     static_cast<double>(steps);
-    r.adapters_per_step = static_cast<double>(after.step_adapters - before.step_adapters) /
-                          static_cast<double>(steps);
-  }
+  AddStepStats(before, engine.Stats(), &r);
   return r;
 }
 
@@ -213,6 +219,7 @@ RunResult RunHttp(serve::Engine& engine, const std::vector<Req>& work, int n_ada
   }
   std::vector<Sample> samples(work.size());
   std::vector<std::thread> clients;
+  const serve::EngineStats before = engine.Stats();
   const auto start = Clock::now();
   for (size_t i = 0; i < work.size(); ++i) {
     auto at = start + std::chrono::duration_cast<Clock::duration>(
@@ -272,6 +279,7 @@ RunResult RunHttp(serve::Engine& engine, const std::vector<Req>& work, int n_ada
   }
   for (auto& t : clients) t.join();
   RunResult r = Summarize(samples, std::chrono::duration<double>(Clock::now() - start).count());
+  AddStepStats(before, engine.Stats(), &r);
   server.Stop();
   return r;
 }
@@ -322,6 +330,8 @@ int main(int argc, char** argv) {
       a.threads = std::stoi(v);
     else if (k == "--max-active")
       a.max_active = std::stoll(v);
+    else if (k == "--rounds")
+      a.rounds = std::max(1, std::stoi(v));
     else if (k == "--max-overtakes")
       a.max_overtakes = std::stoll(v);
     else if (k == "--max-running")
@@ -420,18 +430,39 @@ int main(int argc, char** argv) {
     }
     return std::move(*e);
   };
+  // Base and N-adapter rows, `rounds` times over, alternating, each on a fresh engine: the
+  // machine's speed drifts over tens of seconds, and alternating spreads a drift over both sides
+  // of each ratio.
   double base_tok_s = 0;
-  {
-    auto engine = open(a.max_active);
-    RunInProcess(*engine, Workload({.requests = 8, .output_lo = 2, .output_hi = 2}, vocab, 1), 0,
-                 dirs);  // warm-up
-    RunResult r = RunInProcess(*engine, work, 0, dirs);
-    base_tok_s = r.tok_s;
-    Row("base only", r, base_tok_s);
+  std::vector<double> tokens_sum(a.adapters.size() + 1, 0), seconds_sum(a.adapters.size() + 1, 0);
+  for (int round = 1; round <= a.rounds; ++round) {
+    const std::string suffix = a.rounds > 1 ? " (round " + std::to_string(round) + ")" : "";
+    {
+      auto engine = open(a.max_active);
+      RunInProcess(*engine, Workload({.requests = 8, .output_lo = 2, .output_hi = 2}, vocab, 1), 0,
+                   dirs);  // warm-up
+      RunResult r = RunInProcess(*engine, work, 0, dirs);
+      base_tok_s = r.tok_s;
+      tokens_sum[0] += r.tok_s * r.seconds;
+      seconds_sum[0] += r.seconds;
+      Row("base only" + suffix, r, base_tok_s);
+    }
+    for (size_t k = 0; k < a.adapters.size(); ++k) {
+      auto engine = open(a.max_active);
+      RunResult r = RunInProcess(*engine, work, a.adapters[k], dirs);
+      tokens_sum[k + 1] += r.tok_s * r.seconds;
+      seconds_sum[k + 1] += r.seconds;
+      Row(std::to_string(a.adapters[k]) + " adapters" + suffix, r, base_tok_s);
+    }
   }
-  for (int n : a.adapters) {
-    auto engine = open(a.max_active);
-    Row(std::to_string(n) + " adapters", RunInProcess(*engine, work, n, dirs), base_tok_s);
+  if (a.rounds > 1) {
+    const double base_all = tokens_sum[0] / seconds_sum[0];
+    std::printf("\nover %d rounds: base only %.1f tok/s", a.rounds, base_all);
+    for (size_t k = 0; k < a.adapters.size(); ++k) {
+      const double all = tokens_sum[k + 1] / seconds_sum[k + 1];
+      std::printf("; %d adapters %.1f tok/s, ratio %.3f", a.adapters[k], all, all / base_all);
+    }
+    std::printf("\n\n");
   }
   if (max_n > 1 && a.extras) {
     auto engine = open(1);
