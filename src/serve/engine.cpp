@@ -285,9 +285,9 @@ void Engine::Impl::Fail(Sequence& s, Status error) {
 void Engine::Impl::AdmitLocked() {
   std::set<std::string> failed_adapters;
   const auto now = Clock::now();
-  // Weights the running batch already reads each step. A waiting request for one of them (or for
-  // the base alone) adds its tokens to a step without adding an adapter's weights to it, which on
-  // a memory-bound step is most of what a distinct adapter costs.
+  // Adapters the running batch already applies each step. A waiting request for one of them (or
+  // for the base alone) adds its tokens to a step without adding an adapter's weights to read and
+  // its operations to run, which is what a distinct adapter costs a step.
   std::set<const model::LoraAdapter*> running_adapters;
   for (const auto& s : running) {
     if (s->adapter) running_adapters.insert(s->adapter.get());
@@ -300,7 +300,9 @@ void Engine::Impl::AdmitLocked() {
     size_t index;
     std::shared_ptr<const model::LoraAdapter> adapter;
   };
-  while (static_cast<int64_t>(running.size()) < opts.max_running) {
+  // Drops what can no longer run and starts the loads of the window's adapters (also while the
+  // batch is full, so that a load overlaps the wait), then lists the ready requests in order.
+  auto scan = [&] {
     std::vector<Ready> ready;
     for (size_t i = 0, looked = 0; i < waiting.size() && looked < window;) {
       Sequence& s = *waiting[i];
@@ -335,7 +337,11 @@ void Engine::Impl::AdmitLocked() {
       ready.push_back({i, std::move(adapter)});
       ++i;
     }
-    if (ready.empty()) break;
+    return ready;
+  };
+  for (;;) {
+    std::vector<Ready> ready = scan();
+    if (static_cast<int64_t>(running.size()) >= opts.max_running || ready.empty()) break;
     size_t choice = 0;
     for (size_t k = 0; k < ready.size() && opts.max_overtakes > 0; ++k) {
       if (!ready[k].adapter || running_adapters.count(ready[k].adapter.get())) {

@@ -426,6 +426,27 @@ TEST_F(EngineTest, RequestsSharingTheBatchsWeightsGoAheadAtMostMaxOvertakesTimes
   EXPECT_EQ(refused.status().reason(), "bad_engine_options");
 }
 
+TEST_F(EngineTest, AQueuedRequestsAdapterLoadsWhileTheBatchIsFull) {
+  EngineOptions o;
+  o.max_running = 1;
+  auto engine = Open(o);
+  auto first = engine->Submit(Request("first", 120));  // the base, to the context's end
+  ASSERT_TRUE(first.ok());
+  ASSERT_EQ(Collect(**first, 1).tokens.size(), 1u);
+  auto queued = engine->Submit(Request("queued", 3, adapter_b_));
+  ASSERT_TRUE(queued.ok());
+  EngineStats s = engine->Stats();
+  for (int i = 0; i < 400 && s.adapter_loads < 1; ++i) {
+    std::this_thread::sleep_for(5ms);
+    s = engine->Stats();
+  }
+  EXPECT_EQ(s.adapter_loads, 1);
+  EXPECT_EQ(s.waiting, 1) << "loaded while it waited for the slot";
+  Outcome q = Collect(**queued);
+  EXPECT_TRUE(q.error.ok());
+  EXPECT_EQ(q.tokens, Alone("queued", 3, adapter_b_));
+}
+
 TEST_F(EngineTest, StopStringsLogprobsAndBadParameters) {
   auto engine = Open();
   EngineRequest r = Request("stop", 12);
