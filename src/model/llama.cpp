@@ -5,6 +5,7 @@
 #include <cmath>
 #include <fstream>
 
+#include "model/lora-rows.h"
 #include "tributary/model/lora.h"
 #include "tributary/model/safetensors.h"
 #include "tributary/model/tensor.h"
@@ -331,6 +332,7 @@ Result<torch::Tensor> LlamaModel::Forward(const std::vector<SequenceInput>& batc
         const LoraWeights* lw = g.adapter->Find(li, module);
         if (!lw) continue;
         if (g.first >= 0) {  // y[range] += scale · (x[range] Aᵀ) Bᵀ, in place on views
+          if (AddLoraRows(x, *lw, g.first, g.count, y)) continue;
           y.narrow(0, g.first, g.count)
               .addmm_(torch::mm(x.narrow(0, g.first, g.count), lw->a.t()), lw->b.t(), 1.0,
                       lw->scale);
