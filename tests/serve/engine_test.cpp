@@ -447,6 +447,39 @@ TEST_F(EngineTest, AQueuedRequestsAdapterLoadsWhileTheBatchIsFull) {
   EXPECT_EQ(q.tokens, Alone("queued", 3, adapter_b_));
 }
 
+TEST_F(EngineTest, AStepRunsAtMostMaxActiveAdaptersAndNoRequestStarves) {
+  EngineOptions o;
+  o.max_active_adapters = 1;
+  auto engine = Open(o);
+  const std::vector<std::pair<std::string, std::optional<fs::path>>> cases = {
+      {"on a", adapter_a_}, {"on b", adapter_b_}, {"on the base", std::nullopt}, {"a", adapter_a_}};
+  std::vector<std::unique_ptr<RequestHandle>> handles;
+  for (const auto& [prompt, adapter] : cases) {
+    auto h = engine->Submit(Request(prompt, 8, adapter));
+    ASSERT_TRUE(h.ok()) << h.status().ToString();
+    handles.push_back(std::move(*h));
+  }
+  for (size_t i = 0; i < cases.size(); ++i) {
+    Outcome out = Collect(*handles[i]);
+    ASSERT_TRUE(out.error.ok()) << out.error.ToString();
+    EXPECT_EQ(out.tokens, Alone(cases[i].first, 8, cases[i].second)) << cases[i].first;
+  }
+  for (int i = 0; i < 200 && engine->Stats().running > 0; ++i) std::this_thread::sleep_for(5ms);
+  EngineStats s = engine->Stats();
+  EXPECT_EQ(s.requests_finished, 4);
+  EXPECT_GT(s.step_adapters, 0);
+  EXPECT_LE(s.step_adapters, s.steps) << "one adapter a step at most";
+  // Both adapters' requests ran, so the base's request shared steps with both (it needs none).
+  EXPECT_GE(s.steps, 2 * 8) << "a's and b's requests could not share a step";
+
+  EngineOptions bad;
+  bad.base_dir = base_dir_;
+  bad.max_active_adapters = 0;
+  auto refused = Engine::Open(bad);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().reason(), "bad_engine_options");
+}
+
 TEST_F(EngineTest, StopStringsLogprobsAndBadParameters) {
   auto engine = Open();
   EngineRequest r = Request("stop", 12);
