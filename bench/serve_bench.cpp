@@ -11,7 +11,7 @@
 // Usage: serve_bench [--base DIR | --layers 4 --hidden 256 --vocab 8192]
 //                    [--adapters 1,10,100,1000] [--requests 200] [--rate 40]
 //                    [--prompt 16:64] [--output 8:32] [--threads N] [--seed 1]
-//                    [--max-active 32] [--max-running 64] [--max-overtakes 64] [--no-extras]
+//                    [--max-active 64] [--max-running 64] [--max-overtakes 64] [--no-extras]
 //                    [--rounds 1]
 #include <httplib.h>
 #include <torch/torch.h>
@@ -47,7 +47,7 @@ struct Args {
   double rate = 40;  // requests per second (Poisson); 0 = all at once
   int prompt_lo = 16, prompt_hi = 64, output_lo = 8, output_hi = 32;
   int threads = 0;
-  int64_t max_active = 32;     // the engine's --max-active-adapters
+  int64_t max_active = 64;     // the engine's --max-active-adapters
   int64_t max_running = 64;    // the engine's --max-running
   int64_t max_overtakes = 64;  // the engine's --max-overtakes (0: first come, first served)
   bool extras = true;          // the naive and HTTP rows (--no-extras: base and N adapters only)

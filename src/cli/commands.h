@@ -82,7 +82,7 @@ class DemoModels {
 
 //! The serving engine's budgets (serve/engine.h), shared by `node` and `serve`.
 struct ServeBudgets {
-  int64_t max_active_adapters = 32;
+  int64_t max_active_adapters = 64;
   int64_t adapter_cache_mb = 1024;
   int64_t kv_budget_tokens = 65536;
   int64_t max_queued = 256;

@@ -51,7 +51,9 @@ struct EngineOptions {
   int64_t max_running = 64;          //!< requests in the running batch
   int64_t max_queued = 256;          //!< requests waiting; more are refused (429)
   int64_t kv_budget_tokens = 65536;  //!< KV-cache tokens reserved by running requests
-  int64_t max_active_adapters = 32;  //!< distinct adapters in one step
+  //! Distinct adapters in one step. As many as max_running by default: on the CPU a distinct
+  //! adapter costs a step far less than leaving its sequence out of it (docs/benchmarks.md).
+  int64_t max_active_adapters = 64;
   //! Admissions that may go ahead of a waiting request because their adapter is already in the
   //! running batch (0: first come, first served).
   int64_t max_overtakes = 64;
