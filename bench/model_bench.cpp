@@ -148,8 +148,8 @@ int RunBase(Args a) {
       }
       results[{d, b}] = best[0];
       for (int m = 0; m < 3; ++m) {
-        const std::string name =
-            m == 2 ? std::to_string(a.mixed) + " mixed, grouped" : std::string(ModeName(modes[m]));
+        const std::string name = m == 2 ? std::to_string(std::min(a.mixed, b)) + " mixed, grouped"
+                                        : std::string(ModeName(modes[m]));
         std::printf("%5s %6d  %-18s %14.0f %14.1f %12.3f\n", d.c_str(), b, name.c_str(),
                     best[m].prefill, best[m].decode, best[m].decode / best[0].decode);
       }

@@ -5,8 +5,8 @@ namespace {
 
 constexpr int64_t kMaxRank = 256;
 
-// Eight independent accumulators so the compiler vectorises the loop at -O2 without
-// reassociating floating point on its own.
+// Eight independent accumulators: the compiler vectorises them at -O2, which a single running
+// sum would forbid without -ffast-math.
 float Dot(const float* x, const float* a, int64_t n) {
   float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
   int64_t k = 0;
@@ -27,8 +27,8 @@ bool RowMajorFloat(const torch::Tensor& t) {
 
 bool AddLoraRows(const torch::Tensor& x, const LoraWeights& w, int64_t first, int64_t count,
                  torch::Tensor& y) {
-  // libtorch's calls cost ~10 us each, whatever their size; a decode row's update is ~3 us of
-  // arithmetic (docs/benchmarks.md, 2026-12-07).
+  // libtorch's three calls cost ~10 us whatever their size; a decode row's update here costs
+  // ~3 us, mostly reading A and B (docs/benchmarks.md, "2026-12-07 (later)").
   if (count < 1 || count > kLoraRowsMax || torch::GradMode::is_enabled()) return false;
   if (!RowMajorFloat(x) || !RowMajorFloat(y) || !RowMajorFloat(w.a) || !RowMajorFloat(w.b)) {
     return false;

@@ -9,9 +9,9 @@
 
 namespace tributary::model {
 
-//! Rows up to which AddLoraRows beats libtorch's `narrow + mm + addmm_` (measured: 2.7 against
-//! 10.3 us for one row of SmolLM2's q_proj at rank 16, even at four rows): a decode step gives
-//! each sequence one row, so most adapters in a step have one or two; more keep libtorch's GEMM.
+//! Rows up to which AddLoraRows beats libtorch's `narrow + mm + addmm_` (SmolLM2's q_proj at
+//! rank 16: 2.7 against 10.3 us for one row, even at four): a decode step gives each sequence
+//! one row, so most adapters in a step have one or two; more rows keep libtorch's GEMM.
 inline constexpr int64_t kLoraRowsMax = 3;
 
 //! y[first, first + count) += w.scale · (x[first, first + count) Aᵀ) Bᵀ, in place, when the
