@@ -367,6 +367,8 @@ std::vector<std::string> ServeBudgets::ToArgs() const {
           std::to_string(max_active_adapters),
           "--adapter-cache-mb",
           std::to_string(adapter_cache_mb),
+          "--adapter-dtype",
+          adapter_dtype,
           "--kv-budget-tokens",
           std::to_string(kv_budget_tokens),
           "--max-queued",

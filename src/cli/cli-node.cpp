@@ -191,6 +191,12 @@ int RunNode(const Common& common, const NodeArgs& args) {
     return Fail(Status::InvalidArgument("--max-answers must be >= 0", "bad_max_answers"));
   }
   if (args.max_answers > 0) so.max_answers = args.max_answers;
+  // Checked here too, so that a typo stops the node rather than every start of its worker.
+  const std::string& adapter_dtype = args.serve.adapter_dtype;
+  if (adapter_dtype != "base" && adapter_dtype != "f32" && adapter_dtype != "bf16") {
+    return Fail(Status::InvalidArgument(
+        "--adapter-dtype must be base, f32 or bf16, got '" + adapter_dtype + "'", "bad_dtype"));
+  }
   so.index_dir = (data / "index").string();
   so.models_dir = (data / "models").string();
   so.model_tool = ModelToolPath().string();

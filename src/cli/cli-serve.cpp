@@ -32,6 +32,7 @@ int RunServe(const Common& common, const ServeArgs& args) {
   eo.base_name = args.name;
   eo.max_active_adapters = args.budgets.max_active_adapters;
   eo.adapter_cache_bytes = args.budgets.adapter_cache_mb << 20;
+  eo.adapter_dtype = args.budgets.adapter_dtype;
   eo.kv_budget_tokens = args.budgets.kv_budget_tokens;
   eo.max_queued = args.budgets.max_queued;
   eo.max_step_tokens = args.budgets.max_step_tokens;

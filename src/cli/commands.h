@@ -84,6 +84,7 @@ class DemoModels {
 struct ServeBudgets {
   int64_t max_active_adapters = 64;
   int64_t adapter_cache_mb = 1024;
+  std::string adapter_dtype = "base";
   int64_t kv_budget_tokens = 65536;
   int64_t max_queued = 256;
   int64_t max_step_tokens = 512;

@@ -276,6 +276,10 @@ int main(int argc, char** argv) {
   node->add_option("--adapter-cache-mb", node_args.serve.adapter_cache_mb,
                    "host memory for loaded adapters, in MiB")
       ->capture_default_str();
+  node->add_option("--adapter-dtype", node_args.serve.adapter_dtype,
+                   "how cached adapters are stored: base (the base's dtype), f32, or bf16 (half "
+                   "the memory of float32, weights rounded)")
+      ->capture_default_str();
   node->add_option("--kv-budget-tokens", node_args.serve.kv_budget_tokens,
                    "KV-cache tokens reserved by running requests (admission control)")
       ->capture_default_str();

@@ -235,6 +235,8 @@ int main(int argc, char** argv) {
   serve_cmd->add_option("--max-active-adapters", sv.budgets.max_active_adapters)
       ->capture_default_str();
   serve_cmd->add_option("--adapter-cache-mb", sv.budgets.adapter_cache_mb)->capture_default_str();
+  serve_cmd->add_option("--adapter-dtype", sv.budgets.adapter_dtype, "base, f32 or bf16")
+      ->capture_default_str();
   serve_cmd->add_option("--kv-budget-tokens", sv.budgets.kv_budget_tokens)->capture_default_str();
   serve_cmd->add_option("--max-queued", sv.budgets.max_queued)->capture_default_str();
   serve_cmd->add_option("--max-step-tokens", sv.budgets.max_step_tokens)->capture_default_str();

@@ -331,17 +331,21 @@ Result<torch::Tensor> LlamaModel::Forward(const std::vector<SequenceInput>& batc
       for (const AdapterGroup& g : groups) {
         const LoraWeights* lw = g.adapter->Find(li, module);
         if (!lw) continue;
+        if (g.first >= 0 && AddLoraRows(x, *lw, g.first, g.count, y)) continue;
+        // Weights kept in another dtype than the activations (a bfloat16 adapter cache on a
+        // float32 base) are converted per call on libtorch's path.
+        const bool widen = lw->a.scalar_type() != x.scalar_type();
+        const torch::Tensor a = widen ? lw->a.to(x.scalar_type()) : lw->a;
+        const torch::Tensor b = widen ? lw->b.to(x.scalar_type()) : lw->b;
         if (g.first >= 0) {  // y[range] += scale · (x[range] Aᵀ) Bᵀ, in place on views
-          if (AddLoraRows(x, *lw, g.first, g.count, y)) continue;
           y.narrow(0, g.first, g.count)
-              .addmm_(torch::mm(x.narrow(0, g.first, g.count), lw->a.t()), lw->b.t(), 1.0,
-                      lw->scale);
+              .addmm_(torch::mm(x.narrow(0, g.first, g.count), a.t()), b.t(), 1.0, lw->scale);
           continue;
         }
         auto xs = g.rows.defined() ? x.index_select(0, g.rows) : x;
         const double p = g.adapter->config().lora_dropout;
         auto xin = train && p > 0 ? torch::dropout(xs, p, true) : xs;
-        auto delta = Linear(Linear(xin, lw->a), lw->b) * lw->scale;
+        auto delta = Linear(Linear(xin, a), b) * lw->scale;
         if (hooks) (*hooks)(g.index, li, module, xs, delta);
         if (g.rows.defined()) {
           y = train ? y.index_add(0, g.rows, delta) : y.index_add_(0, g.rows, delta);

@@ -1,25 +1,49 @@
 #include "model/lora-rows.h"
 
+#include <cstring>
+
 namespace tributary::model {
 namespace {
 
 constexpr int64_t kMaxRank = 256;
 
+// A weight as float: bfloat16 is the top half of a float32's bits, so widening is a shift.
+inline float Widen(float v) { return v; }
+inline float Widen(c10::BFloat16 v) {
+  const uint32_t bits = static_cast<uint32_t>(v.x) << 16;
+  float f;
+  std::memcpy(&f, &bits, sizeof f);
+  return f;
+}
+
 // Eight independent accumulators: the compiler vectorises them at -O2, which a single running
 // sum would forbid without -ffast-math.
-float Dot(const float* x, const float* a, int64_t n) {
+template <typename W>
+float Dot(const float* x, const W* a, int64_t n) {
   float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
   int64_t k = 0;
   for (; k + 8 <= n; k += 8) {
-    for (int u = 0; u < 8; ++u) acc[u] += x[k + u] * a[k + u];
+    for (int u = 0; u < 8; ++u) acc[u] += x[k + u] * Widen(a[k + u]);
   }
   float sum = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
-  for (; k < n; ++k) sum += x[k] * a[k];
+  for (; k < n; ++k) sum += x[k] * Widen(a[k]);
   return sum;
 }
 
-bool RowMajorFloat(const torch::Tensor& t) {
-  return t.defined() && t.dim() == 2 && t.device().is_cpu() && t.scalar_type() == torch::kFloat32 &&
+template <typename W>
+void AddRows(const float* xs, const W* a, const W* b, int64_t count, int64_t in, int64_t out,
+             int64_t rank, float scale, float* ys) {
+  float t[kMaxRank];
+  for (int64_t i = 0; i < count; ++i) {
+    const float* xi = xs + i * in;
+    for (int64_t j = 0; j < rank; ++j) t[j] = scale * Dot(xi, a + j * in, in);
+    float* yi = ys + i * out;
+    for (int64_t o = 0; o < out; ++o) yi[o] += Dot(t, b + o * rank, rank);
+  }
+}
+
+bool RowMajor(const torch::Tensor& t, torch::ScalarType type) {
+  return t.defined() && t.dim() == 2 && t.device().is_cpu() && t.scalar_type() == type &&
          t.is_contiguous() && !t.requires_grad();
 }
 
@@ -30,7 +54,10 @@ bool AddLoraRows(const torch::Tensor& x, const LoraWeights& w, int64_t first, in
   // libtorch's three calls cost ~10 us whatever their size; a decode row's update here costs
   // ~3 us, mostly reading A and B (docs/benchmarks.md, "2026-12-07 (later)").
   if (count < 1 || count > kLoraRowsMax || torch::GradMode::is_enabled()) return false;
-  if (!RowMajorFloat(x) || !RowMajorFloat(y) || !RowMajorFloat(w.a) || !RowMajorFloat(w.b)) {
+  const torch::ScalarType weights = w.a.defined() ? w.a.scalar_type() : torch::kFloat32;
+  if (weights != torch::kFloat32 && weights != torch::kBFloat16) return false;
+  if (!RowMajor(x, torch::kFloat32) || !RowMajor(y, torch::kFloat32) || !RowMajor(w.a, weights) ||
+      !RowMajor(w.b, weights)) {
     return false;
   }
   const int64_t in = x.size(1), out = y.size(1), rank = w.a.size(0);
@@ -39,16 +66,13 @@ bool AddLoraRows(const torch::Tensor& x, const LoraWeights& w, int64_t first, in
     return false;
   }
   const float* xs = x.data_ptr<float>() + first * in;
-  const float* a = w.a.data_ptr<float>();
-  const float* b = w.b.data_ptr<float>();
   float* ys = y.data_ptr<float>() + first * out;
   const auto scale = static_cast<float>(w.scale);
-  float t[kMaxRank];
-  for (int64_t i = 0; i < count; ++i) {
-    const float* xi = xs + i * in;
-    for (int64_t j = 0; j < rank; ++j) t[j] = scale * Dot(xi, a + j * in, in);
-    float* yi = ys + i * out;
-    for (int64_t o = 0; o < out; ++o) yi[o] += Dot(b + o * rank, t, rank);
+  if (weights == torch::kBFloat16) {
+    AddRows(xs, w.a.data_ptr<c10::BFloat16>(), w.b.data_ptr<c10::BFloat16>(), count, in, out, rank,
+            scale, ys);
+  } else {
+    AddRows(xs, w.a.data_ptr<float>(), w.b.data_ptr<float>(), count, in, out, rank, scale, ys);
   }
   return true;
 }

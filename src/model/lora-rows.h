@@ -15,9 +15,10 @@ namespace tributary::model {
 inline constexpr int64_t kLoraRowsMax = 3;
 
 //! y[first, first + count) += w.scale · (x[first, first + count) Aᵀ) Bᵀ, in place, when the
-//! tensors allow the raw-float path (CPU, float32, row-major, count ≤ kLoraRowsMax, rank ≤ 256)
-//! and no graph is being recorded. Returns false, having changed nothing, when they do not, so
-//! the caller takes libtorch's path. Not thread-safe on the same `y`.
+//! tensors allow the raw-float path (CPU, row-major, x and y float32, A and B float32 or
+//! bfloat16, count ≤ kLoraRowsMax, rank ≤ 256) and no graph is being recorded. Returns false,
+//! having changed nothing, when they do not, so the caller takes libtorch's path. Not thread-safe
+//! on the same `y`.
 bool AddLoraRows(const torch::Tensor& x, const LoraWeights& w, int64_t first, int64_t count,
                  torch::Tensor& y);
 

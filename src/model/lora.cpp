@@ -212,7 +212,8 @@ const LoraWeights* LoraAdapter::Find(int64_t layer, const std::string& module) c
   return it == weights_.end() ? nullptr : &it->second;
 }
 
-Result<LoraAdapter> LoraAdapter::Load(const std::filesystem::path& dir, const LlamaModel& base) {
+Result<LoraAdapter> LoraAdapter::Load(const std::filesystem::path& dir, const LlamaModel& base,
+                                      std::optional<torch::ScalarType> storage) {
   auto config_path = dir / "adapter_config.json";
   std::ifstream in(config_path);
   if (!in) return Status::NotFound(config_path.string() + ": cannot read", "file_not_found");
@@ -247,8 +248,9 @@ Result<LoraAdapter> LoraAdapter::Load(const std::filesystem::path& dir, const Ll
                                            Shape(want) + " (an adapter for another base?)",
                                        "adapter_mismatch");
       }
-      // Kept in the base's dtype and on its device, where Forward uses them.
-      torch::Tensor t = TensorView(*file, *info).to(base.dtype()).to(base.device()).clone();
+      // Kept on the base's device, where Forward uses them.
+      torch::Tensor t =
+          TensorView(*file, *info).to(storage.value_or(base.dtype())).to(base.device()).clone();
       (which == 'A' ? w.a : w.b) = t;
     }
     adapter.weights_[{slot.layer, slot.module}] = std::move(w);

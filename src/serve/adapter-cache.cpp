@@ -19,9 +19,11 @@ std::vector<double> LoadBuckets() { return {0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 
 }  // namespace
 
 AdapterCache::AdapterCache(const model::LlamaModel& base, int64_t budget_bytes,
+                           std::optional<torch::ScalarType> storage,
                            std::function<void()> on_change)
     : base_(base),
       budget_bytes_(budget_bytes),
+      storage_(storage),
       on_change_(std::move(on_change)),
       load_seconds_(LoadBuckets()) {
   loader_ = std::thread([this] { LoaderLoop(); });
@@ -40,7 +42,7 @@ Result<std::shared_ptr<const model::LoraAdapter>> AdapterCache::Read(const fs::p
                                                                      int64_t* bytes, int64_t* rank,
                                                                      double* ms) const {
   auto start = std::chrono::steady_clock::now();
-  auto loaded = model::LoraAdapter::Load(dir, base_);
+  auto loaded = model::LoraAdapter::Load(dir, base_, storage_);
   if (!loaded.ok()) return loaded.status();
   auto adapter = std::make_shared<const model::LoraAdapter>(std::move(*loaded));
   *bytes = 0;

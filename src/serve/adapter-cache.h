@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "tributary/model/lora.h"
@@ -20,8 +21,9 @@ namespace tributary::serve {
 
 class AdapterCache {
  public:
+  //! Adapters are kept in `storage` (default: the base's dtype).
   AdapterCache(const model::LlamaModel& base, int64_t budget_bytes,
-               std::function<void()> on_change);
+               std::optional<torch::ScalarType> storage, std::function<void()> on_change);
   ~AdapterCache();
   AdapterCache(const AdapterCache&) = delete;
   AdapterCache& operator=(const AdapterCache&) = delete;
@@ -72,6 +74,7 @@ class AdapterCache {
 
   const model::LlamaModel& base_;
   const int64_t budget_bytes_;
+  const std::optional<torch::ScalarType> storage_;
   std::function<void()> on_change_;
   mutable std::mutex mu_;
   std::condition_variable cv_;

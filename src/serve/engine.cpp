@@ -138,20 +138,32 @@ class Engine::Impl {
 
 Engine::Engine(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
+namespace {
+
+Result<torch::ScalarType> ParseDtype(const std::string& name, const std::string& flag) {
+  if (name == "f32") return torch::kFloat32;
+  if (name == "bf16") return torch::kBFloat16;
+  return Status::InvalidArgument(flag + " must be f32 or bf16, got '" + name + "'", "bad_dtype");
+}
+
+}  // namespace
+
 Result<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& options) {
   if (options.max_step_tokens < 1 || options.prefill_chunk < 1 || options.max_running < 1 ||
       options.max_queued < 0 || options.max_overtakes < 0 || options.kv_budget_tokens < 1 ||
       options.max_active_adapters < 1 || options.adapter_cache_bytes < 1) {
     return Status::InvalidArgument("engine budgets must be positive", "bad_engine_options");
   }
-  torch::ScalarType dtype;
-  if (options.dtype == "f32") {
-    dtype = torch::kFloat32;
-  } else if (options.dtype == "bf16") {
-    dtype = torch::kBFloat16;
-  } else {
-    return Status::InvalidArgument("--dtype must be f32 or bf16, got '" + options.dtype + "'",
-                                   "bad_dtype");
+  TRIB_ASSIGN_OR_RETURN(torch::ScalarType dtype, ParseDtype(options.dtype, "--dtype"));
+  std::optional<torch::ScalarType> adapter_dtype;
+  if (options.adapter_dtype != "base") {
+    auto parsed = ParseDtype(options.adapter_dtype, "--adapter-dtype");
+    if (!parsed.ok()) {
+      return Status::InvalidArgument(
+          "--adapter-dtype must be base, f32 or bf16, got '" + options.adapter_dtype + "'",
+          "bad_dtype");
+    }
+    adapter_dtype = *parsed;
   }
   if (options.threads > 0) torch::set_num_threads(options.threads);
   auto impl = std::make_unique<Impl>();
@@ -168,10 +180,11 @@ Result<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& options) {
   impl->eos = impl->model->config().eos_token_id;
   if (!impl->eos && impl->tokenizer->eos_id()) impl->eos = *impl->tokenizer->eos_id();
   Impl* raw = impl.get();
-  impl->adapters = std::make_unique<AdapterCache>(*impl->model, options.adapter_cache_bytes, [raw] {
-    { std::lock_guard<std::mutex> lock(raw->mu); }
-    raw->cv.notify_all();
-  });
+  impl->adapters = std::make_unique<AdapterCache>(*impl->model, options.adapter_cache_bytes,
+                                                  adapter_dtype, [raw] {
+                                                    { std::lock_guard<std::mutex> lock(raw->mu); }
+                                                    raw->cv.notify_all();
+                                                  });
   impl->scheduler = std::thread([raw] { raw->Loop(); });
   return std::unique_ptr<Engine>(new Engine(std::move(impl)));
 }

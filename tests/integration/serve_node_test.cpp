@@ -510,6 +510,25 @@ TEST_F(ServeNodeTest, AnswersPastTheLimitAreRefusedAtOnce) {
                                {"TRIBUTARY_HOME=" + (tmp_->path() / "home").string()}, 10000);
   EXPECT_NE(bad.exit_code, 0);
   EXPECT_NE(bad.err.find("--max-answers"), std::string::npos) << bad.err;
+  auto bad_dtype =
+      RunTributaryTimed({"node", "--data", (data.path() / "other").string(), "--dev", "--listen",
+                         "127.0.0.1:0", "--base", base_.string(), "--adapter-dtype", "f16"},
+                        {"TRIBUTARY_HOME=" + (tmp_->path() / "home").string()}, 10000);
+  EXPECT_NE(bad_dtype.exit_code, 0);
+  EXPECT_NE(bad_dtype.err.find("--adapter-dtype must be base, f32 or bf16, got 'f16'"),
+            std::string::npos)
+      << bad_dtype.err;
+}
+
+TEST_F(ServeNodeTest, AdapterDtypeReachesTheWorkersCache) {
+  TempDir data;
+  auto node = StartNode(data.path(), {"--adapter-dtype", "bf16"});
+  LoadAdapter(*node, data.path(), "a8");
+  // Rank 8 on q, k, v, o of two layers (hidden 64, k and v 32 wide): 7,168 weights, 2 bytes each.
+  EXPECT_EQ(Metric(node->port(), "tributary_serve_adapter_cache_bytes"), 7168 * 2);
+  Answer a = Post(node->port(), "/v1/completions",
+                  {{"model", "a8"}, {"prompt", "hello"}, {"max_tokens", 4}, {"temperature", 0}});
+  EXPECT_EQ(a.status, 200) << a.body.dump();
 }
 
 TEST_F(ServeNodeTest, ARegisteredModelIsServedByItsIdAndNameWhenItsFilesAreHere) {

@@ -152,6 +152,47 @@ TEST(LoraTest, SaveAndLoadInPeftLayout) {
   EXPECT_EQ(MaxDiff(Logits(*m, kPrompt, &adapter), Logits(*m, kPrompt, &*loaded)), 0.0);
 }
 
+TEST(LoraTest, AnAdapterKeptInBfloat16TakesHalfTheBytesAndStaysCloseToFloat32) {
+  TempDir dir;
+  auto m = LlamaModel::Random(Tiny(), 3);
+  ASSERT_TRUE(LoraAdapter::Random(*m, Config(LoraModuleNames(), 8, 16), 6).Save(dir.path()).ok());
+  auto f32 = LoraAdapter::Load(dir.path(), *m);
+  auto bf16 = LoraAdapter::Load(dir.path(), *m, torch::kBFloat16);
+  ASSERT_TRUE(f32.ok() && bf16.ok()) << bf16.status().ToString();
+  auto bytes = [](const LoraAdapter& a) {
+    int64_t n = 0;
+    for (const auto& [name, t] : a.NamedParameters()) n += t.numel() * t.element_size();
+    return n;
+  };
+  EXPECT_EQ(bytes(*bf16) * 2, bytes(*f32));
+  for (const auto& [name, t] : bf16->NamedParameters()) {
+    ASSERT_EQ(t.scalar_type(), torch::kBFloat16) << name;
+  }
+  // The adapter's effect on the logits moves by bfloat16's rounding of A and B, no more.
+  const auto base = Logits(*m, kPrompt);
+  const auto want = Logits(*m, kPrompt, &*f32);
+  const auto got = Logits(*m, kPrompt, &*bf16);
+  EXPECT_GT(MaxDiff(want, base), 1e-3) << "the adapter changes the logits";
+  EXPECT_LE(MaxDiff(got, want), 0.02 * MaxDiff(want, base));
+  // Widening is exact: a float32 adapter holding the rounded values gives the same logits, for
+  // prefill rows (libtorch, the weights widened per call) and a decode row (the raw-float loop)
+  // in one mixed batch.
+  auto widened = LoraAdapter::Load(dir.path(), *m);
+  ASSERT_TRUE(widened.ok());
+  {
+    torch::NoGradGuard no_grad;
+    auto to = widened->NamedParameters();
+    auto from = bf16->NamedParameters();
+    for (size_t i = 0; i < to.size(); ++i) to[i].second.copy_(from[i].second);
+  }
+  EXPECT_LE(MaxDiff(got, Logits(*m, kPrompt, &*widened)), 1e-5);
+  std::vector<KvCache> caches(2);
+  auto r = m->Forward({{kPrompt, &caches[0], -1}, {{7}, &caches[1], 0}}, {&*bf16});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_LE(MaxDiff(r->narrow(0, 0, 8), base), 1e-5);
+  EXPECT_LE(MaxDiff(r->narrow(0, 8, 1), Logits(*m, {7}, &*widened)), 1e-5);
+}
+
 TEST(LoraTest, AnAdapterForAnotherBaseIsRefusedNamingTheTensor) {
   TempDir dir;
   auto other = LlamaModel::Random(Tiny(32), 1);

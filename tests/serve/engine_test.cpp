@@ -111,10 +111,11 @@ class EngineTest : public ::testing::Test {
 
   // What the model generates for this prompt alone (greedy), through model::Generate.
   std::vector<int32_t> Alone(const std::string& prompt, int max_tokens,
-                             std::optional<fs::path> adapter = {}) {
+                             std::optional<fs::path> adapter = {},
+                             std::optional<torch::ScalarType> storage = std::nullopt) {
     std::optional<model::LoraAdapter> lora;
     if (adapter) {
-      auto loaded = model::LoraAdapter::Load(*adapter, *base_);
+      auto loaded = model::LoraAdapter::Load(*adapter, *base_, storage);
       EXPECT_TRUE(loaded.ok());
       lora.emplace(std::move(*loaded));
     }
@@ -343,6 +344,36 @@ TEST_F(EngineTest, TheAdapterCacheKeepsToItsByteBudgetAndPinning) {
   EXPECT_GE(engine->Stats().adapter_hits, 1);
   ASSERT_TRUE(engine->UnloadAdapter("a").ok());
   EXPECT_EQ(engine->UnloadAdapter("a").code(), Code::kNotFound);
+}
+
+TEST_F(EngineTest, ABfloat16AdapterCacheHoldsTwiceTheAdapters) {
+  auto f32 = Open();
+  ASSERT_TRUE(f32->LoadAdapter({"b", adapter_b_}, false).ok());
+  const int64_t f32_bytes = f32->CachedAdapters()[0].bytes;
+  f32.reset();
+  EngineOptions o;
+  o.adapter_dtype = "bf16";
+  o.adapter_cache_bytes = f32_bytes;  // one float32 adapter b, or two in bfloat16
+  auto engine = Open(o);
+  ASSERT_TRUE(engine->LoadAdapter({"b", adapter_b_}, false).ok());
+  ASSERT_TRUE(engine->LoadAdapter({"b2", adapter_b_}, false).ok());
+  EXPECT_EQ(engine->Stats().adapter_cache_bytes, f32_bytes);
+  EXPECT_EQ(engine->Stats().adapters_cached, 2);
+  EXPECT_EQ(engine->Stats().adapter_evictions, 0);
+  // Requests on it, mixed with the base's, get what the bfloat16 adapter gives alone.
+  auto on_b = engine->Submit(Request("on b", 8, adapter_b_));
+  auto on_base = engine->Submit(Request("on the base", 8));
+  ASSERT_TRUE(on_b.ok() && on_base.ok());
+  EXPECT_EQ(Collect(**on_b).tokens, Alone("on b", 8, adapter_b_, torch::kBFloat16));
+  EXPECT_EQ(Collect(**on_base).tokens, Alone("on the base", 8));
+
+  EngineOptions bad;
+  bad.base_dir = base_dir_;
+  bad.adapter_dtype = "f16";
+  auto refused = Engine::Open(bad);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().reason(), "bad_dtype");
+  EXPECT_NE(refused.status().message().find("--adapter-dtype"), std::string::npos);
 }
 
 TEST_F(EngineTest, ReplacingAnAdapterLetsRunningRequestsFinishOnTheOldWeights) {

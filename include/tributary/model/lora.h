@@ -65,7 +65,10 @@ class LoraAdapter {
  public:
   //! Loads DIR/adapter_config.json and DIR/adapter_model.safetensors and checks every tensor
   //! against `base`: the first missing, unexpected or misshapen tensor is named in the error.
-  static Result<LoraAdapter> Load(const std::filesystem::path& dir, const LlamaModel& base);
+  //! The weights are kept in `storage` (default: the base's dtype) on the base's device; a
+  //! bfloat16 copy of a float32 adapter takes half the memory and Forward widens it as it reads.
+  static Result<LoraAdapter> Load(const std::filesystem::path& dir, const LlamaModel& base,
+                                  std::optional<torch::ScalarType> storage = std::nullopt);
   //! Random A and B (both nonzero, unlike PEFT's zero-initialised B, so the adapter changes
   //! outputs): for tests, benchmarks and `model init-adapter`.
   static LoraAdapter Random(const LlamaModel& base, LoraConfig config, uint64_t seed);

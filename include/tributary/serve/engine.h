@@ -58,7 +58,10 @@ struct EngineOptions {
   //! running batch (0: first come, first served).
   int64_t max_overtakes = 64;
   int64_t adapter_cache_bytes = int64_t{1} << 30;  //!< host cache of loaded adapters
-  int threads = 0;                                 //!< torch intra-op threads; 0 = leave as is
+  //! How cached adapters are stored: "base" (the base's dtype), "f32" or "bf16"; bf16 halves a
+  //! float32 adapter's bytes (twice the adapters in the same cache) and rounds its weights.
+  std::string adapter_dtype = "base";
+  int threads = 0;  //!< torch intra-op threads; 0 = leave as is
 };
 
 //! A LoRA adapter a request runs with: its name in the API and its directory (PEFT layout).
