@@ -9,15 +9,18 @@
 //                    [--base DIR [--dtypes f32,bf16] [--repeat 1]]
 // With --base, a real checkpoint (e.g. the pulled SmolLM2) is loaded once per dtype instead of
 // the random model: each batch runs without LoRA, with one adapter and with --mixed adapters
-// grouped (one per sequence at --mixed equal to the batch, as a serving step holds them), the
-// three interleaved --repeat times keeping each one's best rate, so that the ratios to "no LoRA"
-// are taken seconds apart on a noisy machine; a last table gives each dtype's rates as a ratio
-// to float32's.
+// grouped (one per sequence at --mixed equal to the batch, as a serving step holds them), and on
+// a float32 base the same mixed adapters kept in bfloat16 (the serving engine's
+// --adapter-dtype bf16), interleaved --repeat times keeping each one's best rate, so that the
+// ratios to "no LoRA" are taken seconds apart on a noisy machine; a last table gives each dtype's
+// rates as a ratio to float32's.
 #include <torch/torch.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <map>
 #include <sstream>
 #include <string>
@@ -27,6 +30,8 @@
 #include "tributary/model/lora.h"
 
 using namespace tributary::model;
+using tributary::Result;
+using tributary::Status;
 using Clock = std::chrono::steady_clock;
 
 namespace {
@@ -122,6 +127,25 @@ int RunBase(Args a) {
     std::vector<LoraAdapter> adapters;
     for (int i = 0; i < std::max(1, a.mixed); ++i)
       adapters.push_back(LoraAdapter::Random(model, lc, 100 + static_cast<uint64_t>(i)));
+    // The same adapters as the serving engine's bfloat16 cache holds them: saved and loaded back.
+    std::vector<LoraAdapter> narrow;
+    if (dtype == torch::kFloat32) {
+      const auto dir =
+          std::filesystem::temp_directory_path() / ("model-bench-" + std::to_string(::getpid()));
+      for (size_t i = 0; i < adapters.size(); ++i) {
+        const auto sub = dir / std::to_string(i);
+        auto loaded = adapters[i].Save(sub).ok()
+                          ? LoraAdapter::Load(sub, model, torch::kBFloat16)
+                          : Result<LoraAdapter>(Status::Internal("cannot save an adapter"));
+        if (!loaded.ok()) {
+          std::fprintf(stderr, "%s\n", loaded.status().ToString().c_str());
+          return 1;
+        }
+        narrow.push_back(std::move(*loaded));
+      }
+      std::error_code ec;
+      std::filesystem::remove_all(dir, ec);
+    }
     if (d == a.dtypes.front()) {
       const auto& c = model.config();
       std::printf(
@@ -136,20 +160,22 @@ int RunBase(Args a) {
                   "decode tok/s", "decode/none");
     }
     Measure(model, adapters, Mode::kNone, 1, a);  // warm-up
-    const Mode modes[] = {Mode::kNone, Mode::kOne, Mode::kMixedGrouped};
+    const Mode modes[] = {Mode::kNone, Mode::kOne, Mode::kMixedGrouped, Mode::kMixedGrouped};
+    const int n_modes = narrow.empty() ? 3 : 4;
     for (int b : a.batches) {
-      Rates best[3];
+      Rates best[4];
       for (int r = 0; r < std::max(1, a.repeat); ++r) {
-        for (int m = 0; m < 3; ++m) {
-          Rates got = Measure(model, adapters, modes[m], b, a);
+        for (int m = 0; m < n_modes; ++m) {
+          Rates got = Measure(model, m == 3 ? narrow : adapters, modes[m], b, a);
           best[m].prefill = std::max(best[m].prefill, got.prefill);
           best[m].decode = std::max(best[m].decode, got.decode);
         }
       }
       results[{d, b}] = best[0];
-      for (int m = 0; m < 3; ++m) {
-        const std::string name = m == 2 ? std::to_string(std::min(a.mixed, b)) + " mixed, grouped"
-                                        : std::string(ModeName(modes[m]));
+      for (int m = 0; m < n_modes; ++m) {
+        const std::string name = m == 3   ? std::to_string(std::min(a.mixed, b)) + " mixed, bf16"
+                                 : m == 2 ? std::to_string(std::min(a.mixed, b)) + " mixed, grouped"
+                                          : std::string(ModeName(modes[m]));
         std::printf("%5s %6d  %-18s %14.0f %14.1f %12.3f\n", d.c_str(), b, name.c_str(),
                     best[m].prefill, best[m].decode, best[m].decode / best[0].decode);
       }

@@ -12,7 +12,7 @@
 //                    [--adapters 1,10,100,1000] [--requests 200] [--rate 40]
 //                    [--prompt 16:64] [--output 8:32] [--threads N] [--seed 1]
 //                    [--max-active 64] [--max-running 64] [--max-overtakes 64] [--no-extras]
-//                    [--rounds 1]
+//                    [--rounds 1] [--adapter-dtype base|bf16]
 #include <httplib.h>
 #include <torch/torch.h>
 
@@ -52,6 +52,7 @@ struct Args {
   int64_t max_overtakes = 64;  // the engine's --max-overtakes (0: first come, first served)
   bool extras = true;          // the naive and HTTP rows (--no-extras: base and N adapters only)
   int rounds = 1;              // base and N-adapter rows repeated, alternating
+  std::string adapter_dtype = "base";  // the engine's --adapter-dtype
   uint64_t seed = 1;
 };
 
@@ -336,6 +337,8 @@ int main(int argc, char** argv) {
       a.max_overtakes = std::stoll(v);
     else if (k == "--max-running")
       a.max_running = std::stoll(v);
+    else if (k == "--adapter-dtype")
+      a.adapter_dtype = v;
     else if (k == "--seed")
       a.seed = std::stoull(v);
     else {
@@ -399,14 +402,14 @@ int main(int argc, char** argv) {
   std::printf(
       "serve_bench: %s, %d requests (Poisson %.1f/s, prompt %d-%d, output %d-%d tokens, "
       "%lld generated in all), torch threads %d; %d adapters written in %.1f s "
-      "(%.1f MB, ranks 8/16 on q,k,v,o)\n\n",
+      "(%.1f MB, ranks 8/16 on q,k,v,o), cached as %s\n\n",
       a.base.empty() ? ("random base " + std::to_string(a.layers) + "x" + std::to_string(a.hidden) +
                         ", vocab " + std::to_string(a.vocab))
                            .c_str()
                      : a.base.c_str(),
       a.requests, a.rate, a.prompt_lo, a.prompt_hi, a.output_lo, a.output_hi,
       static_cast<long long>(gen_tokens), torch::get_num_threads(), max_n, gen_s,
-      static_cast<double>(adapter_bytes) / 1e6);
+      static_cast<double>(adapter_bytes) / 1e6, a.adapter_dtype.c_str());
   std::printf("| %-34s | %7s | %8s | %7s | %7s | %7s | %7s | %5s | %6s | %5s |\n", "configuration",
               "req/s", "tok/s", "TTFT50", "TTFT99", "TPOT50", "TPOT99", "ratio", "seq/st", "ad/st");
   std::printf(
@@ -420,6 +423,7 @@ int main(int argc, char** argv) {
   eo.max_queued = a.requests + 1;
   eo.max_running = a.max_running;
   eo.max_overtakes = a.max_overtakes;
+  eo.adapter_dtype = a.adapter_dtype;
   auto open = [&](int64_t max_active) {
     serve::EngineOptions o = eo;
     o.max_active_adapters = max_active;
@@ -449,6 +453,9 @@ int main(int argc, char** argv) {
     }
     for (size_t k = 0; k < a.adapters.size(); ++k) {
       auto engine = open(a.max_active);
+      // The same warm-up as the base's (on the base alone: the adapter cache stays cold).
+      RunInProcess(*engine, Workload({.requests = 8, .output_lo = 2, .output_hi = 2}, vocab, 1), 0,
+                   dirs);
       RunResult r = RunInProcess(*engine, work, a.adapters[k], dirs);
       tokens_sum[k + 1] += r.tok_s * r.seconds;
       seconds_sum[k + 1] += r.seconds;
