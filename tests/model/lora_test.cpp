@@ -175,8 +175,8 @@ TEST(LoraTest, AnAdapterKeptInBfloat16TakesHalfTheBytesAndStaysCloseToFloat32) {
   EXPECT_GT(MaxDiff(want, base), 1e-3) << "the adapter changes the logits";
   EXPECT_LE(MaxDiff(got, want), 0.02 * MaxDiff(want, base));
   // Widening is exact: a float32 adapter holding the rounded values gives the same logits, for
-  // prefill rows (libtorch, the weights widened per call) and a decode row (the raw-float loop)
-  // in one mixed batch.
+  // prefill rows (libtorch, the weights widened per call) and for a decode row (the raw-float
+  // loop) in a batch that also prefills a prompt on the base.
   auto widened = LoraAdapter::Load(dir.path(), *m);
   ASSERT_TRUE(widened.ok());
   {
