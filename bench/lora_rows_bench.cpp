@@ -62,27 +62,47 @@ int main(int argc, char** argv) {
   Args a;
   for (int i = 1; i < argc; ++i) {
     const std::string k = argv[i];
+    if (k == "--help" || k == "-h") {
+      std::printf(
+          "usage: lora_rows_bench [--in 576] [--outs 576,192] [--ranks 8,16] [--cold-mb 512] "
+          "[--calls 4000] [--repeat 5]\n");
+      return 0;
+    }
     if (i + 1 >= argc) {
       std::fprintf(stderr, "lora_rows_bench: %s needs a value\n", k.c_str());
       return 2;
     }
     const std::string v = argv[++i];
-    if (k == "--in") {
-      a.in = std::stoll(v);
-    } else if (k == "--outs") {
-      a.outs = ParseList(v);
-    } else if (k == "--ranks") {
-      a.ranks = ParseList(v);
-    } else if (k == "--cold-mb") {
-      a.cold_mb = std::stoll(v);
-    } else if (k == "--calls") {
-      a.calls = std::stoll(v);
-    } else if (k == "--repeat") {
-      a.repeat = std::stoi(v);
-    } else {
-      std::fprintf(stderr, "lora_rows_bench: unknown flag %s\n", k.c_str());
+    try {
+      if (k == "--in") {
+        a.in = std::stoll(v);
+      } else if (k == "--outs") {
+        a.outs = ParseList(v);
+      } else if (k == "--ranks") {
+        a.ranks = ParseList(v);
+      } else if (k == "--cold-mb") {
+        a.cold_mb = std::stoll(v);
+      } else if (k == "--calls") {
+        a.calls = std::stoll(v);
+      } else if (k == "--repeat") {
+        a.repeat = std::stoi(v);
+      } else {
+        std::fprintf(stderr, "lora_rows_bench: unknown flag %s\n", k.c_str());
+        return 2;
+      }
+    } catch (const std::exception&) {
+      std::fprintf(stderr, "lora_rows_bench: %s needs a number or a list of numbers, not '%s'\n",
+                   k.c_str(), v.c_str());
       return 2;
     }
+  }
+  auto positive = [](int64_t v) { return v > 0; };
+  if (a.in < 1 || a.cold_mb < 1 || a.calls < 1 || a.repeat < 1 || a.outs.empty() ||
+      a.ranks.empty() || !std::all_of(a.outs.begin(), a.outs.end(), positive) ||
+      !std::all_of(a.ranks.begin(), a.ranks.end(), positive) ||
+      *std::max_element(a.ranks.begin(), a.ranks.end()) > 256) {
+    std::fprintf(stderr, "lora_rows_bench: sizes must be positive and ranks at most 256\n");
+    return 2;
   }
   torch::NoGradGuard no_grad;
   torch::manual_seed(1);
