@@ -7,11 +7,14 @@ namespace {
 
 constexpr int64_t kMaxRank = 256;
 
-// The loops below are inlined into each of AddRows' two clones, so that one build runs the best
-// of two compilations, picked when the library loads by the CPU: x86-64-v3 (AVX2 and FMA; Zen,
-// Haswell and later) or the baseline (SSE2). GCC on x86-64 only; elsewhere the baseline alone.
+// The loops below are inlined into both clones of AddRowsFloat and AddRowsBfloat16, so that one
+// build runs the better of two compilations, picked by the CPU when the program loads:
+// x86-64-v3 (AVX2 and FMA; Zen, Haswell and later) or the baseline (SSE2). GCC on x86-64 only,
+// and not under AddressSanitizer (resolvers run before its run-time starts; the sanitized suite
+// then tests the baseline); elsewhere the baseline alone.
 #define TRIB_INLINE inline __attribute__((always_inline))
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && \
+    !defined(__SANITIZE_ADDRESS__)
 #define TRIB_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
 #else
 #define TRIB_CLONES
